@@ -1,0 +1,74 @@
+/**
+ * The only reader of process.env. Each variable is read once, checked, and either becomes part of
+ * a frozen Config or stops start-up with its name, its value and what is allowed.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** The upstream's REST base URL without a trailing slash; undefined starts the embedded demo. */
+  readonly altostratApiUrl: string | undefined;
+  readonly graphiql: boolean;
+  /** Deadline of one upstream call, from sending it to the last byte of its body. */
+  readonly upstreamTimeoutMs: number;
+  /** Upstream calls one GraphQL request may have in flight at once. */
+  readonly upstreamConcurrency: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const normalized = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function baseUrl(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL such as https://v1.api.altostrat.io, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must use http or https, got "${raw}"`);
+  }
+  if (url.username || url.password) {
+    // The value is not echoed: it holds a credential.
+    throw new ConfigError(`${name} must not carry credentials; the caller's bearer token is forwarded instead`);
+  }
+  if (url.search || url.hash) {
+    throw new ConfigError(`${name} must be a plain base URL without query or fragment, got "${raw}"`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const host = env.HOST?.trim() || '127.0.0.1';
+  return Object.freeze({
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host,
+    altostratApiUrl: baseUrl(env, 'ALTOSTRAT_API_URL'),
+    graphiql: boolean(env, 'GRAPHIQL', true),
+    upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000),
+    upstreamConcurrency: integer(env, 'UPSTREAM_CONCURRENCY', 32, 1, 1_000),
+  });
+}

@@ -1,0 +1,244 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RunPageRecord, RunRecord } from '../upstream/records.js';
+import { encodeExecutionCursor } from './cursor.js';
+import { executionsRequest, firstWave, resolveExecutions, type ExecutionsPage, type PageSizeHint } from './connection.js';
+import type { PageArgs } from './plan.js';
+
+const run = (id: string): RunRecord => ({
+  id,
+  status: 'completed',
+  errorMessage: null,
+  startedAt: null,
+  completedAt: null,
+  durationInSeconds: null,
+  logs: [],
+  workflowId: null,
+});
+
+/** A newest-first list that pages like Altostrat's and records which pages were asked for, by wave. */
+class FakeList {
+  runs: RunRecord[];
+  waves: number[][] = [];
+  private created = 0;
+  private askedInRequest = 0;
+  private requests = 0;
+  constructor(
+    size: number,
+    public perPage: number,
+    /** Called before each page is answered, with the request's number and its pages asked so far. */
+    private beforeAnswer: (list: FakeList, request: number, asked: number) => void = () => {},
+  ) {
+    this.runs = [];
+    this.insert(size);
+  }
+  insert(count: number): void {
+    const fresh = Array.from({ length: count }, () => run(`fl_run_${this.created++}`));
+    this.runs = [...fresh.reverse(), ...this.runs];
+  }
+  fetchPage = async (page: number): Promise<RunPageRecord> => {
+    this.beforeAnswer(this, this.requests, ++this.askedInRequest);
+    const start = (page - 1) * this.perPage;
+    return { runs: this.runs.slice(start, start + this.perPage), page, perPage: this.perPage, total: this.runs.length };
+  };
+  /** Resolves one request, counting the pages of each wave (the calls made before any answer). */
+  async resolve(args: PageArgs, hint: PageSizeHint = { perPage: undefined }): Promise<ExecutionsPage> {
+    const request = executionsRequest('fl_w', args);
+    const wave: number[] = [];
+    this.waves.push(wave);
+    this.askedInRequest = 0;
+    this.requests++;
+    let pending = 0;
+    const page = await resolveExecutions(
+      request,
+      (n) => {
+        if (pending === 0 && wave.length > 0) this.waves.push([]);
+        this.waves.at(-1)!.push(n);
+        pending++;
+        return this.fetchPage(n).finally(() => pending--);
+      },
+      hint,
+    );
+    return page!;
+  }
+}
+
+const ids = (page: ExecutionsPage) => page.edges.map((e) => e.node.id);
+const cursorAt = (list: FakeList, index: number) =>
+  encodeExecutionCursor({
+    workflowId: 'fl_w',
+    rank: list.runs.length - 1 - index,
+    total: list.runs.length,
+    perPage: list.perPage,
+    runId: list.runs[index]!.id,
+  });
+
+/** The spec's algorithm over a plain array: ApplyCursorsToEdges, then first or last. */
+function expected(all: string[], args: { first?: number; last?: number; afterIndex?: number; beforeIndex?: number }) {
+  const start = args.afterIndex === undefined ? 0 : args.afterIndex + 1;
+  const end = args.beforeIndex === undefined ? all.length : args.beforeIndex;
+  const edges = all.slice(start, Math.max(start, end));
+  if (args.last !== undefined) {
+    const out = edges.slice(Math.max(0, edges.length - args.last));
+    return { ids: out, hasPreviousPage: edges.length > args.last, hasNextPage: args.beforeIndex !== undefined };
+  }
+  const first = args.first ?? 20;
+  return { ids: edges.slice(0, first), hasNextPage: edges.length > first, hasPreviousPage: args.afterIndex !== undefined };
+}
+
+const pagesOf = (from: number, to: number, perPage: number) => {
+  const pages = new Set<number>();
+  for (let i = from; i <= to; i++) pages.add(Math.floor(i / perPage) + 1);
+  return [...pages].sort((a, b) => a - b);
+};
+
+describe('resolveExecutions over a list that does not change', () => {
+  const scenario = fc
+    .record({
+      total: fc.nat(300),
+      perPage: fc.integer({ min: 1, max: 40 }),
+      count: fc.nat(100),
+      forward: fc.boolean(),
+      after: fc.option(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { nil: undefined }),
+      before: fc.option(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { nil: undefined }),
+    })
+    .map((s) => ({
+      ...s,
+      afterIndex: s.after === undefined || s.total === 0 ? undefined : Math.floor(s.after * s.total),
+      beforeIndex: s.before === undefined || s.total === 0 ? undefined : Math.floor(s.before * s.total),
+    }));
+
+  it('returns what the spec says for any total, page size, cursors and first/last', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        const list = new FakeList(s.total, s.perPage);
+        const all = list.runs.map((r) => r.id);
+        const page = await list.resolve({
+          [s.forward ? 'first' : 'last']: s.count,
+          after: s.afterIndex === undefined ? undefined : cursorAt(list, s.afterIndex),
+          before: s.beforeIndex === undefined ? undefined : cursorAt(list, s.beforeIndex),
+        });
+        const want = expected(all, { [s.forward ? 'first' : 'last']: s.count, afterIndex: s.afterIndex, beforeIndex: s.beforeIndex });
+        expect(ids(page)).toEqual(want.ids);
+        expect(page.pageInfo.hasNextPage).toBe(want.hasNextPage);
+        expect(page.pageInfo.hasPreviousPage).toBe(want.hasPreviousPage);
+        expect(page.totalCount).toBe(s.total);
+        expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
+        expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
+      }),
+    );
+  });
+
+  it('fetches, in one wave, exactly the pages that hold the runs wanted after a cursor', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario.filter((s) => s.afterIndex !== undefined), async (s) => {
+        const list = new FakeList(s.total, s.perPage);
+        const first = Math.max(1, s.count);
+        const page = await list.resolve({ first, after: cursorAt(list, s.afterIndex!) });
+        const from = s.afterIndex! + 1;
+        const to = Math.min(s.total - 1, s.afterIndex! + first);
+        const wanted = to >= from ? pagesOf(from, to, s.perPage) : [Math.floor(s.afterIndex! / s.perPage) + 1];
+        expect(list.waves).toEqual([wanted]);
+        expect(page.edges).toHaveLength(Math.max(0, to - from + 1));
+      }),
+    );
+  });
+
+  it('fetches the pages from the head in one wave once the page size is known', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 100 }), async (total, perPage, first) => {
+        const list = new FakeList(total, perPage);
+        await list.resolve({ first }, { perPage });
+        expect(list.waves).toEqual([pagesOf(0, first - 1, perPage)]);
+      }),
+    );
+  });
+
+  it('learns the page size from page 1 when nothing is known yet', async () => {
+    const list = new FakeList(97, 15);
+    const page = await list.resolve({ first: 20 });
+    expect(list.waves).toEqual([[1], [2]]);
+    expect(page.edges).toHaveLength(20);
+  });
+
+  it('plans `first: 20` after the 10th run on 15-run pages as pages 1 and 2, together', async () => {
+    const list = new FakeList(97, 15);
+    const request = executionsRequest('fl_w', { first: 20, after: cursorAt(list, 9) });
+    expect(firstWave(request, { perPage: undefined })).toEqual([1, 2]);
+    await list.resolve({ first: 20, after: cursorAt(list, 9) });
+    expect(list.waves).toEqual([[1, 2]]);
+  });
+
+  it('reads the total from page 1 before taking the last runs', async () => {
+    const list = new FakeList(97, 15);
+    const page = await list.resolve({ last: 10 });
+    expect(list.waves).toEqual([[1], [6, 7]]);
+    expect(ids(page)).toEqual(list.runs.slice(87).map((r) => r.id));
+  });
+});
+
+describe('walking while runs arrive at the head', () => {
+  const walk = fc.record({
+    total: fc.nat(200),
+    perPage: fc.integer({ min: 1, max: 30 }),
+    step: fc.integer({ min: 1, max: 60 }),
+    // Runs that arrive before the first page a request asks for (between requests), cycled...
+    between: fc.array(fc.nat(5), { minLength: 1, maxLength: 10 }),
+    // ...and before its second page (while one request is being answered).
+    during: fc.array(fc.nat(2), { minLength: 1, maxLength: 10 }),
+  });
+  /** A list whose runs arrive as `walk` says, during the first 40 requests. */
+  const arriving = (s: { total: number; perPage: number; between: number[]; during: number[] }) =>
+    new FakeList(s.total, s.perPage, (list, request, asked) => {
+      if (request > 40) return;
+      if (asked === 1) list.insert(s.between[request % s.between.length]!);
+      else if (asked === 2) list.insert(s.during[request % s.during.length]!);
+    });
+
+  it('forward with endCursor yields every run that was there at the start exactly once, in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(walk, async (s) => {
+        const list = arriving(s);
+        const step = s.step;
+        const original = list.runs.map((r) => r.id);
+        const seen: string[] = [];
+        let after: string | undefined;
+        let reachedEnd = false;
+        for (let requests = 0; requests < 1000 && !reachedEnd; requests++) {
+          const page = await list.resolve({ first: step, after });
+          seen.push(...ids(page));
+          reachedEnd = !page.pageInfo.hasNextPage;
+          after = page.pageInfo.endCursor ?? after;
+        }
+        expect(reachedEnd).toBe(true);
+        // Runs that arrived after the first page are ahead of the walk: only the first page may show some.
+        const firstOriginal = seen.findIndex((id) => original.includes(id));
+        expect(seen.slice(Math.max(0, firstOriginal)).filter((id) => original.includes(id))).toEqual(original);
+        expect(new Set(seen).size).toBe(seen.length);
+      }),
+    );
+  });
+
+  it('backward with startCursor from the end yields every run exactly once, newest arrivals included', async () => {
+    await fc.assert(
+      fc.asyncProperty(walk, async (s) => {
+        const list = arriving(s);
+        const step = s.step;
+        const pages: string[][] = [];
+        let before: string | undefined;
+        let reachedHead = false;
+        for (let requests = 0; requests < 1000 && !reachedHead; requests++) {
+          const page = await list.resolve({ last: step, before });
+          pages.unshift(ids(page));
+          reachedHead = !page.pageInfo.hasPreviousPage;
+          before = page.pageInfo.startCursor ?? before;
+        }
+        expect(reachedHead).toBe(true);
+        const seen = pages.flat();
+        // Every run is seen once, in list order, up to the head as the walk last saw it.
+        expect(seen).toEqual(list.runs.slice(list.runs.length - seen.length).map((r) => r.id));
+        expect(new Set(seen).size).toBe(seen.length);
+      }),
+    );
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * AltostratClient: the one module that knows HTTP and the upstream's paths, headers, status codes
+ * and error bodies (../shared/ALTOSTRAT_API.md). One client is built per GraphQL request with that
+ * request's Authorization header, which it writes to every call and nowhere else. Every call has a
+ * deadline, goes through the request's concurrency limit, and has its body checked against
+ * records.ts, so callers get records, `null` for a 404 on a single resource, or a coded GraphQLError.
+ */
+import type { Dispatcher } from 'undici';
+import { request } from 'undici';
+import type { LimitFunction } from 'p-limit';
+import type { z } from 'zod';
+import type { GraphQLError } from 'graphql';
+import { codedError, ErrorCode } from '../errors.js';
+import {
+  runPageSchema,
+  runSchema,
+  workflowListSchema,
+  workflowSchema,
+  type RunPageRecord,
+  type RunRecord,
+  type WorkflowRecord,
+} from './records.js';
+
+export interface ClientOptions {
+  baseUrl: string;
+  /** The caller's Authorization header, verbatim; null when the caller sent no usable bearer token. */
+  authorization: string | null;
+  dispatcher: Dispatcher;
+  timeoutMs: number;
+  /** Bounds this request's calls in flight. */
+  limit: LimitFunction;
+}
+
+/** A call's label in errors: the route, never the ids or the query string. */
+type Route = 'GET /workflows' | 'GET /workflows/{id}' | 'GET /workflows/{id}/executions' | 'GET /workflows/runs/{id}';
+
+export class AltostratClient {
+  readonly #authorization: string | null;
+  readonly #options: Omit<ClientOptions, 'authorization'>;
+
+  constructor({ authorization, ...options }: ClientOptions) {
+    this.#authorization = authorization;
+    this.#options = options;
+  }
+
+  async listWorkflows(): Promise<WorkflowRecord[]> {
+    const workflows = await this.#get('GET /workflows', '/workflows', workflowListSchema);
+    if (workflows === null) throw upstreamError('Altostrat answered GET /workflows with HTTP 404.');
+    return workflows;
+  }
+
+  getWorkflow(workflowId: string): Promise<WorkflowRecord | null> {
+    return this.#get('GET /workflows/{id}', `/workflows/${encodeURIComponent(workflowId)}`, workflowSchema);
+  }
+
+  /** One page of a workflow's runs, newest first; null when the workflow does not exist. */
+  listExecutions(workflowId: string, page: number): Promise<RunPageRecord | null> {
+    const path = `/workflows/${encodeURIComponent(workflowId)}/executions?page=${page}`;
+    return this.#get('GET /workflows/{id}/executions', path, runPageSchema);
+  }
+
+  getRun(runId: string): Promise<RunRecord | null> {
+    return this.#get('GET /workflows/runs/{id}', `/workflows/runs/${encodeURIComponent(runId)}`, runSchema);
+  }
+
+  /** GETs and parses `path`; a 404 is `null`, for the caller to read as "no such resource". */
+  #get<S extends z.ZodType>(route: Route, path: string, schema: S): Promise<z.output<S> | null> {
+    const authorization = this.#authorization;
+    if (authorization === null) {
+      return Promise.reject(
+        codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.'),
+      );
+    }
+    return this.#options.limit(async () => {
+      const { baseUrl, dispatcher, timeoutMs } = this.#options;
+      let response: Dispatcher.ResponseData;
+      let text: string;
+      try {
+        response = await request(`${baseUrl}${path}`, {
+          method: 'GET',
+          dispatcher,
+          headers: { authorization, accept: 'application/json' },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        text = await response.body.text();
+      } catch (error) {
+        throw transportError(route, error, timeoutMs);
+      }
+      const { statusCode } = response;
+      if (statusCode === 404) return null;
+      if (statusCode < 200 || statusCode >= 300) throw statusError(route, statusCode, response.headers['retry-after']);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw upstreamError(`Altostrat answered ${route} with a body that is not JSON.`);
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) throw upstreamError(`Altostrat answered ${route} with an unexpected shape.`);
+      return parsed.data;
+    });
+  }
+}
+
+const upstreamError = (message: string): GraphQLError => codedError(ErrorCode.UPSTREAM_ERROR, message);
+
+function transportError(route: Route, error: unknown, timeoutMs: number): GraphQLError {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return upstreamError(`Altostrat did not answer ${route} within ${timeoutMs} ms.`);
+  }
+  return upstreamError(`Altostrat could not be reached for ${route}.`);
+}
+
+/** Upstream status -> contract code: the one table of it. */
+function statusError(route: Route, status: number, retryAfter: string | string[] | undefined): GraphQLError {
+  switch (status) {
+    case 401:
+      return codedError(ErrorCode.UNAUTHENTICATED, 'Altostrat rejected the bearer token: it is missing, expired or invalid.');
+    case 403:
+      return codedError(ErrorCode.FORBIDDEN, 'Your Altostrat token may not see this resource.');
+    case 429: {
+      const seconds = retryAfterSeconds(retryAfter);
+      return codedError(
+        ErrorCode.RATE_LIMITED,
+        seconds === undefined
+          ? 'Altostrat is rate-limiting this token; retry later.'
+          : `Altostrat is rate-limiting this token; retry in ${seconds} s.`,
+        seconds === undefined ? {} : { retryAfterSeconds: seconds },
+      );
+    }
+    default:
+      return upstreamError(`Altostrat answered ${route} with HTTP ${status}.`);
+  }
+}
+
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110, 10.2.3). */
+export function retryAfterSeconds(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
