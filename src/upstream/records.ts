@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 
-const timestamp = z.string().min(1);
+// RFC 3339 with any fraction of a second: Altostrat sends both `...00.000000Z` and `...56Z`.
+const timestamp = z.iso.datetime({ offset: true });
 
 const logSchema = z
   .object({
@@ -119,6 +120,8 @@ export const runPageSchema = z
     total: p.meta.total,
   }));
 
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export type ScheduleType = (typeof SCHEDULE_TYPES)[number];
 export type LogRecord = z.output<typeof logSchema>;
 export type RunRecord = z.output<typeof runSchema>;
 export type WorkflowRecord = z.output<typeof workflowSchema>;
@@ -127,3 +130,17 @@ export type GraphNodeRecord = WorkflowGraphRecord['nodes'][number];
 export type GraphEdgeRecord = WorkflowGraphRecord['edges'][number];
 /** One page of a workflow's runs, with the paginator facts pagination needs. */
 export type RunPageRecord = z.output<typeof runPageSchema>;
+
+/** A workflow known only by its id (a reference): its other fields are fetched when asked for. */
+export interface WorkflowRef {
+  id: string;
+}
+/** What a Workflow field resolver receives: a full or list record, or a reference. */
+export type WorkflowParent = WorkflowRecord | WorkflowRef;
+
+/** An execution known only by its id (a reference): its other fields are fetched when asked for. */
+export interface RunRef {
+  id: string;
+}
+/** What a WorkflowExecution field resolver receives. */
+export type RunParent = RunRecord | RunRef;

@@ -1,0 +1,45 @@
+/**
+ * Per request: read the caller's bearer token and build the upstream client and loaders from it.
+ * The Authorization header is kept verbatim (the contract forwards it unchanged) inside the
+ * client; nothing else in the context holds it.
+ */
+import type { YogaInitialContext } from 'graphql-yoga';
+import type { Dispatcher } from 'undici';
+import pLimit from 'p-limit';
+import { AltostratClient } from './upstream/client.js';
+import { createLoaders, type Loaders } from './loaders.js';
+import type { PageSizeHint } from './pagination/connection.js';
+
+export interface GatewayContext extends YogaInitialContext {
+  loaders: Loaders;
+  pageSizeHint: PageSizeHint;
+}
+
+export interface ContextDependencies {
+  upstreamUrl: string;
+  dispatcher: Dispatcher;
+  upstreamTimeoutMs: number;
+  upstreamConcurrency: number;
+  /** Shared by the process's requests: a page size, never data or a token. */
+  pageSizeHint: PageSizeHint;
+}
+
+/** RFC 6750 section 2.1: `Bearer` (any case), one space, a b64token. */
+const BEARER = /^Bearer [A-Za-z0-9\-._~+/]+=*$/i;
+
+export function bearerAuthorization(header: string | null): string | null {
+  return header !== null && BEARER.test(header) ? header : null;
+}
+
+export function createContextFactory(deps: ContextDependencies) {
+  return (initial: YogaInitialContext): GatewayContext => {
+    const client = new AltostratClient({
+      baseUrl: deps.upstreamUrl,
+      authorization: bearerAuthorization(initial.request.headers.get('authorization')),
+      dispatcher: deps.dispatcher,
+      timeoutMs: deps.upstreamTimeoutMs,
+      limit: pLimit(deps.upstreamConcurrency),
+    });
+    return { ...initial, loaders: createLoaders(client, deps.pageSizeHint), pageSizeHint: deps.pageSizeHint };
+  };
+}

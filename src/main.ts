@@ -1,0 +1,63 @@
+/**
+ * The process: read the config, start the embedded demo upstream when no ALTOSTRAT_API_URL is set,
+ * listen, and on SIGTERM/SIGINT stop accepting, drain in-flight requests and exit 0.
+ */
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createGateway } from './server.js';
+import { startSimulator } from './demo/simulator.js';
+import { DEMO_TOKENS } from './demo/seed.js';
+
+const DRAIN_TIMEOUT_MS = 10_000;
+
+async function main(config: Config): Promise<void> {
+  const demo = config.altostratApiUrl === undefined ? await startSimulator() : undefined;
+  const demoAuthorization = `Bearer ${DEMO_TOKENS.acme}`;
+  const gateway = createGateway({
+    config,
+    upstreamUrl: config.altostratApiUrl ?? demo!.url,
+    ...(demo && { graphiqlHeaders: { Authorization: demoAuthorization } }),
+  });
+  const server = createServer(gateway.yoga);
+  server.listen(config.port, config.host);
+  await once(server, 'listening');
+
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
+  console.log(`Altostrat GraphQL gateway ready at ${url}`);
+  if (demo) {
+    console.log(
+      [
+        `Upstream: the embedded demo Altostrat API at ${demo.url} (set ALTOSTRAT_API_URL for a real one).`,
+        `Demo token (organisation "Acme Networks"): ${DEMO_TOKENS.acme}`,
+        `Open GraphiQL, with the token already in its headers tab: ${url}`,
+        `Or: curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${demoAuthorization}' \\`,
+        `       -d '{"query":"{ workflows(first: 3) { nodes { name executions(first: 2) { nodes { id status } } } } }"}'`,
+      ].join('\n'),
+    );
+  }
+
+  const stop = async (signal: string) => {
+    console.log(`${signal}: draining in-flight requests`);
+    const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
+    server.close();
+    server.closeIdleConnections();
+    await once(server, 'close');
+    clearTimeout(force);
+    await gateway.close();
+    await demo?.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+try {
+  await main(loadConfig());
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`Configuration error: ${error.message}`);
+  process.exit(1);
+}

@@ -1,0 +1,70 @@
+/**
+ * createGateway(config): the schema, the per-request context and the plugins, assembled into a
+ * Yoga app that is not yet listening. main.ts and the tests both start it.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { Agent } from 'undici';
+import type { Config } from './config.js';
+import { createContextFactory, type GatewayContext } from './context.js';
+import type { PageSizeHint } from './pagination/connection.js';
+import { resolvers } from './resolvers/index.js';
+import { EXAMPLE_QUERY } from './example-query.js';
+
+/** schema/ sits beside src/ and dist/, so one path serves both. */
+const SCHEMA_DIR = new URL('../schema/', import.meta.url);
+
+export function loadTypeDefs(): string[] {
+  return readdirSync(SCHEMA_DIR)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => readFileSync(new URL(file, SCHEMA_DIR), 'utf8'));
+}
+
+export interface GatewayOptions {
+  config: Config;
+  /** The upstream base URL: the configured one, or the embedded demo's. */
+  upstreamUrl: string;
+  /** Pre-filled in GraphiQL's headers tab (demo mode only: never a real user's token). */
+  graphiqlHeaders?: Record<string, string>;
+}
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
+  /** Closes the upstream connection pool. */
+  close(): Promise<void>;
+}
+
+export function createGateway({ config, upstreamUrl, graphiqlHeaders }: GatewayOptions): Gateway {
+  // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
+  const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
+  const pageSizeHint: PageSizeHint = { perPage: undefined };
+
+  const yoga = createYoga<Record<string, never>, GatewayContext>({
+    schema: makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }),
+    context: createContextFactory({
+      upstreamUrl,
+      dispatcher,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
+      upstreamConcurrency: config.upstreamConcurrency,
+      pageSizeHint,
+    }),
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    // Errors not made by errors.ts are bugs: their message and stack stay in the server.
+    maskedErrors: true,
+    // GraphiQL is served whole by the gateway (no CDN): it works with no internet.
+    graphiql: config.graphiql && {
+      title: 'Altostrat workflows GraphQL',
+      defaultQuery: EXAMPLE_QUERY,
+      headers: JSON.stringify(graphiqlHeaders ?? { Authorization: 'Bearer <your Altostrat token>' }, null, 2),
+      shouldPersistHeaders: false,
+    },
+    renderGraphiQL,
+  });
+
+  return { yoga, close: () => dispatcher.close() };
+}
