@@ -5,6 +5,7 @@
  * header or an upstream body.
  */
 import { GraphQLError } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -25,3 +26,31 @@ export function codedError(
 }
 
 export const badInput = (message: string): GraphQLError => codedError(ErrorCode.BAD_USER_INPUT, message);
+
+/**
+ * Variables that do not fit their types fail the whole request before any resolver runs, and
+ * graphql-js gives those errors no code: mark them BAD_USER_INPUT, as Apollo Server does. (Parse
+ * and validation errors already carry GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED from Yoga.)
+ */
+export function useRequestErrorCodes(): Plugin {
+  return {
+    onExecute: () => ({
+      onExecuteDone: ({ result, setResult }) => {
+        if (isAsyncIterable(result) || result.data !== undefined || !result.errors?.length) return;
+        setResult({
+          ...result,
+          errors: result.errors.map((error) =>
+            error.extensions.code
+              ? error
+              : new GraphQLError(error.message, {
+                  nodes: error.nodes,
+                  source: error.source,
+                  positions: error.positions,
+                  extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT },
+                }),
+          ),
+        });
+      },
+    }),
+  };
+}

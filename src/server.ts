@@ -12,6 +12,7 @@ import { createContextFactory, type GatewayContext } from './context.js';
 import type { PageSizeHint } from './pagination/connection.js';
 import { resolvers } from './resolvers/index.js';
 import { EXAMPLE_QUERY } from './example-query.js';
+import { useRequestErrorCodes } from './errors.js';
 
 /** schema/ sits beside src/ and dist/, so one path serves both. */
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
@@ -64,6 +65,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders }: GatewayO
       shouldPersistHeaders: false,
     },
     renderGraphiQL,
+    plugins: [useRequestErrorCodes()],
   });
 
   return { yoga, close: () => dispatcher.close() };

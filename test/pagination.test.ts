@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_TOKENS, startStack, type Stack } from './support/stack.js';
+import { DEMO_TOKENS, startStack, type GraphQLResponse, type Stack } from './support/stack.js';
 
 const EXECUTIONS = `
   query Executions($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
@@ -118,13 +118,17 @@ describe('walking workflows', () => {
     const ids: string[] = [];
     let after: string | null = null;
     for (let requests = 0; requests < 10; requests++) {
-      const response = await stack.gql(
+      const response: GraphQLResponse = await stack.gql(
         `query($after: String) { workflows(first: 3, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`,
         { after },
       );
-      const { nodes, pageInfo, totalCount } = response.data.workflows;
+      const { nodes, pageInfo, totalCount } = response.data.workflows as {
+        nodes: Array<{ id: string }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+        totalCount: number;
+      };
       expect(totalCount).toBe(stack.simulator.workflowsOf(DEMO_TOKENS.acme).length);
-      ids.push(...nodes.map((n: { id: string }) => n.id));
+      ids.push(...nodes.map((n) => n.id));
       if (!pageInfo.hasNextPage) break;
       after = pageInfo.endCursor;
     }
