@@ -20,6 +20,8 @@ const config: CodegenConfig = {
       ],
       config: {
         useTypeImports: true,
+        // Adds __resolveReference to the entities' resolver types.
+        federation: true,
         emitLegacyCommonJSImports: false,
         contextType: '../context.js#GatewayContext',
         useIndexSignature: false,

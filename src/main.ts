@@ -26,18 +26,18 @@ async function main(config: Config): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
-  console.log(`Altostrat GraphQL gateway ready at ${url}`);
+  const lines = [`Altostrat GraphQL gateway ready at ${url}`];
   if (demo) {
-    console.log(
-      [
-        `Upstream: the embedded demo Altostrat API at ${demo.url} (set ALTOSTRAT_API_URL for a real one).`,
-        `Demo token (organisation "Acme Networks"): ${DEMO_TOKENS.acme}`,
-        `Open GraphiQL, with the token already in its headers tab: ${url}`,
-        `Or: curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${demoAuthorization}' \\`,
-        `       -d '{"query":"{ workflows(first: 3) { nodes { name executions(first: 2) { nodes { id status } } } } }"}'`,
-      ].join('\n'),
+    lines.push(
+      `Upstream: the embedded demo Altostrat API at ${demo.url} (set ALTOSTRAT_API_URL for a real one).`,
+      `Demo token (organisation "Acme Networks"): ${DEMO_TOKENS.acme}`,
+      `Open GraphiQL, with the token already in its headers tab: ${url}`,
+      `Or: curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${demoAuthorization}' \\`,
+      `       -d '{"query":"{ workflows(first: 3) { nodes { name executions(first: 2) { nodes { id status } } } } }"}'`,
     );
   }
+  // One write, so that a reader of the first line has the rest too.
+  console.log(lines.join('\n'));
 
   const stop = async (signal: string) => {
     console.log(`${signal}: draining in-flight requests`);

@@ -3,7 +3,10 @@
  * Yoga app that is not yet listening. main.ts and the tests both start it.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { makeExecutableSchema } from '@graphql-tools/schema';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { addResolversToSchema } from '@graphql-tools/schema';
+import { parse, type GraphQLSchema } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { Agent } from 'undici';
@@ -17,11 +20,26 @@ import { useRequestErrorCodes } from './errors.js';
 /** schema/ sits beside src/ and dist/, so one path serves both. */
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
 
-export function loadTypeDefs(): string[] {
+export function loadTypeDefs(): string {
   return readdirSync(SCHEMA_DIR)
     .filter((file) => file.endsWith('.graphql'))
     .sort()
-    .map((file) => readFileSync(new URL(file, SCHEMA_DIR), 'utf8'));
+    .map((file) => readFileSync(new URL(file, SCHEMA_DIR), 'utf8'))
+    .join('\n');
+}
+
+/**
+ * The executable schema: an Apollo Federation v2 subgraph (`_service`, `_entities`, the entities'
+ * `__resolveReference`) from the SDL and resolvers. Apollo's builder ignores resolvers that the
+ * SDL lacks, so graphql-tools checks them again: schema drift fails at start.
+ */
+export function createSchema(): GraphQLSchema {
+  const subgraph = buildSubgraphSchema({ typeDefs: parse(loadTypeDefs()), resolvers: resolvers as GraphQLSchemaModule['resolvers'] });
+  return addResolversToSchema({
+    schema: subgraph,
+    resolvers,
+    resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+  });
 }
 
 export interface GatewayOptions {
@@ -44,7 +62,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders }: GatewayO
   const pageSizeHint: PageSizeHint = { perPage: undefined };
 
   const yoga = createYoga<Record<string, never>, GatewayContext>({
-    schema: makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }),
+    schema: createSchema(),
     context: createContextFactory({
       upstreamUrl,
       dispatcher,

@@ -24,6 +24,7 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
   /** Any JSON value: object, array, string, number, boolean or null. */
   JSON: { input: unknown; output: unknown; }
+  _FieldSet: { input: unknown; output: unknown; }
 };
 
 /** An object with a globally unique id, fetchable with `Query.node`. */
@@ -271,6 +272,17 @@ export { WorkflowScheduleType };
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
 
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
   resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
@@ -334,7 +346,21 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
   info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
 
+/** Mapping of federation types */
+export type FederationTypes = {
+  Workflow: Workflow;
+  WorkflowExecution: WorkflowExecution;
+};
 
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = {
+  Workflow:
+    ( { __typename: 'Workflow' }
+    & GraphQLRecursivePick<FederationTypes['Workflow'], {"id":true}> );
+  WorkflowExecution:
+    ( { __typename: 'WorkflowExecution' }
+    & GraphQLRecursivePick<FederationTypes['WorkflowExecution'], {"id":true}> );
+};
 
 
 /** Mapping of interface types */
@@ -347,20 +373,20 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Workflow: ResolverTypeWrapper<WorkflowParent>;
   WorkflowConnection: ResolverTypeWrapper<WorkflowsPage>;
   WorkflowEdge: ResolverTypeWrapper<WorkflowEdgeRecord>;
   WorkflowExecution: ResolverTypeWrapper<RunParent>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   WorkflowExecutionConnection: ResolverTypeWrapper<ExecutionsPage>;
   WorkflowExecutionEdge: ResolverTypeWrapper<ExecutionEdge>;
   WorkflowExecutionLog: ResolverTypeWrapper<LogRecord>;
@@ -374,20 +400,20 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
-  Float: Scalars['Float']['output'];
-  ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
+  ID: Scalars['ID']['output'];
   PageInfo: PageInfo;
-  Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
+  Boolean: Scalars['Boolean']['output'];
+  Query: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
   Workflow: WorkflowParent;
   WorkflowConnection: WorkflowsPage;
   WorkflowEdge: WorkflowEdgeRecord;
   WorkflowExecution: RunParent;
+  Float: Scalars['Float']['output'];
   WorkflowExecutionConnection: ExecutionsPage;
   WorkflowExecutionEdge: ExecutionEdge;
   WorkflowExecutionLog: LogRecord;
@@ -423,7 +449,8 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   workflows?: Resolver<ResolversTypes['WorkflowConnection'], ParentType, ContextType, Partial<QueryWorkflowsArgs>>;
 };
 
-export type WorkflowResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Workflow'] = ResolversParentTypes['Workflow']> = {
+export type WorkflowResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Workflow'] = ResolversParentTypes['Workflow'], FederationReferenceType extends FederationReferenceTypes['Workflow'] = FederationReferenceTypes['Workflow']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Workflow']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   executions?: Resolver<ResolversTypes['WorkflowExecutionConnection'], ParentType, ContextType, Partial<WorkflowExecutionsArgs>>;
@@ -451,7 +478,8 @@ export type WorkflowEdgeResolvers<ContextType = GatewayContext, ParentType exten
   node?: Resolver<ResolversTypes['Workflow'], ParentType, ContextType>;
 };
 
-export type WorkflowExecutionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WorkflowExecution'] = ResolversParentTypes['WorkflowExecution']> = {
+export type WorkflowExecutionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WorkflowExecution'] = ResolversParentTypes['WorkflowExecution'], FederationReferenceType extends FederationReferenceTypes['WorkflowExecution'] = FederationReferenceTypes['WorkflowExecution']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['WorkflowExecution']> | FederationReferenceType, FederationReferenceType, ContextType>;
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   durationInSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -7,10 +7,9 @@ import { codedError, ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../context.js';
 import type { WorkflowGraphNodeResolvers, WorkflowResolvers } from '../generated/resolvers-types.js';
 import { executionsPages } from '../loaders.js';
-import { executionsRequest, resolveExecutions, type ExecutionsRequest } from '../pagination/connection.js';
-import type { PageArgs } from '../pagination/plan.js';
+import { resolveExecutions } from '../pagination/connection.js';
 import type { WorkflowParent, WorkflowRecord } from '../upstream/records.js';
-import { asksBeyond, selectedFields, type SelectionInfo } from './selection.js';
+import { executionsRequestFor, findWorkflow } from './lookup.js';
 
 async function load(id: string, { loaders }: GatewayContext): Promise<WorkflowRecord> {
   const record = await loaders.workflow.load(id);
@@ -21,14 +20,9 @@ async function load(id: string, { loaders }: GatewayContext): Promise<WorkflowRe
 const record = (w: WorkflowParent, context: GatewayContext): WorkflowRecord | Promise<WorkflowRecord> =>
   'name' in w ? w : load(w.id, context);
 
-/** The request for one `executions` selection; only `totalCount` asked needs no runs. */
-export function executionsRequestFor(workflowId: string, field: { args: PageArgs; info: SelectionInfo }): ExecutionsRequest {
-  const request = executionsRequest(workflowId, field.args);
-  const wantsRuns = asksBeyond(selectedFields(field.info, 'WorkflowExecutionConnection'), ['totalCount']);
-  return wantsRuns ? request : { ...request, size: { from: 'first', count: 0 } };
-}
-
 export const Workflow: WorkflowResolvers = {
+  // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404.
+  __resolveReference: (reference, context, info) => findWorkflow(reference.id, context, info),
   name: async (w, _, context) => (await record(w, context)).name,
   description: async (w, _, context) => (await record(w, context)).description,
   isActive: async (w, _, context) => (await record(w, context)).isActive,

@@ -7,6 +7,7 @@ import { codedError, ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../context.js';
 import type { WorkflowExecutionResolvers } from '../generated/resolvers-types.js';
 import type { RunParent, RunRecord } from '../upstream/records.js';
+import { findExecution } from './lookup.js';
 
 async function load(id: string, { loaders }: GatewayContext): Promise<RunRecord> {
   const run = await loaders.run.load(id);
@@ -18,6 +19,8 @@ const record = (e: RunParent, context: GatewayContext): RunRecord | Promise<RunR
   'status' in e ? e : load(e.id, context);
 
 export const WorkflowExecution: WorkflowExecutionResolvers = {
+  // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404.
+  __resolveReference: (reference, context, info) => findExecution(reference.id, context, info),
   status: async (e, _, context) => (await record(e, context)).status,
   errorMessage: async (e, _, context) => (await record(e, context)).errorMessage,
   startedAt: async (e, _, context) => (await record(e, context)).startedAt,
