@@ -1,0 +1,197 @@
+/**
+ * The gateway as an Apollo Federation v2 subgraph inside a real supergraph: composed with a small
+ * second subgraph (owners of workflows, audits of runs) by the Guild's composition library and
+ * served by Hive Gateway's runtime in-process, with the client's Authorization header propagated.
+ */
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { composeServices } from '@theguild/federation-composition';
+import { parse } from 'graphql';
+import { createYoga } from 'graphql-yoga';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { bearer, callsTo, DEMO_TOKENS, startStack, type Stack } from './support/stack.js';
+
+const OWNERS_SDL = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
+  type Workflow @key(fields: "id") { id: ID! owner: Owner! }
+  type WorkflowExecution @key(fields: "id", resolvable: false) { id: ID! }
+  type Owner { name: String! team: String! }
+  type Query {
+    "Workflows this team watches, as references to the workflows subgraph."
+    watchedWorkflows: [Workflow!]!
+    "Runs someone audited, as references."
+    auditedRuns: [WorkflowExecution!]!
+  }
+`;
+
+async function listen(server: Server): Promise<string> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+}
+
+let stack: Stack;
+let owners: Server;
+let router: Server;
+let runtime: ReturnType<typeof createGatewayRuntime>;
+let routerUrl: string;
+let watched: string[];
+let audited: string[];
+
+beforeAll(async () => {
+  stack = await startStack({ pageSize: 15, inlineLogs: false });
+  const workflows = stack.simulator.workflowsOf(DEMO_TOKENS.acme);
+  watched = workflows.slice(0, 2).map((w) => w.id);
+  audited = stack.simulator.runsOf(workflows[0]!.id).slice(5, 8).map((r) => r.id);
+
+  const ownersSchema = buildSubgraphSchema({
+    typeDefs: parse(OWNERS_SDL),
+    resolvers: {
+      Query: {
+        watchedWorkflows: () => watched.map((id) => ({ id })),
+        auditedRuns: () => audited.map((id) => ({ id })),
+      },
+      Workflow: { owner: ({ id }: { id: string }) => ({ name: `owner of ${id}`, team: 'netops' }) },
+    },
+  });
+  owners = createServer(createYoga({ schema: ownersSchema, logging: false }));
+  const ownersUrl = await listen(owners);
+
+  // The SDL a registry or router would get: asked of the running gateway, without a token.
+  const sdl = (await stack.gql('{ _service { sdl } }', {}, { authorization: null })).data._service.sdl as string;
+  const composition = composeServices([
+    { name: 'workflows', typeDefs: parse(sdl), url: stack.url },
+    { name: 'owners', typeDefs: parse(OWNERS_SDL), url: ownersUrl },
+  ]);
+  if (composition.errors) throw new Error(`composition failed:\n${composition.errors.map((e) => e.message).join('\n')}`);
+
+  runtime = createGatewayRuntime({
+    supergraph: composition.supergraphSdl,
+    logging: false,
+    propagateHeaders: {
+      fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') }),
+    },
+  });
+  router = createServer(runtime);
+  routerUrl = await listen(router);
+});
+
+afterAll(async () => {
+  router?.close();
+  await runtime?.[Symbol.asyncDispose]();
+  owners?.close();
+  await stack?.close();
+});
+
+beforeEach(() => stack.simulator.clearCalls());
+
+async function throughRouter(query: string, authorization: string | null = bearer(DEMO_TOKENS.acme)) {
+  const response = await fetch(routerUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+}
+
+describe('in a supergraph', () => {
+  it('answers fields of both subgraphs on one workflow, with executions and logs', async () => {
+    const body = await throughRouter(`{
+      watchedWorkflows {
+        id name owner { team }
+        executions(first: 3) { totalCount nodes { id status logs { status } } }
+      }
+    }`);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.watchedWorkflows.map((w: any) => w.id)).toEqual(watched);
+    const first = body.data.watchedWorkflows[0];
+    expect(first.name).toBe(stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.name);
+    expect(first.owner.team).toBe('netops');
+    expect(first.executions.nodes.map((n: any) => n.id)).toEqual(
+      stack.simulator.runsOf(watched[0]!).slice(0, 3).map((r) => r.id),
+    );
+    expect(first.executions.nodes[0].logs.length).toBeGreaterThan(0);
+  });
+
+  it('resolves execution references from the other subgraph, with their logs and workflow', async () => {
+    const body = await throughRouter(`{ auditedRuns { id status logs { nodeId } workflow { id owner { name } } } }`);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.auditedRuns.map((r: any) => r.id)).toEqual(audited);
+    const truth = stack.simulator.runsOf(watched[0]!).slice(5, 8);
+    expect(body.data.auditedRuns.map((r: any) => r.logs.length)).toEqual(truth.map((r) => r.logs.length));
+    expect(body.data.auditedRuns[0].workflow.owner.name).toBe(`owner of ${watched[0]}`);
+    // One run fetch per distinct reference, made with the client's token.
+    expect(callsTo(stack.simulator, 'runs')).toHaveLength(3);
+  });
+
+  it('forwards the client’s token to the upstream, on every call', async () => {
+    await throughRouter(`{ watchedWorkflows { name executions(first: 1) { nodes { id } } } }`, bearer(DEMO_TOKENS.globex));
+    expect(stack.simulator.calls.length).toBeGreaterThan(0);
+    expect(new Set(stack.simulator.calls.map((c) => c.authorization))).toEqual(new Set([bearer(DEMO_TOKENS.globex)]));
+  });
+
+  it('answers an unauthenticated client UNAUTHENTICATED and calls nothing upstream', async () => {
+    const body = await throughRouter(`{ watchedWorkflows { name } }`, null);
+    expect(body.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')).toBe(true);
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+});
+
+describe('reference resolution (_entities)', () => {
+  const ENTITIES = `query($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      ... on Workflow { id name }
+      ... on WorkflowExecution { id status }
+    }
+  }`;
+
+  it('makes one upstream call per distinct id for 50 workflow and 200 execution references', async () => {
+    const workflowIds = stack.simulator.workflowsOf(DEMO_TOKENS.acme).map((w) => w.id);
+    const runIds = stack.simulator.runsOf(workflowIds[0]!).slice(0, 200).map((r) => r.id);
+    const representations = [
+      ...Array.from({ length: 50 }, (_, i) => ({ __typename: 'Workflow', id: workflowIds[i % workflowIds.length] })),
+      ...runIds.map((id) => ({ __typename: 'WorkflowExecution', id })),
+    ];
+    const response = await stack.gql(ENTITIES, { representations });
+    expect(response.errors).toBeUndefined();
+    expect(response.data._entities).toHaveLength(250);
+    expect(response.data._entities[4].name).toBe(stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.name);
+    expect(callsTo(stack.simulator, 'workflow').map((c) => c.path.split('/').pop()).sort()).toEqual([...workflowIds].sort());
+    expect(callsTo(stack.simulator, 'runs')).toHaveLength(200);
+    expect(stack.simulator.calls).toHaveLength(workflowIds.length + 200);
+  });
+
+  it('makes no call for references asked only for their id', async () => {
+    const response = await stack.gql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Workflow { id } ... on WorkflowExecution { id } } }`,
+      { r: [{ __typename: 'Workflow', id: 'fl_a' }, { __typename: 'WorkflowExecution', id: 'fl_run_b' }] },
+    );
+    expect(response.data._entities).toEqual([{ id: 'fl_a' }, { id: 'fl_run_b' }]);
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+
+  it('resolves a reference Altostrat does not know to null without failing its siblings', async () => {
+    const [workflow] = stack.simulator.workflowsOf(DEMO_TOKENS.acme);
+    const response = await stack.gql(ENTITIES, {
+      representations: [
+        { __typename: 'Workflow', id: 'fl_doesnotexist' },
+        { __typename: 'Workflow', id: workflow!.id },
+        { __typename: 'WorkflowExecution', id: 'fl_run_doesnotexist' },
+      ],
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data._entities).toEqual([null, { id: workflow!.id, name: workflow!.name }, null]);
+  });
+
+  it('answers _service without a token', async () => {
+    const response = await stack.gql('{ _service { sdl } }', {}, { authorization: null });
+    const sdl: string = response.data._service.sdl;
+    expect(sdl).toMatch(/@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.[3-9]"/);
+    expect(sdl).toMatch(/type Workflow implements Node\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type WorkflowExecution implements Node\s+@key\(fields: "id"\)/);
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+});
