@@ -12,6 +12,16 @@ export interface Config {
   readonly upstreamTimeoutMs: number;
   /** Upstream calls one GraphQL request may have in flight at once. */
   readonly upstreamConcurrency: number;
+  /** Deadline of a whole GraphQL request: no upstream call or retry outlives it. */
+  readonly requestTimeoutMs: number;
+  /** Retries of an idempotent upstream call on a transient fault (0 turns them off). */
+  readonly upstreamRetries: number;
+  /** Consecutive upstream faults that open the circuit breaker. */
+  readonly breakerThreshold: number;
+  /** How long an open breaker answers without calling before it lets a probe through. */
+  readonly breakerCooldownMs: number;
+  /** Upstream calls the whole process may have in flight (the bulkhead). */
+  readonly upstreamMaxInFlight: number;
 }
 
 export class ConfigError extends Error {
@@ -40,23 +50,24 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
 }
 
 function baseUrl(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  // Messages show the value with any user:password@ part hidden: it would be a credential.
+  const shown = raw.replace(/\/\/[^/]*@/, '//***@');
   let url: URL;
   try {
-    url = new URL(raw.trim());
+    url = new URL(raw);
   } catch {
-    throw new ConfigError(`${name} must be an http(s) URL such as https://v1.api.altostrat.io, got "${raw}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${name} must use http or https, got "${raw}"`);
+    throw new ConfigError(`${name} must be an http(s) URL such as https://v1.api.altostrat.io, got "${shown}"`);
   }
   if (url.username || url.password) {
-    // The value is not echoed: it holds a credential.
-    throw new ConfigError(`${name} must not carry credentials; the caller's bearer token is forwarded instead`);
+    throw new ConfigError(`${name} must not carry credentials (the caller's bearer token is forwarded instead), got "${shown}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must use http or https, got "${shown}"`);
   }
   if (url.search || url.hash) {
-    throw new ConfigError(`${name} must be a plain base URL without query or fragment, got "${raw}"`);
+    throw new ConfigError(`${name} must be a plain base URL without query or fragment, got "${shown}"`);
   }
   return url.href.replace(/\/+$/, '');
 }
@@ -70,5 +81,10 @@ export function loadConfig(env: Env = process.env): Config {
     graphiql: boolean(env, 'GRAPHIQL', true),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000),
     upstreamConcurrency: integer(env, 'UPSTREAM_CONCURRENCY', 32, 1, 1_000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 1, 600_000),
+    upstreamRetries: integer(env, 'UPSTREAM_RETRIES', 2, 0, 10),
+    breakerThreshold: integer(env, 'UPSTREAM_BREAKER_THRESHOLD', 10, 1, 10_000),
+    breakerCooldownMs: integer(env, 'UPSTREAM_BREAKER_COOLDOWN_MS', 5_000, 1, 600_000),
+    upstreamMaxInFlight: integer(env, 'UPSTREAM_MAX_IN_FLIGHT', 256, 1, 100_000),
   });
 }

@@ -6,7 +6,10 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Dispatcher } from 'undici';
 import pLimit from 'p-limit';
+import type { IPolicy } from 'cockatiel';
+import type { Config } from './config.js';
 import { AltostratClient } from './upstream/client.js';
+import { deadlineIn, withRetries } from './upstream/resilience.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { PageSizeHint } from './pagination/connection.js';
 
@@ -16,11 +19,13 @@ export interface GatewayContext extends YogaInitialContext {
 }
 
 export interface ContextDependencies {
+  config: Config;
   upstreamUrl: string;
+  /** Shared by the process's requests, like the two below: connections, never tokens or data. */
   dispatcher: Dispatcher;
-  upstreamTimeoutMs: number;
-  upstreamConcurrency: number;
-  /** Shared by the process's requests: a page size, never data or a token. */
+  /** The process-wide breaker and bulkhead. */
+  guard: IPolicy;
+  /** A page size learned from answers. */
   pageSizeHint: PageSizeHint;
 }
 
@@ -32,13 +37,17 @@ export function bearerAuthorization(header: string | null): string | null {
 }
 
 export function createContextFactory(deps: ContextDependencies) {
+  const { config } = deps;
   return (initial: YogaInitialContext): GatewayContext => {
+    const deadline = deadlineIn(config.requestTimeoutMs, initial.request.signal);
     const client = new AltostratClient({
       baseUrl: deps.upstreamUrl,
       authorization: bearerAuthorization(initial.request.headers.get('authorization')),
       dispatcher: deps.dispatcher,
-      timeoutMs: deps.upstreamTimeoutMs,
-      limit: pLimit(deps.upstreamConcurrency),
+      timeoutMs: config.upstreamTimeoutMs,
+      deadline,
+      policy: withRetries(deps.guard, config.upstreamRetries, deadline),
+      limit: pLimit(config.upstreamConcurrency),
     });
     return { ...initial, loaders: createLoaders(client, deps.pageSizeHint), pageSizeHint: deps.pageSizeHint };
   };

@@ -14,6 +14,7 @@ import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
 import type { PageSizeHint } from './pagination/connection.js';
 import { resolvers } from './resolvers/index.js';
+import { createUpstreamGuard } from './upstream/resilience.js';
 import { EXAMPLE_QUERY } from './example-query.js';
 import { useRequestErrorCodes } from './errors.js';
 
@@ -64,10 +65,14 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders }: GatewayO
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: createSchema(),
     context: createContextFactory({
+      config,
       upstreamUrl,
       dispatcher,
-      upstreamTimeoutMs: config.upstreamTimeoutMs,
-      upstreamConcurrency: config.upstreamConcurrency,
+      guard: createUpstreamGuard({
+        breakerThreshold: config.breakerThreshold,
+        breakerCooldownMs: config.breakerCooldownMs,
+        maxInFlight: config.upstreamMaxInFlight,
+      }),
       pageSizeHint,
     }),
     graphqlEndpoint: '/graphql',

@@ -4,12 +4,14 @@
  * request's Authorization header, which it writes to every call and nowhere else. Every call has a
  * deadline, goes through the request's concurrency limit, and has its body checked against
  * records.ts, so callers get records, `null` for a 404 on a single resource, or a coded GraphQLError.
+ * resilience.ts decides which faults are retried; this module only names them.
  */
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
 import type { LimitFunction } from 'p-limit';
 import type { z } from 'zod';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { BrokenCircuitError, BulkheadRejectedError, type IPolicy } from 'cockatiel';
 import { codedError, ErrorCode } from '../errors.js';
 import {
   runPageSchema,
@@ -20,13 +22,19 @@ import {
   type RunRecord,
   type WorkflowRecord,
 } from './records.js';
+import { UpstreamFault, type Deadline } from './resilience.js';
 
 export interface ClientOptions {
   baseUrl: string;
   /** The caller's Authorization header, verbatim; null when the caller sent no usable bearer token. */
   authorization: string | null;
   dispatcher: Dispatcher;
+  /** Deadline of one call (one attempt). */
   timeoutMs: number;
+  /** The GraphQL request's deadline: no call or retry outlives it. */
+  deadline: Deadline;
+  /** Retries, breaker and bulkhead (resilience.ts). */
+  policy: IPolicy;
   /** Bounds this request's calls in flight. */
   limit: LimitFunction;
 }
@@ -64,71 +72,95 @@ export class AltostratClient {
   }
 
   /** GETs and parses `path`; a 404 is `null`, for the caller to read as "no such resource". */
-  #get<S extends z.ZodType>(route: Route, path: string, schema: S): Promise<z.output<S> | null> {
+  async #get<S extends z.ZodType>(route: Route, path: string, schema: S): Promise<z.output<S> | null> {
     const authorization = this.#authorization;
     if (authorization === null) {
-      return Promise.reject(
-        codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.'),
-      );
+      throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
     }
-    return this.#options.limit(async () => {
-      const { baseUrl, dispatcher, timeoutMs } = this.#options;
-      let response: Dispatcher.ResponseData;
-      let text: string;
-      try {
-        response = await request(`${baseUrl}${path}`, {
-          method: 'GET',
-          dispatcher,
-          headers: { authorization, accept: 'application/json' },
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        text = await response.body.text();
-      } catch (error) {
-        throw transportError(route, error, timeoutMs);
-      }
-      const { statusCode } = response;
-      if (statusCode === 404) return null;
-      if (statusCode < 200 || statusCode >= 300) throw statusError(route, statusCode, response.headers['retry-after']);
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw upstreamError(`Altostrat answered ${route} with a body that is not JSON.`);
-      }
-      const parsed = schema.safeParse(json);
-      if (!parsed.success) throw upstreamError(`Altostrat answered ${route} with an unexpected shape.`);
-      return parsed.data;
-    });
+    const { limit, policy, deadline } = this.#options;
+    try {
+      return await limit(() => policy.execute(() => this.#attempt(route, path, schema, authorization), deadline.signal));
+    } catch (error) {
+      throw asCodedError(route, error);
+    }
+  }
+
+  /** One try: answers the parsed body or null, or throws an UpstreamFault or a coded error. */
+  async #attempt<S extends z.ZodType>(route: Route, path: string, schema: S, authorization: string): Promise<z.output<S> | null> {
+    const { baseUrl, dispatcher, timeoutMs, deadline } = this.#options;
+    if (deadline.signal.aborted) throw new UpstreamFault('timeout', `${route}: the request's deadline passed`);
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await request(`${baseUrl}${path}`, {
+        method: 'GET',
+        dispatcher,
+        headers: { authorization, accept: 'application/json' },
+        signal: AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]),
+      });
+      text = await response.body.text();
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      throw name === 'TimeoutError' || name === 'AbortError'
+        ? new UpstreamFault('timeout', `${route} got no answer in time`)
+        : new UpstreamFault('network', `${route} could not be completed`);
+    }
+    const { statusCode } = response;
+    if (statusCode === 404) return null;
+    if (statusCode === 429 || statusCode >= 500) {
+      throw new UpstreamFault('status', `${route} answered ${statusCode}`, statusCode, retryAfterSeconds(response.headers['retry-after']));
+    }
+    if (statusCode < 200 || statusCode >= 300) throw statusError(route, statusCode);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new UpstreamFault('body', `Altostrat answered ${route} with a body that is not JSON.`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new UpstreamFault('body', `Altostrat answered ${route} with an unexpected shape.`);
+    return parsed.data;
   }
 }
 
 const upstreamError = (message: string): GraphQLError => codedError(ErrorCode.UPSTREAM_ERROR, message);
 
-function transportError(route: Route, error: unknown, timeoutMs: number): GraphQLError {
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return upstreamError(`Altostrat did not answer ${route} within ${timeoutMs} ms.`);
+/** What the policies let through -> a contract code: the one table of it. */
+function asCodedError(route: Route, error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  if (error instanceof BrokenCircuitError) {
+    return upstreamError(`Altostrat has been failing; ${route} was not tried. Retry in a few seconds.`);
   }
-  return upstreamError(`Altostrat could not be reached for ${route}.`);
+  if (error instanceof BulkheadRejectedError) {
+    return upstreamError(`Too many calls to Altostrat are in flight; ${route} was not tried. Retry shortly.`);
+  }
+  if (!(error instanceof UpstreamFault)) throw error; // a bug: Yoga masks it
+  switch (error.kind) {
+    case 'timeout':
+      return upstreamError(`Altostrat did not answer ${route} in time.`);
+    case 'network':
+      return upstreamError(`Altostrat could not be reached for ${route}, or the connection broke.`);
+    case 'body':
+      return upstreamError(error.message);
+    case 'status':
+      if (error.status !== 429) return upstreamError(`Altostrat answered ${route} with HTTP ${error.status}.`);
+      return codedError(
+        ErrorCode.RATE_LIMITED,
+        error.retryAfterSeconds === undefined
+          ? 'Altostrat is rate-limiting this token; retry later.'
+          : `Altostrat is rate-limiting this token; retry in ${error.retryAfterSeconds} s.`,
+        error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds },
+      );
+  }
 }
 
-/** Upstream status -> contract code: the one table of it. */
-function statusError(route: Route, status: number, retryAfter: string | string[] | undefined): GraphQLError {
+/** A 4xx that is the caller's, not the upstream's fault. */
+function statusError(route: Route, status: number): GraphQLError {
   switch (status) {
     case 401:
       return codedError(ErrorCode.UNAUTHENTICATED, 'Altostrat rejected the bearer token: it is missing, expired or invalid.');
     case 403:
       return codedError(ErrorCode.FORBIDDEN, 'Your Altostrat token may not see this resource.');
-    case 429: {
-      const seconds = retryAfterSeconds(retryAfter);
-      return codedError(
-        ErrorCode.RATE_LIMITED,
-        seconds === undefined
-          ? 'Altostrat is rate-limiting this token; retry later.'
-          : `Altostrat is rate-limiting this token; retry in ${seconds} s.`,
-        seconds === undefined ? {} : { retryAfterSeconds: seconds },
-      );
-    }
     default:
       return upstreamError(`Altostrat answered ${route} with HTTP ${status}.`);
   }
