@@ -22,6 +22,15 @@ export interface Config {
   readonly breakerCooldownMs: number;
   /** Upstream calls the whole process may have in flight (the bulkhead). */
   readonly upstreamMaxInFlight: number;
+  /** Refuse a query whose estimated upstream calls exceed this. */
+  readonly maxUpstreamCalls: number;
+  readonly maxBodyBytes: number;
+  readonly maxTokens: number;
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  /** Schema introspection (GraphiQL's docs and completion need it). */
+  readonly introspection: boolean;
 }
 
 export class ConfigError extends Error {
@@ -86,5 +95,12 @@ export function loadConfig(env: Env = process.env): Config {
     breakerThreshold: integer(env, 'UPSTREAM_BREAKER_THRESHOLD', 10, 1, 10_000),
     breakerCooldownMs: integer(env, 'UPSTREAM_BREAKER_COOLDOWN_MS', 5_000, 1, 600_000),
     upstreamMaxInFlight: integer(env, 'UPSTREAM_MAX_IN_FLIGHT', 256, 1, 100_000),
+    maxUpstreamCalls: integer(env, 'MAX_UPSTREAM_CALLS', 500, 1, 1_000_000),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1_000, 100_000_000),
+    maxTokens: integer(env, 'MAX_TOKENS', 5_000, 10, 1_000_000),
+    maxDepth: integer(env, 'MAX_DEPTH', 12, 2, 1_000),
+    maxAliases: integer(env, 'MAX_ALIASES', 64, 1, 10_000),
+    maxDirectives: integer(env, 'MAX_DIRECTIVES', 50, 1, 10_000),
+    introspection: boolean(env, 'INTROSPECTION', true),
   });
 }

@@ -4,7 +4,7 @@
  * INTERNAL_SERVER_ERROR. Messages say what was wrong and what to do; they never carry a token, a
  * header or an upstream body.
  */
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 export const ErrorCode = {
@@ -28,29 +28,30 @@ export function codedError(
 export const badInput = (message: string): GraphQLError => codedError(ErrorCode.BAD_USER_INPUT, message);
 
 /**
- * Variables that do not fit their types fail the whole request before any resolver runs, and
- * graphql-js gives those errors no code: mark them BAD_USER_INPUT, as Apollo Server does. (Parse
- * and validation errors already carry GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED from Yoga.)
+ * Every error leaves with an `extensions.code`. graphql-js gives none to variables that do not fit
+ * their types (BAD_USER_INPUT, as Apollo Server says), and some HTTP-level refusals come without
+ * one (a 403 from CSRF prevention: FORBIDDEN). Parse and validation errors already carry Yoga's
+ * GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED, and masked bugs INTERNAL_SERVER_ERROR.
  */
-export function useRequestErrorCodes(): Plugin {
+export function useErrorCodes(): Plugin {
+  const withCode = (error: GraphQLError): GraphQLError => {
+    if (error.extensions?.code) return error;
+    const http = error.extensions?.http as { status?: number } | undefined;
+    const code = http?.status === 403 ? ErrorCode.FORBIDDEN : error.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      extensions: { ...error.extensions, code },
+    });
+  };
+  const coded = (result: ExecutionResult): ExecutionResult =>
+    result.errors?.some((e) => !e.extensions?.code) ? { ...result, errors: result.errors.map(withCode) } : result;
   return {
-    onExecute: () => ({
-      onExecuteDone: ({ result, setResult }) => {
-        if (isAsyncIterable(result) || result.data !== undefined || !result.errors?.length) return;
-        setResult({
-          ...result,
-          errors: result.errors.map((error) =>
-            error.extensions.code
-              ? error
-              : new GraphQLError(error.message, {
-                  nodes: error.nodes,
-                  source: error.source,
-                  positions: error.positions,
-                  extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT },
-                }),
-          ),
-        });
-      },
-    }),
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result)) setResult(result.map(coded));
+      else if (!isAsyncIterable(result)) setResult(coded(result));
+    },
   };
 }

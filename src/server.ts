@@ -15,8 +15,9 @@ import { createContextFactory, type GatewayContext } from './context.js';
 import type { PageSizeHint } from './pagination/connection.js';
 import { resolvers } from './resolvers/index.js';
 import { createUpstreamGuard } from './upstream/resilience.js';
+import { protectionPlugins } from './protection.js';
 import { EXAMPLE_QUERY } from './example-query.js';
-import { useRequestErrorCodes } from './errors.js';
+import { useErrorCodes } from './errors.js';
 
 /** schema/ sits beside src/ and dist/, so one path serves both. */
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
@@ -88,7 +89,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders }: GatewayO
       shouldPersistHeaders: false,
     },
     renderGraphiQL,
-    plugins: [useRequestErrorCodes()],
+    plugins: [useErrorCodes(), ...protectionPlugins(config, pageSizeHint)],
   });
 
   return { yoga, close: () => dispatcher.close() };

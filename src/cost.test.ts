@@ -1,0 +1,43 @@
+import { parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { estimateUpstreamCalls } from './cost.js';
+import { createSchema } from './server.js';
+
+const schema = createSchema();
+const estimate = (query: string, variables?: Record<string, unknown>) =>
+  estimateUpstreamCalls({ schema, document: parse(query), variables, perPage: 15 });
+
+describe('estimateUpstreamCalls', () => {
+  it('counts nothing for introspection, _service and ids alone', () => {
+    expect(estimate('{ __schema { types { name } } _service { sdl } }')).toBe(0);
+    expect(estimate('{ workflow(id: "fl_a") { id } execution(id: "fl_run_b") { id } }')).toBe(0);
+  });
+
+  it('counts a workflow lookup once, and its executions pages beside it', () => {
+    expect(estimate('{ workflow(id: "fl_a") { name } }')).toBe(1);
+    // 20 runs on 15-run pages: at most 3 pages (a cursor can straddle one more); logs: one run fetch each.
+    expect(estimate('{ workflow(id: "fl_a") { name executions(first: 20) { nodes { id logs { id } } } } }')).toBe(1 + 3 + 20);
+    expect(estimate('{ workflow(id: "fl_a") { executions { totalCount } } }')).toBe(3);
+  });
+
+  it('multiplies nested connections: each workflow of a page brings its executions', () => {
+    const query = 'query($n: Int) { workflows(first: $n) { nodes { graph { nodes { id } } executions(first: 5) { edges { node { logs { id } } } } } } }';
+    expect(estimate(query, { n: 10 })).toBe(1 + 10 * (1 + 2 + 5));
+    expect(estimate('{ workflows(first: 100) { nodes { executions(first: 100) { nodes { logs { id } } } } } }')).toBe(1 + 100 * (8 + 100));
+  });
+
+  it('follows fragments, aliases and skip/include', () => {
+    const query = `query($skip: Boolean!) {
+      a: workflow(id: "fl_a") { ...W }
+      b: workflow(id: "fl_b") { name @skip(if: $skip) }
+    }
+    fragment W on Workflow { isActive executions(first: 15) { nodes { status } } }`;
+    expect(estimate(query, { skip: true })).toBe(1 + 2);
+    expect(estimate(query, { skip: false })).toBe(1 + 2 + 1);
+  });
+
+  it('counts every entity reference', () => {
+    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Workflow { name } ... on WorkflowExecution { status } } }';
+    expect(estimate(query, { r: Array.from({ length: 7 }, () => ({ __typename: 'Workflow', id: 'fl_a' })) })).toBe(7);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * What keeps hostile or careless queries from hurting the gateway or Altostrat, in the order the
+ * plugins act: HTTP-level checks (CSRF, body size), then document limits at validation
+ * (graphql-armor: tokens, depth, aliases, directives; introspection when switched off), then the
+ * upstream-call budget at execution, where variables are known.
+ */
+import type { Plugin } from 'graphql-yoga';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import type { Config } from './config.js';
+import { estimateUpstreamCalls } from './cost.js';
+import { codedError, ErrorCode } from './errors.js';
+import type { PageSizeHint } from './pagination/connection.js';
+
+/** Runs per page assumed by the cost estimate until the upstream has said (Altostrat's usual). */
+const ASSUMED_PAGE_SIZE = 15;
+
+export function protectionPlugins(config: Config, pageSizeHint: PageSizeHint): Plugin[] {
+  return [
+    // Browsers cannot send a JSON POST or a custom header cross-site without a CORS preflight.
+    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
+    useBodyLimit(config.maxBodyBytes),
+    maxTokensPlugin({ n: config.maxTokens }),
+    maxDepthPlugin({ n: config.maxDepth }),
+    maxAliasesPlugin({ n: config.maxAliases }),
+    maxDirectivesPlugin({ n: config.maxDirectives }),
+    ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
+    useUpstreamCallBudget(config.maxUpstreamCalls, pageSizeHint),
+  ] as Plugin[];
+}
+
+/** Refuses a body over the limit before reading it; a POST must say its length. */
+function useBodyLimit(maxBytes: number): Plugin {
+  return {
+    onRequest({ request, endResponse, fetchAPI }) {
+      if (request.method !== 'POST') return;
+      const length = request.headers.get('content-length');
+      const refuse = (status: number, message: string) =>
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] }), {
+            status,
+            headers: { 'content-type': 'application/json' },
+          }),
+        );
+      if (length === null) refuse(411, 'Send the request body with a Content-Length header.');
+      else if (Number(length) > maxBytes) refuse(413, `The request body is ${length} bytes; the limit is ${maxBytes}.`);
+    },
+  };
+}
+
+/** Refuses, before any upstream call, a query that could cost more calls than the budget. */
+function useUpstreamCallBudget(maxCalls: number, pageSizeHint: PageSizeHint): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      let estimate: number;
+      try {
+        estimate = estimateUpstreamCalls({
+          schema: args.schema,
+          document: args.document,
+          operationName: args.operationName,
+          variables: args.variableValues,
+          perPage: pageSizeHint.perPage ?? ASSUMED_PAGE_SIZE,
+        });
+      } catch {
+        return; // variables that do not fit their types: execution reports them
+      }
+      if (estimate <= maxCalls) return;
+      setResultAndStopExecution({
+        errors: [
+          codedError(
+            ErrorCode.BAD_USER_INPUT,
+            `This query could need up to ${estimate} calls to Altostrat; the limit is ${maxCalls}. ` +
+              'Ask for fewer items (smaller `first`/`last`) or fewer nested connections, and page through the rest.',
+            { cost: { estimate, limit: maxCalls } },
+          ),
+        ],
+      });
+    },
+  };
+}
