@@ -2,6 +2,8 @@
  * The only reader of process.env. Each variable is read once, checked, and either becomes part of
  * a frozen Config or stops start-up with its name, its value and what is allowed.
  */
+import { LOG_LEVELS, type LogLevel } from './logging.js';
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -31,6 +33,7 @@ export interface Config {
   readonly maxDirectives: number;
   /** Schema introspection (GraphiQL's docs and completion need it). */
   readonly introspection: boolean;
+  readonly logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +59,15 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
   if (['false', '0', 'no', 'off'].includes(normalized)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${env[name]}"`);
+  }
+  return raw as T;
 }
 
 function baseUrl(env: Env, name: string): string | undefined {
@@ -102,5 +114,6 @@ export function loadConfig(env: Env = process.env): Config {
     maxAliases: integer(env, 'MAX_ALIASES', 64, 1, 10_000),
     maxDirectives: integer(env, 'MAX_DIRECTIVES', 50, 1, 10_000),
     introspection: boolean(env, 'INTROSPECTION', true),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   });
 }

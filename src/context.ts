@@ -10,6 +10,7 @@ import type { IPolicy } from 'cockatiel';
 import type { Config } from './config.js';
 import { AltostratClient } from './upstream/client.js';
 import { deadlineIn, withRetries } from './upstream/resilience.js';
+import { requestStats } from './logging.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { PageSizeHint } from './pagination/connection.js';
 
@@ -41,6 +42,7 @@ export function createContextFactory(deps: ContextDependencies) {
   return (initial: YogaInitialContext): GatewayContext => {
     const deadline = deadlineIn(config.requestTimeoutMs, initial.request.signal);
     const client = new AltostratClient({
+      stats: requestStats(initial.request),
       baseUrl: deps.upstreamUrl,
       authorization: bearerAuthorization(initial.request.headers.get('authorization')),
       dispatcher: deps.dispatcher,

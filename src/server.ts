@@ -16,6 +16,8 @@ import type { PageSizeHint } from './pagination/connection.js';
 import { resolvers } from './resolvers/index.js';
 import { createUpstreamGuard } from './upstream/resilience.js';
 import { protectionPlugins } from './protection.js';
+import { createLogger, useRequestLog, yogaLogger } from './logging.js';
+import type { DestinationStream } from 'pino';
 import { EXAMPLE_QUERY } from './example-query.js';
 import { useErrorCodes } from './errors.js';
 
@@ -50,6 +52,8 @@ export interface GatewayOptions {
   upstreamUrl: string;
   /** Pre-filled in GraphiQL's headers tab (demo mode only: never a real user's token). */
   graphiqlHeaders?: Record<string, string>;
+  /** Where logs go; stdout by default. */
+  logDestination?: DestinationStream;
 }
 
 export interface Gateway {
@@ -58,7 +62,8 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export function createGateway({ config, upstreamUrl, graphiqlHeaders }: GatewayOptions): Gateway {
+export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestination }: GatewayOptions): Gateway {
+  const logger = createLogger(config.logLevel, logDestination);
   // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
   const pageSizeHint: PageSizeHint = { perPage: undefined };
@@ -89,7 +94,8 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders }: GatewayO
       shouldPersistHeaders: false,
     },
     renderGraphiQL,
-    plugins: [useErrorCodes(), ...protectionPlugins(config, pageSizeHint)],
+    logging: yogaLogger(logger),
+    plugins: [useRequestLog(logger), useErrorCodes(), ...protectionPlugins(config, pageSizeHint)],
   });
 
   return { yoga, close: () => dispatcher.close() };

@@ -23,6 +23,7 @@ import {
   type WorkflowRecord,
 } from './records.js';
 import { UpstreamFault, type Deadline } from './resilience.js';
+import type { RequestStats } from '../logging.js';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -37,6 +38,8 @@ export interface ClientOptions {
   policy: IPolicy;
   /** Bounds this request's calls in flight. */
   limit: LimitFunction;
+  /** The request's id (sent upstream as X-Request-Id) and its upstream call count and time. */
+  stats: RequestStats;
 }
 
 /** A call's label in errors: the route, never the ids or the query string. */
@@ -87,15 +90,17 @@ export class AltostratClient {
 
   /** One try: answers the parsed body or null, or throws an UpstreamFault or a coded error. */
   async #attempt<S extends z.ZodType>(route: Route, path: string, schema: S, authorization: string): Promise<z.output<S> | null> {
-    const { baseUrl, dispatcher, timeoutMs, deadline } = this.#options;
+    const { baseUrl, dispatcher, timeoutMs, deadline, stats } = this.#options;
     if (deadline.signal.aborted) throw new UpstreamFault('timeout', `${route}: the request's deadline passed`);
     let response: Dispatcher.ResponseData;
     let text: string;
+    const started = performance.now();
+    stats.upstreamCalls++;
     try {
       response = await request(`${baseUrl}${path}`, {
         method: 'GET',
         dispatcher,
-        headers: { authorization, accept: 'application/json' },
+        headers: { authorization, accept: 'application/json', 'x-request-id': stats.requestId },
         signal: AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]),
       });
       text = await response.body.text();
@@ -104,6 +109,8 @@ export class AltostratClient {
       throw name === 'TimeoutError' || name === 'AbortError'
         ? new UpstreamFault('timeout', `${route} got no answer in time`)
         : new UpstreamFault('network', `${route} could not be completed`);
+    } finally {
+      stats.upstreamMs += performance.now() - started;
     }
     const { statusCode } = response;
     if (statusCode === 404) return null;

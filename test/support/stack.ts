@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
+import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/demo/simulator.js';
@@ -29,10 +30,15 @@ export interface Stack {
 
 export const bearer = (token: string): string => `Bearer ${token}`;
 
-export async function startStack(simulatorOptions: SimulatorOptions = {}, env: Record<string, string> = {}): Promise<Stack> {
+/** Starts a simulator and a gateway in front of it; the gateway logs nothing unless LOG_LEVEL says. */
+export async function startStack(
+  simulatorOptions: SimulatorOptions = {},
+  env: Record<string, string> = {},
+  logDestination?: DestinationStream,
+): Promise<Stack> {
   const simulator = await startSimulator(simulatorOptions);
-  const config: Config = loadConfig({ GRAPHIQL: 'true', ...env });
-  const gateway = createGateway({ config, upstreamUrl: simulator.url });
+  const config: Config = loadConfig({ GRAPHIQL: 'true', LOG_LEVEL: 'silent', ...env });
+  const gateway = createGateway({ config, upstreamUrl: simulator.url, ...(logDestination && { logDestination }) });
   const server: Server = createServer(gateway.yoga);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -1,0 +1,106 @@
+/**
+ * Structured JSON logs (pino), one line per request with what it cost upstream, and the rule that
+ * no credential is ever written: Authorization headers and tokens are redacted by path, and any
+ * `Bearer ...` that reaches a log message as text is masked too.
+ */
+import { randomUUID } from 'node:crypto';
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { YogaLogger } from '@graphql-yoga/logger';
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const BEARER_TEXT = /\bBearer\s+[A-Za-z0-9\-._~+/]+=*/gi;
+const scrub = (value: unknown): unknown => (typeof value === 'string' ? value.replace(BEARER_TEXT, 'Bearer [redacted]') : value);
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: ['authorization', 'token', '*.authorization', '*.token', 'headers.authorization', '*.headers.authorization'],
+      censor: '[redacted]',
+    },
+    hooks: {
+      logMethod(this: Logger, args: unknown[], method: (...args: unknown[]) => void) {
+        method.apply(this, args.map(scrub));
+      },
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** Yoga's own messages (masked errors among them) through the same logger. */
+export function yogaLogger(logger: Logger): YogaLogger {
+  const forward =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      const [first, ...rest] = args;
+      if (first instanceof Error) logger[level]({ err: first }, rest.map(String).join(' ') || first.message);
+      else logger[level](args.map(String).join(' '));
+    };
+  return { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error') };
+}
+
+/** What one request did, filled in as it goes; read by the context (upstream client) and the log line. */
+export interface RequestStats {
+  requestId: string;
+  operationName: string | undefined;
+  upstreamCalls: number;
+  upstreamMs: number;
+}
+
+const statsByRequest = new WeakMap<Request, RequestStats & { started: number }>();
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request's stats; a request the plugin did not see (none in practice) gets fresh ones. */
+export function requestStats(request: Request): RequestStats {
+  let stats = statsByRequest.get(request);
+  if (!stats) {
+    const given = request.headers.get('x-request-id');
+    stats = {
+      requestId: given && REQUEST_ID.test(given) ? given : randomUUID(),
+      operationName: undefined,
+      upstreamCalls: 0,
+      upstreamMs: 0,
+      started: performance.now(),
+    };
+    statsByRequest.set(request, stats);
+  }
+  return stats;
+}
+
+/** Honours (or makes) X-Request-Id, answers it, and logs one line per GraphQL request. */
+export function useRequestLog(logger: Logger): Plugin {
+  return {
+    onRequest({ request }) {
+      requestStats(request);
+    },
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      if (request) requestStats(request).operationName = getOperationAST(args.document, args.operationName)?.name?.value;
+    },
+    onResponse({ request, response }) {
+      const stats = statsByRequest.get(request);
+      if (!stats) return;
+      response.headers.set('x-request-id', stats.requestId);
+      const path = new URL(request.url).pathname;
+      logger[path === '/health' ? 'debug' : 'info'](
+        {
+          requestId: stats.requestId,
+          method: request.method,
+          path,
+          status: response.status,
+          operationName: stats.operationName,
+          durationMs: Math.round(performance.now() - stats.started),
+          upstreamCalls: stats.upstreamCalls,
+          upstreamMs: Math.round(stats.upstreamMs),
+        },
+        'request',
+      );
+    },
+  };
+}
