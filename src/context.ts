@@ -40,7 +40,7 @@ export function bearerAuthorization(header: string | null): string | null {
 export function createContextFactory(deps: ContextDependencies) {
   const { config } = deps;
   return (initial: YogaInitialContext): GatewayContext => {
-    const deadline = deadlineIn(config.requestTimeoutMs, initial.request.signal);
+    const deadline = deadlineIn(config.requestTimeoutMs);
     const client = new AltostratClient({
       stats: requestStats(initial.request),
       baseUrl: deps.upstreamUrl,

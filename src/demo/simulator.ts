@@ -126,6 +126,9 @@ const LARAVEL_HTML_500 = `<!DOCTYPE html>
 
 const PAGE_ERROR = 'The page field must be an integer.';
 
+/** More than any test makes; a demo upstream running for days keeps its memory flat. */
+const MAX_RECORDED_CALLS = 20_000;
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const { host = '127.0.0.1', port = 0, ...runtime } = options;
   let settings = settle(runtime);
@@ -310,6 +313,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       requestId: Array.isArray(requestId) ? requestId[0] : requestId,
     };
     calls.push(call);
+    // A long-running demo must not grow without end: keep the newest calls only.
+    if (calls.length > MAX_RECORDED_CALLS) calls.splice(0, calls.length - MAX_RECORDED_CALLS);
     const fault = settings.fault?.(call);
     if (settings.latencyMs > 0) await sleep(settings.latencyMs);
     if (closed || (fault && 'kind' in fault && fault.kind === 'stall')) return;

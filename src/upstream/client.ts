@@ -30,7 +30,7 @@ export interface ClientOptions {
   /** The caller's Authorization header, verbatim; null when the caller sent no usable bearer token. */
   authorization: string | null;
   dispatcher: Dispatcher;
-  /** Deadline of one call (one attempt). */
+  /** Deadline of one call (one attempt), cut to what is left of the request's. */
   timeoutMs: number;
   /** The GraphQL request's deadline: no call or retry outlives it. */
   deadline: Deadline;
@@ -80,9 +80,9 @@ export class AltostratClient {
     if (authorization === null) {
       throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
     }
-    const { limit, policy, deadline } = this.#options;
+    const { limit, policy } = this.#options;
     try {
-      return await limit(() => policy.execute(() => this.#attempt(route, path, schema, authorization), deadline.signal));
+      return await limit(() => policy.execute(() => this.#attempt(route, path, schema, authorization)));
     } catch (error) {
       throw asCodedError(route, error);
     }
@@ -91,25 +91,28 @@ export class AltostratClient {
   /** One try: answers the parsed body or null, or throws an UpstreamFault or a coded error. */
   async #attempt<S extends z.ZodType>(route: Route, path: string, schema: S, authorization: string): Promise<z.output<S> | null> {
     const { baseUrl, dispatcher, timeoutMs, deadline, stats } = this.#options;
-    if (deadline.signal.aborted) throw new UpstreamFault('timeout', `${route}: the request's deadline passed`);
+    const budgetMs = Math.min(timeoutMs, deadline.remainingMs());
+    if (budgetMs <= 0) throw new UpstreamFault('timeout', `${route}: the request's deadline passed`);
     let response: Dispatcher.ResponseData;
     let text: string;
     const started = performance.now();
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), budgetMs);
     stats.upstreamCalls++;
     try {
       response = await request(`${baseUrl}${path}`, {
         method: 'GET',
         dispatcher,
         headers: { authorization, accept: 'application/json', 'x-request-id': stats.requestId },
-        signal: AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]),
+        signal: timeout.signal,
       });
       text = await response.body.text();
-    } catch (error) {
-      const name = error instanceof Error ? error.name : '';
-      throw name === 'TimeoutError' || name === 'AbortError'
+    } catch {
+      throw timeout.signal.aborted
         ? new UpstreamFault('timeout', `${route} got no answer in time`)
         : new UpstreamFault('network', `${route} could not be completed`);
     } finally {
+      clearTimeout(timer);
       stats.upstreamMs += performance.now() - started;
     }
     const { statusCode } = response;

@@ -33,15 +33,18 @@ export class UpstreamFault extends Error {
   }
 }
 
-/** When the GraphQL request must be answered; upstream calls and retries stay within it. */
+/**
+ * When the GraphQL request must be answered; upstream calls and retries stay within it. A time,
+ * not a timer: each call's own timer is cut to what is left, and is cleared when the call ends,
+ * so a finished request leaves nothing armed behind it.
+ */
 export interface Deadline {
-  readonly signal: AbortSignal;
   remainingMs(): number;
 }
 
-export function deadlineIn(ms: number, ...signals: AbortSignal[]): Deadline {
+export function deadlineIn(ms: number): Deadline {
   const at = Date.now() + ms;
-  return { signal: AbortSignal.any([AbortSignal.timeout(ms), ...signals]), remainingMs: () => at - Date.now() };
+  return { remainingMs: () => at - Date.now() };
 }
 
 export interface GuardOptions {
@@ -75,7 +78,7 @@ function retryDelayMs(error: unknown, attempt: number): number {
 }
 
 function retryable(error: Error, deadline: Deadline): boolean {
-  if (!(error instanceof UpstreamFault) || deadline.signal.aborted) return false;
+  if (!(error instanceof UpstreamFault)) return false;
   const room = deadline.remainingMs() - RETRY_MIN_WINDOW_MS;
   if (error.status === 429) return error.retryAfterSeconds !== undefined && error.retryAfterSeconds * 1000 < room;
   const transient = error.kind === 'network' || error.kind === 'timeout' || [502, 503, 504].includes(error.status ?? 0);
