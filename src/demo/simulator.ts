@@ -313,8 +313,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       requestId: Array.isArray(requestId) ? requestId[0] : requestId,
     };
     calls.push(call);
-    // A long-running demo must not grow without end: keep the newest calls only.
-    if (calls.length > MAX_RECORDED_CALLS) calls.splice(0, calls.length - MAX_RECORDED_CALLS);
+    // A long-running demo must not grow without end: drop the older half now and then.
+    if (calls.length > MAX_RECORDED_CALLS) calls.splice(0, MAX_RECORDED_CALLS / 2);
     const fault = settings.fault?.(call);
     if (settings.latencyMs > 0) await sleep(settings.latencyMs);
     if (closed || (fault && 'kind' in fault && fault.kind === 'stall')) return;
