@@ -110,7 +110,7 @@ const timestamp = (ms: number): string => new Date(ms).toISOString().replace('Z'
 // timestamps, as Altostrat's do, and the alphabet has no '_' so a workflow id can never begin
 // with `fl_run_` or `fl_log_`.
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
-function ulid(ms: number, rng: Rng): string {
+export function ulid(ms: number, rng: Rng): string {
   let time = '';
   for (let rest = ms, i = 0; i < 10; i++, rest = Math.floor(rest / 32)) time = CROCKFORD[rest % 32] + time;
   let random = '';

@@ -7,7 +7,7 @@
 import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildRun, createRng, createSeed, DEMO_TOKENS, SEED_NOW } from './seed.js';
+import { buildRun, ulid, createRng, createSeed, DEMO_TOKENS, SEED_NOW } from './seed.js';
 import type { RunJson, WorkflowJson } from './seed.js';
 
 export interface RecordedCall {
@@ -65,6 +65,8 @@ export interface Simulator {
   configure(options: Partial<RuntimeOptions>): void;
   /** Adds completed runs at the head, each later than every run so far; returns them newest first. */
   insertRuns(workflowId: string, count: number): RunJson[];
+  /** Adds `copies` workflows like this one (same organisation, graph and number of runs, new ids); for load. */
+  cloneWorkflow(workflowId: string, copies: number): WorkflowJson[];
   /** Ground truth, newest first (a copy). */
   runsOf(workflowId: string): RunJson[];
   /** Ground truth for the token's organisation (copies, with nodes and edges); [] for other tokens. */
@@ -364,6 +366,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       entry.runs.unshift(...fresh);
       return structuredClone(fresh);
+    },
+    cloneWorkflow(workflowId, copies) {
+      const source = entryOf(workflowId);
+      const added: WorkflowJson[] = [];
+      for (let i = 1; i <= copies; i++) {
+        const workflow = { ...structuredClone(source.workflow), id: `fl_${ulid(clock, rng)}`, name: `${source.workflow.name} (${i + 1})` };
+        const runs = source.runs.map((run) => buildRun(workflow, Date.parse(run.started_at ?? '') || SEED_NOW, run.status, rng));
+        const entry = { orgId: source.orgId, workflow, runs };
+        entries.set(workflow.id, entry);
+        for (const run of runs) runIndex.set(run.id, { entry, run });
+        added.push(structuredClone(workflow));
+      }
+      return added;
     },
     runsOf(workflowId) {
       return structuredClone(entryOf(workflowId).runs);
