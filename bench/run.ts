@@ -173,9 +173,10 @@ interface Row {
 }
 
 async function measure(target: string, pid: number, url: string, body: string, control: string, opts: { latency: boolean }) {
-  await check(url, body);
-  await fire(url, body, MODERATE); // warm up: JIT, connection pools, the learned page size
+  await check(url, body); // the first answer teaches the gateway the page size
+  // Counted before any load: autocannon stops without waiting for the answers still in flight.
   const calls = await callsPerQuery(url, body, control);
+  await fire(url, body, MODERATE); // warm up: JIT, connection pools
   const p50: number[] = [];
   const p99: number[] = [];
   const rps: number[] = [];

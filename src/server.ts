@@ -7,8 +7,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { addResolversToSchema } from '@graphql-tools/schema';
 import { parse, type GraphQLSchema } from 'graphql';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { Agent } from 'undici';
 import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
@@ -17,6 +16,7 @@ import { resolvers } from './resolvers/index.js';
 import { createUpstreamGuard } from './upstream/resilience.js';
 import { protectionPlugins } from './protection.js';
 import { createLogger, useRequestLog, yogaLogger } from './logging.js';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { DestinationStream } from 'pino';
 import { EXAMPLE_QUERY } from './example-query.js';
 import { useErrorCodes } from './errors.js';
@@ -67,6 +67,11 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestina
   // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
   const pageSizeHint: PageSizeHint = { perPage: undefined };
+  // GraphiQL's page bundles its assets (about 9 MB): loaded when first asked for, then kept, so a
+  // gateway that never serves it never holds it, and one that does builds it once.
+  let graphiqlPage: Promise<string> | undefined;
+  const renderGraphiQLOnce = (options: GraphiQLOptions): Promise<string> =>
+    (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options)));
 
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: createSchema(),
@@ -93,9 +98,9 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestina
       headers: JSON.stringify(graphiqlHeaders ?? { Authorization: 'Bearer <your Altostrat token>' }, null, 2),
       shouldPersistHeaders: false,
     },
-    renderGraphiQL,
+    renderGraphiQL: renderGraphiQLOnce,
     logging: yogaLogger(logger),
-    plugins: [useRequestLog(logger), useErrorCodes(), ...protectionPlugins(config, pageSizeHint)],
+    plugins: [useRequestLog(logger), useErrorCodes(), ...protectionPlugins(config, pageSizeHint), useGraphQlJit()],
   });
 
   return { yoga, close: () => dispatcher.close() };
