@@ -34,6 +34,8 @@ export interface Config {
   /** Schema introspection (GraphiQL's docs and completion need it). */
   readonly introspection: boolean;
   readonly logLevel: LogLevel;
+  /** Each response carries `extensions.upstream`, the calls it caused (on by default in demo mode). */
+  readonly upstreamTrace: boolean;
 }
 
 export class ConfigError extends Error {
@@ -115,5 +117,6 @@ export function loadConfig(env: Env = process.env): Config {
     maxDirectives: integer(env, 'MAX_DIRECTIVES', 50, 1, 10_000),
     introspection: boolean(env, 'INTROSPECTION', true),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    upstreamTrace: boolean(env, 'UPSTREAM_TRACE', !env.ALTOSTRAT_API_URL?.trim()),
   });
 }

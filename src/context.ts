@@ -11,7 +11,8 @@ import type { Config } from './config.js';
 import { AltostratClient } from './upstream/client.js';
 import { deadlineIn, withRetries } from './upstream/resilience.js';
 import { requestStats } from './logging.js';
-import { createLoaders, type Loaders } from './loaders.js';
+import { createLoaders, type LoaderName, type Loaders } from './loaders.js';
+import type { Metrics } from './metrics.js';
 import type { PageSizeHint } from './pagination/connection.js';
 
 export interface GatewayContext extends YogaInitialContext {
@@ -28,7 +29,15 @@ export interface ContextDependencies {
   guard: IPolicy;
   /** A page size learned from answers. */
   pageSizeHint: PageSizeHint;
+  metrics: Metrics;
 }
+
+/** The trace's names for the loaders' calls, as `extensions.upstream` shows them. */
+const LOADER_ROUTES: Record<LoaderName, string> = {
+  workflow: '/workflows/{id}',
+  run: '/workflows/runs/{id}',
+  executionsPage: '/workflows/{id}/executions',
+};
 
 /** RFC 6750 section 2.1: `Bearer` (any case), one space, a b64token. */
 const BEARER = /^Bearer [A-Za-z0-9\-._~+/]+=*$/i;
@@ -41,8 +50,16 @@ export function createContextFactory(deps: ContextDependencies) {
   const { config } = deps;
   return (initial: YogaInitialContext): GatewayContext => {
     const deadline = deadlineIn(config.requestTimeoutMs);
+    const stats = requestStats(initial.request);
+    if (config.upstreamTrace) stats.trace ??= [];
     const client = new AltostratClient({
-      stats: requestStats(initial.request),
+      requestId: stats.requestId,
+      onCall: (route, status, ms) => {
+        stats.upstreamCalls++;
+        stats.upstreamMs += ms;
+        stats.trace?.push({ method: 'GET', path: route.slice('GET '.length), status, ms: Math.round(ms), cached: false });
+        deps.metrics.upstreamCall(route, status, ms);
+      },
       baseUrl: deps.upstreamUrl,
       authorization: bearerAuthorization(initial.request.headers.get('authorization')),
       dispatcher: deps.dispatcher,
@@ -51,6 +68,10 @@ export function createContextFactory(deps: ContextDependencies) {
       policy: withRetries(deps.guard, config.upstreamRetries, deadline),
       limit: pLimit(config.upstreamConcurrency),
     });
-    return { ...initial, loaders: createLoaders(client, deps.pageSizeHint), pageSizeHint: deps.pageSizeHint };
+    const loaders = createLoaders(client, deps.pageSizeHint, {
+      batch: deps.metrics.batch,
+      cacheHit: (loader) => stats.trace?.push({ method: 'GET', path: LOADER_ROUTES[loader], cached: true }),
+    });
+    return { ...initial, loaders, pageSizeHint: deps.pageSizeHint };
   };
 }

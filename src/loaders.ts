@@ -23,19 +23,50 @@ export interface Loaders {
   workflowList(): Promise<WorkflowRecord[]>;
 }
 
-/** Runs every call at once and answers each with its value or its Error. */
-const each =
-  <K, V>(call: (key: K) => Promise<V>) =>
-  (keys: readonly K[]): Promise<Array<V | Error>> =>
-    Promise.all(keys.map((key) => call(key).catch((error: unknown) => asError(error))));
+/** Who wants to know how the loaders are used: batch sizes, and loads served from the cache. */
+export interface LoaderObserver {
+  batch(loader: LoaderName, size: number): void;
+  cacheHit(loader: LoaderName): void;
+}
+export type LoaderName = 'workflow' | 'run' | 'executionsPage';
+
+/** The loader's cache, telling the observer of each hit. */
+class ObservedCache<V> extends Map<string, V> {
+  constructor(
+    private readonly loader: LoaderName,
+    private readonly observer: LoaderObserver,
+  ) {
+    super();
+  }
+  override get(key: string): V | undefined {
+    const value = super.get(key);
+    if (value !== undefined) this.observer.cacheHit(this.loader);
+    return value;
+  }
+}
+
+/** Runs every call of a batch at once and answers each with its value or its Error. */
+function each<K, V>(loader: LoaderName, observer: LoaderObserver, call: (key: K) => Promise<V>) {
+  return (keys: readonly K[]): Promise<Array<V | Error>> => {
+    observer.batch(loader, keys.length);
+    return Promise.all(keys.map((key) => call(key).catch((error: unknown) => asError(error))));
+  };
+}
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
-export function createLoaders(client: AltostratClient, pageSizeHint: PageSizeHint): Loaders {
-  const run = new DataLoader(each((id: string) => client.getRun(id)));
-  const workflow = new DataLoader(each((id: string) => client.getWorkflow(id)));
+export function createLoaders(client: AltostratClient, pageSizeHint: PageSizeHint, observer: LoaderObserver): Loaders {
+  const cacheMap = <V>(loader: LoaderName) => new ObservedCache<Promise<V>>(loader, observer);
+  const run = new DataLoader(
+    each('run', observer, (id: string) => client.getRun(id)),
+    { cacheMap: cacheMap<RunRecord | null>('run') },
+  );
+  const workflow = new DataLoader(
+    each('workflow', observer, (id: string) => client.getWorkflow(id)),
+    { cacheMap: cacheMap<WorkflowRecord | null>('workflow') },
+  );
   const executionsPage = new DataLoader(
-    each(async ({ workflowId, page }: PageKey) => {
+    each('executionsPage', observer, async ({ workflowId, page }: PageKey) => {
       const record = await client.listExecutions(workflowId, page);
       if (record === null) return null;
       pageSizeHint.perPage = record.perPage;
@@ -46,7 +77,7 @@ export function createLoaders(client: AltostratClient, pageSizeHint: PageSizeHin
       }
       return record;
     }),
-    { cacheKeyFn: ({ workflowId, page }) => `${workflowId}:${page}` },
+    { cacheKeyFn: ({ workflowId, page }) => `${workflowId}:${page}`, cacheMap: cacheMap<RunPageRecord | null>('executionsPage') },
   );
   let workflows: Promise<WorkflowRecord[]> | undefined;
   return {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { getOperationAST } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { YogaLogger } from '@graphql-yoga/logger';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
@@ -45,12 +45,25 @@ export function yogaLogger(logger: Logger): YogaLogger {
   return { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error') };
 }
 
+/** One upstream call as a client sees it in `extensions.upstream` (never with ids or a token). */
+export interface UpstreamTraceEntry {
+  method: 'GET';
+  /** The route pattern, e.g. `/workflows/{id}/executions`. */
+  path: string;
+  /** HTTP status; absent when served from the request's loader cache, `error` when none came. */
+  status?: number | 'error';
+  ms?: number;
+  cached: boolean;
+}
+
 /** What one request did, filled in as it goes; read by the context (upstream client) and the log line. */
 export interface RequestStats {
   requestId: string;
   operationName: string | undefined;
   upstreamCalls: number;
   upstreamMs: number;
+  /** Every upstream call and loader-cache hit, when UPSTREAM_TRACE is on. */
+  trace: UpstreamTraceEntry[] | undefined;
 }
 
 const statsByRequest = new WeakMap<Request, RequestStats & { started: number }>();
@@ -66,6 +79,7 @@ export function requestStats(request: Request): RequestStats {
       operationName: undefined,
       upstreamCalls: 0,
       upstreamMs: 0,
+      trace: undefined,
       started: performance.now(),
     };
     statsByRequest.set(request, stats);
@@ -102,5 +116,31 @@ export function useRequestLog(logger: Logger): Plugin {
         'request',
       );
     },
+  };
+}
+
+/** With UPSTREAM_TRACE on, each response carries `extensions.upstream`: what the query cost Altostrat. */
+export function useUpstreamTrace(): Plugin {
+  return {
+    onExecute: () => ({
+      onExecuteDone({ args, result, setResult }) {
+        const request = (args.contextValue as { request?: Request }).request;
+        const trace = request && statsByRequest.get(request)?.trace;
+        if (!trace || isAsyncIterable(result)) return;
+        const calls = trace.filter((entry) => !entry.cached);
+        setResult({
+          ...result,
+          extensions: {
+            ...result.extensions,
+            upstream: {
+              calls: calls.length,
+              cacheHits: trace.length - calls.length,
+              ms: Math.round(calls.reduce((sum, entry) => sum + (entry.ms ?? 0), 0)),
+              trace,
+            },
+          },
+        });
+      },
+    }),
   };
 }

@@ -15,7 +15,8 @@ import type { PageSizeHint } from './pagination/connection.js';
 import { resolvers } from './resolvers/index.js';
 import { createUpstreamGuard } from './upstream/resilience.js';
 import { protectionPlugins } from './protection.js';
-import { createLogger, useRequestLog, yogaLogger } from './logging.js';
+import { createLogger, useRequestLog, useUpstreamTrace, yogaLogger } from './logging.js';
+import { createMetrics } from './metrics.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { DestinationStream } from 'pino';
 import { EXAMPLE_QUERY } from './example-query.js';
@@ -64,6 +65,7 @@ export interface Gateway {
 
 export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestination }: GatewayOptions): Gateway {
   const logger = createLogger(config.logLevel, logDestination);
+  const metrics = createMetrics();
   // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
   const pageSizeHint: PageSizeHint = { perPage: undefined };
@@ -85,6 +87,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestina
         maxInFlight: config.upstreamMaxInFlight,
       }),
       pageSizeHint,
+      metrics,
     }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
@@ -100,7 +103,18 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestina
     },
     renderGraphiQL: renderGraphiQLOnce,
     logging: yogaLogger(logger),
-    plugins: [useRequestLog(logger), useErrorCodes(), ...protectionPlugins(config, pageSizeHint), useGraphQlJit()],
+    plugins: [
+      // Observe: the request log line and X-Request-Id, /metrics, `extensions.upstream`.
+      useRequestLog(logger),
+      metrics.plugin,
+      useUpstreamTrace(),
+      // Every error leaves with a code.
+      useErrorCodes(),
+      // Refuse what could hurt the gateway or Altostrat, before executing.
+      ...protectionPlugins(config, pageSizeHint),
+      // Execute with compiled queries.
+      useGraphQlJit(),
+    ],
   });
 
   return { yoga, close: () => dispatcher.close() };

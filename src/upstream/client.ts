@@ -23,7 +23,6 @@ import {
   type WorkflowRecord,
 } from './records.js';
 import { UpstreamFault, type Deadline } from './resilience.js';
-import type { RequestStats } from '../logging.js';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -38,12 +37,14 @@ export interface ClientOptions {
   policy: IPolicy;
   /** Bounds this request's calls in flight. */
   limit: LimitFunction;
-  /** The request's id (sent upstream as X-Request-Id) and its upstream call count and time. */
-  stats: RequestStats;
+  /** Sent upstream as X-Request-Id. */
+  requestId: string;
+  /** Told of every attempt, for logs, metrics and the trace: route, status (`error`: none came), ms. */
+  onCall: (route: Route, status: number | 'error', ms: number) => void;
 }
 
 /** A call's label in errors: the route, never the ids or the query string. */
-type Route = 'GET /workflows' | 'GET /workflows/{id}' | 'GET /workflows/{id}/executions' | 'GET /workflows/runs/{id}';
+export type Route = 'GET /workflows' | 'GET /workflows/{id}' | 'GET /workflows/{id}/executions' | 'GET /workflows/runs/{id}';
 
 export class AltostratClient {
   readonly #authorization: string | null;
@@ -90,7 +91,7 @@ export class AltostratClient {
 
   /** One try: answers the parsed body or null, or throws an UpstreamFault or a coded error. */
   async #attempt<S extends z.ZodType>(route: Route, path: string, schema: S, authorization: string): Promise<z.output<S> | null> {
-    const { baseUrl, dispatcher, timeoutMs, deadline, stats } = this.#options;
+    const { baseUrl, dispatcher, timeoutMs, deadline, requestId, onCall } = this.#options;
     const budgetMs = Math.min(timeoutMs, deadline.remainingMs());
     if (budgetMs <= 0) throw new UpstreamFault('timeout', `${route}: the request's deadline passed`);
     let response: Dispatcher.ResponseData;
@@ -98,22 +99,23 @@ export class AltostratClient {
     const started = performance.now();
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), budgetMs);
-    stats.upstreamCalls++;
+    let status: number | 'error' = 'error';
     try {
       response = await request(`${baseUrl}${path}`, {
         method: 'GET',
         dispatcher,
-        headers: { authorization, accept: 'application/json', 'x-request-id': stats.requestId },
+        headers: { authorization, accept: 'application/json', 'x-request-id': requestId },
         signal: timeout.signal,
       });
       text = await response.body.text();
+      status = response.statusCode;
     } catch {
       throw timeout.signal.aborted
         ? new UpstreamFault('timeout', `${route} got no answer in time`)
         : new UpstreamFault('network', `${route} could not be completed`);
     } finally {
       clearTimeout(timer);
-      stats.upstreamMs += performance.now() - started;
+      onCall(route, status, performance.now() - started);
     }
     const { statusCode } = response;
     if (statusCode === 404) return null;

@@ -37,7 +37,7 @@ export async function startStack(
   logDestination?: DestinationStream,
 ): Promise<Stack> {
   const simulator = await startSimulator(simulatorOptions);
-  const config: Config = loadConfig({ GRAPHIQL: 'true', LOG_LEVEL: 'silent', ...env });
+  const config: Config = loadConfig({ GRAPHIQL: 'true', LOG_LEVEL: 'silent', UPSTREAM_TRACE: 'false', ...env });
   const gateway = createGateway({ config, upstreamUrl: simulator.url, ...(logDestination && { logDestination }) });
   const server: Server = createServer(gateway.yoga);
   server.listen(0, '127.0.0.1');

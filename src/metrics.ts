@@ -1,0 +1,98 @@
+/**
+ * Prometheus metrics at /metrics (prom-client), one registry per gateway. Labels are low-cardinality
+ * by construction: operation names are kept only when they look like names and up to a fixed number
+ * of distinct ones; upstream calls are labelled by route pattern, never by id; no token, user or
+ * organisation is ever a label.
+ */
+import type { Plugin } from 'graphql-yoga';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { getOperationAST, type ExecutionResult } from 'graphql';
+import { isAsyncIterable } from 'graphql-yoga';
+
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const MAX_OPERATION_NAMES = 200;
+
+export interface Metrics {
+  registry: Registry;
+  /** One upstream call: its route pattern, HTTP status (or `error` when none came) and duration. */
+  upstreamCall(route: string, status: number | 'error', ms: number): void;
+  /** One DataLoader batch: which loader and how many keys. */
+  batch(loader: string, size: number): void;
+  plugin: Plugin;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'graphql_requests_total',
+    help: 'GraphQL operations executed, by operation name',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'graphql_request_duration_seconds',
+    help: 'Time to execute a GraphQL operation, by operation name',
+    labelNames: ['operation'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'graphql_errors_total',
+    help: 'Errors in GraphQL responses, by extensions.code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  const upstream = new Histogram({
+    name: 'upstream_request_duration_seconds',
+    help: 'Calls to the Altostrat API, by route pattern and HTTP status',
+    labelNames: ['route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const batches = new Histogram({
+    name: 'dataloader_batch_size',
+    help: 'Keys per DataLoader batch, by loader',
+    labelNames: ['loader'],
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+    registers: [registry],
+  });
+
+  const known = new Set<string>();
+  const operationLabel = (name: string | undefined): string => {
+    if (!name) return 'anonymous';
+    if (!OPERATION_NAME.test(name)) return 'other';
+    if (!known.has(name)) {
+      if (known.size >= MAX_OPERATION_NAMES) return 'other';
+      known.add(name);
+    }
+    return name;
+  };
+  const countErrors = (result: ExecutionResult) => {
+    for (const error of result.errors ?? []) errors.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
+  };
+
+  return {
+    registry,
+    upstreamCall: (route, status, ms) => upstream.observe({ route, status: String(status) }, ms / 1000),
+    batch: (loader, size) => batches.observe({ loader }, size),
+    plugin: {
+      onRequest({ request, url, endResponse, fetchAPI }) {
+        if (url.pathname !== '/metrics' || request.method !== 'GET') return;
+        return registry.metrics().then((text) =>
+          endResponse(new fetchAPI.Response(text, { headers: { 'content-type': registry.contentType } })),
+        );
+      },
+      onExecute({ args }) {
+        const operation = operationLabel(getOperationAST(args.document, args.operationName)?.name?.value);
+        const stop = duration.startTimer({ operation });
+        requests.inc({ operation });
+        return { onExecuteDone: () => void stop() };
+      },
+      onResultProcess({ result }) {
+        if (Array.isArray(result)) result.forEach(countErrors);
+        else if (!isAsyncIterable(result)) countErrors(result);
+      },
+    },
+  };
+}
