@@ -36,6 +36,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Each response carries `extensions.upstream`, the calls it caused (on by default in demo mode). */
   readonly upstreamTrace: boolean;
+  /** A trusted-documents manifest: when set, only its documents run. */
+  readonly persistedDocuments: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -118,5 +120,6 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: boolean(env, 'INTROSPECTION', true),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     upstreamTrace: boolean(env, 'UPSTREAM_TRACE', !env.ALTOSTRAT_API_URL?.trim()),
+    persistedDocuments: env.PERSISTED_DOCUMENTS?.trim() || undefined,
   });
 }

@@ -1,6 +1,7 @@
 /**
  * What keeps hostile or careless queries from hurting the gateway or Altostrat, in the order the
- * plugins act: HTTP-level checks (CSRF, body size), then document limits at validation
+ * plugins act: trusted documents when configured, HTTP-level checks (CSRF, body size), then
+ * document limits at validation
  * (graphql-armor: tokens, depth, aliases, directives; introspection when switched off), then the
  * upstream-call budget at execution, where variables are known.
  */
@@ -12,7 +13,9 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import type { Config } from './config.js';
+import { readFileSync } from 'node:fs';
+import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { ConfigError, type Config } from './config.js';
 import { estimateUpstreamCalls } from './cost.js';
 import { codedError, ErrorCode } from './errors.js';
 import type { PageSizeHint } from './pagination/connection.js';
@@ -22,6 +25,7 @@ const ASSUMED_PAGE_SIZE = 15;
 
 export function protectionPlugins(config: Config, pageSizeHint: PageSizeHint): Plugin[] {
   return [
+    ...(config.persistedDocuments ? [useTrustedDocuments(loadTrustedDocuments(config.persistedDocuments))] : []),
     // Browsers cannot send a JSON POST or a custom header cross-site without a CORS preflight.
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
     useBodyLimit(config.maxBodyBytes),
@@ -32,6 +36,46 @@ export function protectionPlugins(config: Config, pageSizeHint: PageSizeHint): P
     ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
     useUpstreamCallBudget(config.maxUpstreamCalls, pageSizeHint),
   ] as Plugin[];
+}
+
+/**
+ * Trusted documents: a manifest `{ "<id>": "<document>" }` (what graphql-codegen's client preset
+ * writes as persisted-documents.json, ids like `sha256:<hex>`); only its documents run. A client
+ * sends `{"documentId": "<id>"}` or Apollo's `extensions.persistedQuery.sha256Hash`.
+ */
+export function loadTrustedDocuments(path: string): Map<string, string> {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`PERSISTED_DOCUMENTS must name a readable JSON manifest, got "${path}" (${(error as Error).message})`);
+  }
+  const entries = manifest && typeof manifest === 'object' && !Array.isArray(manifest) ? Object.entries(manifest) : [];
+  if (entries.length === 0 || !entries.every(([, document]) => typeof document === 'string')) {
+    throw new ConfigError(`PERSISTED_DOCUMENTS must be a JSON object of document ids to documents, got "${path}"`);
+  }
+  return new Map(entries as Array<[string, string]>);
+}
+
+function useTrustedDocuments(documents: Map<string, string>): Plugin {
+  return usePersistedOperations({
+    allowArbitraryOperations: false,
+    extractPersistedOperationId: (params, request, context) => {
+      const { documentId } = params as { documentId?: unknown };
+      return typeof documentId === 'string' ? documentId : defaultExtractPersistedOperationId(params, request, context);
+    },
+    getPersistedOperation: (id) => documents.get(id) ?? documents.get(`sha256:${id}`) ?? null,
+    customErrors: {
+      persistedQueryOnly: {
+        message: 'This gateway runs trusted documents only: send a `documentId` from the manifest instead of a query.',
+        extensions: { code: 'PERSISTED_QUERY_ONLY' },
+      },
+      notFound: {
+        message: 'No trusted document has this id: regenerate the manifest with the client preset and deploy it.',
+        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
+      },
+    },
+  }) as Plugin;
 }
 
 /** Refuses a body over the limit before reading it; a POST must say its length. */
