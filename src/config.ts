@@ -38,6 +38,8 @@ export interface Config {
   readonly upstreamTrace: boolean;
   /** A trusted-documents manifest: when set, only its documents run. */
   readonly persistedDocuments: string | undefined;
+  /** OpenTelemetry spans for operations and upstream calls, exported over OTLP/HTTP. */
+  readonly otelTracing: boolean;
 }
 
 export class ConfigError extends Error {
@@ -121,5 +123,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     upstreamTrace: boolean(env, 'UPSTREAM_TRACE', !env.ALTOSTRAT_API_URL?.trim()),
     persistedDocuments: env.PERSISTED_DOCUMENTS?.trim() || undefined,
+    otelTracing: boolean(env, 'OTEL_TRACING', false),
   });
 }

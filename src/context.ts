@@ -13,6 +13,7 @@ import { deadlineIn, withRetries } from './upstream/resilience.js';
 import { requestStats } from './logging.js';
 import { createLoaders, type LoaderName, type Loaders } from './loaders.js';
 import type { Metrics } from './metrics.js';
+import { recordUpstreamSpan } from './tracing.js';
 import type { PageSizeHint } from './pagination/connection.js';
 
 export interface GatewayContext extends YogaInitialContext {
@@ -59,6 +60,7 @@ export function createContextFactory(deps: ContextDependencies) {
         stats.upstreamMs += ms;
         stats.trace?.push({ method: 'GET', path: route.slice('GET '.length), status, ms: Math.round(ms), cached: false });
         deps.metrics.upstreamCall(route, status, ms);
+        if (stats.span) recordUpstreamSpan(stats.span, route, status, ms);
       },
       baseUrl: deps.upstreamUrl,
       authorization: bearerAuthorization(initial.request.headers.get('authorization')),

@@ -8,6 +8,7 @@ import { getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { YogaLogger } from '@graphql-yoga/logger';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import type { Span } from '@opentelemetry/api';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -64,6 +65,8 @@ export interface RequestStats {
   upstreamMs: number;
   /** Every upstream call and loader-cache hit, when UPSTREAM_TRACE is on. */
   trace: UpstreamTraceEntry[] | undefined;
+  /** The operation's OpenTelemetry span, when OTEL_TRACING is on. */
+  span?: Span;
 }
 
 const statsByRequest = new WeakMap<Request, RequestStats & { started: number }>();

@@ -8,10 +8,12 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './server.js';
 import { startSimulator } from './demo/simulator.js';
 import { DEMO_TOKENS } from './demo/seed.js';
+import { startTracing } from './tracing.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
 
 async function main(config: Config): Promise<void> {
+  const stopTracing = config.otelTracing ? await startTracing() : undefined;
   const demo = config.altostratApiUrl === undefined ? await startSimulator() : undefined;
   const demoAuthorization = `Bearer ${DEMO_TOKENS.acme}`;
   const gateway = createGateway({
@@ -48,6 +50,7 @@ async function main(config: Config): Promise<void> {
     clearTimeout(force);
     await gateway.close();
     await demo?.close();
+    await stopTracing?.();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -17,6 +17,7 @@ import { createUpstreamGuard } from './upstream/resilience.js';
 import { protectionPlugins } from './protection.js';
 import { createLogger, useRequestLog, useUpstreamTrace, yogaLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
+import { useOperationSpans } from './tracing.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { DestinationStream } from 'pino';
 import { EXAMPLE_QUERY } from './example-query.js';
@@ -104,10 +105,11 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestina
     renderGraphiQL: renderGraphiQLOnce,
     logging: yogaLogger(logger),
     plugins: [
-      // Observe: the request log line and X-Request-Id, /metrics, `extensions.upstream`.
+      // Observe: the request log line and X-Request-Id, /metrics, `extensions.upstream`, spans.
       useRequestLog(logger),
       metrics.plugin,
       useUpstreamTrace(),
+      ...(config.otelTracing ? [useOperationSpans()] : []),
       // Every error leaves with a code.
       useErrorCodes(),
       // Refuse what could hurt the gateway or Altostrat, before executing.
