@@ -78,22 +78,24 @@ export function estimateUpstreamCalls(input: CostInput): number {
     return calls + (needsRecord ? 1 : 0);
   }
 
+  /** The most one item of a connection can cost, selected through `nodes` or `edges { node }`. */
+  function perItem(connection: string, edge: string, nodes: FieldNode[], cost: (item: FieldNode[]) => number): number {
+    let most = 0;
+    for (const field of children(objectType(connection)!, nodes)) {
+      const name = field[0]!.name.value;
+      if (name === 'nodes') most = Math.max(most, cost(field));
+      if (name !== 'edges') continue;
+      for (const inner of children(objectType(edge)!, field)) {
+        if (inner[0]!.name.value === 'node') most = Math.max(most, cost(inner));
+      }
+    }
+    return most;
+  }
+
   function executions(parent: GraphQLObjectType, nodes: FieldNode[]): number {
     const n = size(args(parent, nodes));
     const pages = Math.ceil(n / perPage) + 1;
-    const connection = objectType('WorkflowExecutionConnection')!;
-    let perRun = 0;
-    for (const field of children(connection, nodes)) {
-      const name = field[0]!.name.value;
-      if (name === 'nodes') perRun = Math.max(perRun, execution(field, 'list'));
-      if (name === 'edges') {
-        const edge = objectType('WorkflowExecutionEdge')!;
-        for (const inner of children(edge, field)) {
-          if (inner[0]!.name.value === 'node') perRun = Math.max(perRun, execution(inner, 'list'));
-        }
-      }
-    }
-    return pages + n * perRun;
+    return pages + n * perItem('WorkflowExecutionConnection', 'WorkflowExecutionEdge', nodes, (item) => execution(item, 'list'));
   }
 
   function execution(nodes: FieldNode[], origin: Origin): number {
@@ -116,19 +118,8 @@ export function estimateUpstreamCalls(input: CostInput): number {
   for (const nodes of root.values()) {
     const name = nodes[0]!.name.value;
     if (name === 'workflows') {
-      const connection = objectType('WorkflowConnection')!;
       const n = size(args(queryType, nodes));
-      let perWorkflow = 0;
-      for (const field of children(connection, nodes)) {
-        const child = field[0]!.name.value;
-        if (child === 'nodes') perWorkflow = Math.max(perWorkflow, workflow(field, 'list'));
-        if (child === 'edges') {
-          for (const inner of children(objectType('WorkflowEdge')!, field)) {
-            if (inner[0]!.name.value === 'node') perWorkflow = Math.max(perWorkflow, workflow(inner, 'list'));
-          }
-        }
-      }
-      total += 1 + n * perWorkflow;
+      total += 1 + n * perItem('WorkflowConnection', 'WorkflowEdge', nodes, (item) => workflow(item, 'list'));
     } else if (name === 'workflow') total += workflow(nodes, 'lookup');
     else if (name === 'execution') total += execution(nodes, 'lookup');
     else if (name === 'node') total += lookup(nodes);
