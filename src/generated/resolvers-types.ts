@@ -46,6 +46,7 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** The entry points of the gateway: workflows and their executions, read from Altostrat. */
 export type Query = {
   __typename?: 'Query';
   /** One workflow execution (run) by id, with its step logs; null when Altostrat says it does not exist. */
@@ -68,21 +69,25 @@ export type Query = {
 };
 
 
+/** The entry points of the gateway: workflows and their executions, read from Altostrat. */
 export type QueryExecutionArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The entry points of the gateway: workflows and their executions, read from Altostrat. */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The entry points of the gateway: workflows and their executions, read from Altostrat. */
 export type QueryWorkflowArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The entry points of the gateway: workflows and their executions, read from Altostrat. */
 export type QueryWorkflowsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -262,7 +267,9 @@ export type WorkflowGraphNode = {
 /** A point in the workflow editor's canvas. */
 export type WorkflowGraphPosition = {
   __typename?: 'WorkflowGraphPosition';
+  /** The horizontal coordinate, as the editor stores it. */
   x: Scalars['Float']['output'];
+  /** The vertical coordinate, as the editor stores it. */
   y: Scalars['Float']['output'];
 };
 

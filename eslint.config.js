@@ -1,0 +1,94 @@
+/**
+ * ESLint owns one thing in this project: the quality of the public GraphQL contract, the SDL in
+ * schema/*.graphql. It lints nothing else (no TypeScript, no src/generated, not the printed
+ * schema.graphql, which is output). Run: `npx eslint schema`.
+ *
+ * Federation: schema/base.graphql starts with `extend schema @link(url:
+ * "https://specs.apollo.dev/federation/v2.6", ...)`. graphql-eslint sees that link and builds the
+ * schema with @apollo/subgraph's buildSubgraphSchema (a dependency of the gateway), which defines
+ * @link, @key and the other federation directives, so known-directives accepts them without a
+ * hand-kept copy of their definitions here (a copy would collide with the ones it adds).
+ */
+import { fileURLToPath } from 'node:url';
+import graphqlPlugin from '@graphql-eslint/eslint-plugin';
+
+const recommended = graphqlPlugin.configs['flat/schema-recommended'].rules;
+const relay = graphqlPlugin.configs['flat/schema-relay'].rules;
+const [, recommendedNaming] = recommended['@graphql-eslint/naming-convention'];
+
+export default [
+  // Everything but schema/*.graphql is out of scope, even under `npx eslint .`.
+  { ignores: ['**/*', '!schema/', '!schema/*.graphql'] },
+  {
+    files: ['schema/*.graphql'],
+    languageOptions: {
+      parser: graphqlPlugin.parser,
+      // The whole schema (all of schema/), so that rules see types defined in sibling files.
+      parserOptions: {
+        graphQLConfig: { schema: fileURLToPath(new URL('./schema/*.graphql', import.meta.url)) },
+      },
+    },
+    plugins: { '@graphql-eslint': graphqlPlugin },
+    rules: {
+      ...recommended,
+      // relay-connection-types, relay-edge-types, relay-page-info, relay-arguments: the
+      // connections (WorkflowConnection, WorkflowExecutionConnection) follow the Relay spec.
+      ...relay,
+
+      '@graphql-eslint/naming-convention': [
+        'error',
+        {
+          ...recommendedNaming, // keeps the recommended forbidden prefixes/suffixes (getX, XType, ...)
+          types: 'PascalCase', // DateTime, JSON, WorkflowExecution
+          FieldDefinition: 'camelCase',
+          EnumValueDefinition: 'UPPER_CASE',
+        },
+      ],
+
+      // Every type, field, argument and enum value is documented: the descriptions are the API
+      // documentation clients read in GraphiQL and in their generated types.
+      '@graphql-eslint/require-description': [
+        'error',
+        {
+          types: true,
+          rootField: true,
+          FieldDefinition: true,
+          InputValueDefinition: true,
+          EnumValueDefinition: true,
+          DirectiveDefinition: true,
+        },
+      ],
+
+      // Off: the rule wants one style everywhere (all "…" or all """…"""), while this schema uses
+      // "…" for one-line descriptions and """…""" for multi-line ones, which the rule cannot
+      // express. The printed schema.graphql normalises the style anyway.
+      '@graphql-eslint/description-style': 'off',
+
+      // Entities (Workflow, WorkflowExecution, and WorkflowExecutionLog) carry `id: ID!`. Tuned,
+      // not off: the exceptions are value objects with no global identity, namely the Relay
+      // plumbing (PageInfo, *Connection, *Edge, as the Relay spec defines them) and the workflow
+      // graph, whose nodes' and edges' `id: String!` are only unique within one workflow (they
+      // are not Altostrat ids and cannot be fetched with Query.node).
+      '@graphql-eslint/strict-id-in-types': [
+        'error',
+        {
+          acceptedIdNames: ['id'],
+          acceptedIdTypes: ['ID'],
+          exceptions: {
+            types: ['PageInfo', 'WorkflowGraph', 'WorkflowGraphNode', 'WorkflowGraphPosition'],
+            suffixes: ['Connection', 'Edge'],
+          },
+        },
+      ],
+
+      // Tuned: listTypeCanWrapOnlyEdgeType would allow lists of edges only, anywhere in the
+      // schema. Our connections also offer `nodes` (the items without cursors, as GitHub's API
+      // does), and plain lists are deliberate where nothing is paginated (WorkflowExecution.logs,
+      // WorkflowGraph.nodes/edges). The other checks (Edge suffix, `node` implements Node) stay.
+      '@graphql-eslint/relay-edge-types': [
+        'error',
+        { withEdgeSuffix: true, shouldImplementNode: true, listTypeCanWrapOnlyEdgeType: false },
+      ],
+    },
+  },
+];
