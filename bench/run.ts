@@ -171,6 +171,8 @@ interface Row {
   cpuMsPerQuery?: number;
   rssMb?: number;
   criticalPath?: number;
+  /** p50 / (waves x the upstream's own measured p50 for one call). */
+  criticalPathMeasured?: number;
   cpuFloor?: number;
 }
 
@@ -204,13 +206,11 @@ async function measure(target: string, pid: number, url: string, body: string, c
   };
 }
 
-/** p50 of one query at a time (no queueing behind other queries) over waves x latency. */
-async function criticalPath(url: string, body: string, waves: number) {
-  await check(url, body);
-  await fire(url, body, MODERATE);
+/** p50 of one query at a time (no queueing behind other queries). */
+async function oneAtATimeP50(url: string, body: string | undefined, requests?: autocannon.Request[]) {
   const p50: number[] = [];
-  for (let run = 0; run < RUNS; run++) p50.push((await fire(url, body, 1)).latency.p50);
-  return median(p50) / (waves * LATENCY_MS);
+  for (let run = 0; run < RUNS; run++) p50.push((await fire(url, body, 1, requests)).latency.p50);
+  return median(p50);
 }
 
 async function restFloor(f: Fixture, paths: string[]) {
@@ -274,9 +274,17 @@ for (const inlineLogs of [true, false]) {
     const gw = await gateway(sim.fixture.url);
     const gwUrl = gw.match[1]!;
     const cursor = await deepCursor(gwUrl, sim.fixture);
+    // One upstream call as the simulator answers it: its latency plus its own work.
+    const upstreamP50 = await oneAtATimeP50(sim.fixture.url, undefined, [{ method: 'GET', path: `/workflows/${sim.fixture.busiest}/executions?page=1` }]);
     for (const s of [S1, S2, S3, S4].filter((x) => x.inlineLogs === inlineLogs)) {
       log(`${s.name}: critical path`);
-      rows.find((r) => r.scenario === s.name && r.target === 'gateway')!.criticalPath = await criticalPath(gwUrl, s.body(sim.fixture, cursor), s.waves);
+      const body = s.body(sim.fixture, cursor);
+      await check(gwUrl, body);
+      await fire(gwUrl, body, MODERATE);
+      const p50 = await oneAtATimeP50(gwUrl, body);
+      const row = rows.find((r) => r.scenario === s.name && r.target === 'gateway')!;
+      row.criticalPath = p50 / (s.waves * LATENCY_MS);
+      row.criticalPathMeasured = p50 / (s.waves * upstreamP50);
     }
     await stop(gw.child);
     await stop(sim.child);
@@ -304,16 +312,17 @@ const byFirst = slope([1, 10, 50, 100].map((n) => [n, gatewayRow(`S5 first ${n}`
 const byWorkflows = slope([1, 10, 50].map((n) => [n, gatewayRow(`S5 ${n} workflows`).cpuMsPerQuery!]));
 
 const table = [
-  '| scenario | server | p50 ms | p99 ms | req/s (saturated) | upstream calls/query (budget) | CPU ms/query | peak RSS MB | critical path ratio | throughput / upstream floor |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| scenario | server | p50 ms | p99 ms | req/s (saturated) | upstream calls/query (budget) | CPU ms/query | peak RSS MB | critical path ratio (vs 20 ms) | (vs measured upstream p50) | throughput / upstream floor |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map(
     (r) =>
-      `| ${r.scenario} | ${r.target} | ${fixed(r.p50)} | ${fixed(r.p99)} | ${fixed(r.rps, 0)} | ${fixed(r.calls)} (${r.budget}) | ${fixed(r.cpuMsPerQuery, 2)} | ${r.rssMb} | ${fixed(r.criticalPath, 2)} | ${fixed(r.cpuFloor, 2)} |`,
+      `| ${r.scenario} | ${r.target} | ${fixed(r.p50)} | ${fixed(r.p99)} | ${fixed(r.rps, 0)} | ${fixed(r.calls)} (${r.budget}) | ${fixed(r.cpuMsPerQuery, 2)} | ${r.rssMb} | ${fixed(r.criticalPath, 2)} | ${fixed(r.criticalPathMeasured, 2)} | ${fixed(r.cpuFloor, 2)} |`,
   ),
 ];
 const s1 = gatewayRow(S1.name).rps! / baselineRow(S1.name).rps!;
 const s2 = gatewayRow(S2.name).rps! / baselineRow(S2.name).rps!;
 const maxCritical = Math.max(...[S1, S2, S3, S4].map((s) => gatewayRow(s.name).criticalPath!));
+const maxCriticalMeasured = Math.max(...[S1, S2, S3, S4].map((s) => gatewayRow(s.name).criticalPathMeasured!));
 const budgetMet = rows.filter((r) => r.target === 'gateway').every((r) => r.calls === r.budget);
 const maxRss = Math.max(...rows.filter((r) => r.target === 'gateway').map((r) => r.rssMb!));
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
@@ -322,7 +331,8 @@ const targets = [
   '| --- | --- | --- |',
   `| S1 throughput >= 1.5x baseline | ${s1.toFixed(2)}x | ${verdict(s1 >= 1.5)} |`,
   `| S2 throughput >= 1.0x baseline | ${s2.toFixed(2)}x | ${verdict(s2 >= 1)} |`,
-  `| critical-path ratio <= 1.10 (S1-S4) | worst ${maxCritical.toFixed(2)} | ${verdict(maxCritical <= 1.1)} |`,
+  `| critical-path ratio <= 1.10 (S1-S4), against 20 ms per wave | worst ${maxCritical.toFixed(2)} | ${verdict(maxCritical <= 1.1)} |`,
+  `| the same, against the upstream's measured p50 per call | worst ${maxCriticalMeasured.toFixed(2)} | ${verdict(maxCriticalMeasured <= 1.1)} |`,
   `| upstream calls/query = the contract's budget, every scenario | ${budgetMet ? 'all equal' : 'see table'} | ${verdict(budgetMet)} |`,
   `| cost linear in \`first\` | ${byFirst.slope.toFixed(4)} CPU ms per run, R² ${byFirst.r2.toFixed(3)} | ${verdict(byFirst.r2 >= 0.9)} |`,
   `| cost linear in workflow count | ${byWorkflows.slope.toFixed(4)} CPU ms per workflow, R² ${byWorkflows.r2.toFixed(3)} | ${verdict(byWorkflows.r2 >= 0.9)} |`,
