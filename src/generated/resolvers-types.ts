@@ -49,7 +49,10 @@ export type PageInfo = {
 /** The entry points of the gateway: workflows and their executions, read from Altostrat. */
 export type Query = {
   __typename?: 'Query';
-  /** One workflow execution (run) by id, with its step logs; null when Altostrat says it does not exist. */
+  /**
+   * One workflow execution (run) by id, with its step logs; null when Altostrat says it does not exist.
+   * Asking only for `id` costs no call and so does not check that the execution exists.
+   */
   execution?: Maybe<WorkflowExecution>;
   /**
    * Fetches any object by its Altostrat id: `fl_run_...` ids are executions, other `fl_...` ids are
@@ -58,7 +61,8 @@ export type Query = {
   node?: Maybe<Node>;
   /**
    * One workflow by id; null when Altostrat answers that it does not exist (or belongs to another
-   * organisation). Asking only for `id` and `executions` costs no fetch of the workflow itself.
+   * organisation). Asking only for `id` and `executions` costs no fetch of the workflow itself; asking
+   * only for `id` costs no call at all and so does not check that the workflow exists.
    */
   workflow?: Maybe<Workflow>;
   /**
