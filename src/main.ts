@@ -44,9 +44,12 @@ async function main(config: Config): Promise<void> {
   const stop = async (signal: string) => {
     console.log(`${signal}: draining in-flight requests`);
     const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
+    // close() stops accepting and closes idle keep-alive connections; one that goes idle after
+    // its answer would otherwise be kept until its keep-alive timeout.
     server.close();
-    server.closeIdleConnections();
+    const sweep = setInterval(() => server.closeIdleConnections(), 50).unref();
     await once(server, 'close');
+    clearInterval(sweep);
     clearTimeout(force);
     await gateway.close();
     await demo?.close();

@@ -1,7 +1,9 @@
-/** The process as `npm start` runs it: start-up on the demo upstream, health, GraphiQL, config errors, shutdown. */
+/** The process as `npm start` runs it: start-up on the demo upstream, health, GraphiQL, config errors, draining shutdown. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator } from '../src/demo/simulator.js';
+import { DEMO_TOKENS } from '../src/demo/seed.js';
 
 const running: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {
@@ -68,6 +70,26 @@ describe('the gateway process', () => {
     expect(await page.text()).not.toContain('Workflows with their latest executions');
     child.kill('SIGINT');
     expect((await once(child, 'exit'))[0]).toBe(0);
+  });
+
+  it('drains a request in flight on SIGTERM: it is answered, then the process exits 0', async () => {
+    const simulator = await startSimulator({ latencyMs: 1_000 });
+    try {
+      const { child, ready } = start({ ALTOSTRAT_API_URL: simulator.url });
+      const url = await ready;
+      const answer = fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_TOKENS.acme}` },
+        body: JSON.stringify({ query: '{ workflows(first: 1) { totalCount } }' }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the request is now waiting on the upstream
+      child.kill('SIGTERM');
+      const body = (await (await answer).json()) as any;
+      expect(body.data.workflows.totalCount).toBe(simulator.workflowsOf(DEMO_TOKENS.acme).length);
+      expect((await once(child, 'exit'))[0]).toBe(0);
+    } finally {
+      await simulator.close();
+    }
   });
 
   it('refuses a bad setting at start with its name, its value and what is allowed', async () => {
