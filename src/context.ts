@@ -1,7 +1,8 @@
 /**
  * Per request: read the caller's bearer token and build the upstream client and loaders from it.
  * The Authorization header is kept verbatim (the contract forwards it unchanged) inside the
- * client; nothing else in the context holds it.
+ * client; nothing else in the context holds it. Each upstream call is also reported here, once, to
+ * the request's stats (log line, `extensions.upstream`), the metrics and the trace.
  */
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Dispatcher } from 'undici';
@@ -24,7 +25,7 @@ export interface GatewayContext extends YogaInitialContext {
 export interface ContextDependencies {
   config: Config;
   upstreamUrl: string;
-  /** Shared by the process's requests, like the two below: connections, never tokens or data. */
+  /** The rest is shared by the process's requests: connections, policies, a hint, counters; never a token or data. */
   dispatcher: Dispatcher;
   /** The process-wide breaker and bulkhead. */
   guard: IPolicy;
