@@ -1,6 +1,8 @@
 /** The query GraphiQL opens on, and the one the README shows. */
-export const EXAMPLE_QUERY = `# Workflows with their latest executions and each execution's step logs.
-# Press the run button (or Ctrl+Enter). Page on with \`after: <endCursor>\`.
+export const EXAMPLE_QUERY = `# Workflows with their latest executions
+# and each execution's step logs.
+# Run it with the run button (Ctrl+Enter);
+# page on with after: <endCursor>.
 query LatestExecutions {
   workflows(first: 5) {
     totalCount
