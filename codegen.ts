@@ -1,13 +1,13 @@
 /**
  * Typed resolvers from the SDL in schema/. Mappers point each GraphQL type at what its resolvers
- * receive (the upstream records of src/upstream/records.ts and the pagination results), and
+ * receive (the upstream records of src/upstream/records.ts and connections of them), and
  * enumValues map enum values to the upstream's own words, so resolvers need no casts.
  * `npm run codegen` writes src/generated/; CI runs it with --check and fails on any difference.
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const records = '../upstream/records.js';
-const connection = '../pagination/connection.js';
+const loaders = '../loaders.js';
 
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
@@ -41,10 +41,10 @@ const config: CodegenConfig = {
           WorkflowGraphEdge: `${records}#GraphEdgeRecord`,
           WorkflowExecution: `${records}#RunParent`,
           WorkflowExecutionLog: `${records}#LogRecord`,
-          WorkflowExecutionConnection: `${connection}#ExecutionsPage`,
-          WorkflowExecutionEdge: `${connection}#ExecutionEdge`,
-          WorkflowConnection: '../pagination/list.js#WorkflowsPage',
-          WorkflowEdge: '../pagination/list.js#WorkflowEdgeRecord',
+          WorkflowExecutionConnection: `${loaders}#ExecutionConnection`,
+          WorkflowExecutionEdge: `${records}#RunEdgeRecord`,
+          WorkflowConnection: `${records}#WorkflowConnectionRecord`,
+          WorkflowEdge: `${records}#WorkflowEdgeRecord`,
         },
         // The enums' TypeScript types are the upstream's own words; index.ts maps them at run time.
         enumValues: {

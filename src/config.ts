@@ -9,6 +9,7 @@ export interface Config {
   readonly host: string;
   /** The upstream's REST base URL without a trailing slash; undefined starts the embedded demo. */
   readonly altostratApiUrl: string | undefined;
+  /** On by default in demo mode only; GRAPHIQL=true turns it on with a real upstream. */
   readonly graphiql: boolean;
   /** Deadline of one upstream call, from sending it to the last byte of its body. */
   readonly upstreamTimeoutMs: number;
@@ -22,8 +23,36 @@ export interface Config {
   readonly breakerThreshold: number;
   /** How long an open breaker answers without calling before it lets a probe through. */
   readonly breakerCooldownMs: number;
-  /** Upstream calls the whole process may have in flight (the bulkhead). */
+  /** Upstream calls the whole process may have in flight. */
   readonly upstreamMaxInFlight: number;
+  /** Upstream calls one token may have in flight across its requests (its fair share). */
+  readonly upstreamMaxInFlightPerToken: number;
+  /** The largest upstream body read; a bigger one is UPSTREAM_ERROR. */
+  readonly upstreamMaxBodyBytes: number;
+  /** Deeper nesting in upstream JSON is cut, and the field carrying it fails alone. */
+  readonly upstreamMaxJsonDepth: number;
+  /** Signs cursors (HMAC); undefined: a random key per process, which main.ts warns about. */
+  readonly cursorSecret: string | undefined;
+  /** Earlier cursor keys still accepted, for rotation. */
+  readonly cursorSecretsPrevious: readonly string[];
+  /** With INTROSPECTION=false, `_service { sdl }` answers only requests carrying this in `X-Router-Secret`. */
+  readonly routerSecret: string | undefined;
+  /** Origins allowed cross-origin (CORS); empty: same-origin only. */
+  readonly corsOrigins: readonly string[];
+  /** Serve /metrics on this port only (0: on the main port). */
+  readonly metricsPort: number;
+  /** Open client connections the server accepts at once. */
+  readonly maxConnections: number;
+  /** Longest time a client may take to send a whole request (Node's requestTimeout). */
+  readonly httpRequestTimeoutMs: number;
+  /** Longest time a client may take to send its request headers. */
+  readonly httpHeadersTimeoutMs: number;
+  /** Shared polling for subscriptions: one upstream call per interval per (token, resource). */
+  readonly livePollIntervalMs: number;
+  readonly liveMaxSubscriptionsPerToken: number;
+  readonly liveMaxSubscriptions: number;
+  /** Replicas share pollers through this Redis; unset: everything stays in the process. */
+  readonly redisUrl: string | undefined;
   /** Refuse a query whose estimated upstream calls exceed this. */
   readonly maxUpstreamCalls: number;
   readonly maxBodyBytes: number;
@@ -76,6 +105,50 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function secret(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) throw new ConfigError(`${name} must be at least 32 characters long (its value is not shown)`);
+  return raw;
+}
+
+function origins(env: Env, name: string): string[] {
+  return list(env, name).map((origin) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.origin !== origin) {
+      throw new ConfigError(`${name} must be a comma-separated list of origins such as https://app.example.com, got "${origin}"`);
+    }
+    return origin;
+  });
+}
+
+function redisUrl(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new ConfigError(`${name} must be a redis:// or rediss:// URL (its value is not shown: it may hold a password)`);
+  }
+  return raw;
+}
+
 function baseUrl(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return undefined;
@@ -101,11 +174,13 @@ function baseUrl(env: Env, name: string): string | undefined {
 
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
+  const altostratApiUrl = baseUrl(env, 'ALTOSTRAT_API_URL');
+  const demo = altostratApiUrl === undefined;
   return Object.freeze({
     port: integer(env, 'PORT', 4000, 0, 65535),
     host,
-    altostratApiUrl: baseUrl(env, 'ALTOSTRAT_API_URL'),
-    graphiql: boolean(env, 'GRAPHIQL', true),
+    altostratApiUrl,
+    graphiql: boolean(env, 'GRAPHIQL', demo),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000),
     upstreamConcurrency: integer(env, 'UPSTREAM_CONCURRENCY', 32, 1, 1_000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 1, 600_000),
@@ -113,6 +188,21 @@ export function loadConfig(env: Env = process.env): Config {
     breakerThreshold: integer(env, 'UPSTREAM_BREAKER_THRESHOLD', 10, 1, 10_000),
     breakerCooldownMs: integer(env, 'UPSTREAM_BREAKER_COOLDOWN_MS', 5_000, 1, 600_000),
     upstreamMaxInFlight: integer(env, 'UPSTREAM_MAX_IN_FLIGHT', 256, 1, 100_000),
+    upstreamMaxInFlightPerToken: integer(env, 'UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN', 32, 1, 100_000),
+    upstreamMaxBodyBytes: integer(env, 'UPSTREAM_MAX_BODY_BYTES', 5_000_000, 1_000, 1_000_000_000),
+    upstreamMaxJsonDepth: integer(env, 'UPSTREAM_MAX_JSON_DEPTH', 64, 8, 1_000),
+    cursorSecret: secret(env, 'CURSOR_SECRET'),
+    cursorSecretsPrevious: list(env, 'CURSOR_SECRETS_PREVIOUS'),
+    routerSecret: secret(env, 'ROUTER_SECRET'),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    metricsPort: integer(env, 'METRICS_PORT', 0, 0, 65535),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    httpRequestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
+    httpHeadersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
+    livePollIntervalMs: integer(env, 'LIVE_POLL_INTERVAL_MS', 1_000, 10, 600_000),
+    liveMaxSubscriptionsPerToken: integer(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN', 20, 1, 100_000),
+    liveMaxSubscriptions: integer(env, 'LIVE_MAX_SUBSCRIPTIONS', 10_000, 1, 10_000_000),
+    redisUrl: redisUrl(env, 'REDIS_URL'),
     maxUpstreamCalls: integer(env, 'MAX_UPSTREAM_CALLS', 500, 1, 1_000_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1_000, 100_000_000),
     maxTokens: integer(env, 'MAX_TOKENS', 5_000, 10, 1_000_000),
@@ -121,7 +211,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxDirectives: integer(env, 'MAX_DIRECTIVES', 50, 1, 10_000),
     introspection: boolean(env, 'INTROSPECTION', true),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    upstreamTrace: boolean(env, 'UPSTREAM_TRACE', !env.ALTOSTRAT_API_URL?.trim()),
+    upstreamTrace: boolean(env, 'UPSTREAM_TRACE', demo),
     persistedDocuments: env.PERSISTED_DOCUMENTS?.trim() || undefined,
     otelTracing: boolean(env, 'OTEL_TRACING', false),
   });

@@ -1,44 +1,52 @@
 /**
  * Per request: read the caller's bearer token and build the upstream client and loaders from it.
- * The Authorization header is kept verbatim (the contract forwards it unchanged) inside the
- * client; nothing else in the context holds it. Each upstream call is also reported here, once, to
- * the request's stats (log line, `extensions.upstream`), the metrics and the trace.
+ * The Authorization header is kept verbatim (it is forwarded unchanged) inside the client; nothing
+ * else in the context holds it. Each upstream call is reported here, once, to the request's stats
+ * (log line, `extensions.upstream`), the metrics and the trace.
  */
+import { createHmac } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Dispatcher } from 'undici';
 import pLimit from 'p-limit';
 import type { IPolicy } from 'cockatiel';
 import type { Config } from './config.js';
-import { AltostratClient } from './upstream/client.js';
-import { deadlineIn, withRetries } from './upstream/resilience.js';
+import { AltostratClient, type CallReport } from './upstream/client.js';
+import type { FairShare } from './upstream/fair-share.js';
+import type { PageSizeMemory } from './upstream/page-size.js';
+import { deadlineIn } from './upstream/resilience.js';
 import { requestStats } from './logging.js';
 import { createLoaders, type LoaderName, type Loaders } from './loaders.js';
 import type { Metrics } from './metrics.js';
 import { recordUpstreamSpan } from './tracing.js';
-import type { PageSizeHint } from './pagination/connection.js';
+import type { CursorCodec } from './pagination/cursor.js';
+import { ROUTES } from './upstream/client.js';
 
 export interface GatewayContext extends YogaInitialContext {
   loaders: Loaders;
-  pageSizeHint: PageSizeHint;
+  cursors: CursorCodec;
+  /** The request's upstream client, for the few resolvers that call it directly (writes). */
+  upstream: AltostratClient;
 }
 
+/** What the process's requests share: connections, policies, learned figures, counters; never a token or data. */
 export interface ContextDependencies {
   config: Config;
   upstreamUrl: string;
-  /** The rest is shared by the process's requests: connections, policies, a hint, counters; never a token or data. */
   dispatcher: Dispatcher;
-  /** The process-wide breaker and bulkhead. */
-  guard: IPolicy;
-  /** A page size learned from answers. */
-  pageSizeHint: PageSizeHint;
+  breaker: IPolicy;
+  fairShare: FairShare;
+  pageSize: PageSizeMemory;
+  cursors: CursorCodec;
+  /** Keys tenants (fair share) by a hash of their token, never the token itself. */
+  tenantKey: string;
   metrics: Metrics;
 }
 
 /** The trace's names for the loaders' calls, as `extensions.upstream` shows them. */
 const LOADER_ROUTES: Record<LoaderName, string> = {
-  workflow: '/workflows/{id}',
-  run: '/workflows/runs/{id}',
-  executionsPage: '/workflows/{id}/executions',
+  workflow: ROUTES.getWorkflow,
+  run: ROUTES.getRun,
+  runPage: ROUTES.listExecutions,
 };
 
 /** RFC 6750 section 2.1: `Bearer` (any case), one space, a b64token. */
@@ -48,33 +56,60 @@ export function bearerAuthorization(header: string | null): string | null {
   return header !== null && BEARER.test(header) ? header : null;
 }
 
+/** A keyed hash that names a tenant without holding its token. */
+export function tenantOf(authorization: string | null, key: string): string {
+  return authorization === null ? 'anonymous' : createHmac('sha256', key).update(authorization).digest('base64url').slice(0, 22);
+}
+
+/** `GET /workflows/{id}` -> method and path pattern. */
+const splitRoute = (route: string) => {
+  const space = route.indexOf(' ');
+  return { method: route.slice(0, space), path: route.slice(space + 1) };
+};
+
 export function createContextFactory(deps: ContextDependencies) {
   const { config } = deps;
   return (initial: YogaInitialContext): GatewayContext => {
     const deadline = deadlineIn(config.requestTimeoutMs);
     const stats = requestStats(initial.request);
     if (config.upstreamTrace) stats.trace ??= [];
+    const authorization = bearerAuthorization(initial.request.headers.get('authorization'));
+    const onCall = ({ route, status, ms }: CallReport) => {
+      stats.upstreamCalls++;
+      stats.upstreamMs += ms;
+      if (typeof status === 'number' && status < 400) stats.upstreamAccepted = true;
+      stats.trace?.push({ ...splitRoute(route), status, ms: Math.round(ms), cached: false });
+      deps.metrics.upstreamCall(route, status, ms);
+      if (stats.span) recordUpstreamSpan(stats.span, route, status, ms);
+    };
     const client = new AltostratClient({
-      requestId: stats.requestId,
-      onCall: (route, status, ms) => {
-        stats.upstreamCalls++;
-        stats.upstreamMs += ms;
-        stats.trace?.push({ method: 'GET', path: route.slice('GET '.length), status, ms: Math.round(ms), cached: false });
-        deps.metrics.upstreamCall(route, status, ms);
-        if (stats.span) recordUpstreamSpan(stats.span, route, status, ms);
-      },
       baseUrl: deps.upstreamUrl,
-      authorization: bearerAuthorization(initial.request.headers.get('authorization')),
+      authorization,
+      tenant: tenantOf(authorization, deps.tenantKey),
       dispatcher: deps.dispatcher,
       timeoutMs: config.upstreamTimeoutMs,
       deadline,
-      policy: withRetries(deps.guard, config.upstreamRetries, deadline),
+      signal: initial.request.signal,
+      breaker: deps.breaker,
+      retries: config.upstreamRetries,
+      fairShare: deps.fairShare,
       limit: pLimit(config.upstreamConcurrency),
+      maxCalls: config.maxUpstreamCalls,
+      maxBodyBytes: config.upstreamMaxBodyBytes,
+      maxJsonDepth: config.upstreamMaxJsonDepth,
+      pageSize: deps.pageSize,
+      requestId: stats.requestId,
+      onCall,
     });
-    const loaders = createLoaders(client, deps.pageSizeHint, {
-      batch: deps.metrics.batch,
-      cacheHit: (loader) => stats.trace?.push({ method: 'GET', path: LOADER_ROUTES[loader], cached: true }),
+    const loaders = createLoaders({
+      client,
+      codec: deps.cursors,
+      pageSize: deps.pageSize,
+      observer: {
+        batch: deps.metrics.batch,
+        cacheHit: (loader) => stats.trace?.push({ ...splitRoute(LOADER_ROUTES[loader]), cached: true }),
+      },
     });
-    return { ...initial, loaders, pageSizeHint: deps.pageSizeHint };
+    return { ...initial, loaders, cursors: deps.cursors, upstream: client };
   };
 }

@@ -1,10 +1,10 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { estimateUpstreamCalls } from './cost.js';
+import { estimateUpstreamCalls, ROOT_COSTS } from './cost.js';
 import { createSchema } from './server.js';
 
 const schema = createSchema();
-const estimate = (query: string, variables?: Record<string, unknown>) =>
+const estimate = (query: string, variables: Record<string, unknown> = {}) =>
   estimateUpstreamCalls({ schema, document: parse(query), variables, perPage: 15 });
 
 describe('estimateUpstreamCalls', () => {
@@ -34,6 +34,19 @@ describe('estimateUpstreamCalls', () => {
     fragment W on Workflow { isActive executions(first: 15) { nodes { status } } }`;
     expect(estimate(query, { skip: true })).toBe(1 + 2);
     expect(estimate(query, { skip: false })).toBe(1 + 2 + 1);
+  });
+
+  it('counts one page more for last, whose total is read first', () => {
+    // 100 runs on 15-run pages span up to 8 pages, and page 1 comes first to learn the total.
+    expect(estimate('{ workflow(id: "fl_a") { executions(last: 100) { nodes { id } } } }')).toBe(9);
+    expect(estimate('{ workflow(id: "fl_a") { executions(first: 100) { nodes { id } } } }')).toBe(8);
+  });
+
+  it('refuses to estimate a root field it has no cost for, so none can slip by', () => {
+    for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+      for (const field of Object.keys(root?.getFields() ?? {})) expect(ROOT_COSTS[root!.name]?.[field], `${root!.name}.${field}`).toBeDefined();
+    }
+    expect(() => estimate('mutation { __typename }')).toThrow(/no mutation type|no cost/);
   });
 
   it('counts every entity reference', () => {

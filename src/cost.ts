@@ -5,10 +5,14 @@
  * `workflows(first: 100) { nodes { executions(first: 100) { nodes { logs { id } } } } }` is
  * counted as the ten thousand calls it could cause and refused before any is made.
  *
- * The estimate is an upper bound under the contract's budget: one list call, one call per
- * workflow whose record is needed, ceil(n / page size) + 1 pages per `executions(n)`, and one run
- * fetch per execution whose logs are asked (as if the list never carried them). Repeated calls
- * that DataLoader would de-duplicate are still counted: the bound stays simple and safe.
+ * The estimate reads field-needs.ts (which call fills which field) and works on the operation as
+ * it will run: variables coerced with their defaults, `@include`/`@skip` applied, fragments
+ * expanded. It is an upper bound under the budget: one call per root lookup or list, one call per
+ * object whose record is needed, ceil(n / page size) + 1 pages per `executions(first: n)` (+ 2
+ * with `last`, whose total must be read first), and one run fetch per execution whose logs are
+ * asked (as if the list never carried them). Repeated calls that DataLoader would de-duplicate are
+ * still counted: the bound stays simple and safe. The client also counts calls at run time, so a
+ * wrong estimate can never let a request past the limit.
  */
 import {
   isObjectType,
@@ -21,35 +25,72 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { collectFields, collectSubFields, getArgumentValues } from '@graphql-tools/utils';
+import { needOf, type CostedType } from './field-needs.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination/plan.js';
 
 export interface CostInput {
   schema: GraphQLSchema;
   document: DocumentNode;
   operationName?: string | null | undefined;
-  variables?: Record<string, unknown> | null | undefined;
-  /** Runs per upstream page to assume (the learned page size when there is one). */
+  /** Coerced variable values (defaults applied), as execution will see them. */
+  variables: Record<string, unknown>;
+  /** Items per upstream page to assume (the learned page size when there is one). */
   perPage: number;
 }
 
-/** Where an object came from decides which of its fields cost a call. */
+/** Where an object came from decides which of its fields it already carries. */
 type Origin = 'list' | 'lookup';
+
+/**
+ * What each root field costs: `free` fields make no call; `lookup` fields find one object by id
+ * (a workflow or an execution, or either for `node`); `list` fields make one call and return up
+ * to `first`/`last` objects; `entities` is federation's batch of references. A root field missing
+ * here is refused by the estimate (see `estimateUpstreamCalls`), so a new field cannot slip by.
+ */
+export const ROOT_COSTS: Record<string, Record<string, RootCost>> = {
+  Query: {
+    __typename: { kind: 'free' },
+    __schema: { kind: 'free' },
+    __type: { kind: 'free' },
+    _service: { kind: 'free' },
+    workflow: { kind: 'lookup', types: ['Workflow'] },
+    execution: { kind: 'lookup', types: ['WorkflowExecution'] },
+    node: { kind: 'lookup', types: ['Workflow', 'WorkflowExecution'] },
+    _entities: { kind: 'entities', types: ['Workflow', 'WorkflowExecution'] },
+    workflows: { kind: 'list', type: 'Workflow', connection: 'WorkflowConnection', edge: 'WorkflowEdge' },
+  },
+};
+
+export type RootCost =
+  | { kind: 'free' }
+  | { kind: 'lookup'; types: CostedType[] }
+  | { kind: 'entities'; types: CostedType[] }
+  | { kind: 'list'; type: CostedType; connection: string; edge: string };
+
+export class UnknownCostError extends Error {
+  override name = 'UnknownCostError';
+}
 
 export function estimateUpstreamCalls(input: CostInput): number {
   const operation = input.document.definitions.find(
     (d): d is OperationDefinitionNode =>
       d.kind === Kind.OPERATION_DEFINITION && (!input.operationName || d.name?.value === input.operationName),
   );
-  const queryType = input.schema.getQueryType();
-  if (!operation || operation.operation !== 'query' || !queryType) return 0;
+  if (!operation) throw new UnknownCostError('no operation to estimate');
+  const rootType = input.schema.getRootType(operation.operation);
+  if (!rootType) throw new UnknownCostError(`the schema has no ${operation.operation} type`);
   const fragments = Object.fromEntries(
     input.document.definitions
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
       .map((d) => [d.name.value, d]),
   );
-  const variables = input.variables ?? {};
-  const { schema, perPage } = input;
+  const { schema, perPage, variables } = input;
 
+  const objectType = (name: string): GraphQLObjectType => {
+    const type = schema.getType(name);
+    if (!isObjectType(type)) throw new UnknownCostError(`${name} is not an object type`);
+    return type;
+  };
   /** The fields selected on `type` by these field nodes, merged by response key. */
   const children = (type: GraphQLObjectType, nodes: FieldNode[]) =>
     [...collectSubFields(schema, fragments, variables, type, nodes).fields.values()];
@@ -61,31 +102,32 @@ export function estimateUpstreamCalls(input: CostInput): number {
     const n = typeof a.first === 'number' ? a.first : typeof a.last === 'number' ? a.last : DEFAULT_PAGE_SIZE;
     return Math.max(0, Math.min(n, MAX_PAGE_SIZE));
   };
-  const objectType = (name: string) => {
-    const type = schema.getType(name);
-    return isObjectType(type) ? type : undefined;
-  };
 
-  function workflow(nodes: FieldNode[], origin: Origin): number {
-    const type = objectType('Workflow')!;
+  /** What one object costs given what is asked of it and where it came from. */
+  function object(typeName: CostedType, nodes: FieldNode[], origin: Origin): number {
+    const type = objectType(typeName);
     let calls = 0;
-    let needsRecord = false;
+    const fetches = new Set<string>();
     for (const field of children(type, nodes)) {
       const name = field[0]!.name.value;
-      if (name === 'executions') calls += executions(type, field);
-      else if (name === 'graph' || (origin === 'lookup' && name !== 'id' && name !== '__typename')) needsRecord = true;
+      const need = needOf(typeName, name);
+      if (!need?.call) continue;
+      if (typeName === 'Workflow' && name === 'executions') calls += executions(type, field);
+      else if (origin === 'lookup' || !need.listed) fetches.add(need.call);
+      // An execution's workflow is a reference: what is asked of it costs a lookup.
+      if (typeName === 'WorkflowExecution' && name === 'workflow') calls += object('Workflow', field, 'lookup');
     }
-    return calls + (needsRecord ? 1 : 0);
+    return calls + fetches.size;
   }
 
   /** The most one item of a connection can cost, selected through `nodes` or `edges { node }`. */
   function perItem(connection: string, edge: string, nodes: FieldNode[], cost: (item: FieldNode[]) => number): number {
     let most = 0;
-    for (const field of children(objectType(connection)!, nodes)) {
+    for (const field of children(objectType(connection), nodes)) {
       const name = field[0]!.name.value;
       if (name === 'nodes') most = Math.max(most, cost(field));
       if (name !== 'edges') continue;
-      for (const inner of children(objectType(edge)!, field)) {
+      for (const inner of children(objectType(edge), field)) {
         if (inner[0]!.name.value === 'node') most = Math.max(most, cost(inner));
       }
     }
@@ -93,41 +135,36 @@ export function estimateUpstreamCalls(input: CostInput): number {
   }
 
   function executions(parent: GraphQLObjectType, nodes: FieldNode[]): number {
-    const n = size(args(parent, nodes));
-    const pages = Math.ceil(n / perPage) + 1;
-    return pages + n * perItem('WorkflowExecutionConnection', 'WorkflowExecutionEdge', nodes, (item) => execution(item, 'list'));
+    const a = args(parent, nodes);
+    const n = size(a);
+    const backward = typeof a.last === 'number' || typeof a.before === 'string';
+    const pages = Math.ceil(n / perPage) + (backward ? 2 : 1);
+    return pages + n * perItem('WorkflowExecutionConnection', 'WorkflowExecutionEdge', nodes, (item) => object('WorkflowExecution', item, 'list'));
   }
 
-  function execution(nodes: FieldNode[], origin: Origin): number {
-    const type = objectType('WorkflowExecution')!;
-    let calls = 0;
-    let needsRun = false;
-    for (const field of children(type, nodes)) {
-      const name = field[0]!.name.value;
-      if (name === 'workflow') calls += workflow(field, 'lookup');
-      else if (name === 'logs' || (origin === 'lookup' && name !== 'id' && name !== '__typename')) needsRun = true;
-    }
-    return calls + (needsRun ? 1 : 0);
-  }
-
-  /** A field whose value may be a workflow or an execution, looked up by id. */
-  const lookup = (nodes: FieldNode[]) => Math.max(workflow(nodes, 'lookup'), execution(nodes, 'lookup'));
-
+  const rootCosts = ROOT_COSTS[rootType.name] ?? {};
   let total = 0;
-  const root = collectFields(schema, fragments, variables, queryType, operation.selectionSet).fields;
+  const root = collectFields(schema, fragments, variables, rootType, operation.selectionSet).fields;
   for (const nodes of root.values()) {
     const name = nodes[0]!.name.value;
-    if (name === 'workflows') {
-      const n = size(args(queryType, nodes));
-      total += 1 + n * perItem('WorkflowConnection', 'WorkflowEdge', nodes, (item) => workflow(item, 'list'));
-    } else if (name === 'workflow') total += workflow(nodes, 'lookup');
-    else if (name === 'execution') total += execution(nodes, 'lookup');
-    else if (name === 'node') total += lookup(nodes);
-    else if (name === '_entities') {
-      const representations = args(queryType, nodes).representations;
-      total += (Array.isArray(representations) ? representations.length : 1) * lookup(nodes);
+    const cost = rootCosts[name];
+    if (!cost) throw new UnknownCostError(`no cost is known for ${rootType.name}.${name}`);
+    switch (cost.kind) {
+      case 'free':
+        break;
+      case 'lookup':
+        total += Math.max(...cost.types.map((type) => object(type, nodes, 'lookup')));
+        break;
+      case 'entities': {
+        const { representations } = args(rootType, nodes);
+        const count = Array.isArray(representations) ? representations.length : 1;
+        total += count * Math.max(...cost.types.map((type) => object(type, nodes, 'lookup')));
+        break;
+      }
+      case 'list':
+        total += 1 + size(args(rootType, nodes)) * perItem(cost.connection, cost.edge, nodes, (item) => object(cost.type, item, 'list'));
+        break;
     }
-    // _service, __schema, __typename and the like cost nothing upstream.
   }
   return total;
 }

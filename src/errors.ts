@@ -1,6 +1,6 @@
 /**
- * The contract's error codes (../shared/CONTRACT.md, "Errors") and the one constructor for a coded
- * GraphQLError. Anything thrown that is not made here is a bug, and Yoga masks it as
+ * Every error code the gateway emits (docs/guarantees.md, "Errors") and the one constructor for a
+ * coded GraphQLError. Anything thrown that is not made here is a bug, and Yoga masks it as
  * INTERNAL_SERVER_ERROR. Messages say what was wrong and what to do; they never carry a token, a
  * header or an upstream body.
  */
@@ -11,9 +11,18 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** Mutations and subscriptions only: a query field is null instead. */
+  NOT_FOUND: 'NOT_FOUND',
   RATE_LIMITED: 'RATE_LIMITED',
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  // Set by Yoga itself: the document does not parse, or does not validate against the schema
+  // (graphql-armor's limits on tokens, depth, aliases and directives answer these too).
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  // Trusted documents (PERSISTED_DOCUMENTS): a query was sent instead of an id, or the id is unknown.
+  PERSISTED_QUERY_ONLY: 'PERSISTED_QUERY_ONLY',
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -4,21 +4,39 @@
  * README, "Creating a new DataLoader per request"). Each batch function answers every key with a
  * value or its own Error, so one 404 or 503 does not fail its siblings. Identical keys in one
  * request are fetched once; the client's limit bounds how many run at once.
+ *
+ * `executions` holds whole connections, keyed by workflow and arguments: each `executions` field
+ * is planned and resolved once per request, whether `workflow(id)` starts it early or the field
+ * itself asks first, and both see the same answer (a 404 included).
  */
 import DataLoader from 'dataloader';
 import type { AltostratClient } from './upstream/client.js';
 import type { RunPageRecord, RunRecord, WorkflowRecord } from './upstream/records.js';
-import type { FetchPage, PageSizeHint } from './pagination/connection.js';
+import type { PageSizeMemory } from './upstream/page-size.js';
+import type { CursorCodec } from './pagination/cursor.js';
+import type { Connection, PageArgs } from './pagination/plan.js';
+import { pagedListRequest, resolvePagedList } from './pagination/paged-list.js';
 
-export interface PageKey {
+export interface RunPageKey {
   workflowId: string;
   page: number;
 }
 
+export interface ExecutionsKey {
+  workflowId: string;
+  args: PageArgs;
+  /** Only `totalCount` is asked: no run is needed, one page answers it. */
+  countOnly: boolean;
+}
+
+export type ExecutionConnection = Connection<RunRecord>;
+
 export interface Loaders {
   workflow: DataLoader<string, WorkflowRecord | null>;
   run: DataLoader<string, RunRecord | null>;
-  executionsPage: DataLoader<PageKey, RunPageRecord | null, string>;
+  runPage: DataLoader<RunPageKey, RunPageRecord | null, string>;
+  /** A workflow's executions connection, resolved; null when the workflow does not exist. */
+  executions: DataLoader<ExecutionsKey, ExecutionConnection | null, string>;
   /** The organisation's workflows, fetched at most once per request. */
   workflowList(): Promise<WorkflowRecord[]>;
 }
@@ -28,7 +46,7 @@ export interface LoaderObserver {
   batch(loader: LoaderName, size: number): void;
   cacheHit(loader: LoaderName): void;
 }
-export type LoaderName = 'workflow' | 'run' | 'executionsPage';
+export type LoaderName = 'workflow' | 'run' | 'runPage';
 
 /** The loader's cache, telling the observer of each hit. */
 class ObservedCache<V> extends Map<string, V> {
@@ -45,54 +63,64 @@ class ObservedCache<V> extends Map<string, V> {
   }
 }
 
-/** Runs every call of a batch at once and answers each with its value or its Error. */
-function each<K, V>(loader: LoaderName, observer: LoaderObserver, call: (key: K) => Promise<V>) {
+/** A batch function that runs every key's call at once and answers each with its value or its Error. */
+function settleEach<K, V>(call: (key: K) => Promise<V>, onBatch?: (size: number) => void) {
   return (keys: readonly K[]): Promise<Array<V | Error>> => {
-    observer.batch(loader, keys.length);
-    return Promise.all(keys.map((key) => call(key).catch((error: unknown) => asError(error))));
+    onBatch?.(keys.length);
+    // An argument error thrown before the call's promise exists belongs to that key alone too.
+    return Promise.all(keys.map((key) => Promise.resolve(key).then(call).catch((error: unknown) => asError(error))));
   };
 }
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
-export function createLoaders(client: AltostratClient, pageSizeHint: PageSizeHint, observer: LoaderObserver): Loaders {
-  const cacheMap = <V>(loader: LoaderName) => new ObservedCache<Promise<V>>(loader, observer);
-  const run = new DataLoader(
-    each('run', observer, (id: string) => client.getRun(id)),
-    { cacheMap: cacheMap<RunRecord | null>('run') },
+export interface LoaderDependencies {
+  client: AltostratClient;
+  codec: CursorCodec;
+  pageSize: PageSizeMemory;
+  observer: LoaderObserver;
+}
+
+export function createLoaders({ client, codec, pageSize, observer }: LoaderDependencies): Loaders {
+  const fetchLoader = <K, V>(name: LoaderName, call: (key: K) => Promise<V>, cacheKeyFn?: (key: K) => string) =>
+    new DataLoader<K, V, string>(settleEach(call, (size) => observer.batch(name, size)), {
+      cacheMap: new ObservedCache<Promise<V>>(name, observer),
+      ...(cacheKeyFn && { cacheKeyFn }),
+    });
+
+  const run = fetchLoader('run', (id: string) => client.getRun(id));
+  const workflow = fetchLoader('workflow', (id: string) => client.getWorkflow(id));
+  const runPage = fetchLoader(
+    'runPage',
+    async ({ workflowId, page }: RunPageKey) => {
+      const answer = await client.listExecutions(workflowId, page);
+      // A list item with its logs is the whole run: later lookups of it in this request need no call.
+      for (const item of answer?.items ?? []) if (item.logs !== undefined) run.prime(item.id, item);
+      return answer;
+    },
+    ({ workflowId, page }) => `${workflowId}:${page}`,
   );
-  const workflow = new DataLoader(
-    each('workflow', observer, (id: string) => client.getWorkflow(id)),
-    { cacheMap: cacheMap<WorkflowRecord | null>('workflow') },
-  );
-  const executionsPage = new DataLoader(
-    each('executionsPage', observer, async ({ workflowId, page }: PageKey) => {
-      const record = await client.listExecutions(workflowId, page);
-      if (record === null) return null;
-      pageSizeHint.perPage = record.perPage;
-      for (const item of record.runs) {
-        item.workflowId = workflowId;
-        // A list item with its logs is the whole run: later lookups of it in this request need no call.
-        if (item.logs !== undefined) run.prime(item.id, item);
-      }
-      return record;
+  const executions = new DataLoader<ExecutionsKey, ExecutionConnection | null, string>(
+    settleEach(({ workflowId, args, countOnly }) => {
+      const request = pagedListRequest(workflowId, args, codec, countOnly);
+      const fetchPage = (page: number, fresh: boolean) => {
+        const key = { workflowId, page };
+        if (fresh) runPage.clear(key);
+        return runPage.load(key);
+      };
+      return resolvePagedList(request, fetchPage, pageSize.perPage, codec);
     }),
-    { cacheKeyFn: ({ workflowId, page }) => `${workflowId}:${page}`, cacheMap: cacheMap<RunPageRecord | null>('executionsPage') },
+    {
+      cacheKeyFn: ({ workflowId, args, countOnly }) =>
+        JSON.stringify([workflowId, args.first ?? null, args.after ?? null, args.last ?? null, args.before ?? null, countOnly]),
+    },
   );
   let workflows: Promise<WorkflowRecord[]> | undefined;
   return {
     run,
     workflow,
-    executionsPage,
+    runPage,
+    executions,
     workflowList: () => (workflows ??= client.listWorkflows()),
-  };
-}
-
-/** Pages of one workflow's runs for resolveExecutions, through the request's cache. */
-export function executionsPages(loaders: Loaders, workflowId: string): FetchPage {
-  return (page, fresh) => {
-    const key = { workflowId, page };
-    if (fresh) loaders.executionsPage.clear(key);
-    return loaders.executionsPage.load(key);
   };
 }

@@ -16,6 +16,26 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const BEARER_TEXT = /\bBearer\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const scrub = (value: unknown): unknown => (typeof value === 'string' ? value.replace(BEARER_TEXT, 'Bearer [redacted]') : value);
 
+/** A logged text is cut here: one hostile request must not write hundreds of kilobytes of log. */
+export const MAX_LOGGED_TEXT = 2_000;
+const cut = (text: string): string => (text.length > MAX_LOGGED_TEXT ? `${text.slice(0, MAX_LOGGED_TEXT)}... [${text.length - MAX_LOGGED_TEXT} more]` : text);
+const clean = (value: unknown): unknown => (typeof value === 'string' ? cut(scrub(value) as string) : value);
+
+/**
+ * Errors are logged as their type, code, message and stack, each scrubbed of `Bearer ...` and cut
+ * to a bounded length: an error's message can carry what a caller sent (a bad `__typename`, say).
+ */
+function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return clean(String(error));
+  const code = (error as { extensions?: { code?: unknown }; code?: unknown }).extensions?.code ?? (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    ...(code !== undefined && { code: clean(String(code)) }),
+    message: clean(error.message),
+    stack: clean(error.stack ?? ''),
+  };
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,
@@ -25,9 +45,10 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       paths: ['authorization', 'token', '*.authorization', '*.token', 'headers.authorization', '*.headers.authorization'],
       censor: '[redacted]',
     },
+    serializers: { err: serializeError },
     hooks: {
       logMethod(this: Logger, args: unknown[], method: (...args: unknown[]) => void) {
-        method.apply(this, args.map(scrub));
+        method.apply(this, args.map(clean));
       },
     },
   };
@@ -48,7 +69,7 @@ export function yogaLogger(logger: Logger): YogaLogger {
 
 /** One upstream call as a client sees it in `extensions.upstream` (never with ids or a token). */
 export interface UpstreamTraceEntry {
-  method: 'GET';
+  method: string;
   /** The route pattern, e.g. `/workflows/{id}/executions`. */
   path: string;
   /** HTTP status; absent when served from the request's loader cache, `error` when none came. */
@@ -63,6 +84,8 @@ export interface RequestStats {
   operationName: string | undefined;
   upstreamCalls: number;
   upstreamMs: number;
+  /** Whether Altostrat answered one of this request's calls without refusing its token. */
+  upstreamAccepted: boolean;
   /** Every upstream call and loader-cache hit, when UPSTREAM_TRACE is on. */
   trace: UpstreamTraceEntry[] | undefined;
   /** The operation's OpenTelemetry span, when OTEL_TRACING is on. */
@@ -82,6 +105,7 @@ export function requestStats(request: Request): RequestStats {
       operationName: undefined,
       upstreamCalls: 0,
       upstreamMs: 0,
+      upstreamAccepted: false,
       trace: undefined,
       started: performance.now(),
     };

@@ -2,10 +2,10 @@
  * The process: read the config, start the embedded demo upstream when no ALTOSTRAT_API_URL is set,
  * listen, and on SIGTERM/SIGINT stop accepting, drain in-flight requests and exit 0.
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createGateway } from './server.js';
+import { createGateway, type Gateway } from './server.js';
 import { startSimulator } from './demo/simulator.js';
 import { DEMO_TOKENS } from './demo/seed.js';
 import { startTracing } from './tracing.js';
@@ -21,9 +21,18 @@ async function main(config: Config): Promise<void> {
     upstreamUrl: config.altostratApiUrl ?? demo!.url,
     ...(demo && { graphiqlHeaders: { Authorization: demoAuthorization } }),
   });
-  const server = createServer(gateway.yoga);
+  if (gateway.cursorKeyGenerated) {
+    gateway.logger.warn(
+      'CURSOR_SECRET is not set: cursors are signed with a key made for this process, so they stop working when it ' +
+        'restarts and are not accepted by other replicas. Set CURSOR_SECRET (32+ characters, the same on every replica).',
+    );
+  }
+  // Slow clients cannot hold a connection for Node's default five minutes, nor open without end.
+  const server = createServer({ requestTimeout: config.httpRequestTimeoutMs, headersTimeout: config.httpHeadersTimeoutMs }, gateway.yoga);
+  server.maxConnections = config.maxConnections;
   server.listen(config.port, config.host);
   await once(server, 'listening');
+  const metricsServer = config.metricsPort === 0 ? undefined : await serveMetrics(gateway, config);
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -51,6 +60,7 @@ async function main(config: Config): Promise<void> {
     await once(server, 'close');
     clearInterval(sweep);
     clearTimeout(force);
+    metricsServer?.close();
     await gateway.close();
     await demo?.close();
     await stopTracing?.();
@@ -58,6 +68,21 @@ async function main(config: Config): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** /metrics on a port of its own (METRICS_PORT), for a scraper the public cannot reach. */
+async function serveMetrics(gateway: Gateway, config: Config): Promise<Server> {
+  const { registry } = gateway.metrics;
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+  });
+  server.listen(config.metricsPort, config.host);
+  await once(server, 'listening');
+  return server;
 }
 
 try {

@@ -1,13 +1,16 @@
 /**
- * Prometheus metrics at /metrics (prom-client), one registry per gateway. Labels are low-cardinality
- * by construction: operation names are kept only when they look like names and up to a fixed number
- * of distinct ones; upstream calls are labelled by route pattern, never by id; no token, user or
- * organisation is ever a label.
+ * Prometheus metrics (prom-client), one registry per gateway, served at /metrics on the main port
+ * or, with METRICS_PORT, only on a port of their own. Labels are low-cardinality by construction:
+ * an operation name is a label only when it is allowed (named in the trusted-documents manifest
+ * when there is one, else sent by a caller whose token Altostrat accepted) and only up to a fixed
+ * number of distinct names, so anonymous junk cannot crowd out real operations; upstream calls
+ * are labelled by route pattern, never by id; no token, user or organisation is ever a label.
  */
 import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
+import { requestStats } from './logging.js';
 
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const MAX_OPERATION_NAMES = 200;
@@ -21,7 +24,14 @@ export interface Metrics {
   plugin: Plugin;
 }
 
-export function createMetrics(): Metrics {
+export interface MetricsOptions {
+  /** Operation names that may be labels whoever sends them (the trusted documents' names). */
+  allowedOperations?: ReadonlySet<string>;
+  /** Serve /metrics on the GraphQL port too (false when METRICS_PORT gives it a port of its own). */
+  servedOnMainPort: boolean;
+}
+
+export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOptions): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -59,9 +69,10 @@ export function createMetrics(): Metrics {
   });
 
   const known = new Set<string>();
-  const operationLabel = (name: string | undefined): string => {
+  const operationLabel = (name: string | undefined, authenticated: boolean): string => {
     if (!name) return 'anonymous';
     if (!OPERATION_NAME.test(name)) return 'other';
+    if (allowedOperations ? !allowedOperations.has(name) : !authenticated) return 'other';
     if (!known.has(name)) {
       if (known.size >= MAX_OPERATION_NAMES) return 'other';
       known.add(name);
@@ -78,16 +89,23 @@ export function createMetrics(): Metrics {
     batch: (loader, size) => batches.observe({ loader }, size),
     plugin: {
       onRequest({ request, url, endResponse, fetchAPI }) {
-        if (url.pathname !== '/metrics' || request.method !== 'GET') return;
+        if (!servedOnMainPort || url.pathname !== '/metrics' || request.method !== 'GET') return;
         return registry.metrics().then((text) =>
           endResponse(new fetchAPI.Response(text, { headers: { 'content-type': registry.contentType } })),
         );
       },
       onExecute({ args }) {
-        const operation = operationLabel(getOperationAST(args.document, args.operationName)?.name?.value);
-        const stop = duration.startTimer({ operation });
-        requests.inc({ operation });
-        return { onExecuteDone: () => void stop() };
+        const started = performance.now();
+        const name = getOperationAST(args.document, args.operationName)?.name?.value;
+        const request = (args.contextValue as { request?: Request }).request;
+        return {
+          onExecuteDone: () => {
+            // Known only now: whether Altostrat accepted the caller's token.
+            const operation = operationLabel(name, request ? requestStats(request).upstreamAccepted : false);
+            requests.inc({ operation });
+            duration.observe({ operation }, (performance.now() - started) / 1000);
+          },
+        };
       },
       onResultProcess({ result }) {
         if (Array.isArray(result)) result.forEach(countErrors);

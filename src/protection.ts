@@ -16,16 +16,27 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { readFileSync } from 'node:fs';
 import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { ConfigError, type Config } from './config.js';
-import { estimateUpstreamCalls } from './cost.js';
+import { timingSafeEqual } from 'node:crypto';
+import {
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  parse,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  type ValidationContext,
+} from 'graphql';
+import { estimateUpstreamCalls, UnknownCostError } from './cost.js';
 import { codedError, ErrorCode } from './errors.js';
-import type { PageSizeHint } from './pagination/connection.js';
+import type { PageSizeMemory } from './upstream/page-size.js';
 
 /** Runs per page assumed by the cost estimate until the upstream has said (Altostrat's usual). */
 const ASSUMED_PAGE_SIZE = 15;
 
-export function protectionPlugins(config: Config, pageSizeHint: PageSizeHint): Plugin[] {
+export function protectionPlugins(config: Config, pageSize: PageSizeMemory, trusted: Map<string, string> | undefined): Plugin[] {
   return [
-    ...(config.persistedDocuments ? [useTrustedDocuments(loadTrustedDocuments(config.persistedDocuments))] : []),
+    ...(trusted ? [useTrustedDocuments(trusted)] : []),
     // Browsers cannot send a JSON POST or a custom header cross-site without a CORS preflight.
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
     useBodyLimit(config.maxBodyBytes),
@@ -33,8 +44,8 @@ export function protectionPlugins(config: Config, pageSizeHint: PageSizeHint): P
     maxDepthPlugin({ n: config.maxDepth }),
     maxAliasesPlugin({ n: config.maxAliases }),
     maxDirectivesPlugin({ n: config.maxDirectives }),
-    ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
-    useUpstreamCallBudget(config.maxUpstreamCalls, pageSizeHint),
+    ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin(), useServiceSdlGate(config.routerSecret)]),
+    useUpstreamCallBudget(config.maxUpstreamCalls, pageSize),
   ] as Plugin[];
 }
 
@@ -57,6 +68,49 @@ export function loadTrustedDocuments(path: string): Map<string, string> {
   return new Map(entries as Array<[string, string]>);
 }
 
+/** The operation names of a trusted-documents manifest. */
+export function trustedOperationNames(documents: Map<string, string>): Set<string> {
+  const names = new Set<string>();
+  for (const document of documents.values()) {
+    for (const definition of parse(document).definitions) {
+      if (definition.kind === Kind.OPERATION_DEFINITION && definition.name) names.add(definition.name.value);
+    }
+  }
+  return names;
+}
+
+/**
+ * With introspection off, federation's `_service { sdl }` would still hand out the whole schema.
+ * It then answers only a router that sends `X-Router-Secret: <ROUTER_SECRET>`; without
+ * ROUTER_SECRET it answers nobody. Checked at validation, on every `_service` the document names
+ * (behind a directive or a fragment too), so nothing can hide it.
+ */
+function useServiceSdlGate(routerSecret: string | undefined): Plugin {
+  const allowed = (request: Request | undefined) => {
+    const given = request?.headers.get('x-router-secret');
+    return routerSecret !== undefined && given !== null && given !== undefined && safeEqual(given, routerSecret);
+  };
+  return {
+    onValidate({ addValidationRule, context }) {
+      if (allowed((context as { request?: Request }).request)) return;
+      addValidationRule((validation: ValidationContext) => ({
+        Field(node: FieldNode) {
+          if (node.name.value !== '_service' || validation.getParentType() !== validation.getSchema().getQueryType()) return;
+          validation.reportError(
+            codedError(ErrorCode.FORBIDDEN, 'The schema is not public here: a federation router sends `X-Router-Secret`.', {}),
+          );
+        },
+      }));
+    },
+  };
+}
+
+const safeEqual = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
 function useTrustedDocuments(documents: Map<string, string>): Plugin {
   return usePersistedOperations({
     allowArbitraryOperations: false,
@@ -68,11 +122,11 @@ function useTrustedDocuments(documents: Map<string, string>): Plugin {
     customErrors: {
       persistedQueryOnly: {
         message: 'This gateway runs trusted documents only: send a `documentId` from the manifest instead of a query.',
-        extensions: { code: 'PERSISTED_QUERY_ONLY' },
+        extensions: { code: ErrorCode.PERSISTED_QUERY_ONLY },
       },
       notFound: {
         message: 'No trusted document has this id: regenerate the manifest with the client preset and deploy it.',
-        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
+        extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_FOUND },
       },
     },
   }) as Plugin;
@@ -97,33 +151,51 @@ function useBodyLimit(maxBytes: number): Plugin {
   };
 }
 
-/** Refuses, before any upstream call, a query that could cost more calls than the budget. */
-function useUpstreamCallBudget(maxCalls: number, pageSizeHint: PageSizeHint): Plugin {
+/**
+ * Refuses, before any upstream call, an operation that could cost more calls than the budget. The
+ * estimate sees the operation as it will run (coerced variables, defaults, `@include`/`@skip`);
+ * an operation it cannot estimate is refused, never let through. Subscriptions are estimated on
+ * their first event's selection the same way.
+ */
+function useUpstreamCallBudget(maxCalls: number, pageSize: PageSizeMemory): Plugin {
+  const refusal = (args: ExecutionArgs): ExecutionResult | undefined => {
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation) return undefined; // execution reports it
+    const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 10 });
+    if (coerced.errors) return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, e.message)) };
+    let estimate: number;
+    try {
+      estimate = estimateUpstreamCalls({
+        schema: args.schema,
+        document: args.document,
+        operationName: args.operationName,
+        variables: coerced.coerced,
+        perPage: pageSize.perPage ?? ASSUMED_PAGE_SIZE,
+      });
+    } catch (error) {
+      const reason = error instanceof UnknownCostError ? error.message : 'the estimate failed';
+      return { errors: [codedError(ErrorCode.BAD_USER_INPUT, `This operation cannot be run: ${reason}.`)] };
+    }
+    if (estimate <= maxCalls) return undefined;
+    return {
+      errors: [
+        codedError(
+          ErrorCode.BAD_USER_INPUT,
+          `This query could need up to ${estimate} calls to Altostrat; the limit is ${maxCalls}. ` +
+            'Ask for fewer items (smaller `first`/`last`) or fewer nested connections, and page through the rest.',
+          { cost: { estimate, limit: maxCalls } },
+        ),
+      ],
+    };
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      let estimate: number;
-      try {
-        estimate = estimateUpstreamCalls({
-          schema: args.schema,
-          document: args.document,
-          operationName: args.operationName,
-          variables: args.variableValues,
-          perPage: pageSizeHint.perPage ?? ASSUMED_PAGE_SIZE,
-        });
-      } catch {
-        return; // variables that do not fit their types: execution reports them
-      }
-      if (estimate <= maxCalls) return;
-      setResultAndStopExecution({
-        errors: [
-          codedError(
-            ErrorCode.BAD_USER_INPUT,
-            `This query could need up to ${estimate} calls to Altostrat; the limit is ${maxCalls}. ` +
-              'Ask for fewer items (smaller `first`/`last`) or fewer nested connections, and page through the rest.',
-            { cost: { estimate, limit: maxCalls } },
-          ),
-        ],
-      });
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
     },
   };
 }

@@ -10,16 +10,19 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { Agent } from 'undici';
 import type { Config } from './config.js';
+import { randomBytes } from 'node:crypto';
 import { createContextFactory, type GatewayContext } from './context.js';
-import type { PageSizeHint } from './pagination/connection.js';
+import { CursorCodec } from './pagination/cursor.js';
 import { resolvers } from './resolvers/index.js';
-import { createUpstreamGuard } from './upstream/resilience.js';
-import { protectionPlugins } from './protection.js';
+import { createBreaker } from './upstream/resilience.js';
+import { FairShare } from './upstream/fair-share.js';
+import { PageSizeMemory } from './upstream/page-size.js';
+import { loadTrustedDocuments, protectionPlugins, trustedOperationNames } from './protection.js';
 import { createLogger, useRequestLog, useUpstreamTrace, yogaLogger } from './logging.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { useOperationSpans } from './tracing.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { EXAMPLE_QUERY } from './example-query.js';
 import { useErrorCodes } from './errors.js';
 
@@ -60,37 +63,48 @@ export interface GatewayOptions {
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
+  metrics: Metrics;
+  logger: Logger;
+  /** True when CURSOR_SECRET is unset and this process signs cursors with a key of its own. */
+  cursorKeyGenerated: boolean;
   /** Closes the upstream connection pool. */
   close(): Promise<void>;
 }
 
 export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestination }: GatewayOptions): Gateway {
   const logger = createLogger(config.logLevel, logDestination);
-  const metrics = createMetrics();
+  const trusted = config.persistedDocuments ? loadTrustedDocuments(config.persistedDocuments) : undefined;
+  const metrics = createMetrics({
+    ...(trusted && { allowedOperations: trustedOperationNames(trusted) }),
+    servedOnMainPort: config.metricsPort === 0,
+  });
+  // Shared by the process's requests: connections, policies, learned figures; never a token or data.
   // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
-  const pageSizeHint: PageSizeHint = { perPage: undefined };
+  const cursorKey = config.cursorSecret ?? randomBytes(32).toString('base64url');
   // GraphiQL's page bundles its assets (about 9 MB): loaded when first asked for, then kept, so a
   // gateway that never serves it never holds it, and one that does builds it once.
   let graphiqlPage: Promise<string> | undefined;
   const renderGraphiQLOnce = (options: GraphiQLOptions): Promise<string> =>
     (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options)));
 
+  const pageSize = new PageSizeMemory();
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: createSchema(),
     context: createContextFactory({
       config,
       upstreamUrl,
       dispatcher,
-      guard: createUpstreamGuard({
-        breakerThreshold: config.breakerThreshold,
-        breakerCooldownMs: config.breakerCooldownMs,
-        maxInFlight: config.upstreamMaxInFlight,
-      }),
-      pageSizeHint,
+      breaker: createBreaker(config),
+      fairShare: new FairShare({ capacity: config.upstreamMaxInFlight, perTenant: config.upstreamMaxInFlightPerToken }),
+      pageSize,
+      cursors: new CursorCodec({ current: cursorKey, previous: config.cursorSecretsPrevious }),
+      tenantKey: randomBytes(32).toString('base64url'),
       metrics,
     }),
     graphqlEndpoint: '/graphql',
+    // Cross-origin callers only from the configured origins; none by default (same-origin only).
+    cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins], credentials: true } : false,
     healthCheckEndpoint: '/health',
     landingPage: false,
     // Errors not made by errors.ts are bugs: their message and stack stay in the server.
@@ -105,19 +119,19 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestina
     renderGraphiQL: renderGraphiQLOnce,
     logging: yogaLogger(logger),
     plugins: [
-      // Observe: the request log line and X-Request-Id, /metrics, `extensions.upstream`, spans.
+      // Observe: the request log line and X-Request-Id, `extensions.upstream`, spans.
       useRequestLog(logger),
-      metrics.plugin,
       useUpstreamTrace(),
       ...(config.otelTracing ? [useOperationSpans()] : []),
-      // Every error leaves with a code.
+      // Every error leaves with a code; /metrics counts them after, so it sees the codes.
       useErrorCodes(),
+      metrics.plugin,
       // Refuse what could hurt the gateway or Altostrat, before executing.
-      ...protectionPlugins(config, pageSizeHint),
+      ...protectionPlugins(config, pageSize, trusted),
       // Execute with compiled queries.
       useGraphQlJit(),
     ],
   });
 
-  return { yoga, close: () => dispatcher.close() };
+  return { yoga, metrics, logger, cursorKeyGenerated: config.cursorSecret === undefined, close: () => dispatcher.close() };
 }

@@ -113,7 +113,7 @@ describe('a missing or unusable Authorization header', () => {
     );
     expect(codes(fields)).toEqual(['UNAUTHENTICATED']);
     expect(fields.data).toEqual({ workflow: null, execution: null });
-    expectCode(fields, 'UNAUTHENTICATED', ['workflow', 'name']);
+    expectCode(fields, 'UNAUTHENTICATED', ['workflow']);
     expectCode(fields, 'UNAUTHENTICATED', ['execution']);
     const list = await stack.gql(`{ workflows { totalCount } }`, {}, { authorization });
     expectCode(list, 'UNAUTHENTICATED', ['workflows']);
@@ -136,7 +136,7 @@ describe('upstream refusals', () => {
       authorization: bearer(DEMO_TOKENS.suspended),
     });
     expect(codes(response)).toEqual(['FORBIDDEN']);
-    expectCode(response, 'FORBIDDEN', ['workflow', 'name']);
+    expectCode(response, 'FORBIDDEN', ['workflow']);
     expect(response.data).toEqual({ workflow: null });
     expect(stack.simulator.calls.map((c) => c.authorization)).toEqual([bearer(DEMO_TOKENS.suspended)]);
   });

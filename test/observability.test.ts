@@ -17,13 +17,17 @@ describe('/metrics', () => {
     await stack.gql(`query Latest($id: ID!) { workflow(id: $id) { name executions(first: 3) { nodes { logs { id } } } } }`, { id: workflowId });
     await stack.gql(`query Broken { workflows(first: 500) { totalCount } }`);
     await stack.gql(`query ${'x'.repeat(80)} { __typename }`); // not a label-worthy name
+    await stack.gql(`query Junk { workflows { totalCount } }`, {}, { authorization: null }); // no token: no label
     const response = await fetch(stack.url.replace('/graphql', '/metrics'));
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     expect(text).toMatch(/graphql_requests_total\{operation="Latest"\} 1/);
-    expect(text).toMatch(/graphql_requests_total\{operation="other"\} 1/);
+    // `Broken` made no call that Altostrat accepted, the long name is not a name, `Junk` had no token.
+    expect(text).toMatch(/graphql_requests_total\{operation="other"\} 3/);
+    expect(text).not.toContain('operation="Junk"');
     expect(text).toMatch(/graphql_request_duration_seconds_bucket\{le="[^"]+",operation="Latest"\}/);
     expect(text).toMatch(/graphql_errors_total\{code="BAD_USER_INPUT"\} 1/);
+    expect(text).toMatch(/graphql_errors_total\{code="UNAUTHENTICATED"\} 1/);
     expect(text).toMatch(/upstream_request_duration_seconds_count\{route="GET \/workflows\/\{id\}\/executions",status="200"\} 1/);
     expect(text).toMatch(/upstream_request_duration_seconds_count\{route="GET \/workflows\/runs\/\{id\}",status="200"\} 3/);
     expect(text).toMatch(/dataloader_batch_size_sum\{loader="run"\} 3/);

@@ -1,97 +1,120 @@
 /**
- * Opaque, versioned cursors (GraphQL Cursor Connections Specification, "Cursor"). A cursor is
- * base64url of a version tag and a small JSON array; clients must treat it as a string.
+ * Opaque, versioned, tamper-evident cursors (GraphQL Cursor Connections Specification, "Cursor";
+ * docs/guarantees.md, "Pagination"). A cursor is `<payload>.<mac>`: base64url of a version tag
+ * and a small JSON array, then the first 16 bytes of its HMAC-SHA256 under the gateway's cursor
+ * key. Clients must treat it as a string; one they made up or changed fails verification and is
+ * BAD_USER_INPUT before anything is fetched, so the figures a cursor carries (made from the
+ * upstream's own answers) can be used to plan.
  *
- * An execution cursor names a run by its *rank*: its position counted from the oldest run
- * (0 = oldest). Altostrat lists runs newest first and new runs only arrive at the head, so a
- * run's rank never changes while its index from the head shifts by one for each new run. The
- * cursor also keeps the list total and page size it was made under (so the next request can
- * plan its pages before any answer) and the run id (so the position can be confirmed).
+ * Keys rotate without breaking clients mid-walk: cursors are signed with the current key and
+ * accepted under it or any previous key still listed.
  *
- * A cursor that does not decode, has another version, or names another workflow is
- * BAD_USER_INPUT, never silently replaced by a default.
+ * A rank cursor names an item of a newest-first paged list by its *rank*: its position counted
+ * from the oldest item (0 = oldest). New items only arrive at the head, so a rank never changes
+ * while the item's index from the head shifts by one for each new item. The cursor also keeps the
+ * list total and page size it was made under (to plan the next pages before any answer) and the
+ * item id (so the position can be confirmed).
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { badInput } from '../errors.js';
 
-export interface ExecutionCursor {
-  workflowId: string;
-  /** Position from the oldest run: 0 is the oldest. Stable while runs arrive at the head. */
+export interface RankCursor {
+  /** The list the cursor belongs to (a workflow's id for its executions). */
+  listId: string;
+  /** Position from the oldest item: 0 is the oldest. Stable while items arrive at the head. */
   rank: number;
-  /** meta.total when the cursor was made. */
+  /** The list's total when the cursor was made. */
   total: number;
-  /** meta.per_page when the cursor was made. */
+  /** The page size when the cursor was made. */
   perPage: number;
-  runId: string;
+  itemId: string;
 }
 
-export interface WorkflowCursor {
-  workflowId: string;
-  /** Index in the workflow list when the cursor was made; used only if the id is gone. */
+export interface ItemCursor {
+  itemId: string;
+  /** Index in the whole list when the cursor was made; used only if the item is gone. */
   index: number;
 }
 
-const EXECUTION_TAG = 'x1';
-const WORKFLOW_TAG = 'w1';
-
-const encode = (tag: string, payload: unknown[]): string =>
-  Buffer.from(`${tag}:${JSON.stringify(payload)}`).toString('base64url');
-
-function decode(tag: string, cursor: string, argument: string): unknown[] {
-  const invalid = badInput(
-    `\`${argument}\` is not a cursor of this list; pass an \`endCursor\`, \`startCursor\` or edge \`cursor\` ` +
-      'from an earlier answer for the same list, or leave it out to start at the beginning.',
-  );
-  if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) throw invalid;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith(`${tag}:`)) throw invalid;
-  let payload: unknown;
-  try {
-    payload = JSON.parse(text.slice(tag.length + 1));
-  } catch {
-    throw invalid;
-  }
-  if (!Array.isArray(payload)) throw invalid;
-  return payload;
+export interface CursorKeys {
+  /** Signs new cursors. */
+  current: string;
+  /** Still accepted, so that cursors made before a rotation keep working. */
+  previous: readonly string[];
 }
+
+const RANK_TAG = 'r1';
+const ITEM_TAG = 'i1';
+const MAC_BYTES = 16;
+const SHAPE = /^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{22}$/;
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
-export function encodeExecutionCursor(c: ExecutionCursor): string {
-  return encode(EXECUTION_TAG, [c.workflowId, c.rank, c.total, c.perPage, c.runId]);
+export class CursorCodec {
+  readonly #keys: Buffer[];
+
+  constructor(keys: CursorKeys) {
+    this.#keys = [keys.current, ...keys.previous].map((key) => Buffer.from(key, 'utf8'));
+  }
+
+  encodeRank(c: RankCursor): string {
+    return this.#encode(RANK_TAG, [c.listId, c.rank, c.total, c.perPage, c.itemId]);
+  }
+
+  /** Decodes a rank cursor of `listId`'s list; anything else is BAD_USER_INPUT. */
+  decodeRank(cursor: string, argument: string, listId: string): RankCursor {
+    const [cursorListId, rank, total, perPage, itemId, ...rest] = this.#decode(RANK_TAG, cursor, argument);
+    if (rest.length > 0 || !isId(cursorListId) || !isCount(rank) || !isCount(total) || rank >= total || !isCount(perPage) || perPage === 0 || !isId(itemId)) {
+      throw notACursor(argument);
+    }
+    if (cursorListId !== listId) {
+      throw badInput(
+        `\`${argument}\` is a cursor of ${cursorListId}'s list, not of ${listId}'s; use cursors only with the list they came from.`,
+      );
+    }
+    return { listId, rank, total, perPage, itemId };
+  }
+
+  encodeItem(c: ItemCursor): string {
+    return this.#encode(ITEM_TAG, [c.itemId, c.index]);
+  }
+
+  decodeItem(cursor: string, argument: string): ItemCursor {
+    const [itemId, index, ...rest] = this.#decode(ITEM_TAG, cursor, argument);
+    if (rest.length > 0 || !isId(itemId) || !isCount(index)) throw notACursor(argument);
+    return { itemId, index };
+  }
+
+  #mac(key: Buffer, payload: string): Buffer {
+    return createHmac('sha256', key).update(payload).digest().subarray(0, MAC_BYTES);
+  }
+
+  #encode(tag: string, fields: unknown[]): string {
+    const payload = Buffer.from(`${tag}:${JSON.stringify(fields)}`).toString('base64url');
+    return `${payload}.${this.#mac(this.#keys[0]!, payload).toString('base64url')}`;
+  }
+
+  #decode(tag: string, cursor: string, argument: string): unknown[] {
+    if (!SHAPE.test(cursor)) throw notACursor(argument);
+    const [payload, mac] = cursor.split('.') as [string, string];
+    const given = Buffer.from(mac, 'base64url');
+    if (!this.#keys.some((key) => timingSafeEqual(this.#mac(key, payload), given))) throw notACursor(argument);
+    const text = Buffer.from(payload, 'base64url').toString('utf8');
+    if (!text.startsWith(`${tag}:`)) throw notACursor(argument);
+    let fields: unknown;
+    try {
+      fields = JSON.parse(text.slice(tag.length + 1));
+    } catch {
+      throw notACursor(argument);
+    }
+    if (!Array.isArray(fields)) throw notACursor(argument);
+    return fields;
+  }
 }
 
-export function decodeExecutionCursor(cursor: string, argument: string, workflowId: string): ExecutionCursor {
-  const [cursorWorkflowId, rank, total, perPage, runId, ...rest] = decode(EXECUTION_TAG, cursor, argument);
-  if (
-    rest.length > 0 ||
-    !isId(cursorWorkflowId) ||
-    !isCount(rank) ||
-    !isCount(total) ||
-    rank >= total ||
-    !isCount(perPage) ||
-    perPage === 0 ||
-    !isId(runId)
-  ) {
-    throw badInput(`\`${argument}\` is not a valid executions cursor; pass a cursor from an earlier answer.`);
-  }
-  if (cursorWorkflowId !== workflowId) {
-    throw badInput(
-      `\`${argument}\` is a cursor of workflow ${cursorWorkflowId}'s executions, not of ${workflowId}'s; ` +
-        'use cursors only with the list they came from.',
-    );
-  }
-  return { workflowId, rank, total, perPage, runId };
-}
-
-export function encodeWorkflowCursor(c: WorkflowCursor): string {
-  return encode(WORKFLOW_TAG, [c.workflowId, c.index]);
-}
-
-export function decodeWorkflowCursor(cursor: string, argument: string): WorkflowCursor {
-  const [workflowId, index, ...rest] = decode(WORKFLOW_TAG, cursor, argument);
-  if (rest.length > 0 || !isId(workflowId) || !isCount(index)) {
-    throw badInput(`\`${argument}\` is not a valid workflows cursor; pass a cursor from an earlier answer.`);
-  }
-  return { workflowId, index };
-}
+const notACursor = (argument: string) =>
+  badInput(
+    `\`${argument}\` is not a cursor of this list; pass an \`endCursor\`, \`startCursor\` or edge \`cursor\` ` +
+      'from an earlier answer for the same list, or leave it out to start at the beginning.',
+  );

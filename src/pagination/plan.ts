@@ -67,3 +67,41 @@ export function pagesForIndexes(from: number, to: number, perPage: number): numb
   for (let page = pageOfIndex(Math.max(0, from), perPage); page <= pageOfIndex(to, perPage); page++) pages.push(page);
   return pages;
 }
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Connection<T> {
+  edges: Array<Edge<T>>;
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/**
+ * PageInfo for a slice of a window (the items between `after` and `before`), as the Cursor
+ * Connections Specification defines it: with `first`, more follow when the window holds more than
+ * the slice; with `last`, more come before when it does. The other direction says whether the
+ * whole list goes on past the window's edge.
+ */
+export function pageInfo<T>(
+  edges: ReadonlyArray<Edge<T>>,
+  size: SliceSize,
+  windowSize: number,
+  beyond: { before: boolean; after: boolean },
+): PageInfo {
+  return {
+    hasPreviousPage: size.from === 'last' ? windowSize > size.count : beyond.before,
+    hasNextPage: size.from === 'first' ? windowSize > size.count : beyond.after,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
+  };
+}

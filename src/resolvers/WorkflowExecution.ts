@@ -1,38 +1,59 @@
 /**
  * WorkflowExecution fields. An execution arrives as a list item (logs inline or not), a whole run
- * (GET /workflows/runs/{id}) or a reference (id only). Logs come from the item when it has them,
- * else from the run loader, which batches every execution of the response into concurrent calls.
+ * (GET /workflows/runs/{id}) or a reference (id only); each field takes what the object carries
+ * and loads the rest through the run loader (field-needs.ts says which), which batches every
+ * execution of the response into concurrent calls.
  */
 import { codedError, ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../context.js';
-import type { WorkflowExecutionResolvers } from '../generated/resolvers-types.js';
+import type { WorkflowExecutionLogResolvers, WorkflowExecutionResolvers } from '../generated/resolvers-types.js';
 import type { RunParent, RunRecord } from '../upstream/records.js';
+import { containsTooDeep } from '../upstream/json.js';
+import { isIdOf } from '../upstream/ids.js';
 import { findExecution } from './lookup.js';
 
-async function load(id: string, { loaders }: GatewayContext): Promise<RunRecord> {
+/** The whole run, fetched once per request; a 404 after the run was seen is a race. */
+async function fetchRun(id: string, { loaders }: GatewayContext): Promise<RunRecord> {
   const run = await loaders.run.load(id);
   if (run === null) throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat no longer has execution ${id}.`);
   return run;
 }
 
-const record = (e: RunParent, context: GatewayContext): RunRecord | Promise<RunRecord> =>
-  'status' in e ? e : load(e.id, context);
+/** A field as the object carries it (a list item or a fetched run), else as the fetched run has it. */
+function carried<K extends keyof RunRecord>(field: K) {
+  return async (e: RunParent, _args: unknown, context: GatewayContext): Promise<RunRecord[K]> => {
+    const value = (e as Partial<RunRecord>)[field];
+    return value !== undefined ? value : (await fetchRun(e.id, context))[field];
+  };
+}
 
 export const WorkflowExecution: WorkflowExecutionResolvers = {
-  // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404.
-  __resolveReference: (reference, context, info) => findExecution(reference.id, context, info),
-  status: async (e, _, context) => (await record(e, context)).status,
-  errorMessage: async (e, _, context) => (await record(e, context)).errorMessage,
-  startedAt: async (e, _, context) => (await record(e, context)).startedAt,
-  completedAt: async (e, _, context) => (await record(e, context)).completedAt,
-  durationInSeconds: async (e, _, context) => (await record(e, context)).durationInSeconds,
-  logs: async (e, _, context) => {
-    const logs = ('logs' in e && e.logs) || (await load(e.id, context)).logs;
+  // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404,
+  // and, with no call, when the id is not an execution id at all.
+  __resolveReference: (reference, context, info) =>
+    isIdOf('run', reference.id) ? findExecution(reference.id, context, info) : null,
+  status: carried('status'),
+  errorMessage: carried('errorMessage'),
+  startedAt: carried('startedAt'),
+  completedAt: carried('completedAt'),
+  durationInSeconds: carried('durationInSeconds'),
+  logs: async (e, args, context) => {
+    const logs = await carried('logs')(e, args, context);
     if (!logs) throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat sent execution ${e.id} without its logs.`);
     return logs;
   },
-  workflow: async (e, _, context) => {
-    const { workflowId } = await record(e, context);
+  workflow: async (e, args, context) => {
+    const workflowId = await carried('workflowId')(e, args, context);
     return workflowId === null ? null : { id: workflowId };
+  },
+};
+
+export const WorkflowExecutionLog: WorkflowExecutionLogResolvers = {
+  output: (log) => {
+    // json.ts cut a subtree nested too deep to serialise: this field alone fails.
+    if (containsTooDeep(log.output)) {
+      throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat sent the output of log entry ${log.id} nested too deep to relay.`);
+    }
+    return log.output;
   },
 };

@@ -1,20 +1,21 @@
 /** All resolvers, typed against the SDL by graphql-codegen. */
 import type { Resolvers } from '../generated/resolvers-types.js';
+import { typeOfId } from '../upstream/ids.js';
 import { Query } from './Query.js';
-import { Workflow, WorkflowGraphNode } from './Workflow.js';
-import { WorkflowExecution } from './WorkflowExecution.js';
+import { Workflow } from './Workflow.js';
+import { WorkflowExecution, WorkflowExecutionLog } from './WorkflowExecution.js';
 import { DateTime, JSON } from './scalars.js';
 
 export const resolvers: Resolvers = {
   Query,
   Workflow,
-  WorkflowGraphNode,
   WorkflowExecution,
+  WorkflowExecutionLog,
   WorkflowConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   WorkflowExecutionConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   Node: {
-    // A reference has only its id, so the type comes from the id's prefix, as for Query.node.
-    __resolveType: (node) => (node.id.startsWith('fl_run_') ? 'WorkflowExecution' : 'Workflow'),
+    // A reference has only its id, so the type comes from the id's shape, as for Query.node.
+    __resolveType: (node) => (typeOfId(node.id) === 'run' ? 'WorkflowExecution' : 'Workflow'),
   },
   DateTime,
   JSON,

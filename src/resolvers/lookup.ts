@@ -1,45 +1,53 @@
 /**
  * Finding a workflow or an execution by id, for Query.workflow, Query.execution, Query.node and
  * federation's `_entities`. Each looks at what the query asks of the object before fetching
- * anything: nothing when only `id` is asked (a reference resolves from its id alone); for a
- * workflow, the record only when a field other than `id` and `executions` needs it, and the first
- * pages of each `executions` selection at the same time, so that neither waits for the other and a
- * 404 from either makes the workflow null.
+ * anything (field-needs.ts): nothing when only `id` is asked (a reference resolves from its id
+ * alone); for a workflow, its record only when a field needs it, and every `executions` selection
+ * at the same time, through the same per-request loaders the fields read, so that nothing waits
+ * for anything else and each connection is planned once.
+ *
+ * A lookup settles the object as one: a 404 from any of its calls makes it null, and a failed call
+ * fails it once, at the object's own path. Federation routers map one error per entity reliably;
+ * several errors for the fields of one entity are merged by some (Hive Gateway) into a masked
+ * "Unexpected error.", losing the code.
  */
 import type { GatewayContext } from '../context.js';
-import { executionsRequest, firstWave, type ExecutionsRequest } from '../pagination/connection.js';
+import { ErrorCode } from '../errors.js';
+import { lookupNeedsRecord } from '../field-needs.js';
+import type { ExecutionsKey } from '../loaders.js';
 import type { PageArgs } from '../pagination/plan.js';
 import type { RunParent, WorkflowParent } from '../upstream/records.js';
 import { asksBeyond, selectedFields, type SelectionInfo } from './selection.js';
 
-/** The request for one `executions` selection; only `totalCount` asked needs no runs. */
-export function executionsRequestFor(workflowId: string, field: { args: PageArgs; info: SelectionInfo }): ExecutionsRequest {
-  const request = executionsRequest(workflowId, field.args);
-  const wantsRuns = asksBeyond(selectedFields(field.info, 'WorkflowExecutionConnection'), ['totalCount']);
-  return wantsRuns ? request : { ...request, size: { from: 'first', count: 0 } };
+/** The loader key of one `executions` selection. */
+export function executionsKey(workflowId: string, args: PageArgs, info: SelectionInfo): ExecutionsKey {
+  const countOnly = !asksBeyond(selectedFields(info, 'WorkflowExecutionConnection'), ['totalCount']);
+  return { workflowId, args, countOnly };
 }
 
-export async function findWorkflow(id: string, context: GatewayContext, info: SelectionInfo): Promise<WorkflowParent | null> {
-  const { loaders, pageSizeHint } = context;
+const isArgumentError = (error: unknown): boolean =>
+  (error as { extensions?: { code?: unknown } } | null)?.extensions?.code === ErrorCode.BAD_USER_INPUT;
+
+export async function findWorkflow(id: string, { loaders }: GatewayContext, info: SelectionInfo): Promise<WorkflowParent | null> {
   const fields = selectedFields(info, 'Workflow');
-  const record = asksBeyond(fields, ['id', 'executions']) ? loaders.workflow.load(id) : undefined;
-  const pages = fields
+  const record = lookupNeedsRecord('Workflow', fields.map((f) => f.name), 'workflow') ? loaders.workflow.load(id) : undefined;
+  const connections = fields
     .filter((field) => field.name === 'executions')
-    .flatMap((field) => {
-      try {
-        return firstWave(executionsRequestFor(id, field), pageSizeHint);
-      } catch {
-        return []; // bad arguments: the field itself reports them, and nothing is fetched for it
-      }
-    })
-    .map((page) => loaders.executionsPage.load({ workflowId: id, page }));
-  const [recordAnswer, ...pageAnswers] = await Promise.allSettled([record, ...pages]);
-  // Other failures belong to the fields that need the answer: they meet the same cached error.
-  const notFound = [recordAnswer, ...pageAnswers].some((a) => a?.status === 'fulfilled' && a.value === null);
-  if (notFound) return null;
-  return recordAnswer?.status === 'fulfilled' && recordAnswer.value ? recordAnswer.value : { id };
+    // Bad arguments belong to their field, which meets the same cached error and reports it there.
+    .map((field) => loaders.executions.load(executionsKey(id, field.args, field.info)).catch((error: unknown) => {
+      if (isArgumentError(error)) return undefined;
+      throw error;
+    }));
+  // Every call settles before the lookup answers, so none outlives the object's error.
+  const settled = await Promise.allSettled([record, ...connections]);
+  const failed = settled.find((answer) => answer.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [found, ...answers] = settled.map((answer) => (answer as PromiseFulfilledResult<unknown>).value);
+  if (found === null || answers.some((answer) => answer === null)) return null;
+  return (found as WorkflowParent | undefined) ?? { id };
 }
 
 export async function findExecution(id: string, { loaders }: GatewayContext, info: SelectionInfo): Promise<RunParent | null> {
-  return asksBeyond(selectedFields(info, 'WorkflowExecution'), ['id']) ? loaders.run.load(id) : { id };
+  const fields = selectedFields(info, 'WorkflowExecution').map((f) => f.name);
+  return lookupNeedsRecord('WorkflowExecution', fields, 'run') ? loaders.run.load(id) : { id };
 }

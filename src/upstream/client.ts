@@ -1,18 +1,28 @@
 /**
  * AltostratClient: the one module that knows HTTP and the upstream's paths, headers, status codes
- * and error bodies (../shared/ALTOSTRAT_API.md). One client is built per GraphQL request with that
- * request's Authorization header, which it writes to every call and nowhere else. Every call has a
- * deadline, goes through the request's concurrency limit, and has its body checked against
- * records.ts, so callers get records, `null` for a 404 on a single resource, or a coded GraphQLError.
- * resilience.ts decides which faults are retried; this module only names them.
+ * and error bodies (docs/upstream.md). One client is built per GraphQL request with that request's
+ * Authorization header, which it writes to every call and nowhere else. Every call:
+ * - names its route (method and path pattern), which is all that logs, metrics and traces see;
+ * - takes only ids of Altostrat's shapes (ids.ts), so no caller text can change the path;
+ * - counts against the request's call budget, enforced here whatever the estimate said;
+ * - waits for the request's fair share of upstream slots (fair-share.ts) and its concurrency limit;
+ * - ends when the caller goes away (the request's signal) or its deadline passes;
+ * - reads at most `maxBodyBytes`, cuts JSON nested deeper than `maxJsonDepth` (json.ts), and has
+ *   its body checked against records.ts.
+ * Callers get records, `null` for a 404, or a coded GraphQLError. resilience.ts decides which
+ * faults are retried; a write is retried only when it carries an idempotency key.
  */
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
 import type { LimitFunction } from 'p-limit';
 import type { z } from 'zod';
 import { GraphQLError } from 'graphql';
-import { BrokenCircuitError, BulkheadRejectedError, type IPolicy } from 'cockatiel';
-import { codedError, ErrorCode } from '../errors.js';
+import { BrokenCircuitError, type IPolicy } from 'cockatiel';
+import { badInput, codedError, ErrorCode } from '../errors.js';
+import { cutDeepJson } from './json.js';
+import { idShape, isIdOf, type IdKind } from './ids.js';
+import type { FairShare } from './fair-share.js';
+import type { PageSizeMemory } from './page-size.js';
 import {
   runPageSchema,
   runSchema,
@@ -22,100 +32,148 @@ import {
   type RunRecord,
   type WorkflowRecord,
 } from './records.js';
-import { UpstreamFault, type Deadline } from './resilience.js';
+import { UpstreamFault, withRetries, type Deadline } from './resilience.js';
+
+/** Every call the client makes, named by method and path pattern: the only name logs and metrics see. */
+export const ROUTES = {
+  listWorkflows: 'GET /workflows',
+  getWorkflow: 'GET /workflows/{id}',
+  listExecutions: 'GET /workflows/{id}/executions',
+  getRun: 'GET /workflows/runs/{id}',
+} as const;
+export type Route = (typeof ROUTES)[keyof typeof ROUTES];
+
+/** What the client reports of each attempt: its route, HTTP status (`error`: none came) and duration. */
+export interface CallReport {
+  route: Route;
+  status: number | 'error';
+  ms: number;
+}
 
 export interface ClientOptions {
   baseUrl: string;
   /** The caller's Authorization header, verbatim; null when the caller sent no usable bearer token. */
   authorization: string | null;
+  /** Who the caller is for fair sharing: a keyed hash of the token, never the token. */
+  tenant: string;
   dispatcher: Dispatcher;
-  /** Deadline of one call (one attempt), cut to what is left of the request's. */
+  /** Longest wait for one attempt's headers, and between two chunks of its body. */
   timeoutMs: number;
   /** The GraphQL request's deadline: no call or retry outlives it. */
   deadline: Deadline;
-  /** Retries, breaker and bulkhead (resilience.ts). */
-  policy: IPolicy;
+  /** Aborts when the caller goes away: calls in flight end and none start. */
+  signal: AbortSignal;
+  /** The process-wide circuit breaker. */
+  breaker: IPolicy;
+  /** Retries of an idempotent call on a transient fault. */
+  retries: number;
+  /** The process's upstream slots, shared fairly between tenants. */
+  fairShare: FairShare;
   /** Bounds this request's calls in flight. */
   limit: LimitFunction;
+  /** Calls (attempts) this request may make in all. */
+  maxCalls: number;
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  /** The run-list page size, learned from answers. */
+  pageSize: PageSizeMemory;
   /** Sent upstream as X-Request-Id. */
   requestId: string;
-  /** Told of every attempt, for logs, metrics and the trace: route, status (`error`: none came), ms. */
-  onCall: (route: Route, status: number | 'error', ms: number) => void;
+  onCall: (call: CallReport) => void;
 }
 
-/** A call's label in errors: the route, never the ids or the query string. */
-export type Route = 'GET /workflows' | 'GET /workflows/{id}' | 'GET /workflows/{id}/executions' | 'GET /workflows/runs/{id}';
+interface Call<S extends z.ZodType> {
+  route: Route;
+  path: string;
+  schema: S;
+}
 
 export class AltostratClient {
   readonly #authorization: string | null;
   readonly #options: Omit<ClientOptions, 'authorization'>;
+  readonly #policy: IPolicy;
+  #calls = 0;
 
   constructor({ authorization, ...options }: ClientOptions) {
     this.#authorization = authorization;
     this.#options = options;
+    this.#policy = withRetries(options.breaker, options.retries, options.deadline);
+  }
+
+  /** Calls made so far (each attempt counts). */
+  get calls(): number {
+    return this.#calls;
   }
 
   async listWorkflows(): Promise<WorkflowRecord[]> {
-    const workflows = await this.#get('GET /workflows', '/workflows', workflowListSchema);
+    const workflows = await this.#get({ route: ROUTES.listWorkflows, path: '/workflows', schema: workflowListSchema });
     if (workflows === null) throw upstreamError('Altostrat answered GET /workflows with HTTP 404.');
     return workflows;
   }
 
   getWorkflow(workflowId: string): Promise<WorkflowRecord | null> {
-    return this.#get('GET /workflows/{id}', `/workflows/${encodeURIComponent(workflowId)}`, workflowSchema);
+    return this.#get({ route: ROUTES.getWorkflow, path: `/workflows/${segment('workflow', workflowId)}`, schema: workflowSchema });
   }
 
   /** One page of a workflow's runs, newest first; null when the workflow does not exist. */
-  listExecutions(workflowId: string, page: number): Promise<RunPageRecord | null> {
-    const path = `/workflows/${encodeURIComponent(workflowId)}/executions?page=${page}`;
-    return this.#get('GET /workflows/{id}/executions', path, runPageSchema);
+  async listExecutions(workflowId: string, page: number): Promise<RunPageRecord | null> {
+    if (!Number.isSafeInteger(page) || page < 1) throw new RangeError(`page must be a positive integer, got ${page}`);
+    const path = `/workflows/${segment('workflow', workflowId)}/executions?page=${page}`;
+    const record = await this.#get({ route: ROUTES.listExecutions, path, schema: runPageSchema });
+    if (record === null) return null;
+    this.#options.pageSize.learn(record.perPage);
+    // A run in a workflow's list belongs to that workflow, whether or not the item says so.
+    for (const run of record.items) run.workflowId = workflowId;
+    return record;
   }
 
   getRun(runId: string): Promise<RunRecord | null> {
-    return this.#get('GET /workflows/runs/{id}', `/workflows/runs/${encodeURIComponent(runId)}`, runSchema);
+    return this.#get({ route: ROUTES.getRun, path: `/workflows/runs/${segment('run', runId)}`, schema: runSchema });
   }
 
-  /** GETs and parses `path`; a 404 is `null`, for the caller to read as "no such resource". */
-  async #get<S extends z.ZodType>(route: Route, path: string, schema: S): Promise<z.output<S> | null> {
+  /** GETs and parses; a 404 is `null`, for the caller to read as "no such resource". */
+  async #get<S extends z.ZodType>(call: Call<S>): Promise<z.output<S> | null> {
     const authorization = this.#authorization;
     if (authorization === null) {
       throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
     }
-    const { limit, policy } = this.#options;
+    const { limit, fairShare, tenant, signal } = this.#options;
     try {
-      return await limit(() => policy.execute(() => this.#attempt(route, path, schema, authorization)));
+      return await limit(() =>
+        this.#policy.execute(() => fairShare.run(tenant, () => this.#attempt(call, authorization), signal)),
+      );
     } catch (error) {
-      throw asCodedError(route, error);
+      throw asCodedError(call.route, error);
     }
   }
 
   /** One try: answers the parsed body or null, or throws an UpstreamFault or a coded error. */
-  async #attempt<S extends z.ZodType>(route: Route, path: string, schema: S, authorization: string): Promise<z.output<S> | null> {
-    const { baseUrl, dispatcher, timeoutMs, deadline, requestId, onCall } = this.#options;
+  async #attempt<S extends z.ZodType>({ route, path, schema }: Call<S>, authorization: string): Promise<z.output<S> | null> {
+    const { baseUrl, dispatcher, timeoutMs, deadline, signal, requestId, onCall, maxCalls } = this.#options;
+    if (signal.aborted) throw new UpstreamFault('cancelled', `${route}: the caller went away`);
     const budgetMs = Math.min(timeoutMs, deadline.remainingMs());
     if (budgetMs <= 0) throw new UpstreamFault('timeout', `${route}: the request's deadline passed`);
+    if (this.#calls >= maxCalls) throw callBudgetSpent(maxCalls);
+    this.#calls++;
+    const started = performance.now();
+    let status: number | 'error' = 'error';
     let response: Dispatcher.ResponseData;
     let text: string;
-    const started = performance.now();
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), budgetMs);
-    let status: number | 'error' = 'error';
     try {
       response = await request(`${baseUrl}${path}`, {
         method: 'GET',
         dispatcher,
         headers: { authorization, accept: 'application/json', 'x-request-id': requestId },
-        signal: timeout.signal,
+        signal,
+        headersTimeout: budgetMs,
+        bodyTimeout: budgetMs,
       });
-      text = await response.body.text();
       status = response.statusCode;
-    } catch {
-      throw timeout.signal.aborted
-        ? new UpstreamFault('timeout', `${route} got no answer in time`)
-        : new UpstreamFault('network', `${route} could not be completed`);
+      text = await this.#readBody(route, response);
+    } catch (error) {
+      throw error instanceof UpstreamFault ? error : transportFault(route, error, signal);
     } finally {
-      clearTimeout(timer);
-      onCall(route, status, performance.now() - started);
+      onCall({ route, status, ms: performance.now() - started });
     }
     const { statusCode } = response;
     if (statusCode === 404) return null;
@@ -125,7 +183,7 @@ export class AltostratClient {
     if (statusCode < 200 || statusCode >= 300) throw statusError(route, statusCode);
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(cutDeepJson(text, this.#options.maxJsonDepth));
     } catch {
       throw new UpstreamFault('body', `Altostrat answered ${route} with a body that is not JSON.`);
     }
@@ -133,9 +191,60 @@ export class AltostratClient {
     if (!parsed.success) throw new UpstreamFault('body', `Altostrat answered ${route} with an unexpected shape.`);
     return parsed.data;
   }
+
+  /** The body as text, refused past `maxBodyBytes` (by its Content-Length, or while it streams). */
+  async #readBody(route: Route, response: Dispatcher.ResponseData): Promise<string> {
+    const { maxBodyBytes, deadline } = this.#options;
+    const tooLarge = () => {
+      response.body.destroy();
+      return new UpstreamFault('tooLarge', `Altostrat answered ${route} with a body over ${maxBodyBytes} bytes.`);
+    };
+    const declared = Number(response.headers['content-length']);
+    if (declared > maxBodyBytes) throw tooLarge();
+    // undici checks a declared length against what arrives, so such a body needs no counting.
+    if (Number.isFinite(declared)) return response.body.text();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBodyBytes) throw tooLarge();
+      // A body that drips in stays within the deadline: bodyTimeout bounds only the gaps.
+      if (deadline.remainingMs() <= 0) {
+        response.body.destroy();
+        throw new UpstreamFault('timeout', `${route}: the request's deadline passed while its body arrived`);
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
+  }
+}
+
+/** An id as a path segment, after checking its shape: nothing else ever reaches a URL. */
+function segment(kind: IdKind, id: string): string {
+  if (!isIdOf(kind, id)) throw badInput(`\`${id}\` is not an Altostrat ${kind} id (\`${idShape(kind)}\`).`);
+  return id;
+}
+
+function transportFault(route: Route, error: unknown, signal: AbortSignal): UpstreamFault {
+  if (signal.aborted) return new UpstreamFault('cancelled', `${route}: the caller went away`);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new UpstreamFault('timeout', `${route} got no answer in time`);
+  }
+  if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new UpstreamFault('refused', `${route}: no connection could be made`);
+  }
+  return new UpstreamFault('network', `${route} could not be completed`);
 }
 
 const upstreamError = (message: string): GraphQLError => codedError(ErrorCode.UPSTREAM_ERROR, message);
+
+const callBudgetSpent = (maxCalls: number): GraphQLError =>
+  codedError(
+    ErrorCode.BAD_USER_INPUT,
+    `This request has made the ${maxCalls} calls to Altostrat one request may make; ask for less and page through the rest.`,
+    { cost: { limit: maxCalls } },
+  );
 
 /** What the policies let through -> a contract code: the one table of it. */
 function asCodedError(route: Route, error: unknown): GraphQLError {
@@ -143,16 +252,21 @@ function asCodedError(route: Route, error: unknown): GraphQLError {
   if (error instanceof BrokenCircuitError) {
     return upstreamError(`Altostrat has been failing; ${route} was not tried. Retry in a few seconds.`);
   }
-  if (error instanceof BulkheadRejectedError) {
-    return upstreamError(`Too many calls to Altostrat are in flight; ${route} was not tried. Retry shortly.`);
+  if (!(error instanceof UpstreamFault)) {
+    // The fair-share wait ended because the caller went away: nobody reads this answer.
+    if (error instanceof Error && error.name === 'AbortError') return upstreamError(`${route} was cancelled: the caller went away.`);
+    throw error; // a bug: Yoga masks it
   }
-  if (!(error instanceof UpstreamFault)) throw error; // a bug: Yoga masks it
   switch (error.kind) {
+    case 'cancelled':
+      return upstreamError(`${route} was cancelled: the caller went away.`);
     case 'timeout':
       return upstreamError(`Altostrat did not answer ${route} in time.`);
     case 'network':
+    case 'refused':
       return upstreamError(`Altostrat could not be reached for ${route}, or the connection broke.`);
     case 'body':
+    case 'tooLarge':
       return upstreamError(error.message);
     case 'status':
       if (error.status !== 429) return upstreamError(`Altostrat answered ${route} with HTTP ${error.status}.`);

@@ -1,10 +1,11 @@
 /**
- * Run-time schemas of the upstream's JSON (../shared/ALTOSTRAT_API.md, "Objects" and "The paginator
- * envelope") and the camelCase record types they produce. This is the only place that knows
+ * Run-time schemas of the upstream's JSON (docs/upstream.md, "Objects" and "The run list") and the
+ * camelCase record types they produce. This is the only place that knows
  * Altostrat's snake_case: every body is parsed here once, so a resolver never meets an unchecked
  * shape. Unknown keys are dropped; a missing or mistyped key fails the parse (UPSTREAM_ERROR).
  */
 import { z } from 'zod';
+import type { Connection, Edge } from '../pagination/plan.js';
 
 // RFC 3339 with any fraction of a second: Altostrat sends both `...00.000000Z` and `...56Z`.
 const timestamp = z.iso.datetime({ offset: true });
@@ -49,15 +50,19 @@ export const runSchema = z
     completedAt: r.completed_at ?? null,
     durationInSeconds: r.duration_in_seconds ?? null,
     logs: r.logs,
+    /** Known from an embedded workflow, or set by the client for a run read from a workflow's list. */
     workflowId: r.workflow?.id ?? null,
   }));
 
-const graphNodeSchema = z.object({
-  id: z.string(),
-  type: z.string(),
-  position: z.object({ x: z.number(), y: z.number() }),
-  data: z.record(z.string(), z.unknown()),
-});
+const graphNodeSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    position: z.object({ x: z.number(), y: z.number() }),
+    data: z.record(z.string(), z.unknown()),
+  })
+  // Altostrat keeps a node's component inside its free-form `data`.
+  .transform((n) => ({ ...n, componentId: typeof n.data.componentId === 'string' ? n.data.componentId : null }));
 
 const graphEdgeSchema = z
   .object({
@@ -114,7 +119,7 @@ export const runPageSchema = z
     }),
   })
   .transform((p) => ({
-    runs: p.data,
+    items: p.data,
     page: p.meta.current_page,
     perPage: p.meta.per_page,
     total: p.meta.total,
@@ -144,3 +149,8 @@ export interface RunRef {
 }
 /** What a WorkflowExecution field resolver receives. */
 export type RunParent = RunRecord | RunRef;
+
+/** Connections of records, as the list resolvers return them. */
+export type RunEdgeRecord = Edge<RunRecord>;
+export type WorkflowEdgeRecord = Edge<WorkflowRecord>;
+export type WorkflowConnectionRecord = Connection<WorkflowRecord>;

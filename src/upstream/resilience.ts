@@ -1,16 +1,17 @@
 /**
  * How upstream calls survive faults, with cockatiel's policies:
  * - one circuit breaker per upstream origin (process-wide): after `breakerThreshold` consecutive
- *   faults it answers at once, without calling, until a probe after `breakerCooldownMs` succeeds;
- *   only upstream faults count (5xx, timeouts, broken connections, unreadable bodies), never a
- *   caller's 401/403/404/429, so one tenant cannot open it for the others;
- * - one bulkhead (process-wide) capping the calls in flight, whatever the number of requests;
- * - per request, retries of these idempotent GETs on broken connections, timeouts and 502/503/504,
- *   with capped exponential backoff and full jitter, and on 429 after its Retry-After, but only
- *   while the request's deadline leaves room for it.
+ *   faults it answers at once, without calling, until a probe after `breakerCooldownMs` succeeds.
+ *   Only faults that say Altostrat itself is unwell count: 5xx, timeouts, broken connections.
+ *   Never a caller's 401/403/404/429, and never a body that is unreadable, too big or of an
+ *   unexpected shape: those depend on one tenant's data (a webhook step's output, say), and one
+ *   tenant must not be able to open the breaker for the others;
+ * - retries, per request, of idempotent calls (GETs, and writes that carry an idempotency key) on
+ *   broken connections, timeouts and 502/503/504, with capped exponential backoff and full
+ *   jitter, and on 429 after its Retry-After, but only while the request's deadline leaves room.
+ * The process's call slots are shared between tenants by fair-share.ts.
  */
 import {
-  bulkhead,
   circuitBreaker,
   ConsecutiveBreaker,
   DelegateBackoff,
@@ -20,11 +21,15 @@ import {
   type IPolicy,
 } from 'cockatiel';
 
-/** A fault of one upstream call: the client turns it into a coded error after the policies. */
+/**
+ * A fault of one upstream call: the client turns it into a coded error after the policies.
+ * `timeout` and `network` faults of a write may have reached Altostrat (its outcome is unknown),
+ * except `refused`: the connection was never made, so nothing was sent.
+ */
 export class UpstreamFault extends Error {
   override name = 'UpstreamFault';
   constructor(
-    readonly kind: 'timeout' | 'network' | 'status' | 'body',
+    readonly kind: 'timeout' | 'network' | 'refused' | 'cancelled' | 'status' | 'body' | 'tooLarge',
     message: string,
     readonly status?: number,
     readonly retryAfterSeconds?: number,
@@ -47,24 +52,22 @@ export function deadlineIn(ms: number): Deadline {
   return { remainingMs: () => at - Date.now() };
 }
 
-export interface GuardOptions {
+export interface BreakerOptions {
   breakerThreshold: number;
   breakerCooldownMs: number;
-  maxInFlight: number;
 }
 
-const isFault = (error: Error): boolean =>
-  error instanceof UpstreamFault && (error.kind !== 'status' || (error.status !== undefined && error.status >= 500));
+/** Whether a fault says Altostrat is unwell (see the module comment). */
+export const isOutageFault = (error: Error): boolean =>
+  error instanceof UpstreamFault &&
+  (error.kind === 'timeout' || error.kind === 'network' || error.kind === 'refused' || (error.kind === 'status' && (error.status ?? 0) >= 500));
 
-/** The process-wide part: breaker and bulkhead, shared by every request (never any data). */
-export function createUpstreamGuard(options: GuardOptions): IPolicy {
-  return wrap(
-    circuitBreaker(handleWhen(isFault), {
-      halfOpenAfter: options.breakerCooldownMs,
-      breaker: new ConsecutiveBreaker(options.breakerThreshold),
-    }),
-    bulkhead(options.maxInFlight, options.maxInFlight * 8),
-  );
+/** The process-wide circuit breaker, shared by every request (never any data). */
+export function createBreaker(options: BreakerOptions): IPolicy {
+  return circuitBreaker(handleWhen(isOutageFault), {
+    halfOpenAfter: options.breakerCooldownMs,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold),
+  });
 }
 
 const RETRY_BASE_MS = 100;
@@ -81,11 +84,12 @@ function retryable(error: Error, deadline: Deadline): boolean {
   if (!(error instanceof UpstreamFault)) return false;
   const room = deadline.remainingMs() - RETRY_MIN_WINDOW_MS;
   if (error.status === 429) return error.retryAfterSeconds !== undefined && error.retryAfterSeconds * 1000 < room;
-  const transient = error.kind === 'network' || error.kind === 'timeout' || [502, 503, 504].includes(error.status ?? 0);
+  const transient =
+    error.kind === 'network' || error.kind === 'refused' || error.kind === 'timeout' || [502, 503, 504].includes(error.status ?? 0);
   return transient && room > 0;
 }
 
-/** The per-request policy: retries within the deadline, around the process-wide guard. */
+/** The per-request policy for idempotent calls: retries within the deadline, around the breaker. */
 export function withRetries(guard: IPolicy, retries: number, deadline: Deadline): IPolicy {
   const retrying = retry(
     handleWhen((error) => retryable(error, deadline)),

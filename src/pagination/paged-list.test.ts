@@ -1,24 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RunPageRecord, RunRecord } from '../upstream/records.js';
-import { encodeExecutionCursor } from './cursor.js';
-import { executionsRequest, firstWave, resolveExecutions, type ExecutionsPage, type PageSizeHint } from './connection.js';
-import type { PageArgs } from './plan.js';
+import { CursorCodec } from './cursor.js';
+import { pagedListRequest, resolvePagedList, type ListPage } from './paged-list.js';
+import type { Connection, PageArgs } from './plan.js';
 
-const run = (id: string): RunRecord => ({
-  id,
-  status: 'completed',
-  errorMessage: null,
-  startedAt: null,
-  completedAt: null,
-  durationInSeconds: null,
-  logs: [],
-  workflowId: null,
-});
+interface Item {
+  id: string;
+}
+const item = (id: string): Item => ({ id });
+const codec = new CursorCodec({ current: 'test-key-'.repeat(4), previous: [] });
 
 /** A newest-first list that pages like Altostrat's and records which pages were asked for, by wave. */
 class FakeList {
-  runs: RunRecord[];
+  runs: Item[];
   waves: number[][] = [];
   private created = 0;
   private askedInRequest = 0;
@@ -33,44 +27,45 @@ class FakeList {
     this.insert(size);
   }
   insert(count: number): void {
-    const fresh = Array.from({ length: count }, () => run(`fl_run_${this.created++}`));
+    const fresh = Array.from({ length: count }, () => item(`r${this.created++}`));
     this.runs = [...fresh.reverse(), ...this.runs];
   }
-  fetchPage = async (page: number): Promise<RunPageRecord> => {
+  fetchPage = async (page: number): Promise<ListPage<Item>> => {
     this.beforeAnswer(this, this.requests, ++this.askedInRequest);
     const start = (page - 1) * this.perPage;
-    return { runs: this.runs.slice(start, start + this.perPage), page, perPage: this.perPage, total: this.runs.length };
+    return { items: this.runs.slice(start, start + this.perPage), page, perPage: this.perPage, total: this.runs.length };
   };
   /** Resolves one request, counting the pages of each wave (the calls made before any answer). */
-  async resolve(args: PageArgs, hint: PageSizeHint = { perPage: undefined }): Promise<ExecutionsPage> {
-    const request = executionsRequest('fl_w', args);
+  async resolve(args: PageArgs, knownPerPage?: number): Promise<Connection<Item>> {
+    const request = pagedListRequest('w', args, codec);
     const wave: number[] = [];
     this.waves.push(wave);
     this.askedInRequest = 0;
     this.requests++;
     let pending = 0;
-    const page = await resolveExecutions(
+    const page = await resolvePagedList(
       request,
-      (n) => {
+      (n: number) => {
         if (pending === 0 && wave.length > 0) this.waves.push([]);
         this.waves.at(-1)!.push(n);
         pending++;
         return this.fetchPage(n).finally(() => pending--);
       },
-      hint,
+      knownPerPage,
+      codec,
     );
     return page!;
   }
 }
 
-const ids = (page: ExecutionsPage) => page.edges.map((e) => e.node.id);
+const ids = (page: Connection<Item>) => page.edges.map((e) => e.node.id);
 const cursorAt = (list: FakeList, index: number) =>
-  encodeExecutionCursor({
-    workflowId: 'fl_w',
+  codec.encodeRank({
+    listId: 'w',
     rank: list.runs.length - 1 - index,
     total: list.runs.length,
     perPage: list.perPage,
-    runId: list.runs[index]!.id,
+    itemId: list.runs[index]!.id,
   });
 
 /** The spec's algorithm over a plain array: ApplyCursorsToEdges, then first or last. */
@@ -92,7 +87,7 @@ const pagesOf = (from: number, to: number, perPage: number) => {
   return [...pages].sort((a, b) => a - b);
 };
 
-describe('resolveExecutions over a list that does not change', () => {
+describe('resolvePagedList over a list that does not change', () => {
   const scenario = fc
     .record({
       total: fc.nat(300),
@@ -148,7 +143,7 @@ describe('resolveExecutions over a list that does not change', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 100 }), async (total, perPage, first) => {
         const list = new FakeList(total, perPage);
-        await list.resolve({ first }, { perPage });
+        await list.resolve({ first }, perPage);
         expect(list.waves).toEqual([pagesOf(0, first - 1, perPage)]);
       }),
     );
@@ -163,10 +158,17 @@ describe('resolveExecutions over a list that does not change', () => {
 
   it('plans `first: 20` after the 10th run on 15-run pages as pages 1 and 2, together', async () => {
     const list = new FakeList(97, 15);
-    const request = executionsRequest('fl_w', { first: 20, after: cursorAt(list, 9) });
-    expect(firstWave(request, { perPage: undefined })).toEqual([1, 2]);
     await list.resolve({ first: 20, after: cursorAt(list, 9) });
     expect(list.waves).toEqual([[1, 2]]);
+  });
+
+  it('plans from the page size the list last gave over the one a cursor carries', async () => {
+    const list = new FakeList(97, 15);
+    // Runs 3 to 22 are pages 1 and 2 of 15, but page 1 alone of 25.
+    const after = cursorAt(list, 2);
+    list.perPage = 25;
+    await list.resolve({ first: 20, after }, 25);
+    expect(list.waves).toEqual([[1]]);
   });
 
   it('reads the total from page 1 before taking the last runs', async () => {

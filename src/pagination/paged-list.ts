@@ -1,0 +1,174 @@
+/**
+ * A Relay connection over a page-numbered, newest-first list whose server picks the page size:
+ * Workflow.executions over Altostrat's run list (GraphQL Cursor Connections Specification;
+ * docs/guarantees.md, "Pagination"). Pure and generic over its items: it only needs their ids.
+ *
+ * Invariant: walking with `endCursor` from start to end yields every item exactly once, in list
+ * order, also while new items are added at the head. How: windows are taken in ranks (position
+ * from the oldest item, see plan.ts), which new items do not move. Each fetched page is read under
+ * its own total, so pages answered before and after an insertion still agree on every item's rank.
+ * A cursor carries its item's rank, the total and page size it was made under, and the item's id
+ * (wherever that item is seen again, its rank is taken from there).
+ *
+ * Resolution runs in waves: plan the pages that hold the wanted ranks under the best estimate of
+ * total and page size, fetch the missing ones concurrently, and plan again until every wanted rank
+ * is held. Without drift that is one wave (two when the page size or, for `last`, the total must
+ * first be learned). A page fetched before new items arrived can be asked again (`fresh`). The page
+ * size is taken from the latest answer, then from what the server said before (`knownPerPage`),
+ * and only then from the cursor, so a plan never rests on a figure the server did not give.
+ */
+import { codedError, ErrorCode } from '../errors.js';
+import type { CursorCodec, RankCursor } from './cursor.js';
+import {
+  indexOfRank,
+  pageInfo,
+  pageOfIndex,
+  pagesForIndexes,
+  rangeSize,
+  sliceRanks,
+  sliceSize,
+  type Connection,
+  type Edge,
+  type PageArgs,
+  type RankRange,
+  type SliceSize,
+} from './plan.js';
+
+/** One page as the server answered it. */
+export interface ListPage<T> {
+  items: T[];
+  page: number;
+  perPage: number;
+  total: number;
+}
+
+/** One page; null when the list does not exist. `fresh` bypasses the caller's cache. */
+export type FetchPage<T> = (page: number, fresh: boolean) => Promise<ListPage<T> | null>;
+
+/** What to read from one list: validated arguments, before any fetch. */
+export interface PagedListRequest {
+  listId: string;
+  size: SliceSize;
+  after: RankCursor | undefined;
+  before: RankCursor | undefined;
+}
+
+/** Validates the arguments; bad ones are BAD_USER_INPUT. `countOnly`: only totalCount is wanted. */
+export function pagedListRequest(listId: string, args: PageArgs, codec: CursorCodec, countOnly = false): PagedListRequest {
+  const size = sliceSize(args);
+  const cursor = (value: string | null | undefined, name: string) =>
+    value === null || value === undefined ? undefined : codec.decodeRank(value, name, listId);
+  return {
+    listId,
+    size: countOnly ? { from: 'first', count: 0 } : size,
+    after: cursor(args.after, 'after'),
+    before: cursor(args.before, 'before'),
+  };
+}
+
+interface PageFetch {
+  page: number;
+  fresh: boolean;
+}
+
+type Step<T> = { done: Connection<T> } | { fetch: PageFetch[] };
+
+/** Pages fetched so far in one resolution, and what they say. */
+class FetchedPages<T extends { id: string }> {
+  readonly byNumber = new Map<number, ListPage<T>>();
+  readonly itemByRank = new Map<number, T>();
+  readonly rankById = new Map<string, number>();
+  /** The total as page 1 first said it: fixes where the head was for a window that starts there. */
+  headTotal: number | undefined;
+  lastPerPage: number | undefined;
+  maxTotal: number | undefined;
+
+  add(page: number, answer: ListPage<T>): void {
+    this.byNumber.set(page, answer);
+    if (page === 1) this.headTotal ??= answer.total;
+    this.lastPerPage = answer.perPage;
+    this.maxTotal = Math.max(this.maxTotal ?? 0, answer.total);
+    answer.items.forEach((item, offset) => {
+      const rank = indexOfRank((page - 1) * answer.perPage + offset, answer.total);
+      this.itemByRank.set(rank, item);
+      this.rankById.set(item.id, rank);
+    });
+  }
+}
+
+const MAX_WAVES = 6;
+
+export async function resolvePagedList<T extends { id: string }>(
+  request: PagedListRequest,
+  fetchPage: FetchPage<T>,
+  knownPerPage: number | undefined,
+  codec: CursorCodec,
+): Promise<Connection<T> | null> {
+  const fetched = new FetchedPages<T>();
+  for (let wave = 0; wave < MAX_WAVES; wave++) {
+    const step = nextStep(request, fetched, knownPerPage, codec);
+    if ('done' in step) return step.done;
+    const answers = await Promise.all(step.fetch.map(({ page, fresh }) => fetchPage(page, fresh)));
+    if (answers.some((answer) => answer === null)) return null;
+    step.fetch.forEach(({ page }, i) => fetched.add(page, answers[i]!));
+  }
+  throw codedError(ErrorCode.UPSTREAM_ERROR, 'The list kept changing faster than it could be read; retry the request.');
+}
+
+function nextStep<T extends { id: string }>(
+  request: PagedListRequest,
+  fetched: FetchedPages<T>,
+  knownPerPage: number | undefined,
+  codec: CursorCodec,
+): Step<T> {
+  const { after, before, size } = request;
+  const perPage = fetched.lastPerPage ?? knownPerPage ?? after?.perPage ?? before?.perPage;
+  if (perPage === undefined) return fetchAll([1]);
+  const total = fetched.maxTotal ?? maxDefined(after?.total, before?.total);
+  if (total === undefined) {
+    // Nothing known yet and no cursor: a forward slice from the head needs no total.
+    return fetchAll(size.from === 'first' ? pagesForIndexes(0, Math.max(size.count, 1) - 1, perPage) : [1]);
+  }
+
+  const afterRank = after && (fetched.rankById.get(after.itemId) ?? after.rank);
+  const beforeRank = before && (fetched.rankById.get(before.itemId) ?? before.rank);
+  const window: RankRange = {
+    low: beforeRank === undefined ? 0 : beforeRank + 1,
+    high: Math.min(total, afterRank ?? fetched.headTotal ?? total) - 1,
+  };
+  const slice = sliceRanks(window, size);
+
+  const wanted = new Set<number>();
+  for (let rank = slice.low; rank <= slice.high; rank++) {
+    if (!fetched.itemByRank.has(rank)) wanted.add(pageOfIndex(indexOfRank(rank, total), perPage));
+  }
+  if (wanted.size > 0) {
+    return { fetch: [...wanted].sort((a, b) => a - b).map((page) => ({ page, fresh: fetched.byNumber.has(page) })) };
+  }
+  if (fetched.byNumber.size === 0) {
+    // Nothing to return, but totalCount and pageInfo need a current answer: read the page the
+    // cursor points into.
+    const anchor = afterRank ?? beforeRank;
+    return fetchAll([anchor === undefined ? 1 : pageOfIndex(Math.max(0, indexOfRank(anchor, total)), perPage)]);
+  }
+
+  const edges: Array<Edge<T>> = [];
+  for (let rank = slice.high; rank >= slice.low; rank--) {
+    const node = fetched.itemByRank.get(rank)!;
+    edges.push({ cursor: codec.encodeRank({ listId: request.listId, rank, total, perPage, itemId: node.id }), node });
+  }
+  return {
+    done: {
+      edges,
+      pageInfo: pageInfo(edges, size, rangeSize(window), { before: window.high < total - 1, after: window.low > 0 }),
+      totalCount: total,
+    },
+  };
+}
+
+const fetchAll = (pages: number[]): { fetch: PageFetch[] } => ({ fetch: pages.map((page) => ({ page, fresh: false })) });
+
+function maxDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.max(a, b);
+}
