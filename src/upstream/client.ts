@@ -85,8 +85,20 @@ export interface ClientOptions {
 interface Call<S extends z.ZodType> {
   route: Route;
   path: string;
+  /** The answer's shape; an empty body (204) is parsed as `undefined`. */
   schema: S;
+  /** A write's JSON body. */
+  body?: unknown;
+  /** Sent as Idempotency-Key on every attempt; makes a write safe to retry. */
+  idempotencyKey?: string | undefined;
+  /** A 422's field names as the schema spells them (upstream name -> schema name), see `fieldErrorsOf`. */
+  fieldNames?: FieldNames;
+  /** Values the caller sent that must never come back in an error message (vault secrets). */
+  secrets?: readonly string[];
 }
+
+/** Upstream field names (snake_case, dotted for nested ones) -> the schema's names. */
+export type FieldNames = Readonly<Record<string, string>>;
 
 export class AltostratClient {
   readonly #authorization: string | null;
@@ -131,24 +143,48 @@ export class AltostratClient {
     return this.#get({ route: ROUTES.getRun, path: `/workflows/runs/${segment('run', runId)}`, schema: runSchema });
   }
 
-  /** GETs and parses; a 404 is `null`, for the caller to read as "no such resource". */
-  async #get<S extends z.ZodType>(call: Call<S>): Promise<z.output<S> | null> {
+  /** A read: retried on transient faults; a 404 is `null`, for the caller to read as "no such resource". */
+  #get<S extends z.ZodType>(call: Call<S>): Promise<z.output<S> | null> {
+    return this.#call(call);
+  }
+
+  /**
+   * A write: sent once unless it carries an idempotency key, since a POST retried after a lost
+   * answer could start a second run. A 404 is `null` (the caller says NOT_FOUND), a 422 is
+   * BAD_USER_INPUT with `fieldErrors`, and no answer at all is UPSTREAM_ERROR with
+   * `outcomeUnknown`: the write may have happened.
+   */
+  protected async write<S extends z.ZodType>(call: Call<S>): Promise<z.output<S> | null> {
+    try {
+      return await this.#call(call);
+    } catch (error) {
+      throw error instanceof OutcomeUnknown
+        ? codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat gave no answer to ${call.route}: it may or may not have happened. Check before trying again.`, {
+            outcomeUnknown: true,
+          })
+        : error;
+    }
+  }
+
+  async #call<S extends z.ZodType>(call: Call<S>): Promise<z.output<S> | null> {
     const authorization = this.#authorization;
     if (authorization === null) {
       throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
     }
-    const { limit, fairShare, tenant, signal } = this.#options;
+    const { limit, fairShare, tenant, signal, breaker } = this.#options;
+    const retried = methodOf(call.route) === 'GET' || call.idempotencyKey !== undefined;
+    const attempt = () => fairShare.run(tenant, () => this.#attempt(call, authorization), signal);
     try {
-      return await limit(() =>
-        this.#policy.execute(() => fairShare.run(tenant, () => this.#attempt(call, authorization), signal)),
-      );
+      return await limit(() => (retried ? this.#policy : breaker).execute(attempt));
     } catch (error) {
+      if (!retried && error instanceof UpstreamFault && (error.kind === 'timeout' || error.kind === 'network')) throw new OutcomeUnknown();
       throw asCodedError(call.route, error);
     }
   }
 
   /** One try: answers the parsed body or null, or throws an UpstreamFault or a coded error. */
-  async #attempt<S extends z.ZodType>({ route, path, schema }: Call<S>, authorization: string): Promise<z.output<S> | null> {
+  async #attempt<S extends z.ZodType>(call: Call<S>, authorization: string): Promise<z.output<S> | null> {
+    const { route, path, schema, body, idempotencyKey } = call;
     const { baseUrl, dispatcher, timeoutMs, deadline, signal, requestId, onCall, maxCalls } = this.#options;
     if (signal.aborted) throw new UpstreamFault('cancelled', `${route}: the caller went away`);
     const budgetMs = Math.min(timeoutMs, deadline.remainingMs());
@@ -161,9 +197,16 @@ export class AltostratClient {
     let text: string;
     try {
       response = await request(`${baseUrl}${path}`, {
-        method: 'GET',
+        method: methodOf(route),
         dispatcher,
-        headers: { authorization, accept: 'application/json', 'x-request-id': requestId },
+        headers: {
+          authorization,
+          accept: 'application/json',
+          'x-request-id': requestId,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...(idempotencyKey !== undefined && { 'idempotency-key': idempotencyKey }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
         signal,
         headersTimeout: budgetMs,
         bodyTimeout: budgetMs,
@@ -180,10 +223,11 @@ export class AltostratClient {
     if (statusCode === 429 || statusCode >= 500) {
       throw new UpstreamFault('status', `${route} answered ${statusCode}`, statusCode, retryAfterSeconds(response.headers['retry-after']));
     }
+    if (statusCode === 422) throw invalidInput(route, text, call);
     if (statusCode < 200 || statusCode >= 300) throw statusError(route, statusCode);
     let json: unknown;
     try {
-      json = JSON.parse(cutDeepJson(text, this.#options.maxJsonDepth));
+      json = text.trim() === '' ? undefined : JSON.parse(cutDeepJson(text, this.#options.maxJsonDepth));
     } catch {
       throw new UpstreamFault('body', `Altostrat answered ${route} with a body that is not JSON.`);
     }
@@ -217,6 +261,51 @@ export class AltostratClient {
     }
     return Buffer.concat(chunks, size).toString('utf8');
   }
+}
+
+/** A write that got no answer: it may have happened. */
+class OutcomeUnknown extends Error {
+  override name = 'OutcomeUnknown';
+}
+
+const methodOf = (route: Route): string => route.slice(0, route.indexOf(' '));
+
+/**
+ * A 422 -> BAD_USER_INPUT with `fieldErrors` keyed by the schema's names. Both error shapes the
+ * reference shows are read: Laravel's `{message, errors: {field: [..]}}` and
+ * `{type, code, message, param?}`. Any secret the caller sent is masked in every message, since
+ * a validation message may quote the input.
+ */
+function invalidInput(route: Route, text: string, { fieldNames = {}, secrets = [] }: Call<z.ZodType>): GraphQLError {
+  const mask = (message: string) => secrets.reduce((m, secret) => (secret === '' ? m : m.split(secret).join('[redacted]')), message);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const fieldErrors: Record<string, string[]> = {};
+  const { errors, param, message } = (body ?? {}) as { errors?: unknown; param?: unknown; message?: unknown };
+  if (errors && typeof errors === 'object' && !Array.isArray(errors)) {
+    for (const [field, messages] of Object.entries(errors)) {
+      const list = (Array.isArray(messages) ? messages : [messages]).filter((m): m is string => typeof m === 'string');
+      fieldErrors[schemaFieldName(field, fieldNames)] = list.map(mask);
+    }
+  } else if (typeof param === 'string' && typeof message === 'string') {
+    fieldErrors[schemaFieldName(param, fieldNames)] = [mask(message)];
+  }
+  const summary = Object.keys(fieldErrors).length > 0 ? ` (${Object.keys(fieldErrors).join(', ')})` : '';
+  return codedError(ErrorCode.BAD_USER_INPUT, `Altostrat refused the input of ${route}${summary}; see extensions.fieldErrors.`, {
+    fieldErrors,
+  });
+}
+
+/** `authorization_id` -> `authorizationId`, `nodes.0.type` -> `graph.nodes.0.type` (given `nodes` -> `graph.nodes`). */
+export function schemaFieldName(field: string, names: FieldNames): string {
+  if (names[field] !== undefined) return names[field];
+  const [head, ...rest] = field.split('.');
+  const mappedHead = names[head!] ?? head!.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return [mappedHead, ...rest.map((part) => part.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))].join('.');
 }
 
 /** An id as a path segment, after checking its shape: nothing else ever reaches a URL. */
