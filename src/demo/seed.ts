@@ -132,7 +132,7 @@ export const timestamp = (ms: number): string => new Date(ms).toISOString().repl
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 export function ulid(ms: number, rng: Rng): string {
   let time = '';
-  for (let rest = ms, i = 0; i < 10; i++, rest = Math.floor(rest / 32)) time = CROCKFORD[rest % 32] + time;
+  for (let rest = Math.floor(ms), i = 0; i < 10; i++, rest = Math.floor(rest / 32)) time = CROCKFORD[rest % 32] + time;
   let random = '';
   for (let i = 0; i < 16; i++) random += CROCKFORD[Math.floor(rng() * 32)];
   return time + random;

@@ -138,7 +138,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const { host = '127.0.0.1', port = 0, now: startedAt = Date.now(), ...runtime } = options;
   let settings = settle(runtime);
   const t0 = performance.now();
-  const now = () => startedAt + (performance.now() - t0);
+  const now = () => Math.floor(startedAt + (performance.now() - t0));
 
   // createSeed() builds fresh objects on every call, so each simulator mutates only its own copy.
   const store = new Store(shiftTimestamps(createSeed(), startedAt - SEED_NOW));
