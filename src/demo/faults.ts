@@ -48,12 +48,12 @@ function runAround(normal: Answer): { prefix: string; suffix: string } {
   const body = normal.body as { id?: unknown } | null;
   const id = typeof body?.id === 'string' && body.id.startsWith('fl_run_') ? body.id : FAULT_RUN_ID;
   const at = '2025-10-31T12:00:00.000000Z';
-  const marker = '"\u0000output\u0000"';
-  const log = { id: 'fl_log_01k8x246q8q8e4mzfw3045a8cl', node_id: 'n1', component_id: 'http_request', status: 'success', output: '\u0000output\u0000', created_at: at };
+  const placeholder = 'fault-output-placeholder';
+  const log = { id: 'fl_log_01k8x246q8q8e4mzfw3045a8cl', node_id: 'n1', component_id: 'http_request', status: 'success', output: placeholder, created_at: at };
   const run = { id, status: 'completed', error_message: null, started_at: at, completed_at: at, duration_in_seconds: 0, logs: [log] };
   const text = JSON.stringify(run);
-  const cut = text.indexOf(marker);
-  return { prefix: text.slice(0, cut), suffix: text.slice(cut + marker.length) };
+  const cut = text.indexOf(`"${placeholder}"`);
+  return { prefix: text.slice(0, cut), suffix: text.slice(cut + placeholder.length + 2) };
 }
 
 async function streamHuge(res: ServerResponse, normal: Answer, bytes: number, contentLength: boolean): Promise<void> {

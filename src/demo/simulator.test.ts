@@ -161,6 +161,24 @@ describe('faults', () => {
     expect(JSON.parse(wrong.text)).not.toHaveProperty('id');
   });
 
+  it.each([true, false])('a huge answer (Content-Length announced: %s) is a run of about that many bytes whose log output is one long string', async (contentLength) => {
+    const { headers, text } = await answerWith({ kind: 'huge', bytes: 3_000_000, contentLength });
+    expect(headers.get('content-length')).toBe(contentLength ? String(Buffer.byteLength(text)) : null);
+    expect(headers.get('transfer-encoding')).toBe(contentLength ? null : 'chunked');
+    expect(Math.abs(text.length - 3_000_000)).toBeLessThan(100);
+    const run = JSON.parse(text);
+    expect([run.status, run.logs[0].output.length > 2_999_000]).toEqual(['completed', true]);
+  });
+
+  it('a deep answer is a run whose first log output nests that many levels', async () => {
+    const { status, text } = await answerWith({ kind: 'deep', depth: 5000 });
+    expect(status).toBe(200);
+    let output = JSON.parse(text).logs[0].output;
+    let depth = 0;
+    for (; typeof output === 'object'; depth++) output = output.a;
+    expect([depth, output]).toEqual([5000, 1]);
+  });
+
   it('a reset sends the headers, then cuts the body short', async () => {
     sim.configure({ fault: () => ({ kind: 'reset' }) });
     const res = await fetch(`${sim.url}/workflows/${wan}`, { headers: { authorization: `Bearer ${DEMO_TOKENS.acme}` } });
