@@ -324,7 +324,7 @@ describe('vault', () => {
   it('an api-key: name without a secret gets a generated wfk_ key, shown once as api_key', async () => {
     const created = await call('POST', '/workflows/vault', { name: 'api-key:billing' });
     expect(created.status).toBe(201);
-    expect(created.body.api_key).toMatch(/^wfk_[0-9a-z]{42}$/);
+    expect(created.body.api_key).toMatch(/^wfk_[0-9a-f]{40}$/);
     expect(sim.secretOf(created.body.id)).toBe(created.body.api_key);
     expect((await call('GET', `/workflows/vault/${created.body.id}`)).body).not.toHaveProperty('api_key');
   });

@@ -102,6 +102,10 @@ const notFound = {
 const ok = (body: unknown, status = 200): Answer => ({ status, body });
 const noContent: Answer = { status: 204, body: undefined };
 
+type Definition = Omit<WorkflowJson, 'id' | 'created_at' | 'updated_at' | 'next_run_at'>;
+
+const NEW_WORKFLOW: Definition = { name: '', description: null, nodes: [], edges: [], schedule_type: 'manual', schedule_value: null, is_active: true, webhook_url: null };
+
 /** The fields a workflow definition may set; anything else in a body is ignored, as Laravel's `validated()` does. */
 const DEFINITION_FIELDS = ['name', 'description', 'authorization_id', 'nodes', 'edges', 'is_active', 'schedule_type', 'schedule_value'] as const;
 
@@ -141,30 +145,33 @@ export function createRoutes(deps: RouteDeps): Route[] {
     return current ?? `${deps.baseUrl()}/workflows/webhooks/whk_${ulid(now(), rng)}`;
   }
 
-  function definition(input: Record<string, unknown>, current?: WorkflowJson): Omit<WorkflowJson, 'id' | 'created_at' | 'updated_at' | 'next_run_at'> {
-    const nodes = (input.nodes as Array<Record<string, unknown>> | undefined)?.map((node) => ({
-      id: String(node.id),
-      type: String(node.type),
-      position: (node.position as NodeJson['position'] | undefined) ?? { x: 0, y: 0 },
-      data: node.data as NodeJson['data'],
-    }));
-    const edges = (input.edges as Array<Record<string, unknown>> | null | undefined)?.map((edge) => ({
-      id: typeof edge.id === 'string' ? edge.id : `e_${String(edge.source)}_${String(edge.target)}`,
-      source: String(edge.source),
-      target: String(edge.target),
-      sourceHandle: (edge.sourceHandle as EdgeJson['sourceHandle'] | undefined) ?? null,
-    }));
-    const has = (field: string) => field in input;
-    const finalNodes = nodes ?? current?.nodes ?? [];
+  /** A validated definition stored: the fields sent over `current`'s, or over the defaults on create. */
+  function definition(input: Record<string, unknown>, current: Definition = NEW_WORKFLOW): Definition {
+    const sent = <K extends keyof Definition>(field: K, read: (value: unknown) => Definition[K]): Definition[K] => (field in input ? read(input[field]) : current[field]);
+    const nodes = sent('nodes', (value) =>
+      (value as Array<Record<string, unknown>>).map((node) => ({
+        id: String(node.id),
+        type: String(node.type),
+        position: (node.position as NodeJson['position'] | undefined) ?? { x: 0, y: 0 },
+        data: node.data as NodeJson['data'],
+      })),
+    );
     return {
-      name: has('name') ? String(input.name) : (current?.name ?? ''),
-      description: has('description') ? ((input.description as string | null) ?? null) : (current?.description ?? null),
-      nodes: finalNodes,
-      edges: edges ?? (has('edges') ? [] : (current?.edges ?? [])),
-      schedule_type: has('schedule_type') ? ((input.schedule_type as WorkflowJson['schedule_type']) ?? null) : (current?.schedule_type ?? 'manual'),
-      schedule_value: has('schedule_value') ? ((input.schedule_value as string | null) ?? null) : (current?.schedule_value ?? null),
-      is_active: has('is_active') ? Boolean(input.is_active) : (current?.is_active ?? true),
-      webhook_url: webhookUrl(finalNodes, current?.webhook_url ?? null),
+      name: sent('name', String),
+      description: sent('description', (value) => (value as string | null | undefined) ?? null),
+      nodes,
+      edges: sent('edges', (value) =>
+        ((value as Array<Record<string, unknown>> | null) ?? []).map((edge) => ({
+          id: typeof edge.id === 'string' ? edge.id : `e_${String(edge.source)}_${String(edge.target)}`,
+          source: String(edge.source),
+          target: String(edge.target),
+          sourceHandle: (edge.sourceHandle as EdgeJson['sourceHandle'] | undefined) ?? null,
+        })),
+      ),
+      schedule_type: sent('schedule_type', (value) => (value as WorkflowJson['schedule_type'] | undefined) ?? null),
+      schedule_value: sent('schedule_value', (value) => (value as string | null | undefined) ?? null),
+      is_active: sent('is_active', Boolean),
+      webhook_url: webhookUrl(nodes, current.webhook_url),
     };
   }
 
@@ -233,7 +240,8 @@ export function createRoutes(deps: RouteDeps): Route[] {
     const errors = validateVaultItem(input, now(), current !== undefined);
     if (hasErrors(errors)) return invalid(errors);
     const name = String(input.name);
-    const apiKey = current === undefined && input.secret === undefined && name.startsWith(API_KEY_PREFIX) ? `wfk_${ulid(now(), rng)}${ulid(now(), rng).slice(10)}` : undefined;
+    const generate = current === undefined && name.startsWith(API_KEY_PREFIX) && (typeof input.secret !== 'string' || input.secret === '');
+    const apiKey = generate ? `wfk_${Array.from({ length: 40 }, () => Math.floor(rng() * 16).toString(16)).join('')}` : undefined;
     const item: VaultItemJson = {
       id: current?.id ?? `vlt_${ulid(now(), rng)}`,
       name,
