@@ -234,6 +234,26 @@ describe('runs: execute, rerun, resume', () => {
     expect(sim.runsOf(workflow.id)[0]!.status).toBe('completed');
   });
 
+  it('sync of a run that fails answers 500 with the run’s error message', async () => {
+    const nodes = [
+      { id: 's', type: 'trigger', data: { componentId: 'sync_request_trigger' } },
+      { id: 'c', type: 'action', data: { componentId: 'send_email', to: ['a@example.com'] } },
+    ];
+    const { body: workflow } = await call('POST', '/workflows', await definition({ nodes, edges: [{ source: 's', target: 'c' }] }));
+    const { status, body } = await call('POST', `/workflows/sync/${workflow.id}`, { fail: true });
+    expect([status, body]).toEqual([500, { message: sim.runsOf(workflow.id)[0]!.error_message }]);
+    expect(body.message).toMatch(/SMTP/);
+  });
+
+  it('rerun honours an Idempotency-Key too', async () => {
+    const done = sim.runsOf(wanId()).find((run) => run.status === 'completed')!;
+    const headers = { 'idempotency-key': 'rerun-1' };
+    const first = await call('POST', `/workflows/runs/${done.id}/rerun`, {}, { headers });
+    const count = sim.runsOf(wanId()).length;
+    expect(await call('POST', `/workflows/runs/${done.id}/rerun`, {}, { headers })).toEqual(first);
+    expect(sim.runsOf(wanId())).toHaveLength(count);
+  });
+
   it('sync of a workflow without a sync_request_trigger is a 422 with a message', async () => {
     const { status, body } = await call('POST', `/workflows/sync/${wanId()}`, {});
     expect([status, Object.keys(body.errors)]).toEqual([422, ['workflow']]);
