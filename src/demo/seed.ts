@@ -1,8 +1,9 @@
-// The demo upstream's data: two organisations, six network-operations workflows and a few hundred
-// runs, in the upstream's own snake_case JSON (see /work/shared/ALTOSTRAT_API.md). Everything comes
-// from a seeded PRNG and a fixed "now" (2025-10-31T12:00:00Z), so every call to createSeed() and
-// every simulator started from it holds the same ids, timestamps and statuses. `buildRun` is also
-// what the simulator uses to append runs at run time, so inserted runs look like seeded ones.
+// The demo upstream's data: two organisations with their authorizations and vault items, six
+// network-operations workflows and a few hundred runs, in the upstream's own snake_case JSON.
+// Everything comes from a seeded PRNG and a fixed "now" (2025-10-31T12:00:00Z), so every call to
+// createSeed() holds the same ids, timestamps and statuses. A simulator then shifts every
+// timestamp (shiftTimestamps) so that this "now" is the moment it started, and keeps the ids.
+// `buildRun` is also what the simulator uses for runs made at run time, so they look like seeded ones.
 
 export interface LogJson {
   id: string;
@@ -60,9 +61,28 @@ export interface Organisation {
   token: string;
 }
 
+/** A vault item as every endpoint shows it: the secret is kept apart and never serialised. */
+export interface VaultItemJson {
+  id: string;
+  name: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export interface AuthorizationJson {
+  id: string;
+  user_id: string | null;
+  provider: string | null;
+  status: string;
+  created_at: string;
+}
+
 export interface Seed {
   organisations: Organisation[];
   workflows: Array<{ orgId: string; workflow: WorkflowJson; runs: RunJson[] /* newest first */ }>;
+  /** One authorization per organisation; every seeded workflow acts as its organisation's. */
+  authorizations: Array<{ orgId: string; authorization: AuthorizationJson }>;
+  vault: Array<{ orgId: string; item: VaultItemJson; secret: string }>;
 }
 
 // Fixed JWT-shaped bearer tokens (HS256 header, claims naming the user and organisation), so a
@@ -104,7 +124,7 @@ const between = (rng: Rng, min: number, max: number): number => min + Math.floor
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
 
 // Laravel serialises Carbon instants with microseconds; we only have milliseconds to give.
-const timestamp = (ms: number): string => new Date(ms).toISOString().replace('Z', '000Z');
+export const timestamp = (ms: number): string => new Date(ms).toISOString().replace('Z', '000Z');
 
 // A ULID (48-bit time + 80 random bits, Crockford base32) in lowercase: ids sort like their
 // timestamps, as Altostrat's do, and the alphabet has no '_' so a workflow id can never begin
@@ -112,7 +132,7 @@ const timestamp = (ms: number): string => new Date(ms).toISOString().replace('Z'
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 export function ulid(ms: number, rng: Rng): string {
   let time = '';
-  for (let rest = ms, i = 0; i < 10; i++, rest = Math.floor(rest / 32)) time = CROCKFORD[rest % 32] + time;
+  for (let rest = Math.floor(ms), i = 0; i < 10; i++, rest = Math.floor(rest / 32)) time = CROCKFORD[rest % 32] + time;
   let random = '';
   for (let i = 0; i < 16; i++) random += CROCKFORD[Math.floor(rng() * 32)];
   return time + random;
@@ -599,7 +619,8 @@ function successOutput(node: NodeJson, rng: Rng, at: number, branch: boolean): u
     case 'condition':
       return { result: branch, expression: data.expression };
     default:
-      return null;
+      // Workflows created at run time may use any component: say which step answered.
+      return { ok: true, node_id: node.id, component_id: node.data.componentId };
   }
 }
 
@@ -621,11 +642,12 @@ function route(workflow: WorkflowJson, branch: boolean): Array<{ node: NodeJson;
  * One run of `workflow` started at `startedAt`: a log per node walked (untaken branches are
  * `skipped`); a failed run stops at its failing step, a run still in flight after a few steps.
  */
-export function buildRun(workflow: WorkflowJson, startedAt: number, status: RunStatus, rng: Rng, conditionTrue = 0.5): RunJson {
+export function buildRun(workflow: WorkflowJson, startedAt: number, status: RunStatus, rng: Rng, conditionTrue = 0.5, failAt?: string): RunJson {
   const branch = rng() < conditionTrue;
   const steps = route(workflow, branch);
   const runnable = steps.filter((s) => !s.skipped && s.node.type !== 'trigger');
-  const failing = status === 'failed' && runnable.length > 0 ? pick(rng, runnable).node : undefined;
+  // `failAt` names the step a failed run breaks at when it is on the route taken; otherwise one is drawn.
+  const failing = status === 'failed' && runnable.length > 0 ? (runnable.find((s) => s.node.id === failAt) ?? pick(rng, runnable)).node : undefined;
   // A run still in flight has done at least its trigger and has at least one step left to do.
   const inFlightAfter = status === 'pending' ? 1 : between(rng, 1, runnable.length);
 
@@ -680,5 +702,51 @@ export function createSeed(): Seed {
       const runs = blueprint.plan(rng).map(({ at, status }) => buildRun(workflow, at, status, rng, blueprint.conditionTrue));
       return { orgId: blueprint.org.id, workflow, runs };
     }),
+    ...createAccounts(),
   };
+}
+
+// Authorizations and vault items come from their own stream, so adding them left every workflow,
+// run and log id above as it was.
+function createAccounts(): Pick<Seed, 'authorizations' | 'vault'> {
+  const rng = createRng(0xa117);
+  const authorization = (org: Organisation, at: number, userId: string): Seed['authorizations'][number] => ({
+    orgId: org.id,
+    authorization: { id: `auth_${ulid(at, rng)}`, user_id: userId, provider: 'altostrat', status: 'active', created_at: timestamp(at) },
+  });
+  const item = (org: Organisation, at: number, name: string, expiresAt: number | null): Seed['vault'][number] => ({
+    orgId: org.id,
+    item: { id: `vlt_${ulid(at, rng)}`, name, created_at: timestamp(at), expires_at: expiresAt === null ? null : timestamp(expiresAt) },
+    secret: `demo-secret-${ulid(at, rng)}`,
+  });
+  return {
+    authorizations: [
+      authorization(ACME, Date.UTC(2025, 0, 14, 10, 2, 11), 'usr_01jb4q8x2m7c3v9k5t6n1r0wde'),
+      authorization(GLOBEX, Date.UTC(2025, 0, 19, 16, 40, 3), 'usr_01jb5r9y3n8d4w0m6v7p2s1xfg'),
+    ],
+    vault: [
+      item(ACME, Date.UTC(2025, 1, 3, 9, 5, 0), 'slack-bot-token', null),
+      item(ACME, Date.UTC(2025, 6, 21, 14, 12, 30), 'backup-vault-hook', Date.UTC(2026, 6, 21, 0, 0, 0)),
+      item(GLOBEX, Date.UTC(2025, 4, 6, 8, 40, 0), 'crm-api-token', null),
+    ],
+  };
+}
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/**
+ * Moves every timestamp in `value` (workflows, runs, logs, outputs) by `offsetMs`, in place. Ids
+ * keep the seed epoch they were made with: they only have to be stable and sort like their runs.
+ */
+export function shiftTimestamps<T>(value: T, offsetMs: number): T {
+  const pending: unknown[] = [value];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next !== 'object' || next === null) continue;
+    const record = next as Record<string, unknown>;
+    for (const [key, field] of Object.entries(record)) {
+      if (typeof field === 'string' && TIMESTAMP.test(field)) record[key] = timestamp(Date.parse(field) + offsetMs);
+      else if (typeof field === 'object' && field !== null) pending.push(field);
+    }
+  }
+  return value;
 }

@@ -101,9 +101,10 @@ describe('errors', () => {
     expect(await get(path(), token)).toEqual({ status, body });
   });
 
-  it('a method other than GET is answered 405', async () => {
-    const res = await fetch(`${sim.url}/workflows`, { method: 'POST', headers: { authorization: `Bearer ${DEMO_TOKENS.acme}` } });
+  it('a method the route does not have is answered 405 with the methods it has', async () => {
+    const res = await fetch(`${sim.url}/workflows`, { method: 'PATCH', headers: { authorization: `Bearer ${DEMO_TOKENS.acme}` } });
     expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, POST');
     expect(await res.json()).toHaveProperty('message');
   });
 });
@@ -130,7 +131,8 @@ it('every request is recorded with its authorization and page, even one that sta
   await get(`/workflows/${wan}/executions?page=1`);
   const stalled = fetch(`${sim.url}/workflows/${wan}/executions?page=2`, { headers: { 'x-request-id': 'req-42' }, signal: AbortSignal.timeout(200) });
   await expect(stalled).rejects.toThrow();
-  expect(sim.calls).toEqual([
+  expect(sim.calls).toHaveLength(2);
+  expect(sim.calls).toMatchObject([
     { method: 'GET', path: `/workflows/${wan}/executions`, page: 1, authorization: `Bearer ${DEMO_TOKENS.acme}`, requestId: undefined },
     { method: 'GET', path: `/workflows/${wan}/executions`, page: 2, authorization: undefined, requestId: 'req-42' },
   ]);
@@ -157,6 +159,24 @@ describe('faults', () => {
     const wrong = await answerWith({ kind: 'wrongShape' });
     expect(wrong.status).toBe(200);
     expect(JSON.parse(wrong.text)).not.toHaveProperty('id');
+  });
+
+  it.each([true, false])('a huge answer (Content-Length announced: %s) is a run of about that many bytes whose log output is one long string', async (contentLength) => {
+    const { headers, text } = await answerWith({ kind: 'huge', bytes: 3_000_000, contentLength });
+    expect(headers.get('content-length')).toBe(contentLength ? String(Buffer.byteLength(text)) : null);
+    expect(headers.get('transfer-encoding')).toBe(contentLength ? null : 'chunked');
+    expect(Math.abs(text.length - 3_000_000)).toBeLessThan(100);
+    const run = JSON.parse(text);
+    expect([run.status, run.logs[0].output.length > 2_999_000]).toEqual(['completed', true]);
+  });
+
+  it('a deep answer is a run whose first log output nests that many levels', async () => {
+    const { status, text } = await answerWith({ kind: 'deep', depth: 5000 });
+    expect(status).toBe(200);
+    let output = JSON.parse(text).logs[0].output;
+    let depth = 0;
+    for (; typeof output === 'object'; depth++) output = output.a;
+    expect([depth, output]).toEqual([5000, 1]);
   });
 
   it('a reset sends the headers, then cuts the body short', async () => {
