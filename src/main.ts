@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway, type Gateway } from './server.js';
-import { startSimulator } from './demo/simulator.js';
+import { DEMO_SIMULATOR_OPTIONS, startSimulator } from './demo/simulator.js';
 import { DEMO_TOKENS } from './demo/seed.js';
 import { startTracing } from './tracing.js';
 
@@ -14,7 +14,7 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 async function main(config: Config): Promise<void> {
   const stopTracing = config.otelTracing ? await startTracing() : undefined;
-  const demo = config.altostratApiUrl === undefined ? await startSimulator() : undefined;
+  const demo = config.altostratApiUrl === undefined ? await startSimulator(DEMO_SIMULATOR_OPTIONS) : undefined;
   const demoAuthorization = `Bearer ${DEMO_TOKENS.acme}`;
   const gateway = createGateway({
     config,

@@ -24,6 +24,7 @@ import { idShape, isIdOf, type IdKind } from './ids.js';
 import type { FairShare } from './fair-share.js';
 import type { PageSizeMemory } from './page-size.js';
 import {
+  newRunSchema,
   runPageSchema,
   runSchema,
   workflowListSchema,
@@ -40,6 +41,9 @@ export const ROUTES = {
   getWorkflow: 'GET /workflows/{id}',
   listExecutions: 'GET /workflows/{id}/executions',
   getRun: 'GET /workflows/runs/{id}',
+  executeWorkflow: 'POST /workflows/{id}/execute',
+  resumeRun: 'POST /workflows/runs/{id}/resume-from/{nodeId}',
+  rerunRun: 'POST /workflows/runs/{id}/rerun',
 } as const;
 export type Route = (typeof ROUTES)[keyof typeof ROUTES];
 
@@ -141,6 +145,45 @@ export class AltostratClient {
 
   getRun(runId: string): Promise<RunRecord | null> {
     return this.#get({ route: ROUTES.getRun, path: `/workflows/runs/${segment('run', runId)}`, schema: runSchema });
+  }
+
+  // Runs: starting and resuming them (docs/upstream.md, "Runs").
+
+  /** Starts a run; null when the workflow does not exist. */
+  executeWorkflow(workflowId: string, input: { context?: unknown; idempotencyKey?: string | undefined }): Promise<RunRecord | null> {
+    return this.write({
+      route: ROUTES.executeWorkflow,
+      path: `/workflows/${segment('workflow', workflowId)}/execute`,
+      schema: runSchema,
+      body: input.context === undefined ? {} : { context: input.context },
+      idempotencyKey: input.idempotencyKey,
+      fieldNames: { workflow: 'workflowId', idempotency_key: 'idempotencyKey' },
+    }).then((run) => run && { ...run, workflowId: run.workflowId ?? workflowId });
+  }
+
+  /** A new run that continues a failed one from a node that succeeded; null when the run does not exist. */
+  async resumeRun(runId: string, nodeId: string, idempotencyKey?: string): Promise<RunRecord | null> {
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(nodeId)) throw badInput(`\`${nodeId}\` is not a graph node id (letters, digits, \`_\` and \`-\`).`);
+    const answer = await this.write({
+      route: ROUTES.resumeRun,
+      path: `/workflows/runs/${segment('run', runId)}/resume-from/${nodeId}`,
+      schema: newRunSchema,
+      idempotencyKey,
+      fieldNames: { run: 'executionId', node_id: 'fromNodeId', idempotency_key: 'idempotencyKey' },
+    });
+    return answer?.newRun ?? null;
+  }
+
+  /** A new run with the original's trigger payload; null when the run does not exist. */
+  async rerunRun(runId: string, idempotencyKey?: string): Promise<RunRecord | null> {
+    const answer = await this.write({
+      route: ROUTES.rerunRun,
+      path: `/workflows/runs/${segment('run', runId)}/rerun`,
+      schema: newRunSchema,
+      idempotencyKey,
+      fieldNames: { run: 'executionId', idempotency_key: 'idempotencyKey' },
+    });
+    return answer?.newRun ?? null;
   }
 
   /** A read: retried on transient faults; a 404 is `null`, for the caller to read as "no such resource". */

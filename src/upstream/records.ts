@@ -54,6 +54,9 @@ export const runSchema = z
     workflowId: r.workflow?.id ?? null,
   }));
 
+/** Rerun and resume answer `{message, new_run}`. */
+export const newRunSchema = z.object({ new_run: runSchema }).transform((a) => ({ newRun: a.new_run }));
+
 const graphNodeSchema = z
   .object({
     id: z.string(),
