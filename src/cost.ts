@@ -39,7 +39,7 @@ export interface CostInput {
 }
 
 /** Where an object came from decides which of its fields it already carries. */
-type Origin = 'list' | 'lookup';
+export type Origin = 'list' | 'lookup';
 
 /**
  * What each root field costs: `free` fields make no call; `lookup` fields find one object by id
@@ -59,10 +59,31 @@ export const ROOT_COSTS: Record<string, Record<string, RootCost>> = {
     _entities: { kind: 'entities', types: ['Workflow', 'WorkflowExecution'] },
     workflows: { kind: 'list', type: 'Workflow', connection: 'WorkflowConnection', edge: 'WorkflowEdge' },
   },
+  Mutation: {
+    __typename: { kind: 'free' },
+    executeWorkflow: { kind: 'call', calls: 1, objects: { execution: { type: 'WorkflowExecution', origin: 'list' } } },
+    resumeExecution: {
+      kind: 'call',
+      calls: 1,
+      objects: { execution: { type: 'WorkflowExecution', origin: 'list' }, resumedFrom: { type: 'WorkflowExecution', origin: 'lookup' } },
+    },
+  },
+  Subscription: {
+    // One event: the shared poller's calls are not the subscriber's; what the selection asks of
+    // the run or workflow beyond what the poll carries is (its workflow's fields, say).
+    executionUpdated: { kind: 'call', calls: 0, objects: { '': { type: 'WorkflowExecution', origin: 'list' } } },
+    executionStarted: { kind: 'call', calls: 0, objects: { '': { type: 'WorkflowExecution', origin: 'list' } } },
+  },
 };
 
 export type RootCost =
   | { kind: 'free' }
+  /**
+   * `calls` upstream calls, then the objects the answer carries: each payload field named here (or
+   * `''`: the root field's value itself) is an object of `type`, already carried like a list item
+   * (`list`) or known only by id (`lookup`).
+   */
+  | { kind: 'call'; calls: number; objects: Record<string, { type: CostedType; origin: Origin }> }
   | { kind: 'lookup'; types: CostedType[] }
   | { kind: 'entities'; types: CostedType[] }
   | { kind: 'list'; type: CostedType; connection: string; edge: string };
@@ -142,6 +163,20 @@ export function estimateUpstreamCalls(input: CostInput): number {
     return pages + n * perItem('WorkflowExecutionConnection', 'WorkflowExecutionEdge', nodes, (item) => object('WorkflowExecution', item, 'list'));
   }
 
+  /** What the objects a root field's answer carries cost, read through its payload type's fields. */
+  function payload(rootType: GraphQLObjectType, nodes: FieldNode[], objects: Record<string, { type: CostedType; origin: Origin }>): number {
+    const self = objects[''];
+    if (self) return object(self.type, nodes, self.origin);
+    const fieldType = rootType.getFields()[nodes[0]!.name.value]?.type;
+    const payloadType = objectType(String(fieldType).replace(/[[\]!]/g, ''));
+    let calls = 0;
+    for (const field of children(payloadType, nodes)) {
+      const carried = objects[field[0]!.name.value];
+      if (carried) calls += object(carried.type, field, carried.origin);
+    }
+    return calls;
+  }
+
   const rootCosts = ROOT_COSTS[rootType.name] ?? {};
   let total = 0;
   const root = collectFields(schema, fragments, variables, rootType, operation.selectionSet).fields;
@@ -163,6 +198,9 @@ export function estimateUpstreamCalls(input: CostInput): number {
       }
       case 'list':
         total += 1 + size(args(rootType, nodes)) * perItem(cost.connection, cost.edge, nodes, (item) => object(cost.type, item, 'list'));
+        break;
+      case 'call':
+        total += cost.calls + payload(rootType, nodes, cost.objects);
         break;
     }
   }

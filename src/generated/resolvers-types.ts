@@ -7,6 +7,7 @@ import type { ExecutionConnection } from '../loaders.js';
 import type { GatewayContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 export type EnumResolverSignature<T, AllowedValues = any> = { [key in keyof T]?: AllowedValues };
 /** All built-in and custom scalars, mapped to their actual values */
@@ -24,6 +25,74 @@ export type Scalars = {
   /** Any JSON value: object, array, string, number, boolean or null. */
   JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
+};
+
+/** What `executeWorkflow` runs. */
+export type ExecuteWorkflowInput = {
+  /** The trigger's initial data, sent to Altostrat verbatim. */
+  context?: InputMaybe<Scalars['JSON']['input']>;
+  /**
+   * Any string unique to this attempt (a UUID, say). With it, the gateway may retry the call after a
+   * lost answer, and Altostrat answers a repeat with the run it already started instead of a new one.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The workflow to run, `fl_...`. */
+  workflowId: Scalars['ID']['input'];
+};
+
+/** The run `executeWorkflow` started. */
+export type ExecuteWorkflowPayload = {
+  __typename?: 'ExecuteWorkflowPayload';
+  /** The new run, as Altostrat answered the call (normally `PENDING`). */
+  execution: WorkflowExecution;
+};
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Starts a run of a workflow. The run starts `PENDING`; watch it with
+   * `Subscription.executionUpdated`.
+   */
+  executeWorkflow: ExecuteWorkflowPayload;
+  /**
+   * Starts a new run that continues a failed run from one of its steps that succeeded, with the
+   * failed run's data up to that step.
+   */
+  resumeExecution: ResumeExecutionPayload;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationExecuteWorkflowArgs = {
+  input: ExecuteWorkflowInput;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationResumeExecutionArgs = {
+  input: ResumeExecutionInput;
 };
 
 /** An object with a globally unique id, fetchable with `Query.node`. */
@@ -96,6 +165,68 @@ export type QueryWorkflowsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** What `resumeExecution` resumes. */
+export type ResumeExecutionInput = {
+  /** The failed run, `fl_run_...`. */
+  executionId: Scalars['ID']['input'];
+  /** The graph node id of a step of that run that succeeded: the new run continues after it. */
+  fromNodeId: Scalars['String']['input'];
+  /** As for `executeWorkflow`: makes retries safe, and a repeat returns the first answer. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The run `resumeExecution` started. */
+export type ResumeExecutionPayload = {
+  __typename?: 'ResumeExecutionPayload';
+  /** The new run, as Altostrat answered the call. */
+  execution: WorkflowExecution;
+  /** The failed run it continues. */
+  resumedFrom?: Maybe<WorkflowExecution>;
+};
+
+/**
+ * Live updates, polled from Altostrat and shared: every subscriber with the same token on the same
+ * run or workflow shares one poller, which calls Altostrat at most once per interval (one second by
+ * default). Served over GraphQL over Server-Sent Events and over the GraphQL over WebSocket protocol
+ * (graphql-ws), both at `/graphql`.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Each run of the workflow that starts after you subscribe, as it appears at the head of the
+   * workflow's run list. Runs that existed before are never sent.
+   */
+  executionStarted: WorkflowExecution;
+  /**
+   * The run now, then the run again each time its status or logs change. Completes after a terminal
+   * status (`COMPLETED` or `FAILED`). Ends with `NOT_FOUND` when the run does not exist, and with
+   * `UNAUTHENTICATED` or `FORBIDDEN` when Altostrat refuses the token.
+   */
+  executionUpdated: WorkflowExecution;
+};
+
+
+/**
+ * Live updates, polled from Altostrat and shared: every subscriber with the same token on the same
+ * run or workflow shares one poller, which calls Altostrat at most once per interval (one second by
+ * default). Served over GraphQL over Server-Sent Events and over the GraphQL over WebSocket protocol
+ * (graphql-ws), both at `/graphql`.
+ */
+export type SubscriptionExecutionStartedArgs = {
+  workflowId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Live updates, polled from Altostrat and shared: every subscriber with the same token on the same
+ * run or workflow shares one poller, which calls Altostrat at most once per interval (one second by
+ * default). Served over GraphQL over Server-Sent Events and over the GraphQL over WebSocket protocol
+ * (graphql-ws), both at `/graphql`.
+ */
+export type SubscriptionExecutionUpdatedArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** An automation: a graph of steps (trigger, actions, conditions) that Altostrat runs as executions. */
@@ -384,14 +515,20 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
-  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  PageInfo: ResolverTypeWrapper<PageInfo>;
+  ExecuteWorkflowInput: ExecuteWorkflowInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  ExecuteWorkflowPayload: ResolverTypeWrapper<Omit<ExecuteWorkflowPayload, 'execution'> & { execution: ResolversTypes['WorkflowExecution'] }>;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ResumeExecutionInput: ResumeExecutionInput;
+  ResumeExecutionPayload: ResolverTypeWrapper<Omit<ResumeExecutionPayload, 'execution' | 'resumedFrom'> & { execution: ResolversTypes['WorkflowExecution'], resumedFrom?: Maybe<ResolversTypes['WorkflowExecution']> }>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Workflow: ResolverTypeWrapper<WorkflowParent>;
   WorkflowConnection: ResolverTypeWrapper<WorkflowConnectionRecord>;
   WorkflowEdge: ResolverTypeWrapper<WorkflowEdgeRecord>;
@@ -411,14 +548,20 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
-  JSON: Scalars['JSON']['output'];
-  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
-  ID: Scalars['ID']['output'];
-  PageInfo: PageInfo;
+  ExecuteWorkflowInput: ExecuteWorkflowInput;
   String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
+  ExecuteWorkflowPayload: Omit<ExecuteWorkflowPayload, 'execution'> & { execution: ResolversParentTypes['WorkflowExecution'] };
+  JSON: Scalars['JSON']['output'];
+  Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
+  PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
+  ResumeExecutionInput: ResumeExecutionInput;
+  ResumeExecutionPayload: Omit<ResumeExecutionPayload, 'execution' | 'resumedFrom'> & { execution: ResolversParentTypes['WorkflowExecution'], resumedFrom?: Maybe<ResolversParentTypes['WorkflowExecution']> };
+  Subscription: Record<PropertyKey, never>;
   Workflow: WorkflowParent;
   WorkflowConnection: WorkflowConnectionRecord;
   WorkflowEdge: WorkflowEdgeRecord;
@@ -437,9 +580,18 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type ExecuteWorkflowPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ExecuteWorkflowPayload'] = ResolversParentTypes['ExecuteWorkflowPayload']> = {
+  execution?: Resolver<ResolversTypes['WorkflowExecution'], ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
+
+export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  executeWorkflow?: Resolver<ResolversTypes['ExecuteWorkflowPayload'], ParentType, ContextType, RequireFields<MutationExecuteWorkflowArgs, 'input'>>;
+  resumeExecution?: Resolver<ResolversTypes['ResumeExecutionPayload'], ParentType, ContextType, RequireFields<MutationResumeExecutionArgs, 'input'>>;
+};
 
 export type NodeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
   __resolveType: TypeResolveFn<'Workflow' | 'WorkflowExecution', ParentType, ContextType>;
@@ -457,6 +609,16 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   workflow?: Resolver<Maybe<ResolversTypes['Workflow']>, ParentType, ContextType, RequireFields<QueryWorkflowArgs, 'id'>>;
   workflows?: Resolver<ResolversTypes['WorkflowConnection'], ParentType, ContextType, Partial<QueryWorkflowsArgs>>;
+};
+
+export type ResumeExecutionPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ResumeExecutionPayload'] = ResolversParentTypes['ResumeExecutionPayload']> = {
+  execution?: Resolver<ResolversTypes['WorkflowExecution'], ParentType, ContextType>;
+  resumedFrom?: Resolver<Maybe<ResolversTypes['WorkflowExecution']>, ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  executionStarted?: SubscriptionResolver<ResolversTypes['WorkflowExecution'], "executionStarted", ParentType, ContextType, RequireFields<SubscriptionExecutionStartedArgs, 'workflowId'>>;
+  executionUpdated?: SubscriptionResolver<ResolversTypes['WorkflowExecution'], "executionUpdated", ParentType, ContextType, RequireFields<SubscriptionExecutionUpdatedArgs, 'id'>>;
 };
 
 export type WorkflowResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Workflow'] = ResolversParentTypes['Workflow'], FederationReferenceType extends FederationReferenceTypes['Workflow'] = FederationReferenceTypes['Workflow']> = {
@@ -553,10 +715,14 @@ export type WorkflowScheduleTypeResolvers = EnumResolverSignature<{ CRON?: any, 
 
 export type Resolvers<ContextType = GatewayContext> = {
   DateTime?: GraphQLScalarType;
+  ExecuteWorkflowPayload?: ExecuteWorkflowPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ResumeExecutionPayload?: ResumeExecutionPayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Workflow?: WorkflowResolvers<ContextType>;
   WorkflowConnection?: WorkflowConnectionResolvers<ContextType>;
   WorkflowEdge?: WorkflowEdgeResolvers<ContextType>;
