@@ -1,13 +1,18 @@
 /**
- * The gateway as an Apollo Federation v2 subgraph inside a real supergraph: composed with a small
- * second subgraph (owners of workflows, audits of runs) by the Guild's composition library and
- * served by Hive Gateway's runtime in-process, with the client's Authorization header propagated.
+ * The gateway as an Apollo Federation v2 subgraph inside a real supergraph, composed with a small
+ * second subgraph (owners of workflows, audits of runs) and served by two real routers, each with
+ * the client's Authorization header propagated: Hive Gateway's runtime (the Guild's composition)
+ * and Apollo Gateway 2 under Apollo Server (Apollo's composition). A client behind either router
+ * must see the codes a direct client sees, and the other subgraph's data where the schema allows.
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
@@ -20,8 +25,10 @@ const OWNERS_SDL = `
   type WorkflowExecution @key(fields: "id", resolvable: false) { id: ID! }
   type Owner { name: String! team: String! }
   type Query {
-    "Workflows this team watches, as references to the workflows subgraph."
-    watchedWorkflows: [Workflow!]!
+    "The team's name: data of this subgraph alone, which must arrive whatever the other subgraph says."
+    teamName: String!
+    "Workflows this team watches, as references to the workflows subgraph (an entry is null when it fails)."
+    watchedWorkflows: [Workflow]!
     "Runs someone audited, as references."
     auditedRuns: [WorkflowExecution!]!
   }
@@ -38,6 +45,8 @@ let owners: Server;
 let router: Server;
 let runtime: ReturnType<typeof createGatewayRuntime>;
 let routerUrl: string;
+let apollo: ApolloServer<{ authorization?: string }>;
+let apolloUrl: string;
 let watched: string[];
 let audited: string[];
 
@@ -51,6 +60,7 @@ beforeAll(async () => {
     typeDefs: parse(OWNERS_SDL),
     resolvers: {
       Query: {
+        teamName: () => 'netops',
         watchedWorkflows: () => watched.map((id) => ({ id })),
         auditedRuns: () => audited.map((id) => ({ id })),
       },
@@ -77,9 +87,33 @@ beforeAll(async () => {
   });
   router = createServer(runtime);
   routerUrl = await listen(router);
+
+  // Apollo Gateway composes the two subgraphs itself, from their `_service { sdl }`.
+  apollo = new ApolloServer({
+    gateway: new ApolloGateway({
+      supergraphSdl: new IntrospectAndCompose({
+        subgraphs: [
+          { name: 'workflows', url: stack.url },
+          { name: 'owners', url: ownersUrl },
+        ],
+      }),
+      buildService: ({ url }) =>
+        new RemoteGraphQLDataSource<{ authorization?: string }>({
+          url,
+          willSendRequest({ request, context }) {
+            if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+          },
+        }),
+    }),
+  });
+  ({ url: apolloUrl } = await startStandaloneServer(apollo, {
+    listen: { port: 0, host: '127.0.0.1' },
+    context: async ({ req }) => ({ ...(req.headers.authorization && { authorization: req.headers.authorization }) }),
+  }));
 });
 
 afterAll(async () => {
+  await apollo?.stop();
   router?.close();
   await runtime?.[Symbol.asyncDispose]();
   owners?.close();
@@ -88,14 +122,50 @@ afterAll(async () => {
 
 beforeEach(() => stack.simulator.clearCalls());
 
-async function throughRouter(query: string, authorization: string | null = bearer(DEMO_TOKENS.acme)) {
-  const response = await fetch(routerUrl, {
+interface RouterAnswer {
+  data?: any;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+}
+
+async function throughRouter(query: string, authorization: string | null = bearer(DEMO_TOKENS.acme), url = routerUrl): Promise<RouterAnswer> {
+  const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
     body: JSON.stringify({ query }),
   });
-  return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+  return (await response.json()) as RouterAnswer;
 }
+
+describe.each([
+  ['Hive Gateway', () => routerUrl],
+  ['Apollo Gateway', () => apolloUrl],
+])('error codes through %s', (_, url) => {
+  const QUERY = `{ teamName watchedWorkflows { id name executions(first: 2) { nodes { id status } } } }`;
+  const codesOf = (answer: RouterAnswer) => [...new Set(answer.errors?.map((e) => e.extensions?.code))];
+
+  afterAll(() => stack.simulator.configure({ fault: undefined }));
+
+  it.each([
+    ['UNAUTHENTICATED', 'a token Altostrat refuses', bearer('not-a-known-token'), undefined],
+    ['FORBIDDEN', 'a suspended organisation', bearer(DEMO_TOKENS.suspended), undefined],
+    ['RATE_LIMITED', 'Altostrat rate-limiting the token', bearer(DEMO_TOKENS.acme), { status: 429, headers: { 'retry-after': '60' } }],
+    ['UPSTREAM_ERROR', 'Altostrat failing', bearer(DEMO_TOKENS.acme), { status: 500 }],
+  ] as const)('keeps %s for %s, with the other subgraph’s data', async (code, _why, authorization, fault) => {
+    stack.simulator.configure({ fault: fault && (() => fault) });
+    const answer = await throughRouter(QUERY, authorization, url());
+    stack.simulator.configure({ fault: undefined });
+    expect(codesOf(answer)).toEqual([code]);
+    expect(answer.errors?.map((e) => e.message).join(' ')).not.toMatch(/Unexpected error/);
+    expect(answer.data?.teamName).toBe('netops');
+    expect(answer.data?.watchedWorkflows).toEqual(watched.map(() => null));
+  });
+
+  it('answers in full with a good token', async () => {
+    const answer = await throughRouter(QUERY, bearer(DEMO_TOKENS.acme), url());
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.watchedWorkflows.map((w: { id: string }) => w.id)).toEqual(watched);
+  });
+});
 
 describe('in a supergraph', () => {
   it('answers fields of both subgraphs on one workflow, with executions and logs', async () => {
