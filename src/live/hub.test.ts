@@ -88,6 +88,15 @@ describe('stopping', () => {
     expect(live.stats()).toEqual({ subscriptions: 0, topics: 0, pollers: 0 });
   });
 
+  it('gives a subscriber whose signal already aborted an ended stream, and polls nothing for it', async () => {
+    const log = new PollLog();
+    const live = hub();
+    const stream = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', counting()), signal: AbortSignal.abort() });
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(log.made).toEqual([]);
+    expect(live.stats()).toEqual({ subscriptions: 0, topics: 0, pollers: 0 });
+  });
+
   it('starts a fresh poller for a subscriber who comes after the last one left', async () => {
     const log = new PollLog();
     const live = hub();
@@ -161,6 +170,17 @@ describe('transient failures', () => {
     expect(outcomes.slice(0, 4)).toEqual(['transient', 'transient', 'transient', 'ok']);
     expect(errors).toEqual([new Error('upstream 503 #0')]);
     expect(live.stats().subscriptions).toBe(1);
+  });
+
+  it('treats a result JSON cannot hold as a transient failure, publishing nothing of it', async () => {
+    const log = new PollLog();
+    const errors: unknown[] = [];
+    const live = hub({ onError: (error) => errors.push(error) });
+    const make = log.source('a', (_state, index) => ({ events: [index], state: index < 2 ? (BigInt(index) as never) : index }));
+    const stream = live.subscribe<number>({ token: 'tok-a', resource: 'run:1', makeSource: make });
+    expect(await take(stream, 1)).toEqual([2]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(TypeError);
   });
 
   it('computes a capped, jittered backoff that never drops below the interval', () => {

@@ -3,6 +3,7 @@
  * two replicas of the gateway.
  */
 import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisProcess } from '../../test/support/redis.js';
 import { CRASH, createLiveHub } from './hub.js';
@@ -215,5 +216,31 @@ describe('close with Redis', () => {
     expect(await inspector.keys(`${prefix}lease:*`)).toEqual([]);
     expect(await inspector.pubsub('CHANNELS', '*')).toEqual([]);
     await waitFor(async () => (await clients()) === 1, 'the server to see both connections go');
+  });
+});
+
+describe('a Redis outage', () => {
+  it('keeps streams open, stops polling, reports it once, and still closes', async () => {
+    const own = await startRedis();
+    const errors: unknown[] = [];
+    const log = new PollLog();
+    const hub = createLiveHub({ intervalMs: INTERVAL, maxPerToken: 5, maxTotal: 10, secret: 's', redisUrl: own.url, onError: (e) => errors.push(e) });
+    try {
+      const stream = hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', counting()) });
+      await take(stream, 2);
+      own.kill();
+      await waitFor(() => hub.stats().pollers === 0, 'the replica to stop polling without Redis');
+      const polls = log.count();
+      await waitFor(() => errors.length > 0, 'the outage to be reported');
+      await sleep(5 * INTERVAL);
+      expect(errors).toHaveLength(1);
+      expect(log.count()).toBe(polls);
+      expect(hub.stats().subscriptions).toBe(1);
+      await hub.close();
+      expect(await stream.next()).toEqual({ value: undefined, done: true });
+    } finally {
+      await hub.close();
+      await own.stop();
+    }
   });
 });

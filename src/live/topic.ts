@@ -220,7 +220,6 @@ export class Topic implements SubscriberOwner {
       if (!Array.isArray(result?.events)) throw new TypeError('A live source resolved without an events array');
       if (signal.aborted) return undefined;
       this.context.metrics?.poll('ok');
-      this.failures = 0;
       return { events: result.events as Json[], state: result.state, ...(result.done && { done: true }) };
     } catch (error) {
       if (signal.aborted) return undefined;
@@ -261,6 +260,7 @@ export class Topic implements SubscriberOwner {
     // The next poll starts from the state as stored, as a replica taking over would.
     this.state = (JSON.parse(commit.record) as StateRecord).state;
     this.seq = seq;
+    this.failures = 0;
     if (commit.message) this.receive(commit.message);
   }
 
