@@ -112,7 +112,8 @@ describe('stopping', () => {
 describe('the end of a topic', () => {
   it('publishes the events of a done poll, then completes every subscriber and stops polling', async () => {
     const log = new PollLog();
-    const live = hub();
+    const latencies: number[] = [];
+    const live = hub({ metrics: { poll: () => {}, eventLatency: (ms) => latencies.push(ms) } });
     const script = [{ events: ['queued'], state: 1 }, { events: ['running', 'completed'], state: 2, done: true }];
     const make = log.source('a', (_state, index) => script[index]!);
     const streams = [1, 2].map(() => live.subscribe<string>({ token: 'tok-a', resource: 'run:1', makeSource: make }));
@@ -121,6 +122,8 @@ describe('the end of a topic', () => {
     await sleep(3 * INTERVAL);
     expect(log.count()).toBe(2);
     expect(live.stats()).toEqual({ subscriptions: 0, topics: 0, pollers: 0 });
+    expect(latencies).toHaveLength(2); // once per poll that found events, not per subscriber or event
+    for (const ms of latencies) expect(ms).toBeGreaterThanOrEqual(0);
   });
 
   it('ends every subscriber with the LiveEnd a poll throws, after the events before it', async () => {

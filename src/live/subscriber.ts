@@ -52,6 +52,7 @@ export class Subscriber<E> implements AsyncIterableIterator<E> {
     if (this.waiter) this.settle(this.waiter);
   }
 
+  /** One call at a time, as for-await and GraphQL executors make them. */
   next(): Promise<IteratorResult<E>> {
     return new Promise((resolve, reject) => {
       const waiter = { resolve, reject };

@@ -10,6 +10,7 @@
  * hear the same message from Redis. A topic lives exactly as long as it has local subscribers:
  * the last one leaving stops its timer, aborts its poll and gives its lease up.
  */
+import { randomUUID } from 'node:crypto';
 import type { Commit, Coordinator, LastRecord, Message, Receiver, StateRecord } from './coordinator.js';
 import { Subscriber, type SubscriberOwner } from './subscriber.js';
 import { LiveEnd, type Json, type LiveMetrics, type PollResult, type Source } from './types.js';
@@ -191,7 +192,7 @@ export class Topic implements SubscriberOwner {
     const stored = lease.stored === null ? undefined : parse<StateRecord>(lease.stored, this.context);
     this.state = stored?.state;
     this.seq = stored?.seq ?? 0;
-    this.epoch = stored?.epoch ?? this.owner;
+    this.epoch = stored?.epoch ?? randomUUID(); // new even for this owner: its old numbers may still be heard
     this.failures = 0;
     this.notBefore = 0;
   }
