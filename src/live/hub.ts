@@ -39,6 +39,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub & { [CRASH](): v
         url: options.redisUrl,
         prefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
         leaseMs: LEASE_INTERVALS * intervalMs,
+        endedMs: intervalMs,
         stateTtlMs: Math.max(options.stateTtlMs ?? DEFAULT_STATE_TTL_MS, LEASE_INTERVALS * intervalMs),
         onError: report,
       })

@@ -66,9 +66,18 @@ describe('replicas sharing pollers', () => {
   it('polls once for subscribers on two replicas, and every subscriber gets every event once, in order', async () => {
     const log = new PollLog();
     const [a, b] = [replica(), replica()];
-    const streams = [a, a, b, b].map((hub, i) =>
-      hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source(i < 2 ? 'a' : 'b', counting()) }),
-    );
+    // A subscriber hears what is published once its replica listens to the topic (a Redis round
+    // trip after the first local subscriber); so the first poll waits for both to listen.
+    let listening = false;
+    const step = counting();
+    const make = (label: string) =>
+      log.source(label, async (state: Json | undefined) => {
+        await waitFor(() => listening, 'both replicas to listen');
+        return step(state);
+      });
+    const streams = [a, a, b, b].map((hub, i) => hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: make(i < 2 ? 'a' : 'b') }));
+    await waitFor(async () => (await listeners()) === 2, 'both replicas to listen to the topic');
+    listening = true;
     const seen = await Promise.all(streams.map((s) => take(s, 6)));
 
     for (const events of seen) expect(events.map((e) => e.n)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -179,7 +188,10 @@ describe('the end of a topic across replicas', () => {
     expect(await drain(onA)).toEqual({ events: ['running', 'completed'] });
     expect(await drain(onB)).toEqual({ events: ['running', 'completed'] });
     await waitFor(() => a.stats().topics + b.stats().topics === 0, 'both replicas to forget the topic');
-    expect(await inspector.keys(`${prefix}*`)).toEqual([]);
+    expect(await inspector.keys(`${prefix}state:*`)).toEqual([]);
+    expect(await inspector.keys(`${prefix}last:*`)).toEqual([]);
+    expect(log.count()).toBe(2); // nobody took the ended topic up again
+    await waitFor(async () => (await inspector.keys(`${prefix}*`)).length === 0, 'the ended lease to expire');
   });
 
   it('ends the subscribers of every replica with the LiveEnd a poll throws', async () => {

@@ -32,11 +32,15 @@ redis.call('PEXPIRE', KEYS[3], ARGV[3])
 return 1
 `;
 
-// ARGV: owner, stateTtlMs, record, final ('1'|'0'), channel, message ('' for none), last ('' for none)
+// ARGV: owner, stateTtlMs, record, final ('1'|'0'), channel, message ('' for none), last ('' for
+// none), endedMs. A final commit forgets state and last event, and leaves the lease to an owner
+// that matches no one for a moment: long enough for the other replicas to hear the end instead
+// of taking the lease and starting the topic over.
 const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[4] == '1' then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+  redis.call('DEL', KEYS[2], KEYS[3])
+  redis.call('SET', KEYS[1], 'ended', 'PX', ARGV[8])
 else
   redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
   if ARGV[7] ~= '' then
@@ -61,7 +65,7 @@ interface LeaseCommands {
     lease: string,
     state: string,
     last: string,
-    ...argv: [owner: string, ttlMs: number, record: string, final: string, channel: string, message: string, last: string]
+    ...argv: [owner: string, ttlMs: number, record: string, final: string, channel: string, message: string, last: string, endedMs: number]
   ): Promise<number>;
   liveRelease(lease: string, owner: string): Promise<number>;
 }
@@ -70,12 +74,14 @@ export interface RedisCoordinatorOptions {
   url: string;
   prefix: string;
   leaseMs: number;
+  /** How long an ended topic's lease stays unavailable (see COMMIT). */
+  endedMs: number;
   stateTtlMs: number;
   /** Told once per run of failures (a command failing, a connection dropping), not on every retry. */
   onError: (error: unknown) => void;
 }
 
-export function createRedisCoordinator({ url, prefix, leaseMs, stateTtlMs, onError }: RedisCoordinatorOptions): Coordinator {
+export function createRedisCoordinator({ url, prefix, leaseMs, endedMs, stateTtlMs, onError }: RedisCoordinatorOptions): Coordinator {
   // Few retries per command: a poller that cannot reach Redis should give up its turn quickly
   // (the next interval tries again) rather than queue commands for a long outage.
   const connect = (name: string): Redis =>
@@ -167,6 +173,7 @@ export function createRedisCoordinator({ url, prefix, leaseMs, stateTtlMs, onErr
           channelOf(topic),
           message ?? '',
           last ?? '',
+          endedMs,
         ),
       );
       return committed === 1;

@@ -45,12 +45,13 @@ export interface PollRecord {
   state: Json | undefined;
   startedAt: number;
   signal: AbortSignal;
+  settled: boolean;
 }
 
 /**
  * Watches every poll of the sources it makes: how many, with which state, how many at once.
  * `step` decides each poll's result from the state it started from (`undefined` for a fresh
- * poller); `delayMs` makes a poll take that long (aborting when its signal does).
+ * poller); `delayMs` makes a poll take that long (given its index), or less if its signal aborts.
  */
 export class PollLog {
   readonly polls: PollRecord[] = [];
@@ -61,21 +62,24 @@ export class PollLog {
   source<E>(
     label: string,
     step: (state: Json | undefined, index: number) => PollResult<E> | Promise<PollResult<E>>,
-    delayMs = 0,
+    delayMs: number | ((index: number) => number) = 0,
   ): () => Source<E> {
     return () => {
       this.made.push(label);
       return {
         poll: async (state, signal) => {
           const index = this.polls.filter((p) => p.label === label).length;
-          this.polls.push({ label, state, startedAt: performance.now(), signal });
+          const record: PollRecord = { label, state, startedAt: performance.now(), signal, settled: false };
+          this.polls.push(record);
           this.inFlight++;
           this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
           try {
-            if (delayMs > 0) await sleep(delayMs, undefined, { signal }).catch(() => {});
+            const ms = typeof delayMs === 'number' ? delayMs : delayMs(index);
+            if (ms > 0) await sleep(ms, undefined, { signal }).catch(() => {});
             return await step(state, index);
           } finally {
             this.inFlight--;
+            record.settled = true;
           }
         },
       };

@@ -63,7 +63,9 @@ export interface LiveHub {
    * poll). The iterator ends when the topic is done, throws LiveEnd when the source ends it, and
    * gives up its share of the topic on return() (the client went away) or when `signal` aborts.
    * Events must be JSON values: they are passed through JSON in every mode, so that the embedded
-   * default behaves as a Redis deployment does.
+   * default behaves as a Redis deployment does. A subscriber hears what is published once its
+   * replica listens to the topic: at once if the replica already does, else after one Redis round
+   * trip (replayLast covers that gap with the latest event).
    */
   subscribe<E>(options: SubscribeOptions<E>): AsyncIterableIterator<E>;
   /** Open subscriptions, topics with local subscribers, and topics this replica polls. */
