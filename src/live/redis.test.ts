@@ -1,0 +1,258 @@
+/**
+ * Replicas sharing pollers through a real redis-server: two hubs on the same REDIS_URL stand for
+ * two replicas of the gateway.
+ */
+import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type RedisProcess } from '../../test/support/redis.js';
+import { CRASH, createLiveHub } from './hub.js';
+import { LiveEnd, type Json, type LiveHub } from './types.js';
+import { counting, drain, PollLog, take, waitFor } from './testing.js';
+
+const INTERVAL = 50;
+const TOKEN = 'secret-token-that-must-not-leak';
+
+let redis: RedisProcess;
+let inspector: Redis;
+let prefixSerial = 0;
+let prefix = '';
+let hubs: LiveHub[] = [];
+
+function replica(): LiveHub & { [CRASH](): void } {
+  const hub = createLiveHub({
+    intervalMs: INTERVAL,
+    maxPerToken: 20,
+    maxTotal: 1000,
+    secret: 'shared-secret',
+    redisUrl: redis.url,
+    keyPrefix: prefix,
+    onError: () => {}, // a crashed replica's connections fail on purpose
+  });
+  hubs.push(hub);
+  return hub;
+}
+
+/** How many connections listen to the (only) topic channel under this test's prefix. */
+async function listeners(): Promise<number> {
+  const [channel] = (await inspector.pubsub('CHANNELS', `${prefix}*`)) as string[];
+  if (!channel) return 0;
+  const [, count] = (await inspector.pubsub('NUMSUB', channel)) as [string, number];
+  return Number(count);
+}
+
+const pollers = (): number => hubs.reduce((sum, hub) => sum + hub.stats().pollers, 0);
+
+beforeAll(async () => {
+  redis = await startRedis();
+  inspector = new Redis(redis.url);
+});
+
+afterEach(async () => {
+  await Promise.all(hubs.map((hub) => hub.close()));
+  hubs = [];
+  await inspector.flushall();
+  prefix = `test${++prefixSerial}:`;
+});
+
+afterAll(async () => {
+  await inspector?.quit();
+  await redis?.stop();
+});
+
+prefix = `test${++prefixSerial}:`;
+
+describe('replicas sharing pollers', () => {
+  it('polls once for subscribers on two replicas, and every subscriber gets every event once, in order', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    // A subscriber hears what is published once its replica listens to the topic (a Redis round
+    // trip after the first local subscriber); so the first poll waits for both to listen.
+    let listening = false;
+    const step = counting();
+    const make = (label: string) =>
+      log.source(label, async (state: Json | undefined) => {
+        await waitFor(() => listening, 'both replicas to listen');
+        return step(state);
+      });
+    const streams = [a, a, b, b].map((hub, i) => hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: make(i < 2 ? 'a' : 'b') }));
+    await waitFor(async () => (await listeners()) === 2, 'both replicas to listen to the topic');
+    listening = true;
+    const seen = await Promise.all(streams.map((s) => take(s, 6)));
+
+    for (const events of seen) expect(events.map((e) => e.n)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(log.maxInFlight).toBe(1);
+    expect(pollers()).toBe(1);
+    expect(a.stats().topics + b.stats().topics).toBe(2);
+  });
+
+  it('names no key or channel after the token, only after HMACs under the prefix', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    const streams = [a, b].map((hub) => hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', counting()) }));
+    await Promise.all(streams.map((s) => take(s, 2)));
+
+    const keys = await inspector.keys('*');
+    const channels = (await inspector.pubsub('CHANNELS', '*')) as string[];
+    expect(keys.length).toBeGreaterThanOrEqual(3);
+    expect(channels).toHaveLength(1);
+    const values = await Promise.all(keys.filter((k) => !k.includes(':lease:')).map((k) => inspector.get(k)));
+    for (const name of [...keys, ...channels]) {
+      expect(name).toMatch(new RegExp(`^${prefix}(lease|state|last|events):[0-9a-f]{64}$`));
+    }
+    for (const text of [...keys, ...channels, ...values]) expect(text).not.toContain(TOKEN);
+  });
+
+  it('keeps two tokens on the same resource apart across replicas', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    const one = a.subscribe({ token: 'tok-1', resource: 'run:1', makeSource: log.source('1', counting('1')) });
+    const two = b.subscribe({ token: 'tok-2', resource: 'run:1', makeSource: log.source('2', counting('2')) });
+    const [fromOne, fromTwo] = await Promise.all([take(one, 3), take(two, 3)]);
+
+    expect(fromOne.map((e) => `${e.tag}${e.n}`)).toEqual(['11', '12', '13']);
+    expect(fromTwo.map((e) => `${e.tag}${e.n}`)).toEqual(['21', '22', '23']);
+    expect(pollers()).toBe(2);
+  });
+
+  it('replays the last event to a new subscriber on a replica that never heard it', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    const make = log.source('a', (_state, index) => ({ events: index === 0 ? ['the run now'] : [], state: index }));
+    const first = a.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make });
+    expect(await take(first, 1)).toEqual(['the run now']);
+
+    const late = b.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make, replayLast: true });
+    expect(await take(late, 1)).toEqual(['the run now']);
+  });
+});
+
+describe('handing the poll over', () => {
+  it('lets a replica that still has subscribers take over, from the stored state, when the polling one has none left', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    const onA = a.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting('a')) });
+    await waitFor(() => a.stats().pollers === 1, 'replica A to poll');
+    const onB = b.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting('b')) });
+    const before = await take(onB, 3);
+
+    await onA.return!();
+    expectContinued([...before, ...(await take(onB, 4))], log);
+    expect(a.stats()).toEqual({ subscriptions: 0, topics: 0, pollers: 0 });
+    expect(b.stats().pollers).toBe(1);
+  });
+
+  it('takes over when the polling replica dies without releasing its lease, continuing from the stored state', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    a.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting('a')) });
+    await waitFor(() => a.stats().pollers === 1, 'replica A to poll');
+    const onB = b.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting('b')) });
+    const before = await take(onB, 3);
+
+    a[CRASH]();
+    expectContinued([...before, ...(await take(onB, 3))], log);
+    expect(b.stats().pollers).toBe(1);
+  });
+});
+
+/**
+ * The events run 1, 2, 3... without a gap or a repeat, replica A's first and then B's, and B's
+ * first poll started from the state A stored after the last event it published.
+ */
+function expectContinued(events: Array<{ n: number; tag: string }>, log: PollLog): void {
+  const numbers = events.map((e) => e.n);
+  expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
+  const tags = events.map((e) => e.tag).join('');
+  expect(tags).toMatch(/^a+b+$/);
+  const lastOfA = events.filter((e) => e.tag === 'a').at(-1)!;
+  expect(log.polls.find((p) => p.label === 'b')!.state).toEqual({ n: lastOfA.n });
+}
+
+describe('the end of a topic across replicas', () => {
+  it('completes the subscribers of every replica after a done poll and forgets the topic in Redis', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    const script = [{ events: ['running'], state: 1 }, { events: ['completed'], state: 2, done: true }];
+    // The second poll waits until both replicas listen, so both hear the end.
+    let ready = false;
+    const make = log.source('x', async (_state: Json | undefined, index: number) => {
+      if (index > 0) await waitFor(() => ready, 'both replicas to subscribe');
+      return script[index]!;
+    });
+    const onA = a.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make });
+    const onB = b.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make, replayLast: true });
+    await waitFor(async () => (await listeners()) === 2, 'both replicas to listen to the topic');
+    ready = true;
+
+    expect(await drain(onA)).toEqual({ events: ['running', 'completed'] });
+    expect(await drain(onB)).toEqual({ events: ['running', 'completed'] });
+    await waitFor(() => a.stats().topics + b.stats().topics === 0, 'both replicas to forget the topic');
+    expect(await inspector.keys(`${prefix}state:*`)).toEqual([]);
+    expect(await inspector.keys(`${prefix}last:*`)).toEqual([]);
+    expect(log.count()).toBe(2); // nobody took the ended topic up again
+    await waitFor(async () => (await inspector.keys(`${prefix}*`)).length === 0, 'the ended lease to expire');
+  });
+
+  it('ends the subscribers of every replica with the LiveEnd a poll throws', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    let ready = false;
+    const make = log.source<string>('x', async (): Promise<never> => {
+      await waitFor(() => ready, 'both replicas to subscribe');
+      throw new LiveEnd('FORBIDDEN', 'This token may not watch run:1');
+    });
+    const streams = [a, b].map((hub) => hub.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make }));
+    await waitFor(async () => (await listeners()) === 2, 'both replicas to listen to the topic');
+    ready = true;
+
+    for (const stream of streams) {
+      const { error } = await drain(stream);
+      expect(error).toBeInstanceOf(LiveEnd);
+      expect(error).toMatchObject({ code: 'FORBIDDEN' });
+    }
+  });
+});
+
+describe('close with Redis', () => {
+  it('releases the lease, unsubscribes and quits both connections', async () => {
+    const log = new PollLog();
+    const hub = replica();
+    const stream = hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', counting()) });
+    await take(stream, 1);
+    const clients = (): Promise<number> => inspector.client('LIST').then((list) => String(list).trim().split('\n').length);
+    expect(await clients()).toBe(3);
+
+    await hub.close();
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(await inspector.keys(`${prefix}lease:*`)).toEqual([]);
+    expect(await inspector.pubsub('CHANNELS', '*')).toEqual([]);
+    await waitFor(async () => (await clients()) === 1, 'the server to see both connections go');
+  });
+});
+
+describe('a Redis outage', () => {
+  it('keeps streams open, stops polling, reports it once, and still closes', async () => {
+    const own = await startRedis();
+    const errors: unknown[] = [];
+    const log = new PollLog();
+    const hub = createLiveHub({ intervalMs: INTERVAL, maxPerToken: 5, maxTotal: 10, secret: 's', redisUrl: own.url, onError: (e) => errors.push(e) });
+    try {
+      const stream = hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', counting()) });
+      await take(stream, 2);
+      own.kill();
+      await waitFor(() => hub.stats().pollers === 0, 'the replica to stop polling without Redis');
+      const polls = log.count();
+      await waitFor(() => errors.length > 0, 'the outage to be reported');
+      await sleep(5 * INTERVAL);
+      expect(errors).toHaveLength(1);
+      expect(log.count()).toBe(polls);
+      expect(hub.stats().subscriptions).toBe(1);
+      await hub.close();
+      expect(await stream.next()).toEqual({ value: undefined, done: true });
+    } finally {
+      await hub.close();
+      await own.stop();
+    }
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The live hub's public vocabulary: what a caller hands the hub (a Source that does one poll) and
+ * what the hub hands back (events, or one of two errors). Nothing here knows Altostrat, GraphQL or
+ * HTTP; the subscription resolvers turn LiveEnd and LiveLimitError into the contract's coded errors.
+ */
+
+/** What may cross a replica boundary: poll state and events are stored in and published through Redis. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface PollResult<E> {
+  /** Published to every subscriber of the topic, in order. */
+  events: E[];
+  /** What the next poll starts from; it may be stored in Redis, so it must survive JSON. */
+  state: Json;
+  /** After publishing these events, complete every subscriber and stop the poller. */
+  done?: boolean;
+}
+
+export interface Source<E> {
+  /**
+   * One poll. `state` is what the last poll returned: undefined for a new poller, including one
+   * that takes over from another replica when no state was stored. Throwing LiveEnd ends every
+   * subscriber's stream with that error; any other throw is transient: the poll is retried with
+   * capped exponential backoff and jitter, never faster than the interval, and streams stay open.
+   * `signal` aborts when nobody is listening any more.
+   */
+  poll(state: Json | undefined, signal: AbortSignal): Promise<PollResult<E>>;
+}
+
+/** Ends every subscriber of a topic with `code` (e.g. UNAUTHENTICATED, FORBIDDEN, NOT_FOUND). */
+export class LiveEnd extends Error {
+  override name = 'LiveEnd';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown by subscribe when a token, or the whole process, already has as many subscriptions as allowed. */
+export class LiveLimitError extends Error {
+  override name = 'LiveLimitError';
+  readonly code = 'RATE_LIMITED';
+}
+
+export interface SubscribeOptions<E> {
+  /** The caller's bearer token: only hashed (HMAC) into keys and passed to nothing but makeSource's closure. */
+  token: string;
+  /** What is watched, e.g. 'run:fl_run_abc' or 'workflow:fl_abc'. */
+  resource: string;
+  /** Called only on the replica that polls, and again when it takes the poll over from another. */
+  makeSource: () => Source<E>;
+  /** Start with the topic's last published event, if any ("the run now"). */
+  replayLast?: boolean;
+  /** Aborting it ends this subscriber's stream, as return() does. */
+  signal?: AbortSignal;
+}
+
+export interface LiveHub {
+  /**
+   * A stream of the topic's events. Throws LiveLimitError at once when over a limit (before any
+   * poll). The iterator ends when the topic is done, throws LiveEnd when the source ends it, and
+   * gives up its share of the topic on return() (the client went away) or when `signal` aborts.
+   * Events must be JSON values: they are passed through JSON in every mode, so that the embedded
+   * default behaves as a Redis deployment does. A subscriber hears what is published once its
+   * replica listens to the topic: at once if the replica already does, else after one Redis round
+   * trip (replayLast covers that gap with the latest event).
+   */
+  subscribe<E>(options: SubscribeOptions<E>): AsyncIterableIterator<E>;
+  /** Open subscriptions, topics with local subscribers, and topics this replica polls. */
+  stats(): { subscriptions: number; topics: number; pollers: number };
+  /** Completes every open stream, stops every poller, releases its leases and quits Redis. */
+  close(): Promise<void>;
+}
+
+export interface LiveMetrics {
+  poll(outcome: 'ok' | 'transient' | 'end'): void;
+  /** From the end of the poll that found an event to the event reaching this replica's subscribers. */
+  eventLatency?(ms: number): void;
+}
+
+export interface LiveHubOptions {
+  /** LIVE_POLL_INTERVAL_MS: the least time between two polls of a topic (default 1000 in config). */
+  intervalMs: number;
+  /** LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN, per replica (default 20 in config). */
+  maxPerToken: number;
+  /** Subscriptions the whole process accepts. */
+  maxTotal: number;
+  /** HMAC key for topic and token keys: no key, channel or map holds the token itself. */
+  secret: string;
+  /** REDIS_URL: share pollers across replicas. Without it nothing touches Redis. */
+  redisUrl?: string;
+  /** Prefix of every Redis key and channel (default `altostrat-gw:live:`). */
+  keyPrefix?: string;
+  /** Ceiling of the backoff after transient poll failures (default 30 s, never below intervalMs). */
+  maxBackoffMs?: number;
+  /** How long stored state and the last event outlive the last poller (default 60 s). */
+  stateTtlMs?: number;
+  /** Jitter source in [0, 1); tests pass a constant. */
+  random?: () => number;
+  metrics?: LiveMetrics;
+  /** Unexpected errors (a source's first transient failure in a row, Redis trouble); never holds a token. */
+  onError?: (error: unknown) => void;
+}

@@ -1,0 +1,80 @@
+/**
+ * A real, throwaway redis-server for tests: on a free 127.0.0.1 port, with no persistence, ready
+ * once it answers PING. Call stop() in afterAll; kill() is for a test that wants Redis gone at once.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface RedisProcess {
+  url: string;
+  stop(): Promise<void>;
+  kill(): void;
+}
+
+const READY_TIMEOUT_MS = 10_000;
+
+/** A port nothing listens on right now (redis-server wants an explicit one). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Sends PING over a raw socket; true on +PONG. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+  });
+}
+
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk.toString()));
+  let spawnError: Error | undefined; // e.g. redis-server is not installed
+  child.on('error', (error) => (spawnError = error));
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!(await ping(port))) {
+    if (child.exitCode !== null || spawnError || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not answer PING on port ${port}: ${spawnError?.message ?? (stderr.trim() || `exit ${child.exitCode}`)}`);
+    }
+    await sleep(50);
+  }
+
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    kill() {
+      child.kill('SIGKILL');
+    },
+  };
+}
