@@ -4,7 +4,7 @@
  * else in the context holds it. Each upstream call is reported here, once, to the request's stats
  * (log line, `extensions.upstream`), the metrics and the trace.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Dispatcher } from 'undici';
 import pLimit from 'p-limit';
@@ -13,7 +13,11 @@ import type { Config } from './config.js';
 import { AltostratClient, type CallReport } from './upstream/client.js';
 import type { FairShare } from './upstream/fair-share.js';
 import type { PageSizeMemory } from './upstream/page-size.js';
-import { deadlineIn } from './upstream/resilience.js';
+import { deadlineIn, type Deadline } from './upstream/resilience.js';
+import type { RunRecord } from './upstream/records.js';
+import { codedError, ErrorCode } from './errors.js';
+import type { LiveHub, Source } from './live/index.js';
+import type { PollClient } from './watch.js';
 import { requestStats } from './logging.js';
 import { createLoaders, type LoaderName, type Loaders } from './loaders.js';
 import type { Metrics } from './metrics.js';
@@ -26,6 +30,18 @@ export interface GatewayContext extends YogaInitialContext {
   cursors: CursorCodec;
   /** The request's upstream client, for the few resolvers that call it directly (writes). */
   upstream: AltostratClient;
+  /** Subscriptions: the caller's streams from the live hub, keyed by its token (which stays in here). */
+  live: LiveAccess;
+  /**
+   * A subscription resolves each event as a request of its own: a fresh deadline, call budget and
+   * loader cache, so an event never reads another event's cached data or an expired deadline.
+   */
+  renew(): void;
+}
+
+export interface LiveAccess {
+  /** The caller's stream of `resource` (e.g. `run:fl_run_...`), from a source the hub polls for every subscriber with this token. */
+  subscribe(resource: string, source: (clientFor: PollClient) => Source<RunRecord>, replayLast: boolean): AsyncIterableIterator<RunRecord>;
 }
 
 /** What the process's requests share: connections, policies, learned figures, counters; never a token or data. */
@@ -40,7 +56,11 @@ export interface ContextDependencies {
   /** Keys tenants (fair share) by a hash of their token, never the token itself. */
   tenantKey: string;
   metrics: Metrics;
+  hub: LiveHub;
 }
+
+/** Calls one poll of a subscription may make (a burst of new runs reads a few pages). */
+const MAX_CALLS_PER_POLL = 8;
 
 /** The trace's names for the loaders' calls, as `extensions.upstream` shows them. */
 const LOADER_ROUTES: Record<LoaderName, string> = {
@@ -67,10 +87,36 @@ const splitRoute = (route: string) => {
   return { method: route.slice(0, space), path: route.slice(space + 1) };
 };
 
+interface ClientSettings {
+  signal: AbortSignal;
+  deadline: Deadline;
+  maxCalls: number;
+  requestId: string;
+  onCall: (call: CallReport) => void;
+}
+
 export function createContextFactory(deps: ContextDependencies) {
   const { config } = deps;
+  const clientFor = (authorization: string | null, settings: ClientSettings) =>
+    new AltostratClient({
+      baseUrl: deps.upstreamUrl,
+      authorization,
+      tenant: tenantOf(authorization, deps.tenantKey),
+      dispatcher: deps.dispatcher,
+      timeoutMs: config.upstreamTimeoutMs,
+      breaker: deps.breaker,
+      retries: config.upstreamRetries,
+      fairShare: deps.fairShare,
+      limit: pLimit(config.upstreamConcurrency),
+      maxBodyBytes: config.upstreamMaxBodyBytes,
+      maxJsonDepth: config.upstreamMaxJsonDepth,
+      pageSize: deps.pageSize,
+      ...settings,
+    });
+  /** A poll's calls count in metrics, never in a request's log line: no request is waiting for them. */
+  const pollCall = ({ route, status, ms }: CallReport) => deps.metrics.upstreamCall(route, status, ms);
+
   return (initial: YogaInitialContext): GatewayContext => {
-    const deadline = deadlineIn(config.requestTimeoutMs);
     const stats = requestStats(initial.request);
     if (config.upstreamTrace) stats.trace ??= [];
     const authorization = bearerAuthorization(initial.request.headers.get('authorization'));
@@ -82,34 +128,60 @@ export function createContextFactory(deps: ContextDependencies) {
       deps.metrics.upstreamCall(route, status, ms);
       if (stats.span) recordUpstreamSpan(stats.span, route, status, ms);
     };
-    const client = new AltostratClient({
-      baseUrl: deps.upstreamUrl,
-      authorization,
-      tenant: tenantOf(authorization, deps.tenantKey),
-      dispatcher: deps.dispatcher,
-      timeoutMs: config.upstreamTimeoutMs,
-      deadline,
-      signal: initial.request.signal,
-      breaker: deps.breaker,
-      retries: config.upstreamRetries,
-      fairShare: deps.fairShare,
-      limit: pLimit(config.upstreamConcurrency),
-      maxCalls: config.maxUpstreamCalls,
-      maxBodyBytes: config.upstreamMaxBodyBytes,
-      maxJsonDepth: config.upstreamMaxJsonDepth,
-      pageSize: deps.pageSize,
-      requestId: stats.requestId,
-      onCall,
-    });
-    const loaders = createLoaders({
-      client,
-      codec: deps.cursors,
-      pageSize: deps.pageSize,
-      observer: {
-        batch: deps.metrics.batch,
-        cacheHit: (loader) => stats.trace?.push({ ...splitRoute(LOADER_ROUTES[loader]), cached: true }),
+    const build = () => {
+      const client = clientFor(authorization, {
+        signal: initial.request.signal,
+        deadline: deadlineIn(config.requestTimeoutMs),
+        maxCalls: config.maxUpstreamCalls,
+        requestId: stats.requestId,
+        onCall,
+      });
+      const loaders = createLoaders({
+        client,
+        codec: deps.cursors,
+        pageSize: deps.pageSize,
+        observer: {
+          batch: deps.metrics.batch,
+          cacheHit: (loader) => stats.trace?.push({ ...splitRoute(LOADER_ROUTES[loader]), cached: true }),
+        },
+      });
+      return { client, loaders };
+    };
+    const live: LiveAccess = {
+      subscribe(resource, source, replayLast) {
+        if (authorization === null) {
+          throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
+        }
+        const pollClient: PollClient = (signal) =>
+          clientFor(authorization, {
+            signal,
+            deadline: deadlineIn(config.upstreamTimeoutMs),
+            maxCalls: MAX_CALLS_PER_POLL,
+            requestId: randomUUID(),
+            onCall: pollCall,
+          });
+        return deps.hub.subscribe({
+          token: authorization,
+          resource,
+          makeSource: () => source(pollClient),
+          replayLast,
+          signal: initial.request.signal,
+        });
       },
-    });
-    return { ...initial, loaders, cursors: deps.cursors, upstream: client };
+    };
+    const { client, loaders } = build();
+    const context: GatewayContext = {
+      ...initial,
+      loaders,
+      upstream: client,
+      cursors: deps.cursors,
+      live,
+      renew: () => {
+        const fresh = build();
+        context.upstream = fresh.client;
+        context.loaders = fresh.loaders;
+      },
+    };
+    return context;
   };
 }

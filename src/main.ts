@@ -1,11 +1,13 @@
 /**
  * The process: read the config, start the embedded demo upstream when no ALTOSTRAT_API_URL is set,
- * listen, and on SIGTERM/SIGINT stop accepting, drain in-flight requests and exit 0.
+ * listen (HTTP, Server-Sent Events and WebSocket on one port), and on SIGTERM/SIGINT complete
+ * the subscriptions, stop accepting, drain in-flight requests and exit 0.
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway, type Gateway } from './server.js';
+import { attachWebSockets } from './websocket.js';
 import { DEMO_SIMULATOR_OPTIONS, startSimulator } from './demo/simulator.js';
 import { DEMO_TOKENS } from './demo/seed.js';
 import { startTracing } from './tracing.js';
@@ -30,6 +32,7 @@ async function main(config: Config): Promise<void> {
   // Slow clients cannot hold a connection for Node's default five minutes, nor open without end.
   const server = createServer({ requestTimeout: config.httpRequestTimeoutMs, headersTimeout: config.httpHeadersTimeoutMs }, gateway.yoga);
   server.maxConnections = config.maxConnections;
+  const sockets = attachWebSockets(server, gateway);
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const metricsServer = config.metricsPort === 0 ? undefined : await serveMetrics(gateway, config);
@@ -53,6 +56,10 @@ async function main(config: Config): Promise<void> {
   const stop = async (signal: string) => {
     console.log(`${signal}: draining in-flight requests`);
     const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
+    // Subscriptions first: their streams complete (SSE responses end, WebSocket operations
+    // complete) and their pollers stop, so those connections can drain like the others.
+    await gateway.closeStreams();
+    await sockets.close();
     // close() stops accepting and closes idle keep-alive connections; one that goes idle after
     // its answer would otherwise be kept until its keep-alive timeout.
     server.close();

@@ -7,10 +7,11 @@
  * are labelled by route pattern, never by id; no token, user or organisation is ever a label.
  */
 import type { Plugin } from 'graphql-yoga';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import { requestStats } from './logging.js';
+import type { LiveMetrics } from './live/index.js';
 
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const MAX_OPERATION_NAMES = 200;
@@ -21,6 +22,10 @@ export interface Metrics {
   upstreamCall(route: string, status: number | 'error', ms: number): void;
   /** One DataLoader batch: which loader and how many keys. */
   batch(loader: string, size: number): void;
+  /** The live hub's polls by outcome, and time from a poll that found a change to its delivery. */
+  live: LiveMetrics;
+  /** Reads the live hub's subscriptions, topics and pollers at each scrape. */
+  observeLive(stats: () => { subscriptions: number; topics: number; pollers: number }): void;
   plugin: Plugin;
 }
 
@@ -68,6 +73,33 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     registers: [registry],
   });
 
+  const polls = new Counter({
+    name: 'live_polls_total',
+    help: 'Polls of Altostrat for subscriptions, by outcome (ok, transient fault, end of the stream)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const eventLatency = new Histogram({
+    name: 'live_event_latency_seconds',
+    help: 'From the end of a poll that found a change to the event reaching the subscribers of this process',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers: [registry],
+  });
+  let liveStats: (() => { subscriptions: number; topics: number; pollers: number }) | undefined;
+  for (const [name, help, key] of [
+    ['live_subscriptions', 'Open subscriptions in this process', 'subscriptions'],
+    ['live_pollers', 'Pollers running in this process (one per token and resource; with Redis, for the whole deployment)', 'pollers'],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(liveStats?.()[key] ?? 0);
+      },
+    });
+  }
+
   const known = new Set<string>();
   const operationLabel = (name: string | undefined, authenticated: boolean): string => {
     if (!name) return 'anonymous';
@@ -87,6 +119,13 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     registry,
     upstreamCall: (route, status, ms) => upstream.observe({ route, status: String(status) }, ms / 1000),
     batch: (loader, size) => batches.observe({ loader }, size),
+    live: {
+      poll: (outcome) => polls.inc({ outcome }),
+      eventLatency: (ms) => eventLatency.observe(ms / 1000),
+    },
+    observeLive: (stats) => {
+      liveStats = stats;
+    },
     plugin: {
       onRequest({ request, url, endResponse, fetchAPI }) {
         if (!servedOnMainPort || url.pathname !== '/metrics' || request.method !== 'GET') return;

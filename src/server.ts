@@ -10,7 +10,8 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { Agent } from 'undici';
 import type { Config } from './config.js';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { createLiveHub } from './live/index.js';
 import { createContextFactory, type GatewayContext } from './context.js';
 import { CursorCodec } from './pagination/cursor.js';
 import { resolvers } from './resolvers/index.js';
@@ -67,7 +68,9 @@ export interface Gateway {
   logger: Logger;
   /** True when CURSOR_SECRET is unset and this process signs cursors with a key of its own. */
   cursorKeyGenerated: boolean;
-  /** Closes the upstream connection pool. */
+  /** Completes every subscription stream and stops the pollers (the first step of shutdown). */
+  closeStreams(): Promise<void>;
+  /** Completes the streams, then closes the upstream connection pool. */
   close(): Promise<void>;
 }
 
@@ -82,6 +85,18 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestina
   // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
   const cursorKey = config.cursorSecret ?? randomBytes(32).toString('base64url');
+  // Subscriptions' shared pollers. Topics are keyed by an HMAC of the token under a key derived
+  // from the cursor key, which replicas share (CURSOR_SECRET), so they agree on topics in Redis.
+  const hub = createLiveHub({
+    intervalMs: config.livePollIntervalMs,
+    maxPerToken: config.liveMaxSubscriptionsPerToken,
+    maxTotal: config.liveMaxSubscriptions,
+    secret: createHmac('sha256', cursorKey).update('live topics').digest('base64url'),
+    ...(config.redisUrl && { redisUrl: config.redisUrl }),
+    metrics: metrics.live,
+    onError: (error) => logger.warn({ err: error }, 'live polling'),
+  });
+  metrics.observeLive(() => hub.stats());
   // GraphiQL's page bundles its assets (about 9 MB): loaded when first asked for, then kept, so a
   // gateway that never serves it never holds it, and one that does builds it once.
   let graphiqlPage: Promise<string> | undefined;
@@ -101,6 +116,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestina
       cursors: new CursorCodec({ current: cursorKey, previous: config.cursorSecretsPrevious }),
       tenantKey: randomBytes(32).toString('base64url'),
       metrics,
+      hub,
     }),
     graphqlEndpoint: '/graphql',
     // Cross-origin callers only from the configured origins; none by default (same-origin only).
@@ -133,5 +149,15 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestina
     ],
   });
 
-  return { yoga, metrics, logger, cursorKeyGenerated: config.cursorSecret === undefined, close: () => dispatcher.close() };
+  return {
+    yoga,
+    metrics,
+    logger,
+    cursorKeyGenerated: config.cursorSecret === undefined,
+    closeStreams: () => hub.close(),
+    close: async () => {
+      await hub.close();
+      await dispatcher.close();
+    },
+  };
 }

@@ -2,12 +2,16 @@
 import type { Resolvers } from '../generated/resolvers-types.js';
 import { typeOfId } from '../upstream/ids.js';
 import { Query } from './Query.js';
+import { runMutations } from './Mutation.js';
+import { Subscription } from './Subscription.js';
 import { Workflow } from './Workflow.js';
 import { WorkflowExecution, WorkflowExecutionLog } from './WorkflowExecution.js';
 import { DateTime, JSON } from './scalars.js';
 
 export const resolvers: Resolvers = {
   Query,
+  Mutation: { ...runMutations },
+  Subscription,
   Workflow,
   WorkflowExecution,
   WorkflowExecutionLog,

@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
+import { attachWebSockets } from '../../src/websocket.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/demo/simulator.js';
 import { DEMO_TOKENS } from '../../src/demo/seed.js';
 
@@ -40,6 +41,7 @@ export async function startStack(
   const config: Config = loadConfig({ GRAPHIQL: 'true', LOG_LEVEL: 'silent', UPSTREAM_TRACE: 'false', ...env });
   const gateway = createGateway({ config, upstreamUrl: simulator.url, ...(logDestination && { logDestination }) });
   const server: Server = createServer(gateway.yoga);
+  const sockets = attachWebSockets(server, gateway);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -59,6 +61,8 @@ export async function startStack(
       return { status: response.status, ...((await response.json()) as object) };
     },
     async close() {
+      await gateway.closeStreams();
+      await sockets.close();
       server.closeAllConnections();
       server.close();
       await gateway.close();

@@ -1,0 +1,65 @@
+/**
+ * Live updates, from the shared pollers of the live hub (src/live/, src/watch.ts). Each event is
+ * resolved as a request of its own (`renew`): a fresh deadline, call budget and loader cache.
+ * The hub's endings become coded errors: its code for a refused token or a missing object, and
+ * RATE_LIMITED when the caller has too many subscriptions open.
+ */
+import { badInput, codedError, ErrorCode } from '../errors.js';
+import type { SubscriptionResolvers } from '../generated/resolvers-types.js';
+import { LiveEnd, LiveLimitError } from '../live/index.js';
+import type { RunRecord } from '../upstream/records.js';
+import { idShape, isIdOf, type IdKind } from '../upstream/ids.js';
+import { newRunsSource, runSource } from '../watch.js';
+import type { GatewayContext } from '../context.js';
+
+function asCoded(error: unknown): unknown {
+  if (error instanceof LiveEnd) return codedError(error.code as ErrorCode, error.message);
+  if (error instanceof LiveLimitError) {
+    return codedError(ErrorCode.RATE_LIMITED, 'Too many subscriptions are open for this token; close some before opening more.');
+  }
+  return error;
+}
+
+/** Opens the hub's stream now, so a refusal is an error before the stream starts, and codes its endings. */
+function coded(open: () => AsyncIterableIterator<RunRecord>): AsyncGenerator<RunRecord> {
+  let stream: AsyncIterableIterator<RunRecord>;
+  try {
+    stream = open();
+  } catch (error) {
+    throw asCoded(error);
+  }
+  return (async function* () {
+    try {
+      yield* stream;
+    } catch (error) {
+      throw asCoded(error);
+    }
+  })();
+}
+
+function checkedId(kind: IdKind, id: string): string {
+  if (!isIdOf(kind, id)) throw badInput(`\`${id}\` is not a ${kind} id: Altostrat's look like \`${idShape(kind)}\`.`);
+  return id;
+}
+
+const eachEvent = (event: RunRecord, _args: unknown, context: GatewayContext): RunRecord => {
+  context.renew();
+  return event;
+};
+
+export const Subscription: SubscriptionResolvers = {
+  executionUpdated: {
+    subscribe: (_, { id }, { live }) => {
+      const runId = checkedId('run', id);
+      return coded(() => live.subscribe(`run:${runId}`, (clientFor) => runSource(runId, clientFor), true));
+    },
+    resolve: eachEvent,
+  },
+  executionStarted: {
+    subscribe: (_, { workflowId }, { live }) => {
+      const id = checkedId('workflow', workflowId);
+      return coded(() => live.subscribe(`workflow:${id}`, (clientFor) => newRunsSource(id, clientFor), false));
+    },
+    resolve: eachEvent,
+  },
+};

@@ -1,0 +1,64 @@
+/**
+ * The GraphQL over WebSocket protocol (graphql-ws, what Apollo Client and urql speak) on the same
+ * `/graphql` as HTTP and Server-Sent Events. Every operation runs through Yoga's envelop, so the
+ * same plugins hold as over HTTP: parse and validation limits, the upstream-call budget, error
+ * masking. Browsers cannot set headers on a WebSocket, so the token comes in the
+ * `connection_init` payload `{ "authorization": "Bearer ..." }` and is made the Authorization
+ * header of a stand-in Request, which the context reads as it reads any request's.
+ */
+import type { Server } from 'node:http';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { ExecutionArgs } from 'graphql';
+import type { Gateway } from './server.js';
+
+/** graphql-ws pings idle sockets this often (and closes those that do not answer); Yoga's SSE pings every 12 s too. */
+const KEEP_ALIVE_MS = 12_000;
+
+interface Enveloped {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+}
+
+export interface WebSockets {
+  /** Closes every socket (graphql-ws completes their operations) and stops accepting. */
+  close(): Promise<void>;
+}
+
+export function attachWebSockets(server: Server, { yoga }: Gateway): WebSockets {
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const disposable = useServer(
+    {
+      execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
+      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, params) => {
+        const given = ctx.connectionParams?.authorization;
+        const closed = new AbortController();
+        ctx.extra.socket.once('close', () => closed.abort());
+        const request = new Request(`http://gateway${yoga.graphqlEndpoint}`, {
+          headers: typeof given === 'string' ? { authorization: given } : {},
+          signal: closed.signal,
+        });
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ request, params });
+        const args = {
+          schema,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        return errors.length > 0 ? [...errors] : args;
+      },
+    },
+    wsServer,
+    KEEP_ALIVE_MS,
+  );
+  return {
+    async close() {
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}
