@@ -21,7 +21,7 @@ async function main(config: Config): Promise<void> {
   const gateway = createGateway({
     config,
     upstreamUrl: config.altostratApiUrl ?? demo!.url,
-    ...(demo && { graphiqlHeaders: { Authorization: demoAuthorization } }),
+    ...(demo && { graphiqlHeaders: { Authorization: demoAuthorization }, graphiqlWorkflowId: demo.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)?.id }),
   });
   if (gateway.cursorKeyGenerated) {
     gateway.logger.warn(

@@ -24,7 +24,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { useOperationSpans } from './tracing.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { DestinationStream, Logger } from 'pino';
-import { EXAMPLE_QUERY } from './example-query.js';
+import { EXAMPLE_QUERY, EXAMPLE_START_RUN, EXAMPLE_WATCH_RUN } from './example-query.js';
 import { useErrorCodes } from './errors.js';
 
 /** schema/ sits beside src/ and dist/, so one path serves both. */
@@ -58,6 +58,8 @@ export interface GatewayOptions {
   upstreamUrl: string;
   /** Pre-filled in GraphiQL's headers tab (demo mode only: never a real user's token). */
   graphiqlHeaders?: Record<string, string>;
+  /** A workflow GraphiQL's "start a run" tab starts (demo mode). */
+  graphiqlWorkflowId?: string;
   /** Where logs go; stdout by default. */
   logDestination?: DestinationStream;
 }
@@ -74,7 +76,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestination }: GatewayOptions): Gateway {
+export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWorkflowId, logDestination }: GatewayOptions): Gateway {
   const logger = createLogger(config.logLevel, logDestination);
   const trusted = config.persistedDocuments ? loadTrustedDocuments(config.persistedDocuments) : undefined;
   const metrics = createMetrics({
@@ -129,6 +131,12 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, logDestina
     graphiql: config.graphiql && {
       title: 'Altostrat workflows GraphQL',
       defaultQuery: EXAMPLE_QUERY,
+      // Tabs to read, start a run and watch it live; a browser that has used GraphiQL here keeps its own.
+      defaultTabs: [
+        { query: EXAMPLE_QUERY },
+        { query: EXAMPLE_START_RUN, variables: JSON.stringify({ workflowId: graphiqlWorkflowId ?? 'fl_...' }, null, 2) },
+        { query: EXAMPLE_WATCH_RUN, variables: JSON.stringify({ id: 'fl_run_... (from the StartRun tab)' }, null, 2) },
+      ],
       headers: JSON.stringify(graphiqlHeaders ?? { Authorization: 'Bearer <your Altostrat token>' }, null, 2),
       shouldPersistHeaders: false,
     },
