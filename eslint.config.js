@@ -68,7 +68,8 @@ export default [
       // not off: the exceptions are value objects with no global identity, namely the Relay
       // plumbing (PageInfo, *Connection, *Edge, as the Relay spec defines them) and the workflow
       // graph, whose nodes' and edges' `id: String!` are only unique within one workflow (they
-      // are not Altostrat ids and cannot be fetched with Query.node).
+      // are not Altostrat ids and cannot be fetched with Query.node), and mutation payloads
+      // (results of one call, which carry the objects that have ids).
       '@graphql-eslint/strict-id-in-types': [
         'error',
         {
@@ -76,7 +77,7 @@ export default [
           acceptedIdTypes: ['ID'],
           exceptions: {
             types: ['PageInfo', 'WorkflowGraph', 'WorkflowGraphNode', 'WorkflowGraphPosition'],
-            suffixes: ['Connection', 'Edge'],
+            suffixes: ['Connection', 'Edge', 'Payload'],
           },
         },
       ],
