@@ -45,7 +45,7 @@ export const badInput = (message: string): GraphQLError => codedError(ErrorCode.
 export function useErrorCodes(): Plugin {
   const withCode = (error: GraphQLError): GraphQLError => {
     if (error.extensions?.code) return error;
-    const http = error.extensions?.http as { status?: number } | undefined;
+    const http = error.extensions?.http;
     const code = http?.status === 403 ? ErrorCode.FORBIDDEN : error.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;
     return new GraphQLError(error.message, {
       nodes: error.nodes,

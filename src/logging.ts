@@ -4,7 +4,7 @@
  * `Bearer ...` that reaches a log message as text is masked too.
  */
 import { randomUUID } from 'node:crypto';
-import { getOperationAST } from 'graphql';
+import { getOperationAST, type DocumentNode } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { YogaLogger } from '@graphql-yoga/logger';
 import { pino, type DestinationStream, type Logger } from 'pino';
@@ -30,7 +30,7 @@ function serializeError(error: unknown): unknown {
   const code = (error as { extensions?: { code?: unknown }; code?: unknown }).extensions?.code ?? (error as { code?: unknown }).code;
   return {
     type: error.name,
-    ...(code !== undefined && { code: clean(String(code)) }),
+    ...((typeof code === 'string' || typeof code === 'number') && { code: clean(String(code)) }),
     message: clean(error.message),
     stack: clean(error.stack ?? ''),
   };
@@ -122,7 +122,7 @@ export function useRequestLog(logger: Logger): Plugin {
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
-      if (request) requestStats(request).operationName = getOperationAST(args.document, args.operationName)?.name?.value;
+      if (request) requestStats(request).operationName = getOperationAST(args.document as DocumentNode, args.operationName as string | null | undefined)?.name?.value;
     },
     onResponse({ request, response }) {
       const stats = statsByRequest.get(request);

@@ -30,7 +30,10 @@ async function main(config: Config): Promise<void> {
     );
   }
   // Slow clients cannot hold a connection for Node's default five minutes, nor open without end.
-  const server = createServer({ requestTimeout: config.httpRequestTimeoutMs, headersTimeout: config.httpHeadersTimeoutMs }, gateway.yoga);
+  const server = createServer(
+    { requestTimeout: config.httpRequestTimeoutMs, headersTimeout: config.httpHeadersTimeoutMs },
+    (req, res) => void gateway.yoga(req, res),
+  );
   server.maxConnections = config.maxConnections;
   const sockets = attachWebSockets(server, gateway);
   server.listen(config.port, config.host);

@@ -8,7 +8,7 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { getOperationAST, type ExecutionResult } from 'graphql';
+import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import { requestStats } from './logging.js';
 import type { LiveMetrics } from './live/index.js';
@@ -28,6 +28,12 @@ export interface Metrics {
   observeLive(stats: () => { subscriptions: number; topics: number; pollers: number }): void;
   plugin: Plugin;
 }
+
+/** An error's `extensions.code`, as a label. */
+const codeOf = (error: { readonly extensions?: Readonly<Record<string, unknown>> }): string => {
+  const code = error.extensions?.code;
+  return typeof code === 'string' ? code : 'UNKNOWN';
+};
 
 export interface MetricsOptions {
   /** Operation names that may be labels whoever sends them (the trusted documents' names). */
@@ -112,7 +118,7 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     return name;
   };
   const countErrors = (result: ExecutionResult) => {
-    for (const error of result.errors ?? []) errors.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
+    for (const error of result.errors ?? []) errors.inc({ code: codeOf(error) });
   };
 
   return {
@@ -135,7 +141,7 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
       },
       onExecute({ args }) {
         const started = performance.now();
-        const name = getOperationAST(args.document, args.operationName)?.name?.value;
+        const name = getOperationAST(args.document as DocumentNode, args.operationName as string | null | undefined)?.name?.value;
         const request = (args.contextValue as { request?: Request }).request;
         return {
           onExecuteDone: () => {

@@ -129,7 +129,7 @@ function useTrustedDocuments(documents: Map<string, string>): Plugin {
         extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_FOUND },
       },
     },
-  }) as Plugin;
+  });
 }
 
 /** Refuses a body over the limit before reading it; a POST must say its length. */

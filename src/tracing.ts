@@ -6,7 +6,7 @@
  * standard OTEL_* variables apply); without one registered, the API is a no-op.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { getOperationAST } from 'graphql';
+import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { requestStats } from './logging.js';
 
@@ -26,7 +26,7 @@ export function useOperationSpans(): Plugin {
   return {
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
-      const operation = getOperationAST(args.document, args.operationName);
+      const operation = getOperationAST(args.document as DocumentNode, args.operationName as string | null | undefined);
       const name = operation?.name?.value ?? 'anonymous';
       const span = tracer().startSpan(`graphql.${operation?.operation ?? 'query'} ${name}`, {
         kind: SpanKind.SERVER,
@@ -36,7 +36,7 @@ export function useOperationSpans(): Plugin {
       return {
         onExecuteDone({ result }) {
           if (!isAsyncIterable(result) && result.errors?.length) {
-            span.setStatus({ code: SpanStatusCode.ERROR, message: result.errors.map((e) => e.extensions?.code ?? 'ERROR').join(',') });
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (result.errors as GraphQLError[]).map((e) => (typeof e.extensions.code === 'string' ? e.extensions.code : 'ERROR')).join(',') });
           }
           span.end();
         },

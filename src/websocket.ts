@@ -9,7 +9,7 @@
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { ExecutionArgs } from 'graphql';
+import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
 import type { Gateway } from './server.js';
 
 /** graphql-ws pings idle sockets this often (and closes those that do not answer); Yoga's SSE pings every 12 s too. */
@@ -18,6 +18,14 @@ const KEEP_ALIVE_MS = 12_000;
 interface Enveloped {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+}
+
+/** What Yoga's envelop hands out for one operation, with the plugins applied. */
+interface EnvelopedOperation extends Enveloped {
+  schema: GraphQLSchema;
+  parse: (source: string) => DocumentNode;
+  validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+  contextFactory: () => Promise<unknown>;
 }
 
 export interface WebSockets {
@@ -39,17 +47,18 @@ export function attachWebSockets(server: Server, { yoga }: Gateway): WebSockets 
           headers: typeof given === 'string' ? { authorization: given } : {},
           signal: closed.signal,
         });
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ request, params });
-        const args = {
-          schema,
+        const enveloped = yoga.getEnveloped({ request, params }) as EnvelopedOperation;
+        const document = enveloped.parse(params.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return [...errors];
+        return {
+          schema: enveloped.schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
-        const errors = validate(args.schema, args.document);
-        return errors.length > 0 ? [...errors] : args;
       },
     },
     wsServer,

@@ -19,14 +19,16 @@ beforeEach(async () => {
 afterEach(() => sim.close());
 
 // `any`: the tests reach into arbitrary JSON and let the assertions check the shape.
-async function call(method: string, path: string, body?: unknown, { token = DEMO_TOKENS.acme as string | null, headers = {} as Record<string, string> } = {}) {
+async function call(method: string, path: string, body?: unknown, options: { token?: string | null; headers?: Record<string, string> } = {}) {
+  const { token = DEMO_TOKENS.acme, headers = {} } = options;
   const res = await fetch(sim.url + path, {
     method,
     headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
+  const parsed: any = text === '' ? undefined : JSON.parse(text);
+  return { status: res.status, body: parsed };
 }
 
 const wanId = () => acme.get('WAN failover alert')!;
@@ -72,11 +74,11 @@ describe('workflows', () => {
 
   it.each([
     { what: 'another organisation’s authorization', field: 'authorization_id', patch: async () => ({ authorization_id: await authId(DEMO_TOKENS.globex) }) },
-    { what: 'no nodes', field: 'nodes', patch: async () => ({ nodes: [], edges: [] }) },
+    { what: 'no nodes', field: 'nodes', patch: () => ({ nodes: [], edges: [] }) },
     {
       what: 'two trigger nodes',
       field: 'nodes',
-      patch: async () => ({
+      patch: () => ({
         nodes: [
           { id: 'n1', type: 'trigger', data: { componentId: 'manual_trigger' } },
           { id: 'n2', type: 'trigger', data: { componentId: 'schedule_trigger' } },
@@ -84,11 +86,11 @@ describe('workflows', () => {
         edges: [],
       }),
     },
-    { what: 'no trigger node', field: 'nodes', patch: async () => ({ nodes: [{ id: 'n1', type: 'action', data: { componentId: 'delay' } }], edges: [] }) },
-    { what: 'an edge to a missing node', field: 'edges.0.target', patch: async () => ({ edges: [{ source: 'n1', target: 'n9' }] }) },
-    { what: 'an unknown schedule type', field: 'schedule_type', patch: async () => ({ schedule_type: 'hourly' }) },
-    { what: 'an interval without a value', field: 'schedule_value', patch: async () => ({ schedule_type: 'interval' }) },
-    { what: 'a cron without a value', field: 'schedule_value', patch: async () => ({ schedule_type: 'cron', schedule_value: null }) },
+    { what: 'no trigger node', field: 'nodes', patch: () => ({ nodes: [{ id: 'n1', type: 'action', data: { componentId: 'delay' } }], edges: [] }) },
+    { what: 'an edge to a missing node', field: 'edges.0.target', patch: () => ({ edges: [{ source: 'n1', target: 'n9' }] }) },
+    { what: 'an unknown schedule type', field: 'schedule_type', patch: () => ({ schedule_type: 'hourly' }) },
+    { what: 'an interval without a value', field: 'schedule_value', patch: () => ({ schedule_type: 'interval' }) },
+    { what: 'a cron without a value', field: 'schedule_value', patch: () => ({ schedule_type: 'cron', schedule_value: null }) },
   ])('POST with $what is a 422 on $field and saves nothing', async ({ field, patch }) => {
     const before = sim.workflowsOf(DEMO_TOKENS.acme).length;
     const { status, body } = await call('POST', '/workflows', await definition(await patch()));

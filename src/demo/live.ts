@@ -56,7 +56,8 @@ export function createEngine({ store, timers, rng, now, stepMs, schedulerMs }: E
     const failed = queue.find((log) => log.status === 'failed');
     const completedAt = now();
     run.status = failed ? 'failed' : 'completed';
-    run.error_message = failed ? String((failed.output as { error?: unknown } | null)?.error ?? `Step ${failed.node_id} failed`) : null;
+    const reason = (failed?.output as { error?: unknown } | null | undefined)?.error;
+    run.error_message = failed ? (typeof reason === 'string' ? reason : `Step ${failed.node_id} failed`) : null;
     run.completed_at = timestamp(completedAt);
     run.duration_in_seconds = Math.round((completedAt - Date.parse(run.started_at ?? timestamp(completedAt))) / 1000);
     for (const resolve of waiting.get(run.id) ?? []) resolve(run);

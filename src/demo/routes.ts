@@ -305,7 +305,7 @@ export function createRoutes(deps: RouteDeps): Route[] {
         const fields = fieldsOf(node);
         const componentId = fieldsOf(fields.data).componentId;
         if (typeof componentId !== 'string') return invalidField('node.data.componentId', 'The node.data.componentId field is required.');
-        if (input.authorization_id !== undefined && !authorizationIds(orgId).has(String(input.authorization_id))) {
+        if (input.authorization_id !== undefined && (typeof input.authorization_id !== 'string' || !authorizationIds(orgId).has(input.authorization_id))) {
           return invalidField('authorization_id', 'The selected authorization id is invalid.');
         }
         const context = fieldsOf(input.context);

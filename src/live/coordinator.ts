@@ -76,12 +76,12 @@ export interface Coordinator {
  * made it, so nothing is stored and nothing is sent.
  */
 export const inProcessCoordinator: Coordinator = {
-  join: async () => null,
+  join: () => Promise.resolve(null),
   leave: () => {},
-  acquire: async () => ({ stored: null }),
-  renew: async () => true,
-  commit: async () => true,
-  release: async () => {},
-  close: async () => {},
+  acquire: () => Promise.resolve({ stored: null }),
+  renew: () => Promise.resolve(true),
+  commit: () => Promise.resolve(true),
+  release: () => Promise.resolve(),
+  close: () => Promise.resolve(),
   crash: () => {},
 };

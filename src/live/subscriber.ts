@@ -88,7 +88,7 @@ export class Subscriber<E> implements AsyncIterableIterator<E> {
   private end(): void {
     this.ended = true;
     this.signal?.removeEventListener('abort', this);
-    this.owner.detach(this as Subscriber<unknown>);
+    this.owner.detach(this);
   }
 
   private settle(waiter: Waiter<E>): void {

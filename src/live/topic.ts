@@ -90,7 +90,7 @@ export class Topic implements SubscriberOwner {
 
   add<E>(makeSource: () => Source<E>, replayLast: boolean, signal: AbortSignal | undefined): Subscriber<E> {
     const subscriber = new Subscriber<E>(this, replayLast, signal);
-    this.subscribers.add(subscriber as Subscriber<unknown>);
+    this.subscribers.add(subscriber);
     this.makeSource = makeSource;
     if (this.joined) {
       if (replayLast && this.last) subscriber.push(this.last.event as E);

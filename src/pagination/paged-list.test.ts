@@ -30,10 +30,10 @@ class FakeList {
     const fresh = Array.from({ length: count }, () => item(`r${this.created++}`));
     this.runs = [...fresh.reverse(), ...this.runs];
   }
-  fetchPage = async (page: number): Promise<ListPage<Item>> => {
+  fetchPage = (page: number): Promise<ListPage<Item>> => {
     this.beforeAnswer(this, this.requests, ++this.askedInRequest);
     const start = (page - 1) * this.perPage;
-    return { items: this.runs.slice(start, start + this.perPage), page, perPage: this.perPage, total: this.runs.length };
+    return Promise.resolve({ items: this.runs.slice(start, start + this.perPage), page, perPage: this.perPage, total: this.runs.length });
   };
   /** Resolves one request, counting the pages of each wave (the calls made before any answer). */
   async resolve(args: PageArgs, knownPerPage?: number): Promise<Connection<Item>> {

@@ -66,7 +66,7 @@ export class FairShare {
         const at = queued.waiting.indexOf(wake);
         if (at >= 0) queued.waiting.splice(at, 1);
         this.#forget(key, queued);
-        reject(signal!.reason);
+        reject(signal!.reason instanceof Error ? signal!.reason : new DOMException('The operation was aborted.', 'AbortError'));
       };
       queued.waiting.push(wake);
       signal?.addEventListener('abort', abort, { once: true });

@@ -31,7 +31,7 @@ export function typeOfId(id: unknown): IdKind | undefined {
   return SHAPES.find(([, shape]) => shape.test(id))?.[0];
 }
 
-export const isIdOf = (kind: IdKind, id: unknown): id is string => typeOfId(id) === kind;
+export const isIdOf = (kind: IdKind, id: unknown): boolean => typeOfId(id) === kind;
 
 /** How an id of this kind looks, for error messages: `fl_...`. */
 export const idShape = (kind: IdKind): string => `${PREFIXES[kind]}...`;
