@@ -52,7 +52,9 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       },
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Standard output is written asynchronously, in batches: a synchronous write per request line
+  // cost about 6% of the CPU at saturation. main.ts flushes it before the process exits.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }
 
 /** Yoga's own messages (masked errors among them) through the same logger. */

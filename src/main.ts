@@ -74,6 +74,7 @@ async function main(config: Config): Promise<void> {
     await gateway.close();
     await demo?.close();
     await stopTracing?.();
+    await new Promise<void>((resolve) => gateway.logger.flush(() => resolve()));
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -26,6 +26,7 @@ import {
   type ExecutionResult,
   type FieldNode,
   type ValidationContext,
+  type DocumentNode,
 } from 'graphql';
 import { estimateUpstreamCalls, UnknownCostError } from './cost.js';
 import { codedError, ErrorCode } from './errors.js';
@@ -152,26 +153,51 @@ function useBodyLimit(maxBytes: number): Plugin {
 }
 
 /**
+ * Estimates per document (Yoga's parse cache hands the same DocumentNode to every request of the
+ * same text) and per variables and page size: a busy client repeats a few shapes. Bounded per
+ * document, and gone with the document.
+ */
+class EstimateCache {
+  static readonly PER_DOCUMENT = 64;
+  readonly #byDocument = new WeakMap<DocumentNode, Map<string, number>>();
+
+  get(document: DocumentNode, key: string, estimate: () => number): number {
+    let known = this.#byDocument.get(document);
+    if (!known) this.#byDocument.set(document, (known = new Map<string, number>()));
+    const cached = known.get(key);
+    if (cached !== undefined) return cached;
+    const value = estimate();
+    if (known.size >= EstimateCache.PER_DOCUMENT) known.delete(known.keys().next().value!);
+    known.set(key, value);
+    return value;
+  }
+}
+
+/**
  * Refuses, before any upstream call, an operation that could cost more calls than the budget. The
  * estimate sees the operation as it will run (coerced variables, defaults, `@include`/`@skip`);
  * an operation it cannot estimate is refused, never let through. Subscriptions are estimated on
  * their first event's selection the same way.
  */
 function useUpstreamCallBudget(maxCalls: number, pageSize: PageSizeMemory): Plugin {
+  const estimates = new EstimateCache();
   const refusal = (args: ExecutionArgs): ExecutionResult | undefined => {
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return undefined; // execution reports it
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 10 });
     if (coerced.errors) return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, e.message)) };
+    const perPage = pageSize.perPage ?? ASSUMED_PAGE_SIZE;
     let estimate: number;
     try {
-      estimate = estimateUpstreamCalls({
-        schema: args.schema,
-        document: args.document,
-        operationName: args.operationName,
-        variables: coerced.coerced,
-        perPage: pageSize.perPage ?? ASSUMED_PAGE_SIZE,
-      });
+      estimate = estimates.get(args.document, `${args.operationName ?? ''}|${perPage}|${JSON.stringify(coerced.coerced)}`, () =>
+        estimateUpstreamCalls({
+          schema: args.schema,
+          document: args.document,
+          operationName: args.operationName,
+          variables: coerced.coerced,
+          perPage,
+        }),
+      );
     } catch (error) {
       const reason = error instanceof UnknownCostError ? error.message : 'the estimate failed';
       return { errors: [codedError(ErrorCode.BAD_USER_INPUT, `This operation cannot be run: ${reason}.`)] };
