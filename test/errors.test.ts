@@ -190,8 +190,8 @@ describe('UPSTREAM_ERROR', () => {
     expect(expectCode(response, 'UPSTREAM_ERROR').message).toMatch(/^Altostrat .*did not answer/);
     expect(response.errors!.map((e) => e.extensions!.code)).toEqual(response.errors!.map(() => 'UPSTREAM_ERROR'));
     expect(response.data).toEqual({ workflow: null });
-    // The request deadline alone would allow one attempt per call: that each call was tried again
-    // shows that the call deadline ended each attempt, and the simulator saw the gateway hang up.
+    // Every attempt that the retries allow, all within the 10 s request deadline: the 300 ms call
+    // deadline ended each one, and the simulator saw the gateway hang up on it.
     const stalled = stack.simulator.calls;
     for (const path of [`/workflows/${idA}`, `/workflows/${idA}/executions`]) {
       expect(stalled.filter((c) => c.path === path), path).toHaveLength(ATTEMPTS);
