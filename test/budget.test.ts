@@ -98,7 +98,7 @@ describe('the upstream-call budget', () => {
   });
 
   it('fetches each run once, all together, when the list leaves the logs out', async () => {
-    stack.simulator.configure({ inlineLogs: false, latencyMs: 200 });
+    stack.simulator.configure({ inlineLogs: false, latencyMs: 400 });
     const response = await stack.gql(
       `query($id: ID!) { workflow(id: $id) { executions(first: 20) { nodes { id logs { id } again: logs { nodeId } } } } }`,
       { id: busiest },
