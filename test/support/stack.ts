@@ -26,7 +26,7 @@ export interface GraphQLResponse<T = any> {
 export interface Stack {
   url: string;
   simulator: Simulator;
-  /** Sends a query; `token` null sends no Authorization header, a string starting "Bearer" or not is sent as given. */
+  /** Sends a query with Acme's token; `authorization` null sends no Authorization header, a string is sent as given. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { authorization?: string | null }): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
