@@ -1,6 +1,58 @@
-/** loadConfig(env): defaults, each variable, and start-up errors that name the variable and what it allows. */
+/** loadConfig(env): defaults, every variable, and start-up errors that name the variable and what it allows but never show a secret. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+
+/**
+ * Every field of Config with the variable that sets it, a value that is not its default (in demo
+ * mode), and what that value parses to. The type lists every key of Config: a field added to Config
+ * without a row here does not compile, and the tests below compare whole Configs, so a variable
+ * that is parsed but not checked cannot slip through either.
+ */
+const EVERY_VARIABLE: { readonly [K in keyof Config]-?: readonly [name: string, raw: string, parsed: Config[K]] } = {
+  port: ['PORT', '8080', 8080],
+  host: ['HOST', ' 0.0.0.0 ', '0.0.0.0'],
+  altostratApiUrl: ['ALTOSTRAT_API_URL', 'https://v1.api.altostrat.io/', 'https://v1.api.altostrat.io'],
+  graphiql: ['GRAPHIQL', 'false', false],
+  upstreamTimeoutMs: ['UPSTREAM_TIMEOUT_MS', '2500', 2500],
+  upstreamConcurrency: ['UPSTREAM_CONCURRENCY', '8', 8],
+  requestTimeoutMs: ['REQUEST_TIMEOUT_MS', '12000', 12_000],
+  upstreamRetries: ['UPSTREAM_RETRIES', '0', 0],
+  breakerThreshold: ['UPSTREAM_BREAKER_THRESHOLD', '4', 4],
+  breakerCooldownMs: ['UPSTREAM_BREAKER_COOLDOWN_MS', '1500', 1500],
+  upstreamMaxInFlight: ['UPSTREAM_MAX_IN_FLIGHT', '64', 64],
+  upstreamMaxInFlightPerToken: ['UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN', '6', 6],
+  upstreamMaxBodyBytes: ['UPSTREAM_MAX_BODY_BYTES', '2000000', 2_000_000],
+  upstreamMaxJsonDepth: ['UPSTREAM_MAX_JSON_DEPTH', '20', 20],
+  cursorSecret: ['CURSOR_SECRET', 'cursor-secret-of-at-least-32-chars!', 'cursor-secret-of-at-least-32-chars!'],
+  cursorSecretsPrevious: [
+    'CURSOR_SECRETS_PREVIOUS',
+    ' previous-cursor-secret-number-one , previous-cursor-secret-number-two,',
+    ['previous-cursor-secret-number-one', 'previous-cursor-secret-number-two'],
+  ],
+  routerSecret: ['ROUTER_SECRET', 'router-secret-of-at-least-32-chars!', 'router-secret-of-at-least-32-chars!'],
+  corsOrigins: ['CORS_ORIGINS', 'https://app.example.com, http://localhost:5173', ['https://app.example.com', 'http://localhost:5173']],
+  metricsPort: ['METRICS_PORT', '9464', 9464],
+  maxConnections: ['MAX_CONNECTIONS', '500', 500],
+  httpRequestTimeoutMs: ['HTTP_REQUEST_TIMEOUT_MS', '20000', 20_000],
+  httpHeadersTimeoutMs: ['HTTP_HEADERS_TIMEOUT_MS', '5000', 5000],
+  livePollIntervalMs: ['LIVE_POLL_INTERVAL_MS', '250', 250],
+  liveMaxSubscriptionsPerToken: ['LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN', '5', 5],
+  liveMaxSubscriptions: ['LIVE_MAX_SUBSCRIPTIONS', '100', 100],
+  redisUrl: ['REDIS_URL', ' rediss://:pa55word@cache.internal:6380/2 ', 'rediss://:pa55word@cache.internal:6380/2'],
+  maxUpstreamCalls: ['MAX_UPSTREAM_CALLS', '300', 300],
+  maxBodyBytes: ['MAX_BODY_BYTES', '50000', 50_000],
+  maxTokens: ['MAX_TOKENS', '2000', 2000],
+  maxDepth: ['MAX_DEPTH', '8', 8],
+  maxAliases: ['MAX_ALIASES', '10', 10],
+  maxDirectives: ['MAX_DIRECTIVES', '20', 20],
+  introspection: ['INTROSPECTION', 'false', false],
+  logLevel: ['LOG_LEVEL', 'WARN', 'warn'],
+  upstreamTrace: ['UPSTREAM_TRACE', 'false', false],
+  persistedDocuments: ['PERSISTED_DOCUMENTS', ' documents/manifest.json ', 'documents/manifest.json'],
+  otelTracing: ['OTEL_TRACING', 'true', true],
+};
+
+const ROWS = Object.entries(EVERY_VARIABLE) as Array<[keyof Config, readonly [string, string, unknown]]>;
 
 /** The ConfigError loadConfig throws for `env`. */
 function configError(env: Record<string, string>): ConfigError {
@@ -25,28 +77,22 @@ describe('loadConfig', () => {
     });
   });
 
-  it('treats empty variables as unset', () => {
-    expect(loadConfig({ PORT: '', HOST: ' ', ALTOSTRAT_API_URL: '', GRAPHIQL: '', UPSTREAM_TIMEOUT_MS: '' })).toEqual(loadConfig({}));
+  it('treats every variable set empty as unset', () => {
+    const empty = Object.fromEntries(ROWS.map(([, [name]]) => [name, '']));
+    expect(loadConfig({ ...empty, HOST: ' ' })).toEqual(loadConfig({}));
   });
 
   it('parses every variable', () => {
-    const config = loadConfig({
-      PORT: '8080',
-      HOST: '0.0.0.0',
-      ALTOSTRAT_API_URL: 'https://v1.api.altostrat.io',
-      GRAPHIQL: 'false',
-      UPSTREAM_TIMEOUT_MS: '2500',
-      UPSTREAM_CONCURRENCY: '8',
-    });
-    expect(config).toMatchObject({
-      port: 8080,
-      host: '0.0.0.0',
-      altostratApiUrl: 'https://v1.api.altostrat.io',
-      graphiql: false,
-      upstreamTimeoutMs: 2500,
-      upstreamConcurrency: 8,
-    });
+    const config = loadConfig(Object.fromEntries(ROWS.map(([, [name, raw]]) => [name, raw])));
+    // Exactly these keys and values: a key Config gains later fails here until it has its row.
+    expect(config).toEqual(Object.fromEntries(ROWS.map(([key, [, , parsed]]) => [key, parsed])));
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each(ROWS)('reads %s from its own variable alone, away from its default', (key, [name, raw, parsed]) => {
+    const config = loadConfig({ [name]: raw });
+    expect(config[key]).toEqual(parsed);
+    expect(loadConfig({})[key]).not.toEqual(parsed);
   });
 
   it.each([
@@ -81,6 +127,11 @@ describe('loadConfig', () => {
     [{ ALTOSTRAT_API_URL: 'https://v1.api.altostrat.io/?page=2' }, 'ALTOSTRAT_API_URL', 'without query or fragment'],
     [{ UPSTREAM_TIMEOUT_MS: '0' }, 'UPSTREAM_TIMEOUT_MS', 'from 1 to 600000'],
     [{ UPSTREAM_CONCURRENCY: '0' }, 'UPSTREAM_CONCURRENCY', 'from 1 to 1000'],
+    [{ METRICS_PORT: '65536' }, 'METRICS_PORT', 'from 0 to 65535'],
+    [{ UPSTREAM_MAX_JSON_DEPTH: '7' }, 'UPSTREAM_MAX_JSON_DEPTH', 'from 8 to 1000'],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '999' }, 'HTTP_HEADERS_TIMEOUT_MS', 'from 1000 to 600000'],
+    [{ LIVE_POLL_INTERVAL_MS: '9' }, 'LIVE_POLL_INTERVAL_MS', 'from 10 to 600000'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', 'one of fatal, error, warn, info, debug, trace, silent'],
   ])('rejects %j, naming the variable and what it allows', (env, name, allowed) => {
     const error = configError(env);
     expect(error.name).toBe('ConfigError');
@@ -96,10 +147,53 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('deploy');
   });
 
-  // Gateway bug: config.ts checks the scheme before the credentials and echoes the raw value.
-  it('rejects a non-http URL with credentials without echoing them', () => {
-    const error = configError({ ALTOSTRAT_API_URL: 'ftp://deploy:s3cr3t-pa55@v1.api.altostrat.io' });
+  // Every refusal of ALTOSTRAT_API_URL hides a user:password part, whichever check fails first.
+  it.each([
+    ['a non-http URL', 'ftp://deploy:s3cr3t-pa55@v1.api.altostrat.io'],
+    ['a URL with a query', 'https://deploy:s3cr3t-pa55@v1.api.altostrat.io/?page=2'],
+    ['something that is not a URL', 'https://deploy:s3cr3t-pa55@ not a host'],
+  ])('rejects %s with credentials without echoing them', (_, value) => {
+    const error = configError({ ALTOSTRAT_API_URL: value });
     expect(error.message).toContain('ALTOSTRAT_API_URL');
     expect(error.message).not.toContain('s3cr3t-pa55');
+    expect(error.message).not.toContain('deploy');
+  });
+
+  it.each([
+    ['CURSOR_SECRET', 'only-31-characters-long-secret!'],
+    ['ROUTER_SECRET', 'short'],
+  ])('rejects %s shorter than 32 characters without echoing it', (name, value) => {
+    const error = configError({ [name]: value });
+    expect(error.message).toContain(name);
+    expect(error.message).toContain('at least 32 characters');
+    expect(error.message).not.toContain(value);
+  });
+
+  it('accepts a secret of exactly 32 characters', () => {
+    expect(loadConfig({ CURSOR_SECRET: 'x'.repeat(32) }).cursorSecret).toBe('x'.repeat(32));
+  });
+
+  it.each([
+    ['a path', 'https://app.example.com/app'],
+    ['a trailing slash', 'https://app.example.com/'],
+    ['no scheme', 'app.example.com'],
+    ['a wildcard', '*'],
+  ])('rejects a CORS origin with %s, naming it and the form allowed', (_, origin) => {
+    const error = configError({ CORS_ORIGINS: `https://ok.example.com,${origin}` });
+    expect(error.message).toContain('CORS_ORIGINS');
+    expect(error.message).toContain('origins such as https://app.example.com');
+    expect(error.message).toContain(`got "${origin}"`);
+  });
+
+  it.each([
+    ['an http URL', 'http://:hunter2-redis@cache.internal:6379'],
+    ['a URL missing its scheme', 'hunter2-redis@cache.internal:6379'],
+    ['a malformed redis URL', 'redis//:hunter2-redis@cache.internal'],
+  ])('rejects REDIS_URL as %s without echoing it', (_, value) => {
+    const error = configError({ REDIS_URL: value });
+    expect(error.message).toContain('REDIS_URL');
+    expect(error.message).toContain('redis:// or rediss://');
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).not.toContain('cache.internal');
   });
 });

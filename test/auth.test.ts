@@ -1,10 +1,19 @@
 /**
- * The contract's Auth section, over HTTP: the caller's Authorization header reaches the upstream
+ * Auth (docs/guarantees.md, "Auth"), over HTTP: the caller's Authorization header reaches the upstream
  * verbatim on every call of its own request and on no other's, a missing or malformed one costs no
  * upstream call, upstream 401/403 become UNAUTHENTICATED/FORBIDDEN, and no token is ever echoed.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, DEMO_TOKENS, expectCode, startStack, type GraphQLResponse, type Stack } from './support/stack.js';
+import {
+  bearer,
+  busiestWorkflow,
+  DEMO_TOKENS,
+  expectCode,
+  overlapped,
+  startStack,
+  type GraphQLResponse,
+  type Stack,
+} from './support/stack.js';
 
 let stack: Stack;
 let acmeIds: string[];
@@ -15,7 +24,7 @@ beforeAll(async () => {
   stack = await startStack();
   acmeIds = stack.simulator.workflowsOf(DEMO_TOKENS.acme).map((w) => w.id);
   globexIds = stack.simulator.workflowsOf(DEMO_TOKENS.globex).map((w) => w.id);
-  acmeBusiest = [...acmeIds].sort((a, b) => stack.simulator.runsOf(b).length - stack.simulator.runsOf(a).length)[0]!;
+  acmeBusiest = busiestWorkflow(stack.simulator);
 });
 afterAll(() => stack.close());
 beforeEach(() => {
@@ -68,7 +77,7 @@ describe('the caller’s Authorization header', () => {
   });
 
   it('never reaches another request’s calls, with two organisations querying at once', async () => {
-    stack.simulator.configure({ latencyMs: 5 }); // keeps the requests in flight together
+    stack.simulator.configure({ latencyMs: 50 }); // keeps the requests in flight together
     const callers = Array.from({ length: 20 }, (_, i): 'acme' | 'globex' => (i % 2 === 0 ? 'acme' : 'globex'));
     const responses = await Promise.all(
       callers.map((org) => stack.gql(OWN_WORKFLOWS, {}, { authorization: bearer(DEMO_TOKENS[org]) })),
@@ -84,6 +93,11 @@ describe('the caller’s Authorization header', () => {
     const lists = stack.simulator.calls.filter((c) => c.path === '/workflows');
     expect(lists.filter((c) => c.authorization === bearer(DEMO_TOKENS.acme))).toHaveLength(10);
     expect(lists.filter((c) => c.authorization === bearer(DEMO_TOKENS.globex))).toHaveLength(10);
+    // "At once": calls of the two organisations were in flight at the same time, so isolation held
+    // under concurrency, not just between requests that happened to run one after the other.
+    const of = (org: 'acme' | 'globex') => stack.simulator.calls.filter((c) => c.authorization === bearer(DEMO_TOKENS[org]));
+    const together = of('acme').filter((a) => of('globex').some((g) => overlapped(a, g)));
+    expect(together.length, 'an Acme call in flight together with a Globex call').toBeGreaterThan(0);
   });
 
   it('gives another organisation null for the same workflow, not the first caller’s data', async () => {

@@ -26,7 +26,10 @@ describe('the typed client example', () => {
       { timeout: 30_000 },
     );
     const workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
-    expect(stdout).toContain(`${stack.simulator.runsOf(workflowId).length} executions`);
-    expect(stdout).toContain(stack.simulator.runsOf(workflowId)[0]!.id);
+    const runs = stack.simulator.runsOf(workflowId);
+    expect(stdout).toContain(`${runs.length} executions`);
+    // One line per execution, in the upstream's order.
+    const printed = stdout.split('\n').map((line) => line.split(' ')[0]).filter((id) => id!.startsWith('fl_run_'));
+    expect(printed).toEqual(runs.map((r) => r.id));
   });
 });

@@ -2,18 +2,17 @@
  * GraphiQL in a real browser (Debian's Chromium, driven by playwright-core; never a downloaded
  * browser): the gateway in demo mode serves it whole, it opens on the example query with the demo
  * token in its headers tab, the query runs and shows executions with logs, and the docs explorer
- * shows Workflow.executions with its description. Screenshots go to test-output/graphiql/.
+ * shows Workflow.executions with its description. Each test opens GraphiQL on a fresh page of its
+ * own, so none depends on what another left on screen. Screenshots go to test-output/graphiql/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/server.js';
 import { startSimulator, type Simulator } from '../src/demo/simulator.js';
-import { DEMO_TOKENS } from '../src/demo/seed.js';
+import { bearer, DEMO_TOKENS, listen } from './support/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = 'test-output/graphiql';
@@ -28,8 +27,8 @@ let server: Server;
 let browser: Browser;
 let page: Page;
 let url: string;
-const offSite: string[] = [];
-const consoleErrors: string[] = [];
+let offSite: string[];
+let consoleErrors: string[];
 
 beforeAll(async () => {
   if (missing) return;
@@ -39,16 +38,21 @@ beforeAll(async () => {
   gateway = createGateway({
     config: loadConfig({ LOG_LEVEL: 'silent' }),
     upstreamUrl: simulator.url,
-    graphiqlHeaders: { Authorization: `Bearer ${DEMO_TOKENS.acme}` },
+    graphiqlHeaders: { Authorization: bearer(DEMO_TOKENS.acme) },
   });
   server = createServer(gateway.yoga);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  url = await listen(server);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+}, 60_000);
+
+// A new page in a new browser context: no storage, editor tabs or open panes carry over.
+beforeEach(async () => {
+  if (missing) return;
+  offSite = [];
+  consoleErrors = [];
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('request', (request) => {
     if (!/^(http:\/\/127\.0\.0\.1[:/]|blob:|data:)/.test(request.url())) offSite.push(request.url());
@@ -56,7 +60,13 @@ beforeAll(async () => {
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
+  await page.goto(url);
+  await page.getByRole('button', { name: /Execute query/ }).waitFor({ timeout: 30_000 });
 }, 60_000);
+
+afterEach(async () => {
+  await page?.close();
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -68,8 +78,6 @@ afterAll(async () => {
 
 describe.skipIf(missing)('GraphiQL in a browser', () => {
   it('opens on the example query with the demo token, runs it, and shows executions with logs', async () => {
-    await page.goto(url);
-    await page.getByRole('button', { name: /Execute query/ }).waitFor({ timeout: 30_000 });
     // Monaco lays text out with non-breaking spaces.
     const editorText = async (selector: string) => (await page.locator(selector).innerText()).replace(/\u00a0/g, ' ');
     await expect.poll(() => editorText('.graphiql-query-editor')).toContain('# Workflows with their latest executions');
@@ -94,5 +102,6 @@ describe.skipIf(missing)('GraphiQL in a browser', () => {
     for (const step of ['Query', 'workflow', 'Workflow', 'executions']) await docs.getByText(step, { exact: true }).first().click();
     await docs.getByText(/walking forward with/).first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: `${OUTPUT}/docs.png` });
+    expect(offSite, 'GraphiQL must be served whole, with no CDN').toEqual([]);
   });
 }, 60_000);

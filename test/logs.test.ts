@@ -1,5 +1,6 @@
+/** Execution logs: the same from the list's inline logs or from each run, field for field as the upstream has them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_TOKENS, startStack, type Stack } from './support/stack.js';
+import { callsTo, DEMO_TOKENS, startStack, type Stack } from './support/stack.js';
 
 let stack: Stack;
 let workflowId: string;
@@ -25,10 +26,15 @@ const QUERY = `query($id: ID!) {
 describe('execution logs', () => {
   it('are the same whether the list carries them or each run is fetched', async () => {
     stack.simulator.configure({ inlineLogs: true });
+    stack.simulator.clearCalls();
     const inline = await stack.gql(QUERY, { id: workflowId });
+    expect(callsTo(stack.simulator, 'runs')).toHaveLength(0);
     stack.simulator.configure({ inlineLogs: false });
+    stack.simulator.clearCalls();
     const separate = await stack.gql(QUERY, { id: workflowId });
+    expect(callsTo(stack.simulator, 'runs')).toHaveLength(12);
     expect(inline.errors).toBeUndefined();
+    expect(inline.data.workflow.executions.nodes).toHaveLength(12);
     expect(separate).toEqual(inline);
   });
 

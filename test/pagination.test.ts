@@ -1,5 +1,10 @@
+/**
+ * Pagination over HTTP (docs/guarantees.md, "Pagination"): walking a workflow's executions forward
+ * and backward gives every run once, in the upstream's order, whatever its page size and while new
+ * runs arrive at the head; pageInfo is exact at both ends; workflows page the same way.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_TOKENS, startStack, type GraphQLResponse, type Stack } from './support/stack.js';
+import { DEMO_TOKENS, startStack, workflowsByRuns, type GraphQLResponse, type Stack } from './support/stack.js';
 
 const EXECUTIONS = `
   query Executions($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
@@ -24,10 +29,9 @@ let empty: string; // a workflow with none
 
 beforeAll(async () => {
   stack = await startStack();
-  const workflows = stack.simulator.workflowsOf(DEMO_TOKENS.acme);
-  const byRuns = workflows.map((w) => ({ id: w.id, runs: stack.simulator.runsOf(w.id).length })).sort((a, b) => b.runs - a.runs);
-  busiest = byRuns[0]!.id;
-  empty = byRuns.find((w) => w.runs === 0)!.id;
+  const byRuns = workflowsByRuns(stack.simulator);
+  busiest = byRuns[0]!;
+  empty = byRuns.find((id) => stack.simulator.runsOf(id).length === 0)!;
 });
 afterAll(() => stack.close());
 
@@ -95,7 +99,10 @@ describe('walking a workflow’s executions', () => {
     expect(head.pageInfo.startCursor).toBe(head.edges[0]!.cursor);
     expect(head.pageInfo.endCursor).toBe(head.edges[4]!.cursor);
     const tail = await page({ last: 5 });
+    expect(tail.totalCount).toBe(total);
     expect(tail.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
+    expect(tail.pageInfo.startCursor).toBe(tail.edges[0]!.cursor);
+    expect(tail.pageInfo.endCursor).toBe(tail.edges[4]!.cursor);
     expect(tail.edges.map((e) => e.node.id)).toEqual(stack.simulator.runsOf(busiest).slice(-5).map((r) => r.id));
   });
 

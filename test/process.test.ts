@@ -3,7 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../src/demo/simulator.js';
-import { DEMO_TOKENS } from '../src/demo/seed.js';
+import { bearer, DEMO_TOKENS, post, until } from './support/stack.js';
 
 const running: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {
@@ -18,19 +18,14 @@ function start(env: Record<string, string>) {
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
+  // Settled by the process itself: it says it is ready, or it exits. A process that does neither
+  // is caught by the test's own timeout, not by a guess at how long a start-up may take.
   const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in time:\n${output}`)), 15_000);
     child.stdout.on('data', () => {
       const match = /ready at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
+      if (match) resolve(match[1]!);
     });
-    child.once('exit', () => {
-      clearTimeout(timer);
-      reject(new Error(`exited:\n${output}`));
-    });
+    child.once('exit', () => reject(new Error(`exited:\n${output}`)));
   });
   return { child, ready, output: () => output };
 }
@@ -49,11 +44,11 @@ describe('the gateway process', () => {
     expect(html).toContain(token); // pre-filled in the headers tab
     expect(html).not.toMatch(/https?:\/\/(unpkg|cdn|esm\.sh)/); // served whole, no CDN
 
-    const answer = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ workflows(first: 1) { nodes { name executions(first: 1) { nodes { logs { status } } } } } }' }),
-    });
+    const answer = await post(
+      url,
+      { query: '{ workflows(first: 1) { nodes { name executions(first: 1) { nodes { logs { status } } } } } }' },
+      { authorization: bearer(token) },
+    );
     const body = (await answer.json()) as any;
     expect(body.errors).toBeUndefined();
     expect(body.data.workflows.nodes[0].executions.nodes[0].logs.length).toBeGreaterThan(0);
@@ -73,16 +68,16 @@ describe('the gateway process', () => {
   });
 
   it('drains a request in flight on SIGTERM: it is answered, then the process exits 0', async () => {
+    // The upstream is this process's simulator, so the test sees the gateway's call arrive.
     const simulator = await startSimulator({ latencyMs: 1_000 });
     try {
       const { child, ready } = start({ ALTOSTRAT_API_URL: simulator.url });
       const url = await ready;
-      const answer = fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_TOKENS.acme}` },
-        body: JSON.stringify({ query: '{ workflows(first: 1) { totalCount } }' }),
-      });
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the request is now waiting on the upstream
+      const answer = post(url, { query: '{ workflows(first: 1) { totalCount } }' });
+      await until('the gateway called the upstream', () => simulator.calls.length > 0);
+      const [call] = simulator.calls;
+      // The signal goes while the upstream call is in flight (the simulator answers after 1 s).
+      expect(call!.endedAt).toBeUndefined();
       child.kill('SIGTERM');
       const body = (await (await answer).json()) as any;
       expect(body.data.workflows.totalCount).toBe(simulator.workflowsOf(DEMO_TOKENS.acme).length);

@@ -1,11 +1,16 @@
 /**
  * Upstream faults the gateway rides out: retries of transient faults within the request's
  * deadline, Retry-After, the circuit breaker and the bulkhead. Each stack is set up with the
- * settings its test needs, so that each protection is seen working, not just configured.
+ * settings its test needs, so that each protection is seen working, not just configured. Waits and
+ * caps are read from the simulator's call log (when each call began and ended), never from how
+ * long a request took.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fault, RecordedCall } from '../src/demo/simulator.js';
-import { callsTo, DEMO_TOKENS, expectCode, startStack, type Stack } from './support/stack.js';
+import { callsTo, DEMO_TOKENS, expectCode, maxInFlight, startStack, until, type Stack } from './support/stack.js';
+
+/** Node may fire a timer up to a millisecond early by the clock the simulator records with. */
+const TIMER_SLACK_MS = 2;
 
 const stacks: Stack[] = [];
 afterEach(async () => {
@@ -64,11 +69,12 @@ describe('retries', () => {
   it('waits out a 429 when its Retry-After fits the deadline', async () => {
     const s = await stack({ UPSTREAM_RETRIES: '2', REQUEST_TIMEOUT_MS: '10000' });
     s.simulator.configure({ fault: faultFirst(1, { status: 429, headers: { 'retry-after': '1' } }) });
-    const started = Date.now();
     const response = await s.gql(QUERY, { id: workflowOf(s).id });
     expect(response.errors).toBeUndefined();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    const [refused, retried] = s.simulator.calls as [RecordedCall, RecordedCall];
     expect(s.simulator.calls).toHaveLength(2);
+    // The second attempt began at least Retry-After after the 429 was sent.
+    expect(retried.startedAt - refused.endedAt!).toBeGreaterThanOrEqual(1000 - TIMER_SLACK_MS);
   });
 
   it('answers RATE_LIMITED at once when Retry-After does not fit the deadline, or is missing', async () => {
@@ -81,12 +87,17 @@ describe('retries', () => {
     expect(s.simulator.calls).toHaveLength(2);
   });
 
-  it('answers within the request deadline when the upstream stalls, and stays healthy', async () => {
+  it('gives up a stalled call at the request deadline, before its own much longer one, and stays healthy', async () => {
     const s = await stack({ REQUEST_TIMEOUT_MS: '800', UPSTREAM_TIMEOUT_MS: '60000' });
     s.simulator.configure({ fault: () => ({ kind: 'stall' }) });
-    const started = Date.now();
-    expectCode(await s.gql(QUERY, { id: workflowOf(s).id }), 'UPSTREAM_ERROR', ['workflow']);
-    expect(Date.now() - started).toBeLessThan(5000);
+    const response = await s.gql(QUERY, { id: workflowOf(s).id });
+    expect(expectCode(response, 'UPSTREAM_ERROR', ['workflow']).message).toContain('did not answer');
+    // The gateway hung up on every attempt (at most the first and its two retries): with a 60 s
+    // call deadline, only the request's deadline could have ended them.
+    const stalled = [...s.simulator.calls];
+    expect(stalled.length).toBeGreaterThanOrEqual(1);
+    expect(stalled.length).toBeLessThanOrEqual(3);
+    await until('the gateway hung up on every stalled call', () => stalled.every((c) => c.endedAt !== undefined));
     s.simulator.configure({ fault: undefined });
     expect((await s.gql(QUERY, { id: workflowOf(s).id })).data.workflow.name).toBe(workflowOf(s).name);
   });
@@ -127,12 +138,19 @@ describe('the circuit breaker', () => {
 
 describe('the bulkhead', () => {
   it('caps the calls in flight across requests', async () => {
-    const s = await stack({ UPSTREAM_MAX_IN_FLIGHT: '1' }, { latencyMs: 150 });
+    // The latency keeps each call in flight long enough that uncapped calls would overlap.
+    const s = await stack({ UPSTREAM_MAX_IN_FLIGHT: '1' }, { latencyMs: 50 });
     const workflows = s.simulator.workflowsOf(DEMO_TOKENS.acme);
-    const started = Date.now();
     const answers = await Promise.all(workflows.map((w) => s.gql(QUERY, { id: w.id })));
     expect(answers.map((a) => a.data.workflow.name)).toEqual(workflows.map((w) => w.name));
-    // One at a time: at least one latency per call.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(workflows.length * 150);
+    expect(s.simulator.calls).toHaveLength(workflows.length);
+    expect(maxInFlight(s.simulator.calls)).toBe(1);
+  });
+
+  it('lets the same calls overlap under a high cap, so it is the cap that keeps them apart', async () => {
+    const s = await stack({ UPSTREAM_MAX_IN_FLIGHT: '100' }, { latencyMs: 50 });
+    const workflows = s.simulator.workflowsOf(DEMO_TOKENS.acme);
+    await Promise.all(workflows.map((w) => s.gql(QUERY, { id: w.id })));
+    expect(maxInFlight(s.simulator.calls)).toBeGreaterThan(1);
   });
 });

@@ -3,7 +3,7 @@
  * line the gateway wrote (at debug level) and every response body are searched for them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, DEMO_TOKENS, startStack, type Stack } from './support/stack.js';
+import { bearer, DEMO_TOKENS, post, startStack, type Stack } from './support/stack.js';
 
 const token = DEMO_TOKENS.globex;
 const unknownToken = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJub2JvZHkifQ.c2VjcmV0LXNpZ25hdHVyZS12YWx1ZQ';
@@ -16,12 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
+/** Sends a query and keeps the response body for the search. */
 async function send(query: string, authorization: string, variables?: Record<string, unknown>) {
-  const response = await fetch(stack.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization, 'x-request-id': 'req-secrets-1' },
-    body: JSON.stringify({ query, variables }),
-  });
+  const response = await post(stack.url, { query, variables }, { authorization, 'x-request-id': 'req-secrets-1' });
   bodies.push(await response.text());
   return response;
 }
@@ -57,6 +54,7 @@ describe('tokens', () => {
     const entry = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'request');
     expect(entry).toMatchObject({ requestId: 'req-secrets-1', operationName: 'Latest', status: 200, upstreamCalls: 1 });
     expect(typeof entry.durationMs).toBe('number');
+    expect(lines.filter((l) => l.includes(token))).toEqual([]);
     // The request id travels upstream too.
     expect(stack.simulator.calls.at(-1)!.requestId).toBe('req-secrets-1');
   });

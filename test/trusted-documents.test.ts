@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
 import { loadTrustedDocuments } from '../src/protection.js';
-import { bearer, DEMO_TOKENS, startStack, type Stack } from './support/stack.js';
+import { post, startStack, type Stack } from './support/stack.js';
 
 const MANIFEST = 'examples/web-client/src/gql/persisted-documents.json';
 const documents = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
@@ -16,12 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([trusted.close(), open.close()]));
 
+/** Posts a request body other than `{ query }` (a documentId, a persisted-query hash) and reads the answer. */
 async function send(stack: Stack, body: object) {
-  const response = await fetch(stack.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: bearer(DEMO_TOKENS.acme) },
-    body: JSON.stringify(body),
-  });
+  const response = await post(stack.url, body);
   return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
 }
 

@@ -1,6 +1,8 @@
 /**
  * A gateway in front of a simulator, both on 127.0.0.1 free ports, and the few helpers that keep a
- * test a screen long: gql() sends a query over HTTP as a client would, expectCode() reads errors.
+ * test a screen long: gql() sends a query over HTTP as a client would, post() sends any body,
+ * listen() serves on a free port, expectCode() reads errors, busiestWorkflow() picks the workflow
+ * with the most runs, overlapped() reads the simulator's call timing, until() waits with a bound.
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
@@ -10,10 +12,11 @@ import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
 import { attachWebSockets } from '../../src/websocket.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/demo/simulator.js';
+import { startSimulator, type RecordedCall, type Simulator, type SimulatorOptions } from '../../src/demo/simulator.js';
 import { DEMO_TOKENS } from '../../src/demo/seed.js';
 
 export { DEMO_TOKENS };
+export { maxInFlight } from '../../src/demo/simulator.js';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -24,12 +27,32 @@ export interface GraphQLResponse<T = any> {
 export interface Stack {
   url: string;
   simulator: Simulator;
-  /** Sends a query; `token` null sends no Authorization header, a string starting "Bearer" or not is sent as given. */
+  /** Sends a query with Acme's token; `authorization` null sends no Authorization header, a string is sent as given. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { authorization?: string | null }): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
 export const bearer = (token: string): string => `Bearer ${token}`;
+
+/** Serves `server` on a free port of 127.0.0.1 and returns its /graphql URL. */
+export async function listen(server: Server): Promise<string> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+}
+
+/**
+ * POSTs `body` to `url` as a client would: JSON with Acme's token unless `headers` says otherwise
+ * (a header given as null is left out). A string body is sent as it is, anything else as JSON.
+ */
+export function post(url: string, body: unknown, headers: Record<string, string | null> = {}): Promise<Response> {
+  const merged: Record<string, string | null> = { 'content-type': 'application/json', authorization: bearer(DEMO_TOKENS.acme), ...headers };
+  return fetch(url, {
+    method: 'POST',
+    headers: Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== null)),
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
 
 /** Starts a simulator and a gateway in front of it; the gateway logs nothing unless LOG_LEVEL says. */
 export async function startStack(
@@ -42,22 +65,13 @@ export async function startStack(
   const gateway = createGateway({ config, upstreamUrl: simulator.url, ...(logDestination && { logDestination }) });
   const server: Server = createServer(gateway.yoga);
   const sockets = attachWebSockets(server, gateway);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const url = await listen(server);
 
   return {
     url,
     simulator,
     async gql(query, variables, { authorization = bearer(DEMO_TOKENS.acme) } = {}) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(authorization === null ? {} : { authorization }),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
+      const response = await post(url, { query, variables }, { authorization });
       return { status: response.status, ...((await response.json()) as object) };
     },
     async close() {
@@ -76,6 +90,42 @@ export function expectCode(response: GraphQLResponse, code: string, path?: Array
   const error = response.errors?.find((e) => e.extensions?.code === code && (!path || JSON.stringify(e.path) === JSON.stringify(path)));
   expect(error, `expected a ${code} error${path ? ` at ${path.join('.')}` : ''}, got ${JSON.stringify(response.errors)}`).toBeDefined();
   return error!;
+}
+
+/** The token's workflow ids, the one with the most runs first (ties keep the upstream's order). */
+export function workflowsByRuns(simulator: Simulator, token: string = DEMO_TOKENS.acme): string[] {
+  return simulator
+    .workflowsOf(token)
+    .map((w) => ({ id: w.id, runs: simulator.runsOf(w.id).length }))
+    .sort((a, b) => b.runs - a.runs)
+    .map((w) => w.id);
+}
+
+/** The token's workflow with the most runs: the one whose executions span the most pages. */
+export function busiestWorkflow(simulator: Simulator, token: string = DEMO_TOKENS.acme): string {
+  const [busiest] = workflowsByRuns(simulator, token);
+  if (busiest === undefined) throw new Error('the token has no workflows');
+  return busiest;
+}
+
+/**
+ * Whether two recorded calls were in flight at the same time. The simulator runs in the test's
+ * process, so its clock is the test's: a call still in flight overlaps everything after its start.
+ */
+export function overlapped(a: RecordedCall, b: RecordedCall): boolean {
+  return a.startedAt < (b.endedAt ?? Number.POSITIVE_INFINITY) && b.startedAt < (a.endedAt ?? Number.POSITIVE_INFINITY);
+}
+
+/**
+ * Waits until `condition()` holds, checking every `everyMs` at most `tries` times, and fails with
+ * `what` when it never does: the bounded loop that replaces a sleep which hopes something happened.
+ */
+export async function until(what: string, condition: () => boolean, { tries = 500, everyMs = 10 } = {}): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`gave up waiting: ${what}`);
 }
 
 /** The simulator's calls of one route pattern, e.g. 'executions' or 'runs'. */
