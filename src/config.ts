@@ -119,6 +119,13 @@ function secret(env: Env, name: string): string | undefined {
   return raw;
 }
 
+/** A comma-separated list of secrets, each as `secret` checks one. */
+function secrets(env: Env, name: string): string[] {
+  const all = list(env, name);
+  if (all.some((value) => value.length < 32)) throw new ConfigError(`${name} must list secrets of at least 32 characters each (values not shown)`);
+  return all;
+}
+
 function origins(env: Env, name: string): string[] {
   return list(env, name).map((origin) => {
     let url: URL | undefined;
@@ -192,7 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamMaxBodyBytes: integer(env, 'UPSTREAM_MAX_BODY_BYTES', 5_000_000, 1_000, 1_000_000_000),
     upstreamMaxJsonDepth: integer(env, 'UPSTREAM_MAX_JSON_DEPTH', 64, 8, 1_000),
     cursorSecret: secret(env, 'CURSOR_SECRET'),
-    cursorSecretsPrevious: list(env, 'CURSOR_SECRETS_PREVIOUS'),
+    cursorSecretsPrevious: secrets(env, 'CURSOR_SECRETS_PREVIOUS'),
     routerSecret: secret(env, 'ROUTER_SECRET'),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     metricsPort: integer(env, 'METRICS_PORT', 0, 0, 65535),

@@ -20,6 +20,9 @@ export const ErrorCode = {
   // (graphql-armor's limits on tokens, depth, aliases and directives answer these too).
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  // Set by Yoga for a request it cannot take as GraphQL over HTTP: a batch (an array of operations,
+  // which this gateway does not run), or a `documentId` when no trusted documents are configured.
+  BAD_REQUEST: 'BAD_REQUEST',
   // Trusted documents (PERSISTED_DOCUMENTS): a query was sent instead of an id, or the id is unknown.
   PERSISTED_QUERY_ONLY: 'PERSISTED_QUERY_ONLY',
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
