@@ -5,17 +5,31 @@ import { Query } from './Query.js';
 import { Workflow } from './Workflow.js';
 import { WorkflowExecution, WorkflowExecutionLog } from './WorkflowExecution.js';
 import { DateTime, JSON } from './scalars.js';
+import { editingMutations, editingQueries } from './editing.js';
+import { logQueries, workflowLogFields, WorkflowLogConnection } from './logs.js';
+import { VaultItem, vaultMutations, vaultQueries } from './vault.js';
+import { authorizationMutations, authorizationQueries, WorkflowAuthorization } from './authorizations.js';
+
+/** The type each id prefix names, for Node.__resolveType (a reference has only its id). */
+const NODE_TYPES = { workflow: 'Workflow', run: 'WorkflowExecution', vault: 'VaultItem', authorization: 'WorkflowAuthorization' } as const;
 
 export const resolvers: Resolvers = {
-  Query,
-  Workflow,
+  Query: { ...Query, ...editingQueries, ...logQueries, ...vaultQueries, ...authorizationQueries },
+  Mutation: { ...editingMutations, ...vaultMutations, ...authorizationMutations },
+  Workflow: { ...Workflow, ...workflowLogFields },
+  WorkflowLogConnection,
+  VaultItem,
+  WorkflowAuthorization,
   WorkflowExecution,
   WorkflowExecutionLog,
   WorkflowConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   WorkflowExecutionConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   Node: {
     // A reference has only its id, so the type comes from the id's shape, as for Query.node.
-    __resolveType: (node) => (typeOfId(node.id) === 'run' ? 'WorkflowExecution' : 'Workflow'),
+    __resolveType: (node) => {
+      const kind = typeOfId(node.id);
+      return kind === undefined || kind === 'log' ? 'Workflow' : NODE_TYPES[kind];
+    },
   },
   DateTime,
   JSON,
