@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateUpstreamCalls } from '../src/cost.js';
 import { compareNewestFirst } from '../src/pagination/keyset.js';
 import { createSchema } from '../src/server.js';
-import { bearer, DEMO_TOKENS, expectCode, startStack, type Stack } from './support/stack.js';
+import { bearer, DEMO_TOKENS, expectCode, startStack, type GraphQLResponse, type Stack } from './support/stack.js';
 
 let stack: Stack;
 let wanId: string;
@@ -45,10 +45,10 @@ async function walk(variables: Record<string, unknown>, between: () => void = ()
   const seen: string[] = [];
   let after: string | null = null;
   for (let page = 0; page < 200; page++) {
-    const { data, errors } = await stack.gql(LOGS, { ...variables, after });
+    const { data, errors }: GraphQLResponse = await stack.gql(LOGS, { ...variables, after });
     expect(errors).toBeUndefined();
-    const { nodes, pageInfo } = data.workflow.logs;
-    seen.push(...nodes.map((n: { id: string }) => n.id));
+    const { nodes, pageInfo } = data.workflow.logs as { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
+    seen.push(...nodes.map((n) => n.id));
     between();
     if (!pageInfo.hasNextPage) return seen;
     after = pageInfo.endCursor;
