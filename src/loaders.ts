@@ -175,7 +175,7 @@ export function createLoaders({ client, codec, pageSize, observer }: LoaderDepen
 
 /*
  * After a write, what the rest of the request reads must be the written state (docs/guarantees.md,
- * "Consistency within a request"): each write primes the loaders with what Altostrat answered, and
+ * "Writes", fresh results): each write primes the loaders with what Altostrat answered, and
  * forgets what it made stale. One function per kind of write, so that resolvers cannot forget one.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Secrets are write-only (docs/guarantees.md): vault secrets are written through every path a
+ * Secrets are write-only (docs/guarantees.md, "Writes"): vault secrets are written through every path a
  * write can take (create, replace, a 422 that echoes the input, an upstream 5xx whose page echoes
  * it, a lost answer), a generated API key is shown once, and then everything the gateway emitted
  * is searched for them: every log line (at debug level), every response body, /metrics, and every
