@@ -6,7 +6,7 @@ import { Workflow } from './Workflow.js';
 import { WorkflowExecution, WorkflowExecutionLog } from './WorkflowExecution.js';
 import { DateTime, JSON } from './scalars.js';
 import { editingMutations, editingQueries } from './editing.js';
-import { logQueries, workflowLogFields, WorkflowLogConnection } from './logs.js';
+import { logQueries, workflowLogFields } from './logs.js';
 import { VaultItem, vaultMutations, vaultQueries } from './vault.js';
 import { authorizationMutations, authorizationQueries, WorkflowAuthorization } from './authorizations.js';
 
@@ -17,13 +17,13 @@ export const resolvers: Resolvers = {
   Query: { ...Query, ...editingQueries, ...logQueries, ...vaultQueries, ...authorizationQueries },
   Mutation: { ...editingMutations, ...vaultMutations, ...authorizationMutations },
   Workflow: { ...Workflow, ...workflowLogFields },
-  WorkflowLogConnection,
   VaultItem,
   WorkflowAuthorization,
   WorkflowExecution,
   WorkflowExecutionLog,
   WorkflowConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   WorkflowExecutionConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
+  WorkflowLogConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   Node: {
     // A reference has only its id, so the type comes from the id's shape, as for Query.node.
     __resolveType: (node) => {

@@ -4,7 +4,7 @@
  * filters it here and pages it with keyset cursors (pagination/keyset.ts).
  */
 import { codedError, ErrorCode } from '../errors.js';
-import type { QueryResolvers, WorkflowLogConnectionResolvers, WorkflowLogFilter, WorkflowResolvers } from '../generated/resolvers-types.js';
+import type { QueryResolvers, WorkflowLogFilter, WorkflowResolvers } from '../generated/resolvers-types.js';
 import { inRange, instantRange, keysetRequest, sliceKeyset } from '../pagination/keyset.js';
 import type { LogRecord } from '../upstream/records.js';
 
@@ -34,8 +34,4 @@ export const workflowLogFields: WorkflowResolvers = {
     if (logs === null) throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat no longer has workflow ${w.id}.`);
     return sliceKeyset(logs.filter(matches), request, cursors);
   },
-};
-
-export const WorkflowLogConnection: WorkflowLogConnectionResolvers = {
-  nodes: (connection) => connection.edges.map((edge) => edge.node),
 };
