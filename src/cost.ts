@@ -55,9 +55,17 @@ export const ROOT_COSTS: Record<string, Record<string, RootCost>> = {
     _service: { kind: 'free' },
     workflow: { kind: 'lookup', types: ['Workflow'] },
     execution: { kind: 'lookup', types: ['WorkflowExecution'] },
-    node: { kind: 'lookup', types: ['Workflow', 'WorkflowExecution'] },
+    node: { kind: 'lookup', types: ['Workflow', 'WorkflowExecution', 'VaultItem', 'WorkflowAuthorization'] },
     _entities: { kind: 'entities', types: ['Workflow', 'WorkflowExecution'] },
     workflows: { kind: 'list', type: 'Workflow', connection: 'WorkflowConnection', edge: 'WorkflowEdge' },
+    // The rest of the Workflows API. Log connections are one call whatever their size: the
+    // entries carry every field.
+    triggerableWorkflows: { kind: 'array', type: 'Workflow', origin: 'lookup', carried: ['name'] },
+    validateWorkflow: { kind: 'call', calls: 1, objects: {} },
+    recentLogs: { kind: 'call', calls: 1, objects: {} },
+    workflowAuthorizations: { kind: 'array', type: 'WorkflowAuthorization', origin: 'list' },
+    vaultItems: { kind: 'array', type: 'VaultItem', origin: 'list' },
+    vaultItem: { kind: 'lookup', types: ['VaultItem'] },
   },
   Mutation: {
     __typename: { kind: 'free' },
@@ -67,6 +75,23 @@ export const ROOT_COSTS: Record<string, Record<string, RootCost>> = {
       calls: 1,
       objects: { execution: { type: 'WorkflowExecution', origin: 'list' }, resumedFrom: { type: 'WorkflowExecution', origin: 'lookup' } },
     },
+    // A written workflow is Altostrat's whole answer, counted like a list item (one fetch too many
+    // for its graph, which the answer carries: the bound stays simple).
+    createWorkflow: { kind: 'call', calls: 1, objects: { workflow: { type: 'Workflow', origin: 'list' } } },
+    updateWorkflow: { kind: 'call', calls: 1, objects: { workflow: { type: 'Workflow', origin: 'list' } } },
+    deleteWorkflow: { kind: 'call', calls: 1, objects: {} },
+    rerunExecution: {
+      kind: 'call',
+      calls: 1,
+      objects: { execution: { type: 'WorkflowExecution', origin: 'list' }, rerunOf: { type: 'WorkflowExecution', origin: 'lookup' } },
+    },
+    runWorkflowSync: { kind: 'call', calls: 1, objects: {} },
+    testWorkflowNode: { kind: 'call', calls: 1, objects: {} },
+    createVaultItem: { kind: 'call', calls: 1, objects: { vaultItem: { type: 'VaultItem', origin: 'list' } } },
+    updateVaultItem: { kind: 'call', calls: 1, objects: { vaultItem: { type: 'VaultItem', origin: 'list' } } },
+    deleteVaultItem: { kind: 'call', calls: 1, objects: {} },
+    startWorkflowAuthorization: { kind: 'call', calls: 1, objects: {} },
+    deleteWorkflowAuthorization: { kind: 'call', calls: 1, objects: {} },
   },
   Subscription: {
     // One event: the shared poller's calls are not the subscriber's; what the selection asks of
@@ -86,7 +111,15 @@ export type RootCost =
   | { kind: 'call'; calls: number; objects: Record<string, { type: CostedType; origin: Origin }> }
   | { kind: 'lookup'; types: CostedType[] }
   | { kind: 'entities'; types: CostedType[] }
-  | { kind: 'list'; type: CostedType; connection: string; edge: string };
+  | { kind: 'list'; type: CostedType; connection: string; edge: string }
+  /**
+   * One call answering a plain array of unknown length (the upstream pages none but the run list),
+   * counted as ARRAY_ITEMS items; `carried` names fields every item has beyond its origin's.
+   */
+  | { kind: 'array'; type: CostedType; origin: Origin; carried?: string[] };
+
+/** How many items a plain upstream array is assumed to hold; the run-time count backs the guess. */
+export const ARRAY_ITEMS = MAX_PAGE_SIZE;
 
 export class UnknownCostError extends Error {
   override name = 'UnknownCostError';
@@ -125,14 +158,14 @@ export function estimateUpstreamCalls(input: CostInput): number {
   };
 
   /** What one object costs given what is asked of it and where it came from. */
-  function object(typeName: CostedType, nodes: FieldNode[], origin: Origin): number {
+  function object(typeName: CostedType, nodes: FieldNode[], origin: Origin, carried: readonly string[] = []): number {
     const type = objectType(typeName);
     let calls = 0;
     const fetches = new Set<string>();
     for (const field of children(type, nodes)) {
       const name = field[0]!.name.value;
       const need = needOf(typeName, name);
-      if (!need?.call) continue;
+      if (!need?.call || carried.includes(name)) continue;
       if (typeName === 'Workflow' && name === 'executions') calls += executions(type, field);
       else if (origin === 'lookup' || !need.listed) fetches.add(need.call);
       // An execution's workflow is a reference: what is asked of it costs a lookup.
@@ -201,6 +234,9 @@ export function estimateUpstreamCalls(input: CostInput): number {
         break;
       case 'call':
         total += cost.calls + payload(rootType, nodes, cost.objects);
+        break;
+      case 'array':
+        total += 1 + ARRAY_ITEMS * object(cost.type, nodes, cost.origin, cost.carried);
         break;
     }
   }

@@ -15,6 +15,14 @@ export const CALLS = {
   executions: ROUTES.listExecutions,
   /** GET /workflows/runs/{id}: one run with its logs. */
   run: ROUTES.getRun,
+  /** GET /workflows/{id}/logs/stats: a workflow's counts. */
+  stats: ROUTES.getWorkflowStats,
+  /** GET /workflows/{id}/logs: a workflow's whole log list, filtered and paged by the gateway. */
+  logs: ROUTES.listWorkflowLogs,
+  /** GET /workflows/vault/{id}: one vault item. */
+  vaultItem: ROUTES.getVaultItem,
+  /** GET /workflows/authorization: there is no single-authorization read, so the list. */
+  authorizations: ROUTES.listAuthorizations,
 } as const satisfies Record<string, Route>;
 export type CallName = keyof typeof CALLS;
 
@@ -44,6 +52,9 @@ export const FIELD_NEEDS = {
     // List items may leave out nodes and edges.
     graph: fromWorkflow(false),
     executions: { call: 'executions', listed: false },
+    // One call per workflow each, whatever the arguments: the gateway filters and pages.
+    stats: { call: 'stats', listed: false },
+    logs: { call: 'logs', listed: false },
   },
   WorkflowExecution: {
     id: free,
@@ -56,6 +67,19 @@ export const FIELD_NEEDS = {
     logs: fromRun(false),
     // A run read from its workflow's list knows its workflow; a fetched run may name it.
     workflow: fromRun(true),
+  },
+  VaultItem: {
+    id: free,
+    name: { call: 'vaultItem', listed: true },
+    createdAt: { call: 'vaultItem', listed: true },
+    expiresAt: { call: 'vaultItem', listed: true },
+  },
+  WorkflowAuthorization: {
+    id: free,
+    userId: { call: 'authorizations', listed: true },
+    provider: { call: 'authorizations', listed: true },
+    status: { call: 'authorizations', listed: true },
+    createdAt: { call: 'authorizations', listed: true },
   },
 } as const satisfies Record<string, Record<string, FieldNeed>>;
 

@@ -11,7 +11,16 @@
  */
 import DataLoader from 'dataloader';
 import type { AltostratClient } from './upstream/client.js';
-import type { RunPageRecord, RunRecord, WorkflowRecord } from './upstream/records.js';
+import type {
+  AuthorizationRecord,
+  LogListRecord,
+  RunPageRecord,
+  RunRecord,
+  StatsRecord,
+  TriggerableWorkflowRecord,
+  VaultItemRecord,
+  WorkflowRecord,
+} from './upstream/records.js';
 import type { PageSizeMemory } from './upstream/page-size.js';
 import type { CursorCodec } from './pagination/cursor.js';
 import type { Connection, PageArgs } from './pagination/plan.js';
@@ -39,6 +48,34 @@ export interface Loaders {
   executions: DataLoader<ExecutionsKey, ExecutionConnection | null, string>;
   /** The organisation's workflows, fetched at most once per request. */
   workflowList(): Promise<WorkflowRecord[]>;
+  // The rest of the Workflows API: one call per distinct resource per request.
+  /** A workflow's whole log list; null when the workflow does not exist. */
+  workflowLogs: DataLoader<string, LogListRecord | null>;
+  /** A workflow's stats; null when the workflow does not exist. */
+  stats: DataLoader<string, StatsRecord | null>;
+  vaultItem: DataLoader<string, VaultItemRecord | null>;
+  recentLogs: Once<LogListRecord>;
+  triggerableWorkflows: Once<TriggerableWorkflowRecord[]>;
+  vaultItems: Once<VaultItemRecord[]>;
+  authorizations: Once<AuthorizationRecord[]>;
+  /** Forgets `workflowList()`, so that the next read after a write calls again. */
+  clearWorkflowList(): void;
+}
+
+/** A list read at most once per request, until a write makes it stale. */
+export interface Once<T> {
+  load(): Promise<T>;
+  clear(): void;
+}
+
+function once<T>(read: () => Promise<T>): Once<T> {
+  let answer: Promise<T> | undefined;
+  return {
+    load: () => (answer ??= read()),
+    clear: () => {
+      answer = undefined;
+    },
+  };
 }
 
 /** Who wants to know how the loaders are used: batch sizes, and loads served from the cache. */
@@ -116,11 +153,64 @@ export function createLoaders({ client, codec, pageSize, observer }: LoaderDepen
     },
   );
   let workflows: Promise<WorkflowRecord[]> | undefined;
+  const plain = <K, V>(call: (key: K) => Promise<V>) => new DataLoader<K, V>(settleEach(call));
   return {
     run,
     workflow,
     runPage,
     executions,
     workflowList: () => (workflows ??= client.listWorkflows()),
+    workflowLogs: plain((id: string) => client.listWorkflowLogs(id)),
+    stats: plain((id: string) => client.getWorkflowStats(id)),
+    vaultItem: plain((id: string) => client.getVaultItem(id)),
+    recentLogs: once(() => client.listRecentLogs()),
+    triggerableWorkflows: once(() => client.listTriggerableWorkflows()),
+    vaultItems: once(() => client.listVaultItems()),
+    authorizations: once(() => client.listAuthorizations()),
+    clearWorkflowList: () => {
+      workflows = undefined;
+    },
   };
+}
+
+/*
+ * After a write, what the rest of the request reads must be the written state (docs/guarantees.md,
+ * "Writes", fresh results): each write primes the loaders with what Altostrat answered, and
+ * forgets what it made stale. One function per kind of write, so that resolvers cannot forget one.
+ */
+
+/** A workflow created or changed: its record is the answer; lists holding it are stale. */
+export function workflowWritten(loaders: Loaders, record: WorkflowRecord): void {
+  loaders.workflow.clear(record.id).prime(record.id, record);
+  loaders.clearWorkflowList();
+  loaders.triggerableWorkflows.clear();
+}
+
+/** A workflow deleted, with its runs and logs: nothing cached of it, or of any run, holds. */
+export function workflowDeleted(loaders: Loaders, workflowId: string): void {
+  loaders.workflow.clear(workflowId).prime(workflowId, null);
+  loaders.workflowLogs.clear(workflowId).prime(workflowId, null);
+  loaders.stats.clear(workflowId).prime(workflowId, null);
+  loaders.run.clearAll();
+  loaders.runPage.clearAll();
+  loaders.executions.clearAll();
+  loaders.clearWorkflowList();
+  loaders.triggerableWorkflows.clear();
+  loaders.recentLogs.clear();
+}
+
+/** A run started (rerun, sync): run lists, logs and stats of some workflow moved. */
+export function runStarted(loaders: Loaders, run?: RunRecord): void {
+  loaders.runPage.clearAll();
+  loaders.executions.clearAll();
+  loaders.workflowLogs.clearAll();
+  loaders.stats.clearAll();
+  loaders.recentLogs.clear();
+  if (run?.logs !== undefined) loaders.run.clear(run.id).prime(run.id, run);
+}
+
+/** A vault item created or replaced (null: deleted). */
+export function vaultItemWritten(loaders: Loaders, id: string, record: VaultItemRecord | null): void {
+  loaders.vaultItem.clear(id).prime(id, record);
+  loaders.vaultItems.clear();
 }

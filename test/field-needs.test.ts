@@ -11,13 +11,16 @@ import { ROUTES } from '../src/upstream/client.js';
 import { DEMO_TOKENS, startStack, type Stack } from './support/stack.js';
 
 /** A selection of the field: object fields need a sub-selection. */
-const SELECTIONS: Record<string, string> = {
-  graph: 'graph { nodes { id } }',
-  executions: 'executions(first: 1) { nodes { id } }',
-  logs: 'logs { id }',
-  workflow: 'workflow { id }',
+const SELECTIONS: Record<string, Record<string, string>> = {
+  Workflow: {
+    graph: 'graph { nodes { id } }',
+    executions: 'executions(first: 1) { nodes { id } }',
+    stats: 'stats { totalRuns }',
+    logs: 'logs(first: 1) { nodes { id } }',
+  },
+  WorkflowExecution: { logs: 'logs { id }', workflow: 'workflow { id }' },
 };
-const select = (field: string) => SELECTIONS[field] ?? field;
+const select = (type: string, field: string) => SELECTIONS[type]![field] ?? field;
 
 let stack: Stack;
 let workflowId: string;
@@ -46,24 +49,24 @@ const expected = (reach: string[], need: FieldNeed, origin: 'lookup' | 'list') =
 
 describe('Workflow fields call what the table says', () => {
   it.each(Object.entries(FIELD_NEEDS.Workflow))('%s, looked up by id', async (field, need) => {
-    const routes = await routesOf(`query($id: ID!) { workflow(id: $id) { id ${select(field)} } }`, { id: workflowId });
+    const routes = await routesOf(`query($id: ID!) { workflow(id: $id) { id ${select('Workflow', field)} } }`, { id: workflowId });
     expect(routes).toEqual(expected([], need, 'lookup'));
   });
 
   it.each(Object.entries(FIELD_NEEDS.Workflow))('%s, as an item of the workflows list', async (field, need) => {
-    const routes = await routesOf(`{ workflows(first: 1) { nodes { id ${select(field)} } } }`, {});
+    const routes = await routesOf(`{ workflows(first: 1) { nodes { id ${select('Workflow', field)} } } }`, {});
     expect(routes).toEqual(expected([ROUTES.listWorkflows], need, 'list'));
   });
 });
 
 describe('WorkflowExecution fields call what the table says', () => {
   it.each(Object.entries(FIELD_NEEDS.WorkflowExecution))('%s, looked up by id', async (field, need) => {
-    const routes = await routesOf(`query($id: ID!) { execution(id: $id) { id ${select(field)} } }`, { id: runId });
+    const routes = await routesOf(`query($id: ID!) { execution(id: $id) { id ${select('WorkflowExecution', field)} } }`, { id: runId });
     expect(routes).toEqual(expected([], need, 'lookup'));
   });
 
   it.each(Object.entries(FIELD_NEEDS.WorkflowExecution))('%s, as an item of a workflow’s executions', async (field, need) => {
-    const routes = await routesOf(`query($id: ID!) { workflow(id: $id) { executions(first: 1) { nodes { id ${select(field)} } } } }`, {
+    const routes = await routesOf(`query($id: ID!) { workflow(id: $id) { executions(first: 1) { nodes { id ${select('WorkflowExecution', field)} } } } }`, {
       id: workflowId,
     });
     expect(routes).toEqual(expected([ROUTES.listExecutions], need, 'list'));

@@ -2,7 +2,7 @@
 import type { RunStatus as WorkflowExecutionStatus } from '../upstream/records.js';
 import type { ScheduleType as WorkflowScheduleType } from '../upstream/records.js';
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { WorkflowParent, WorkflowGraphRecord, GraphNodeRecord, GraphEdgeRecord, RunParent, LogRecord, RunEdgeRecord, WorkflowConnectionRecord, WorkflowEdgeRecord } from '../upstream/records.js';
+import type { WorkflowParent, WorkflowGraphRecord, GraphNodeRecord, GraphEdgeRecord, RunParent, LogRecord, RunEdgeRecord, WorkflowConnectionRecord, WorkflowEdgeRecord, StatsRecord, StatusCountRecord, LogConnectionRecord, LogEdgeRecord, ValidationRecord, VaultItemParent, AuthorizationParent } from '../upstream/records.js';
 import type { ExecutionConnection } from '../loaders.js';
 import type { GatewayContext } from '../context.js';
 export type Maybe<T> = T | null;
@@ -25,6 +25,92 @@ export type Scalars = {
   /** Any JSON value: object, array, string, number, boolean or null. */
   JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
+};
+
+/** A new vault item. */
+export type CreateVaultItemInput = {
+  /** When the item expires (in the future); never when left out. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** 3 to 50 characters. A name starting `api-key:` with no `secret` makes Altostrat generate an API key. */
+  name: Scalars['String']['input'];
+  /** The secret, up to 2000 characters; write-only. */
+  secret?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The vault item `createVaultItem` created. */
+export type CreateVaultItemPayload = {
+  __typename?: 'CreateVaultItemPayload';
+  /**
+   * The generated API key (`wfk_...`) for an `api-key:` item created without a secret, shown here
+   * once and never again; null otherwise. Store it now.
+   */
+  apiKey?: Maybe<Scalars['String']['output']>;
+  /** The new item (without its secret). */
+  vaultItem: VaultItem;
+};
+
+/** A new workflow: the same fields as `WorkflowDefinitionInput`. */
+export type CreateWorkflowInput = {
+  /** The authorization (delegated account) the workflow's runs act as, `auth_...`; see `workflowAuthorizations`. */
+  authorizationId: Scalars['ID']['input'];
+  /** What the workflow is for. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The steps and their connections. */
+  graph: WorkflowGraphInput;
+  /** Whether the workflow's trigger is armed; true when left out. */
+  isActive?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The name shown in Altostrat. */
+  name: Scalars['String']['input'];
+  /** How the workflow is started; `MANUAL` when left out. */
+  scheduleType?: InputMaybe<WorkflowScheduleType>;
+  /** Required for `INTERVAL` (e.g. `5 minutes`) and `CRON` (e.g. `0 4 * * *`). */
+  scheduleValue?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The workflow that `createWorkflow` created. */
+export type CreateWorkflowPayload = {
+  __typename?: 'CreateWorkflowPayload';
+  /** The new workflow, as Altostrat answered. */
+  workflow: Workflow;
+};
+
+/** What `deleteVaultItem` deletes. */
+export type DeleteVaultItemInput = {
+  /** The item to delete, `vlt_...`. */
+  id: Scalars['ID']['input'];
+};
+
+/** What `deleteVaultItem` deleted. */
+export type DeleteVaultItemPayload = {
+  __typename?: 'DeleteVaultItemPayload';
+  /** The id of the item that no longer exists. */
+  deletedVaultItemId: Scalars['ID']['output'];
+};
+
+/** What `deleteWorkflowAuthorization` deletes. */
+export type DeleteWorkflowAuthorizationInput = {
+  /** The authorization to delete, `auth_...`. */
+  id: Scalars['ID']['input'];
+};
+
+/** What `deleteWorkflowAuthorization` deleted. */
+export type DeleteWorkflowAuthorizationPayload = {
+  __typename?: 'DeleteWorkflowAuthorizationPayload';
+  /** The id of the authorization that no longer exists. */
+  deletedAuthorizationId: Scalars['ID']['output'];
+};
+
+/** What `deleteWorkflow` deletes. */
+export type DeleteWorkflowInput = {
+  /** The workflow to delete, `fl_...`. */
+  id: Scalars['ID']['input'];
+};
+
+/** What `deleteWorkflow` deleted. */
+export type DeleteWorkflowPayload = {
+  __typename?: 'DeleteWorkflowPayload';
+  /** The id of the workflow that no longer exists. */
+  deletedWorkflowId: Scalars['ID']['output'];
 };
 
 /** What `executeWorkflow` runs. */
@@ -58,15 +144,130 @@ export type ExecuteWorkflowPayload = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Stores a secret in the vault. A name starting `api-key:` with no secret makes Altostrat generate
+   * an API key, returned once in the payload's `apiKey` and never again. The secret is write-only:
+   * no field, error, log or trace ever shows it.
+   */
+  createVaultItem: CreateVaultItemPayload;
+  /**
+   * Creates a workflow. Altostrat's validation errors come back as `BAD_USER_INPUT` with
+   * `extensions.fieldErrors` keyed by this input's field names (`authorizationId`, `graph.nodes`,
+   * `graph.nodes.0.componentId`).
+   */
+  createWorkflow: CreateWorkflowPayload;
+  /** Deletes a vault item; workflows that use it fail from then on. `NOT_FOUND` when there is no such item. */
+  deleteVaultItem: DeleteVaultItemPayload;
+  /** Deletes a workflow with all its executions and their logs. `NOT_FOUND` when there is no such workflow. */
+  deleteWorkflow: DeleteWorkflowPayload;
+  /**
+   * Deletes an authorization; workflows that act as it can no longer run. `NOT_FOUND` when there is
+   * no such authorization.
+   */
+  deleteWorkflowAuthorization: DeleteWorkflowAuthorizationPayload;
+  /**
    * Starts a run of a workflow. The run starts `PENDING`; watch it with
    * `Subscription.executionUpdated`.
    */
   executeWorkflow: ExecuteWorkflowPayload;
   /**
+   * Starts a new run of a finished (`COMPLETED` or `FAILED`) execution's workflow with the same
+   * trigger data. `NOT_FOUND` when there is no such execution.
+   */
+  rerunExecution: RerunExecutionPayload;
+  /**
    * Starts a new run that continues a failed run from one of its steps that succeeded, with the
    * failed run's data up to that step.
    */
   resumeExecution: ResumeExecutionPayload;
+  /**
+   * Runs a workflow that starts with a sync request trigger to its end and answers its last step's
+   * output. The workflow's run shows up in its executions like any other. Sent once: a run that got
+   * no answer may have happened (`extensions.outcomeUnknown`).
+   */
+  runWorkflowSync: RunWorkflowSyncPayload;
+  /**
+   * Starts Altostrat's login flow that creates a new authorization: open the returned URL in a
+   * browser. The authorization appears in `workflowAuthorizations` once the flow is done.
+   */
+  startWorkflowAuthorization: StartWorkflowAuthorizationPayload;
+  /** Runs one node on its own, with mock data for the steps before it, and answers what it produced. Saves nothing. */
+  testWorkflowNode: TestWorkflowNodePayload;
+  /**
+   * Replaces a vault item: its name and secret are both required, and an `expiresAt` left out clears
+   * the expiry. `NOT_FOUND` when there is no such item.
+   */
+  updateVaultItem: UpdateVaultItemPayload;
+  /**
+   * Changes a workflow: only the fields given change (a field given as null is cleared where that
+   * is allowed). `graph`, when given, replaces both the nodes and the edges. `NOT_FOUND` when there
+   * is no such workflow.
+   */
+  updateWorkflow: UpdateWorkflowPayload;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationCreateVaultItemArgs = {
+  input: CreateVaultItemInput;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationCreateWorkflowArgs = {
+  input: CreateWorkflowInput;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationDeleteVaultItemArgs = {
+  input: DeleteVaultItemInput;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationDeleteWorkflowArgs = {
+  input: DeleteWorkflowInput;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationDeleteWorkflowAuthorizationArgs = {
+  input: DeleteWorkflowAuthorizationInput;
 };
 
 
@@ -91,13 +292,78 @@ export type MutationExecuteWorkflowArgs = {
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
  * look before trying again).
  */
+export type MutationRerunExecutionArgs = {
+  input: RerunExecutionInput;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
 export type MutationResumeExecutionArgs = {
   input: ResumeExecutionInput;
 };
 
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationRunWorkflowSyncArgs = {
+  input: RunWorkflowSyncInput;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationTestWorkflowNodeArgs = {
+  input: TestWorkflowNodeInput;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationUpdateVaultItemArgs = {
+  input: UpdateVaultItemInput;
+};
+
+
+/**
+ * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
+ * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
+ * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
+ * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
+ * look before trying again).
+ */
+export type MutationUpdateWorkflowArgs = {
+  input: UpdateWorkflowInput;
+};
+
 /** An object with a globally unique id, fetchable with `Query.node`. */
 export type Node = {
-  /** The Altostrat id, verbatim (`fl_...` for workflows, `fl_run_...` for executions). */
+  /** The Altostrat id, verbatim (`fl_...` workflows, `fl_run_...` executions, `vlt_...` vault items, `auth_...` authorizations). */
   id: Scalars['ID']['output'];
 };
 
@@ -124,15 +390,40 @@ export type Query = {
   execution?: Maybe<WorkflowExecution>;
   /**
    * Fetches any object by its Altostrat id: `fl_run_...` ids are executions, other `fl_...` ids are
-   * workflows. Null when Altostrat has no such object for your token.
+   * workflows, `vlt_...` vault items and `auth_...` workflow authorizations. Null when Altostrat has
+   * no such object for your token.
    */
   node?: Maybe<Node>;
+  /**
+   * Recent log entries across all your workflows, newest first. Altostrat answers one list with no
+   * parameters: the gateway pages it with keyset cursors on (createdAt, id), so walking with
+   * `endCursor` never skips or repeats an entry while new ones arrive.
+   */
+  recentLogs: WorkflowLogConnection;
+  /**
+   * The active workflows of your organisation that another workflow may start (for a "run workflow"
+   * step's picker). Each carries at least its `id` and `name`; asking for other fields fetches the
+   * workflow.
+   */
+  triggerableWorkflows: Array<Workflow>;
+  /**
+   * Checks a workflow definition without saving anything: `valid` and, when it is not, every
+   * problem Altostrat found, in its words. A definition Altostrat refuses outright is reported the
+   * same way (`valid: false`), not as an error.
+   */
+  validateWorkflow: WorkflowValidation;
+  /** One vault item by id; null when Altostrat says it does not exist. Never its secret. */
+  vaultItem?: Maybe<VaultItem>;
+  /** The items of your organisation's vault (credentials that workflow steps reference). Never their secrets. */
+  vaultItems: Array<VaultItem>;
   /**
    * One workflow by id; null when Altostrat answers that it does not exist (or belongs to another
    * organisation). Asking only for `id` and `executions` costs no fetch of the workflow itself; asking
    * only for `id` costs no call at all and so does not check that the workflow exists.
    */
   workflow?: Maybe<Workflow>;
+  /** Your workflow authorizations: the delegated accounts that workflow runs act as. */
+  workflowAuthorizations: Array<WorkflowAuthorization>;
   /**
    * The workflows of your organisation, as a connection. Without `first` or `last` the first 20 are
    * returned; a page holds at most 100.
@@ -154,6 +445,27 @@ export type QueryNodeArgs = {
 
 
 /** The entry points of the gateway: workflows and their executions, read from Altostrat. */
+export type QueryRecentLogsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** The entry points of the gateway: workflows and their executions, read from Altostrat. */
+export type QueryValidateWorkflowArgs = {
+  input: WorkflowDefinitionInput;
+};
+
+
+/** The entry points of the gateway: workflows and their executions, read from Altostrat. */
+export type QueryVaultItemArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** The entry points of the gateway: workflows and their executions, read from Altostrat. */
 export type QueryWorkflowArgs = {
   id: Scalars['ID']['input'];
 };
@@ -165,6 +477,23 @@ export type QueryWorkflowsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** What `rerunExecution` runs again. */
+export type RerunExecutionInput = {
+  /** The finished execution, `fl_run_...`. */
+  executionId: Scalars['ID']['input'];
+  /** As for `executeWorkflow`: makes retries safe, and a repeat returns the first answer. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The run `rerunExecution` started. */
+export type RerunExecutionPayload = {
+  __typename?: 'RerunExecutionPayload';
+  /** The new run, as Altostrat answered the call (normally `PENDING`). */
+  execution: WorkflowExecution;
+  /** The execution it runs again. */
+  rerunOf?: Maybe<WorkflowExecution>;
 };
 
 /** What `resumeExecution` resumes. */
@@ -184,6 +513,37 @@ export type ResumeExecutionPayload = {
   execution: WorkflowExecution;
   /** The failed run it continues. */
   resumedFrom?: Maybe<WorkflowExecution>;
+};
+
+/** What `runWorkflowSync` runs. */
+export type RunWorkflowSyncInput = {
+  /** The data the trigger receives, sent to Altostrat verbatim (a JSON object). */
+  payload?: InputMaybe<Scalars['JSON']['input']>;
+  /** The workflow to run, `fl_...`; its trigger must be a sync request trigger. */
+  workflowId: Scalars['ID']['input'];
+};
+
+/** What a synchronous run produced. */
+export type RunWorkflowSyncPayload = {
+  __typename?: 'RunWorkflowSyncPayload';
+  /** The output of the workflow's last step, as Altostrat answered it. */
+  output?: Maybe<Scalars['JSON']['output']>;
+};
+
+/** Where to continue the login flow. */
+export type StartWorkflowAuthorizationPayload = {
+  __typename?: 'StartWorkflowAuthorizationPayload';
+  /** The login page to open in a browser. */
+  url: Scalars['String']['output'];
+};
+
+/** How many things have one status. */
+export type StatusCount = {
+  __typename?: 'StatusCount';
+  /** How many. */
+  count: Scalars['Int']['output'];
+  /** The status, in Altostrat's own word: a new word must not break clients. */
+  status: Scalars['String']['output'];
 };
 
 /**
@@ -229,6 +589,84 @@ export type SubscriptionExecutionUpdatedArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** The node `testWorkflowNode` runs, and with what. */
+export type TestWorkflowNodeInput = {
+  /** The authorization to act as, `auth_...`. */
+  authorizationId?: InputMaybe<Scalars['ID']['input']>;
+  /** Mock outputs of the steps before it, keyed by their node ids. */
+  context?: InputMaybe<Scalars['JSON']['input']>;
+  /** The node, as it is (or will be) in the workflow's graph. */
+  node: WorkflowGraphNodeInput;
+};
+
+/** What a node produced when run on its own. */
+export type TestWorkflowNodePayload = {
+  __typename?: 'TestWorkflowNodePayload';
+  /** What the node produced. */
+  output?: Maybe<Scalars['JSON']['output']>;
+  /** The outcome in Altostrat's words (e.g. `success`). */
+  status: Scalars['String']['output'];
+};
+
+/** A vault item's new content: everything is replaced. */
+export type UpdateVaultItemInput = {
+  /** When the item expires (in the future); left out, the item never expires. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The item to replace, `vlt_...`. */
+  id: Scalars['ID']['input'];
+  /** 3 to 50 characters. */
+  name: Scalars['String']['input'];
+  /** The new secret, up to 2000 characters; write-only. */
+  secret: Scalars['String']['input'];
+};
+
+/** The vault item `updateVaultItem` replaced. */
+export type UpdateVaultItemPayload = {
+  __typename?: 'UpdateVaultItemPayload';
+  /** The item as Altostrat answered (without its secret). */
+  vaultItem: VaultItem;
+};
+
+/** What `updateWorkflow` changes: every field but `id` is optional, and only the fields given change. */
+export type UpdateWorkflowInput = {
+  /** Another authorization for its runs to act as, `auth_...`. */
+  authorizationId?: InputMaybe<Scalars['ID']['input']>;
+  /** A new description; null clears it. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** A new graph: replaces all the nodes and edges. */
+  graph?: InputMaybe<WorkflowGraphInput>;
+  /** The workflow to change, `fl_...`. */
+  id: Scalars['ID']['input'];
+  /** Arms or disarms the trigger. */
+  isActive?: InputMaybe<Scalars['Boolean']['input']>;
+  /** A new name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** A new schedule type. */
+  scheduleType?: InputMaybe<WorkflowScheduleType>;
+  /** A new schedule value; required when the schedule type is or becomes `INTERVAL` or `CRON`. */
+  scheduleValue?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The workflow that `updateWorkflow` changed. */
+export type UpdateWorkflowPayload = {
+  __typename?: 'UpdateWorkflowPayload';
+  /** The workflow as Altostrat answered the update. */
+  workflow: Workflow;
+};
+
+/** A credential kept in Altostrat's vault. Its secret is never readable. */
+export type VaultItem = Node & {
+  __typename?: 'VaultItem';
+  /** When the item was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When the item stops being usable; null when it does not expire. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The Altostrat id, verbatim (`vlt_...`). */
+  id: Scalars['ID']['output'];
+  /** The name workflow steps refer to it by. */
+  name: Scalars['String']['output'];
+};
+
 /** An automation: a graph of steps (trigger, actions, conditions) that Altostrat runs as executions. */
 export type Workflow = Node & {
   __typename?: 'Workflow';
@@ -248,6 +686,13 @@ export type Workflow = Node & {
   id: Scalars['ID']['output'];
   /** Whether the workflow's trigger is armed. Inactive workflows keep their history but do not run. */
   isActive: Scalars['Boolean']['output'];
+  /**
+   * The workflow's log entries, newest first. Altostrat documents no filter parameters, so the
+   * gateway reads the whole list (one call per workflow per request) and filters and pages it
+   * itself, with keyset cursors: walking with `endCursor` never skips or repeats an entry while new
+   * ones arrive.
+   */
+  logs: WorkflowLogConnection;
   /** The name shown in Altostrat. */
   name: Scalars['String']['output'];
   /** When the scheduler will next start the workflow, if it is scheduled. */
@@ -256,6 +701,11 @@ export type Workflow = Node & {
   scheduleType?: Maybe<WorkflowScheduleType>;
   /** The schedule's parameter: a cron expression for `CRON`, an interval such as `5 minutes` for `INTERVAL`. */
   scheduleValue?: Maybe<Scalars['String']['output']>;
+  /**
+   * Counts from the workflow's logs and runs: log entries by status, runs of the last 30 days by
+   * status, and the success rate. Null when Altostrat has no such workflow.
+   */
+  stats?: Maybe<WorkflowStats>;
   /** When the workflow was last changed. */
   updatedAt: Scalars['DateTime']['output'];
   /** The URL that starts the workflow when called, for webhook-triggered workflows. */
@@ -271,6 +721,31 @@ export type WorkflowExecutionsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+
+/** An automation: a graph of steps (trigger, actions, conditions) that Altostrat runs as executions. */
+export type WorkflowLogsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<WorkflowLogFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A delegated account that workflow runs act as. */
+export type WorkflowAuthorization = Node & {
+  __typename?: 'WorkflowAuthorization';
+  /** When it was created, when Altostrat says. */
+  createdAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The Altostrat id, verbatim (`auth_...`). */
+  id: Scalars['ID']['output'];
+  /** Who issued it (e.g. `altostrat`), when Altostrat says. */
+  provider?: Maybe<Scalars['String']['output']>;
+  /** Its state in Altostrat's own word (e.g. `active`), when Altostrat says. */
+  status?: Maybe<Scalars['String']['output']>;
+  /** The user who granted it, when Altostrat says. */
+  userId?: Maybe<Scalars['String']['output']>;
+};
+
 /** A page of workflows. */
 export type WorkflowConnection = {
   __typename?: 'WorkflowConnection';
@@ -282,6 +757,24 @@ export type WorkflowConnection = {
   pageInfo: PageInfo;
   /** How many workflows the whole list holds. */
   totalCount: Scalars['Int']['output'];
+};
+
+/** A whole workflow definition, to check with `validateWorkflow`. */
+export type WorkflowDefinitionInput = {
+  /** The authorization (delegated account) the workflow's runs act as, `auth_...`; see `workflowAuthorizations`. */
+  authorizationId: Scalars['ID']['input'];
+  /** What the workflow is for. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The steps and their connections. */
+  graph: WorkflowGraphInput;
+  /** Whether the workflow's trigger is armed; true when left out. */
+  isActive?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The name shown in Altostrat. */
+  name: Scalars['String']['input'];
+  /** How the workflow is started; `MANUAL` when left out. */
+  scheduleType?: InputMaybe<WorkflowScheduleType>;
+  /** Required for `INTERVAL` (e.g. `5 minutes`) and `CRON` (e.g. `0 4 * * *`). */
+  scheduleValue?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A workflow in a connection, with its cursor. */
@@ -383,6 +876,26 @@ export type WorkflowGraphEdge = {
   target: Scalars['String']['output'];
 };
 
+/** A connection from one step to the next, as the editor sends it. */
+export type WorkflowGraphEdgeInput = {
+  /** The edge's id within its workflow; Altostrat makes one when left out. */
+  id?: InputMaybe<Scalars['String']['input']>;
+  /** The id of the node the edge leaves. */
+  source: Scalars['String']['input'];
+  /** Which output of the source node the edge leaves from (e.g. `true` or `false` for a condition). */
+  sourceHandle?: InputMaybe<Scalars['String']['input']>;
+  /** The id of the node the edge enters. */
+  target: Scalars['String']['input'];
+};
+
+/** A workflow's automation graph: its steps and the connections between them. */
+export type WorkflowGraphInput = {
+  /** The connections between steps. */
+  edges: Array<WorkflowGraphEdgeInput>;
+  /** The steps: at least one, and exactly one of them a trigger. */
+  nodes: Array<WorkflowGraphNodeInput>;
+};
+
 /** One step of a workflow: a trigger, an action or a condition. */
 export type WorkflowGraphNode = {
   __typename?: 'WorkflowGraphNode';
@@ -398,6 +911,20 @@ export type WorkflowGraphNode = {
   type: Scalars['String']['output'];
 };
 
+/** One step of a workflow, as the editor sends it. */
+export type WorkflowGraphNodeInput = {
+  /** The component the node runs (e.g. `webhook_trigger`, `http_request`); stored in the node's data. */
+  componentId?: InputMaybe<Scalars['String']['input']>;
+  /** The node's configuration, as the component expects it. */
+  data?: InputMaybe<Scalars['JSON']['input']>;
+  /** The node's id within its workflow (edges refer to it). */
+  id: Scalars['String']['input'];
+  /** Where the node is drawn; the top-left corner when left out. */
+  position?: InputMaybe<WorkflowGraphPositionInput>;
+  /** The kind of node: exactly one node of a workflow is a `trigger`; others are e.g. `action` or `condition`. */
+  type: Scalars['String']['input'];
+};
+
 /** A point in the workflow editor's canvas. */
 export type WorkflowGraphPosition = {
   __typename?: 'WorkflowGraphPosition';
@@ -407,7 +934,69 @@ export type WorkflowGraphPosition = {
   y: Scalars['Float']['output'];
 };
 
+/** A point in the workflow editor's canvas. */
+export type WorkflowGraphPositionInput = {
+  /** The horizontal coordinate. */
+  x: Scalars['Float']['input'];
+  /** The vertical coordinate. */
+  y: Scalars['Float']['input'];
+};
+
+/** A page of log entries, newest first. */
+export type WorkflowLogConnection = {
+  __typename?: 'WorkflowLogConnection';
+  /** The entries of this page, each with its cursor. */
+  edges: Array<WorkflowLogEdge>;
+  /** The entries of this page, without cursors. */
+  nodes: Array<WorkflowExecutionLog>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** A log entry in a connection, with its cursor. */
+export type WorkflowLogEdge = {
+  __typename?: 'WorkflowLogEdge';
+  /** Pass as `after` to page on from this entry. */
+  cursor: Scalars['String']['output'];
+  /** The log entry. */
+  node: WorkflowExecutionLog;
+};
+
+/** Which log entries to keep. Every condition given must hold; the gateway applies them, not Altostrat. */
+export type WorkflowLogFilter = {
+  /** Only entries of this graph node. */
+  nodeId?: InputMaybe<Scalars['String']['input']>;
+  /** Only entries created at or after this instant. */
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only entries with this status word (e.g. `success`, `error`, `warning`). */
+  status?: InputMaybe<Scalars['String']['input']>;
+  /** Only entries created before this instant. */
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 export { WorkflowScheduleType };
+
+/** A workflow's counts, as Altostrat computes them. */
+export type WorkflowStats = {
+  __typename?: 'WorkflowStats';
+  /** Log entries by their status word (`success`, `error`, `warning`, ...). */
+  logStatuses: Array<StatusCount>;
+  /** Runs of the last 30 days by status word (`completed`, `failed`, ...). */
+  recentRuns: Array<StatusCount>;
+  /** The share of finished runs that completed, in percent (e.g. `97.5`); null when none has finished. */
+  successRate?: Maybe<Scalars['Float']['output']>;
+  /** How many runs the workflow has. */
+  totalRuns: Scalars['Int']['output'];
+};
+
+/** The result of checking a workflow definition. */
+export type WorkflowValidation = {
+  __typename?: 'WorkflowValidation';
+  /** Every problem found, in Altostrat's words; empty when `valid`. */
+  errors: Array<Scalars['String']['output']>;
+  /** True when Altostrat would accept the definition as it is. */
+  valid: Scalars['Boolean']['output'];
+};
 
 
 
@@ -507,30 +1096,57 @@ export type FederationReferenceTypes = {
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   Node:
+    | ( VaultItemParent )
     | ( WorkflowParent )
+    | ( AuthorizationParent )
     | ( RunParent )
   ;
 };
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  ExecuteWorkflowInput: ExecuteWorkflowInput;
+  CreateVaultItemInput: CreateVaultItemInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  CreateVaultItemPayload: ResolverTypeWrapper<Omit<CreateVaultItemPayload, 'vaultItem'> & { vaultItem: ResolversTypes['VaultItem'] }>;
+  CreateWorkflowInput: CreateWorkflowInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CreateWorkflowPayload: ResolverTypeWrapper<Omit<CreateWorkflowPayload, 'workflow'> & { workflow: ResolversTypes['Workflow'] }>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteVaultItemInput: DeleteVaultItemInput;
+  DeleteVaultItemPayload: ResolverTypeWrapper<DeleteVaultItemPayload>;
+  DeleteWorkflowAuthorizationInput: DeleteWorkflowAuthorizationInput;
+  DeleteWorkflowAuthorizationPayload: ResolverTypeWrapper<DeleteWorkflowAuthorizationPayload>;
+  DeleteWorkflowInput: DeleteWorkflowInput;
+  DeleteWorkflowPayload: ResolverTypeWrapper<DeleteWorkflowPayload>;
+  ExecuteWorkflowInput: ExecuteWorkflowInput;
   ExecuteWorkflowPayload: ResolverTypeWrapper<Omit<ExecuteWorkflowPayload, 'execution'> & { execution: ResolversTypes['WorkflowExecution'] }>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  RerunExecutionInput: RerunExecutionInput;
+  RerunExecutionPayload: ResolverTypeWrapper<Omit<RerunExecutionPayload, 'execution' | 'rerunOf'> & { execution: ResolversTypes['WorkflowExecution'], rerunOf?: Maybe<ResolversTypes['WorkflowExecution']> }>;
   ResumeExecutionInput: ResumeExecutionInput;
   ResumeExecutionPayload: ResolverTypeWrapper<Omit<ResumeExecutionPayload, 'execution' | 'resumedFrom'> & { execution: ResolversTypes['WorkflowExecution'], resumedFrom?: Maybe<ResolversTypes['WorkflowExecution']> }>;
+  RunWorkflowSyncInput: RunWorkflowSyncInput;
+  RunWorkflowSyncPayload: ResolverTypeWrapper<RunWorkflowSyncPayload>;
+  StartWorkflowAuthorizationPayload: ResolverTypeWrapper<StartWorkflowAuthorizationPayload>;
+  StatusCount: ResolverTypeWrapper<StatusCountRecord>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TestWorkflowNodeInput: TestWorkflowNodeInput;
+  TestWorkflowNodePayload: ResolverTypeWrapper<TestWorkflowNodePayload>;
+  UpdateVaultItemInput: UpdateVaultItemInput;
+  UpdateVaultItemPayload: ResolverTypeWrapper<Omit<UpdateVaultItemPayload, 'vaultItem'> & { vaultItem: ResolversTypes['VaultItem'] }>;
+  UpdateWorkflowInput: UpdateWorkflowInput;
+  UpdateWorkflowPayload: ResolverTypeWrapper<Omit<UpdateWorkflowPayload, 'workflow'> & { workflow: ResolversTypes['Workflow'] }>;
+  VaultItem: ResolverTypeWrapper<VaultItemParent>;
   Workflow: ResolverTypeWrapper<WorkflowParent>;
+  WorkflowAuthorization: ResolverTypeWrapper<AuthorizationParent>;
   WorkflowConnection: ResolverTypeWrapper<WorkflowConnectionRecord>;
+  WorkflowDefinitionInput: WorkflowDefinitionInput;
   WorkflowEdge: ResolverTypeWrapper<WorkflowEdgeRecord>;
   WorkflowExecution: ResolverTypeWrapper<RunParent>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -540,30 +1156,64 @@ export type ResolversTypes = {
   WorkflowExecutionStatus: WorkflowExecutionStatus;
   WorkflowGraph: ResolverTypeWrapper<WorkflowGraphRecord>;
   WorkflowGraphEdge: ResolverTypeWrapper<GraphEdgeRecord>;
+  WorkflowGraphEdgeInput: WorkflowGraphEdgeInput;
+  WorkflowGraphInput: WorkflowGraphInput;
   WorkflowGraphNode: ResolverTypeWrapper<GraphNodeRecord>;
+  WorkflowGraphNodeInput: WorkflowGraphNodeInput;
   WorkflowGraphPosition: ResolverTypeWrapper<WorkflowGraphPosition>;
+  WorkflowGraphPositionInput: WorkflowGraphPositionInput;
+  WorkflowLogConnection: ResolverTypeWrapper<LogConnectionRecord>;
+  WorkflowLogEdge: ResolverTypeWrapper<LogEdgeRecord>;
+  WorkflowLogFilter: WorkflowLogFilter;
   WorkflowScheduleType: WorkflowScheduleType;
+  WorkflowStats: ResolverTypeWrapper<StatsRecord>;
+  WorkflowValidation: ResolverTypeWrapper<ValidationRecord>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  DateTime: Scalars['DateTime']['output'];
-  ExecuteWorkflowInput: ExecuteWorkflowInput;
+  CreateVaultItemInput: CreateVaultItemInput;
   String: Scalars['String']['output'];
+  CreateVaultItemPayload: Omit<CreateVaultItemPayload, 'vaultItem'> & { vaultItem: ResolversParentTypes['VaultItem'] };
+  CreateWorkflowInput: CreateWorkflowInput;
   ID: Scalars['ID']['output'];
+  Boolean: Scalars['Boolean']['output'];
+  CreateWorkflowPayload: Omit<CreateWorkflowPayload, 'workflow'> & { workflow: ResolversParentTypes['Workflow'] };
+  DateTime: Scalars['DateTime']['output'];
+  DeleteVaultItemInput: DeleteVaultItemInput;
+  DeleteVaultItemPayload: DeleteVaultItemPayload;
+  DeleteWorkflowAuthorizationInput: DeleteWorkflowAuthorizationInput;
+  DeleteWorkflowAuthorizationPayload: DeleteWorkflowAuthorizationPayload;
+  DeleteWorkflowInput: DeleteWorkflowInput;
+  DeleteWorkflowPayload: DeleteWorkflowPayload;
+  ExecuteWorkflowInput: ExecuteWorkflowInput;
   ExecuteWorkflowPayload: Omit<ExecuteWorkflowPayload, 'execution'> & { execution: ResolversParentTypes['WorkflowExecution'] };
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
+  RerunExecutionInput: RerunExecutionInput;
+  RerunExecutionPayload: Omit<RerunExecutionPayload, 'execution' | 'rerunOf'> & { execution: ResolversParentTypes['WorkflowExecution'], rerunOf?: Maybe<ResolversParentTypes['WorkflowExecution']> };
   ResumeExecutionInput: ResumeExecutionInput;
   ResumeExecutionPayload: Omit<ResumeExecutionPayload, 'execution' | 'resumedFrom'> & { execution: ResolversParentTypes['WorkflowExecution'], resumedFrom?: Maybe<ResolversParentTypes['WorkflowExecution']> };
+  RunWorkflowSyncInput: RunWorkflowSyncInput;
+  RunWorkflowSyncPayload: RunWorkflowSyncPayload;
+  StartWorkflowAuthorizationPayload: StartWorkflowAuthorizationPayload;
+  StatusCount: StatusCountRecord;
   Subscription: Record<PropertyKey, never>;
+  TestWorkflowNodeInput: TestWorkflowNodeInput;
+  TestWorkflowNodePayload: TestWorkflowNodePayload;
+  UpdateVaultItemInput: UpdateVaultItemInput;
+  UpdateVaultItemPayload: Omit<UpdateVaultItemPayload, 'vaultItem'> & { vaultItem: ResolversParentTypes['VaultItem'] };
+  UpdateWorkflowInput: UpdateWorkflowInput;
+  UpdateWorkflowPayload: Omit<UpdateWorkflowPayload, 'workflow'> & { workflow: ResolversParentTypes['Workflow'] };
+  VaultItem: VaultItemParent;
   Workflow: WorkflowParent;
+  WorkflowAuthorization: AuthorizationParent;
   WorkflowConnection: WorkflowConnectionRecord;
+  WorkflowDefinitionInput: WorkflowDefinitionInput;
   WorkflowEdge: WorkflowEdgeRecord;
   WorkflowExecution: RunParent;
   Float: Scalars['Float']['output'];
@@ -572,13 +1222,43 @@ export type ResolversParentTypes = {
   WorkflowExecutionLog: LogRecord;
   WorkflowGraph: WorkflowGraphRecord;
   WorkflowGraphEdge: GraphEdgeRecord;
+  WorkflowGraphEdgeInput: WorkflowGraphEdgeInput;
+  WorkflowGraphInput: WorkflowGraphInput;
   WorkflowGraphNode: GraphNodeRecord;
+  WorkflowGraphNodeInput: WorkflowGraphNodeInput;
   WorkflowGraphPosition: WorkflowGraphPosition;
+  WorkflowGraphPositionInput: WorkflowGraphPositionInput;
+  WorkflowLogConnection: LogConnectionRecord;
+  WorkflowLogEdge: LogEdgeRecord;
+  WorkflowLogFilter: WorkflowLogFilter;
+  WorkflowStats: StatsRecord;
+  WorkflowValidation: ValidationRecord;
+};
+
+export type CreateVaultItemPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CreateVaultItemPayload'] = ResolversParentTypes['CreateVaultItemPayload']> = {
+  apiKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  vaultItem?: Resolver<ResolversTypes['VaultItem'], ParentType, ContextType>;
+};
+
+export type CreateWorkflowPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CreateWorkflowPayload'] = ResolversParentTypes['CreateWorkflowPayload']> = {
+  workflow?: Resolver<ResolversTypes['Workflow'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeleteVaultItemPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeleteVaultItemPayload'] = ResolversParentTypes['DeleteVaultItemPayload']> = {
+  deletedVaultItemId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type DeleteWorkflowAuthorizationPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeleteWorkflowAuthorizationPayload'] = ResolversParentTypes['DeleteWorkflowAuthorizationPayload']> = {
+  deletedAuthorizationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type DeleteWorkflowPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeleteWorkflowPayload'] = ResolversParentTypes['DeleteWorkflowPayload']> = {
+  deletedWorkflowId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
 
 export type ExecuteWorkflowPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ExecuteWorkflowPayload'] = ResolversParentTypes['ExecuteWorkflowPayload']> = {
   execution?: Resolver<ResolversTypes['WorkflowExecution'], ParentType, ContextType>;
@@ -589,12 +1269,23 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createVaultItem?: Resolver<ResolversTypes['CreateVaultItemPayload'], ParentType, ContextType, RequireFields<MutationCreateVaultItemArgs, 'input'>>;
+  createWorkflow?: Resolver<ResolversTypes['CreateWorkflowPayload'], ParentType, ContextType, RequireFields<MutationCreateWorkflowArgs, 'input'>>;
+  deleteVaultItem?: Resolver<ResolversTypes['DeleteVaultItemPayload'], ParentType, ContextType, RequireFields<MutationDeleteVaultItemArgs, 'input'>>;
+  deleteWorkflow?: Resolver<ResolversTypes['DeleteWorkflowPayload'], ParentType, ContextType, RequireFields<MutationDeleteWorkflowArgs, 'input'>>;
+  deleteWorkflowAuthorization?: Resolver<ResolversTypes['DeleteWorkflowAuthorizationPayload'], ParentType, ContextType, RequireFields<MutationDeleteWorkflowAuthorizationArgs, 'input'>>;
   executeWorkflow?: Resolver<ResolversTypes['ExecuteWorkflowPayload'], ParentType, ContextType, RequireFields<MutationExecuteWorkflowArgs, 'input'>>;
+  rerunExecution?: Resolver<ResolversTypes['RerunExecutionPayload'], ParentType, ContextType, RequireFields<MutationRerunExecutionArgs, 'input'>>;
   resumeExecution?: Resolver<ResolversTypes['ResumeExecutionPayload'], ParentType, ContextType, RequireFields<MutationResumeExecutionArgs, 'input'>>;
+  runWorkflowSync?: Resolver<ResolversTypes['RunWorkflowSyncPayload'], ParentType, ContextType, RequireFields<MutationRunWorkflowSyncArgs, 'input'>>;
+  startWorkflowAuthorization?: Resolver<ResolversTypes['StartWorkflowAuthorizationPayload'], ParentType, ContextType>;
+  testWorkflowNode?: Resolver<ResolversTypes['TestWorkflowNodePayload'], ParentType, ContextType, RequireFields<MutationTestWorkflowNodeArgs, 'input'>>;
+  updateVaultItem?: Resolver<ResolversTypes['UpdateVaultItemPayload'], ParentType, ContextType, RequireFields<MutationUpdateVaultItemArgs, 'input'>>;
+  updateWorkflow?: Resolver<ResolversTypes['UpdateWorkflowPayload'], ParentType, ContextType, RequireFields<MutationUpdateWorkflowArgs, 'input'>>;
 };
 
 export type NodeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'Workflow' | 'WorkflowExecution', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'VaultItem' | 'Workflow' | 'WorkflowAuthorization' | 'WorkflowExecution', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -607,8 +1298,19 @@ export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends R
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   execution?: Resolver<Maybe<ResolversTypes['WorkflowExecution']>, ParentType, ContextType, RequireFields<QueryExecutionArgs, 'id'>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  recentLogs?: Resolver<ResolversTypes['WorkflowLogConnection'], ParentType, ContextType, Partial<QueryRecentLogsArgs>>;
+  triggerableWorkflows?: Resolver<Array<ResolversTypes['Workflow']>, ParentType, ContextType>;
+  validateWorkflow?: Resolver<ResolversTypes['WorkflowValidation'], ParentType, ContextType, RequireFields<QueryValidateWorkflowArgs, 'input'>>;
+  vaultItem?: Resolver<Maybe<ResolversTypes['VaultItem']>, ParentType, ContextType, RequireFields<QueryVaultItemArgs, 'id'>>;
+  vaultItems?: Resolver<Array<ResolversTypes['VaultItem']>, ParentType, ContextType>;
   workflow?: Resolver<Maybe<ResolversTypes['Workflow']>, ParentType, ContextType, RequireFields<QueryWorkflowArgs, 'id'>>;
+  workflowAuthorizations?: Resolver<Array<ResolversTypes['WorkflowAuthorization']>, ParentType, ContextType>;
   workflows?: Resolver<ResolversTypes['WorkflowConnection'], ParentType, ContextType, Partial<QueryWorkflowsArgs>>;
+};
+
+export type RerunExecutionPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['RerunExecutionPayload'] = ResolversParentTypes['RerunExecutionPayload']> = {
+  execution?: Resolver<ResolversTypes['WorkflowExecution'], ParentType, ContextType>;
+  rerunOf?: Resolver<Maybe<ResolversTypes['WorkflowExecution']>, ParentType, ContextType>;
 };
 
 export type ResumeExecutionPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ResumeExecutionPayload'] = ResolversParentTypes['ResumeExecutionPayload']> = {
@@ -616,9 +1318,43 @@ export type ResumeExecutionPayloadResolvers<ContextType = GatewayContext, Parent
   resumedFrom?: Resolver<Maybe<ResolversTypes['WorkflowExecution']>, ParentType, ContextType>;
 };
 
+export type RunWorkflowSyncPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['RunWorkflowSyncPayload'] = ResolversParentTypes['RunWorkflowSyncPayload']> = {
+  output?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+};
+
+export type StartWorkflowAuthorizationPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['StartWorkflowAuthorizationPayload'] = ResolversParentTypes['StartWorkflowAuthorizationPayload']> = {
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type StatusCountResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['StatusCount'] = ResolversParentTypes['StatusCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   executionStarted?: SubscriptionResolver<ResolversTypes['WorkflowExecution'], "executionStarted", ParentType, ContextType, RequireFields<SubscriptionExecutionStartedArgs, 'workflowId'>>;
   executionUpdated?: SubscriptionResolver<ResolversTypes['WorkflowExecution'], "executionUpdated", ParentType, ContextType, RequireFields<SubscriptionExecutionUpdatedArgs, 'id'>>;
+};
+
+export type TestWorkflowNodePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['TestWorkflowNodePayload'] = ResolversParentTypes['TestWorkflowNodePayload']> = {
+  output?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type UpdateVaultItemPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UpdateVaultItemPayload'] = ResolversParentTypes['UpdateVaultItemPayload']> = {
+  vaultItem?: Resolver<ResolversTypes['VaultItem'], ParentType, ContextType>;
+};
+
+export type UpdateWorkflowPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UpdateWorkflowPayload'] = ResolversParentTypes['UpdateWorkflowPayload']> = {
+  workflow?: Resolver<ResolversTypes['Workflow'], ParentType, ContextType>;
+};
+
+export type VaultItemResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['VaultItem'] = ResolversParentTypes['VaultItem']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type WorkflowResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Workflow'] = ResolversParentTypes['Workflow'], FederationReferenceType extends FederationReferenceTypes['Workflow'] = FederationReferenceTypes['Workflow']> = {
@@ -629,12 +1365,23 @@ export type WorkflowResolvers<ContextType = GatewayContext, ParentType extends R
   graph?: Resolver<ResolversTypes['WorkflowGraph'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isActive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  logs?: Resolver<ResolversTypes['WorkflowLogConnection'], ParentType, ContextType, Partial<WorkflowLogsArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nextRunAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   scheduleType?: Resolver<Maybe<ResolversTypes['WorkflowScheduleType']>, ParentType, ContextType>;
   scheduleValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  stats?: Resolver<Maybe<ResolversTypes['WorkflowStats']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   webhookUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type WorkflowAuthorizationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WorkflowAuthorization'] = ResolversParentTypes['WorkflowAuthorization']> = {
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  provider?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -711,19 +1458,56 @@ export type WorkflowGraphPositionResolvers<ContextType = GatewayContext, ParentT
   y?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type WorkflowLogConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WorkflowLogConnection'] = ResolversParentTypes['WorkflowLogConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['WorkflowLogEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['WorkflowExecutionLog']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type WorkflowLogEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WorkflowLogEdge'] = ResolversParentTypes['WorkflowLogEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WorkflowExecutionLog'], ParentType, ContextType>;
+};
+
 export type WorkflowScheduleTypeResolvers = EnumResolverSignature<{ CRON?: any, DAILY?: any, INTERVAL?: any, MANUAL?: any, MONTHLY?: any, WEEKLY?: any }, ResolversTypes['WorkflowScheduleType']>;
 
+export type WorkflowStatsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WorkflowStats'] = ResolversParentTypes['WorkflowStats']> = {
+  logStatuses?: Resolver<Array<ResolversTypes['StatusCount']>, ParentType, ContextType>;
+  recentRuns?: Resolver<Array<ResolversTypes['StatusCount']>, ParentType, ContextType>;
+  successRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  totalRuns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type WorkflowValidationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WorkflowValidation'] = ResolversParentTypes['WorkflowValidation']> = {
+  errors?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  valid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
+  CreateVaultItemPayload?: CreateVaultItemPayloadResolvers<ContextType>;
+  CreateWorkflowPayload?: CreateWorkflowPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeleteVaultItemPayload?: DeleteVaultItemPayloadResolvers<ContextType>;
+  DeleteWorkflowAuthorizationPayload?: DeleteWorkflowAuthorizationPayloadResolvers<ContextType>;
+  DeleteWorkflowPayload?: DeleteWorkflowPayloadResolvers<ContextType>;
   ExecuteWorkflowPayload?: ExecuteWorkflowPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RerunExecutionPayload?: RerunExecutionPayloadResolvers<ContextType>;
   ResumeExecutionPayload?: ResumeExecutionPayloadResolvers<ContextType>;
+  RunWorkflowSyncPayload?: RunWorkflowSyncPayloadResolvers<ContextType>;
+  StartWorkflowAuthorizationPayload?: StartWorkflowAuthorizationPayloadResolvers<ContextType>;
+  StatusCount?: StatusCountResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TestWorkflowNodePayload?: TestWorkflowNodePayloadResolvers<ContextType>;
+  UpdateVaultItemPayload?: UpdateVaultItemPayloadResolvers<ContextType>;
+  UpdateWorkflowPayload?: UpdateWorkflowPayloadResolvers<ContextType>;
+  VaultItem?: VaultItemResolvers<ContextType>;
   Workflow?: WorkflowResolvers<ContextType>;
+  WorkflowAuthorization?: WorkflowAuthorizationResolvers<ContextType>;
   WorkflowConnection?: WorkflowConnectionResolvers<ContextType>;
   WorkflowEdge?: WorkflowEdgeResolvers<ContextType>;
   WorkflowExecution?: WorkflowExecutionResolvers<ContextType>;
@@ -735,6 +1519,10 @@ export type Resolvers<ContextType = GatewayContext> = {
   WorkflowGraphEdge?: WorkflowGraphEdgeResolvers<ContextType>;
   WorkflowGraphNode?: WorkflowGraphNodeResolvers<ContextType>;
   WorkflowGraphPosition?: WorkflowGraphPositionResolvers<ContextType>;
+  WorkflowLogConnection?: WorkflowLogConnectionResolvers<ContextType>;
+  WorkflowLogEdge?: WorkflowLogEdgeResolvers<ContextType>;
   WorkflowScheduleType?: WorkflowScheduleTypeResolvers;
+  WorkflowStats?: WorkflowStatsResolvers<ContextType>;
+  WorkflowValidation?: WorkflowValidationResolvers<ContextType>;
 };
 

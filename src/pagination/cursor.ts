@@ -36,6 +36,15 @@ export interface ItemCursor {
   index: number;
 }
 
+/** A position in a list ordered by (createdAt, id): the entry the cursor was made at (keyset.ts). */
+export interface KeysetCursor {
+  /** The list the cursor belongs to: a workflow's id for its logs, `recent` for the recent logs. */
+  listId: string;
+  /** The entry's timestamp, as the upstream sent it. */
+  createdAt: string;
+  id: string;
+}
+
 export interface CursorKeys {
   /** Signs new cursors. */
   current: string;
@@ -45,6 +54,7 @@ export interface CursorKeys {
 
 const RANK_TAG = 'r1';
 const ITEM_TAG = 'i1';
+const KEYSET_TAG = 'k1';
 const MAC_BYTES = 16;
 const SHAPE = /^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{22}$/;
 
@@ -84,6 +94,18 @@ export class CursorCodec {
     const [itemId, index, ...rest] = this.#decode(ITEM_TAG, cursor, argument);
     if (rest.length > 0 || !isId(itemId) || !isCount(index)) throw notACursor(argument);
     return { itemId, index };
+  }
+
+  encodeKeyset(c: KeysetCursor): string {
+    return this.#encode(KEYSET_TAG, [c.listId, c.createdAt, c.id]);
+  }
+
+  /** Decodes a keyset cursor of `listId`'s list (keyset.ts); anything else is BAD_USER_INPUT. */
+  decodeKeyset(cursor: string, argument: string, listId: string): KeysetCursor {
+    const [cursorListId, createdAt, id, ...rest] = this.#decode(KEYSET_TAG, cursor, argument);
+    if (rest.length > 0 || !isId(cursorListId) || !isId(createdAt) || !isId(id)) throw notACursor(argument);
+    if (cursorListId !== listId) throw notACursor(argument);
+    return { listId, createdAt, id };
   }
 
   #mac(key: Buffer, payload: string): Buffer {

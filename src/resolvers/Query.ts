@@ -2,14 +2,11 @@
 import { badInput } from '../errors.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 import { sliceWholeList, wholeListRequest } from '../pagination/whole-list.js';
-import { idShape, isIdOf, typeOfId, type IdKind } from '../upstream/ids.js';
+import { idShape, typeOfId } from '../upstream/ids.js';
+import { checkedId } from './ids.js';
 import { findExecution, findWorkflow } from './lookup.js';
-
-/** The id argument, if it has the shape of a `kind` id; BAD_USER_INPUT before any call otherwise. */
-function checkedId(kind: IdKind, id: string): string {
-  if (!isIdOf(kind, id)) throw badInput(`\`${id}\` is not a ${kind} id: Altostrat's look like \`${idShape(kind)}\`.`);
-  return id;
-}
+import { findAuthorization } from './authorizations.js';
+import { findVaultItem } from './vault.js';
 
 export const Query: QueryResolvers = {
   node: (_, { id }, context, info) => {
@@ -18,8 +15,15 @@ export const Query: QueryResolvers = {
         return findExecution(id, context, info);
       case 'workflow':
         return findWorkflow(id, context, info);
+      case 'vault':
+        return findVaultItem(id, context, info);
+      case 'authorization':
+        return findAuthorization(id, context, info);
       default:
-        throw badInput(`\`${id}\` is not the id of a workflow (\`${idShape('workflow')}\`) or of an execution (\`${idShape('run')}\`).`);
+        throw badInput(
+          `\`${id}\` is not the id of a workflow (\`${idShape('workflow')}\`), an execution (\`${idShape('run')}\`), ` +
+            `a vault item (\`${idShape('vault')}\`) or an authorization (\`${idShape('authorization')}\`).`,
+        );
     }
   },
   workflow: (_, { id }, context, info) => findWorkflow(checkedId('workflow', id), context, info),

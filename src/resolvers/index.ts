@@ -7,19 +7,32 @@ import { Subscription } from './Subscription.js';
 import { Workflow } from './Workflow.js';
 import { WorkflowExecution, WorkflowExecutionLog } from './WorkflowExecution.js';
 import { DateTime, JSON } from './scalars.js';
+import { editingMutations, editingQueries } from './editing.js';
+import { logQueries, workflowLogFields } from './logs.js';
+import { VaultItem, vaultMutations, vaultQueries } from './vault.js';
+import { authorizationMutations, authorizationQueries, WorkflowAuthorization } from './authorizations.js';
+
+/** The type each id prefix names, for Node.__resolveType (a reference has only its id). */
+const NODE_TYPES = { workflow: 'Workflow', run: 'WorkflowExecution', vault: 'VaultItem', authorization: 'WorkflowAuthorization' } as const;
 
 export const resolvers: Resolvers = {
-  Query,
-  Mutation: { ...runMutations },
+  Query: { ...Query, ...editingQueries, ...logQueries, ...vaultQueries, ...authorizationQueries },
+  Mutation: { ...runMutations, ...editingMutations, ...vaultMutations, ...authorizationMutations },
   Subscription,
-  Workflow,
+  Workflow: { ...Workflow, ...workflowLogFields },
+  VaultItem,
+  WorkflowAuthorization,
   WorkflowExecution,
   WorkflowExecutionLog,
   WorkflowConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   WorkflowExecutionConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
+  WorkflowLogConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   Node: {
     // A reference has only its id, so the type comes from the id's shape, as for Query.node.
-    __resolveType: (node) => (typeOfId(node.id) === 'run' ? 'WorkflowExecution' : 'Workflow'),
+    __resolveType: (node) => {
+      const kind = typeOfId(node.id);
+      return kind === undefined || kind === 'log' ? 'Workflow' : NODE_TYPES[kind];
+    },
   },
   DateTime,
   JSON,

@@ -23,7 +23,29 @@ import { cutDeepJson } from './json.js';
 import { idShape, isIdOf, type IdKind } from './ids.js';
 import type { FairShare } from './fair-share.js';
 import type { PageSizeMemory } from './page-size.js';
+import { nodeTestBody, vaultItemBody, workflowBody, type NodeTestInput } from './inputs.js';
+import type { CreateVaultItemInput, UpdateVaultItemInput, WorkflowDefinitionInput } from '../generated/resolvers-types.js';
 import {
+  authorizationListSchema,
+  authorizationStartSchema,
+  createdVaultItemSchema,
+  deletedSchema,
+  logListSchema,
+  nodeTestSchema,
+  statsSchema,
+  syncOutputSchema,
+  triggerableListSchema,
+  validationSchema,
+  vaultItemListSchema,
+  vaultItemSchema,
+  type AuthorizationRecord,
+  type CreatedVaultItemRecord,
+  type LogListRecord,
+  type NodeTestRecord,
+  type StatsRecord,
+  type TriggerableWorkflowRecord,
+  type ValidationRecord,
+  type VaultItemRecord,
   newRunSchema,
   runPageSchema,
   runSchema,
@@ -44,6 +66,25 @@ export const ROUTES = {
   executeWorkflow: 'POST /workflows/{id}/execute',
   resumeRun: 'POST /workflows/runs/{id}/resume-from/{nodeId}',
   rerunRun: 'POST /workflows/runs/{id}/rerun',
+  // The rest of the Workflows API (docs/upstream.md, "The endpoints").
+  createWorkflow: 'POST /workflows',
+  updateWorkflow: 'PUT /workflows/{id}',
+  deleteWorkflow: 'DELETE /workflows/{id}',
+  validateWorkflow: 'POST /workflows/validate',
+  runWorkflowSync: 'POST /workflows/sync/{id}',
+  listTriggerableWorkflows: 'GET /workflows/triggerable-workflows',
+  testNode: 'POST /workflows/test-node',
+  listWorkflowLogs: 'GET /workflows/{id}/logs',
+  listRecentLogs: 'GET /workflows/logs/recent',
+  getWorkflowStats: 'GET /workflows/{id}/logs/stats',
+  listVaultItems: 'GET /workflows/vault',
+  createVaultItem: 'POST /workflows/vault',
+  getVaultItem: 'GET /workflows/vault/{id}',
+  replaceVaultItem: 'PUT /workflows/vault/{id}',
+  deleteVaultItem: 'DELETE /workflows/vault/{id}',
+  listAuthorizations: 'GET /workflows/authorization',
+  startAuthorization: 'POST /workflows/authorization',
+  deleteAuthorization: 'DELETE /workflows/authorization/{id}',
 } as const;
 export type Route = (typeof ROUTES)[keyof typeof ROUTES];
 
@@ -186,6 +227,121 @@ export class AltostratClient {
     return answer?.newRun ?? null;
   }
 
+  // Workflows: editing, validating, running synchronously, testing one node (docs/upstream.md,
+  // "The endpoints" #2 to #8 and #20). A 404 is null for the caller to make NOT_FOUND.
+
+  createWorkflow(definition: WorkflowDefinitionInput): Promise<WorkflowRecord> {
+    const { body, fieldNames } = workflowBody(definition);
+    return this.write({ route: ROUTES.createWorkflow, path: '/workflows', schema: workflowSchema, body, fieldNames }).then(present(ROUTES.createWorkflow));
+  }
+
+  /** Only the fields given change; null when the workflow does not exist. */
+  updateWorkflow(workflowId: string, changes: Parameters<typeof workflowBody>[0]): Promise<WorkflowRecord | null> {
+    const { body, fieldNames } = workflowBody(changes);
+    return this.write({ route: ROUTES.updateWorkflow, path: `/workflows/${segment('workflow', workflowId)}`, schema: workflowSchema, body, fieldNames });
+  }
+
+  /** True once deleted; null when the workflow does not exist. */
+  deleteWorkflow(workflowId: string): Promise<true | null> {
+    return this.write({ route: ROUTES.deleteWorkflow, path: `/workflows/${segment('workflow', workflowId)}`, schema: deletedSchema });
+  }
+
+  /**
+   * Checks a definition and saves nothing. Altostrat may refuse a bad one with 200 `valid: false`
+   * or with a 422: both come back as a validation, the 422's messages flattened into `errors`.
+   */
+  async validateWorkflow(definition: WorkflowDefinitionInput): Promise<ValidationRecord> {
+    const { body, fieldNames } = workflowBody(definition);
+    try {
+      const answer = await this.#call({ route: ROUTES.validateWorkflow, path: '/workflows/validate', schema: validationSchema, body, fieldNames });
+      if (answer === null) throw upstreamError(`Altostrat answered ${ROUTES.validateWorkflow} with HTTP 404.`);
+      return answer;
+    } catch (error) {
+      // Nothing is saved, so an answer that never came is a plain failure, not an unknown outcome.
+      if (error instanceof OutcomeUnknown) throw upstreamError(`Altostrat gave no answer to ${ROUTES.validateWorkflow}; try again.`);
+      const fieldErrors = error instanceof GraphQLError ? (error.extensions.fieldErrors as Record<string, string[]> | undefined) : undefined;
+      if (!fieldErrors) throw error;
+      const errors = Object.values(fieldErrors).flat();
+      return { valid: false, errors: errors.length > 0 ? errors : ['Altostrat refused the definition without saying why.'] };
+    }
+  }
+
+  /** The last node's output; null when the workflow does not exist. Sent once: it starts a run. */
+  async runWorkflowSync(workflowId: string, payload: unknown): Promise<{ output: unknown } | null> {
+    const output = await this.write({
+      route: ROUTES.runWorkflowSync,
+      path: `/workflows/sync/${segment('workflow', workflowId)}`,
+      schema: syncOutputSchema,
+      body: payload ?? {},
+      fieldNames: { workflow: 'workflowId' },
+    });
+    return output === null ? null : { output };
+  }
+
+  listTriggerableWorkflows(): Promise<TriggerableWorkflowRecord[]> {
+    return this.#get({ route: ROUTES.listTriggerableWorkflows, path: '/workflows/triggerable-workflows', schema: triggerableListSchema }).then(present(ROUTES.listTriggerableWorkflows));
+  }
+
+  testNode(input: NodeTestInput): Promise<NodeTestRecord> {
+    const { body, fieldNames } = nodeTestBody(input);
+    return this.write({ route: ROUTES.testNode, path: '/workflows/test-node', schema: nodeTestSchema, body, fieldNames }).then(present(ROUTES.testNode));
+  }
+
+  // Logs and stats (#21 to #23): plain arrays and an object; the gateway filters and pages.
+
+  /** Null when the workflow does not exist. */
+  listWorkflowLogs(workflowId: string): Promise<LogListRecord | null> {
+    return this.#get({ route: ROUTES.listWorkflowLogs, path: `/workflows/${segment('workflow', workflowId)}/logs`, schema: logListSchema });
+  }
+
+  listRecentLogs(): Promise<LogListRecord> {
+    return this.#get({ route: ROUTES.listRecentLogs, path: '/workflows/logs/recent', schema: logListSchema }).then(present(ROUTES.listRecentLogs));
+  }
+
+  /** Null when the workflow does not exist. */
+  getWorkflowStats(workflowId: string): Promise<StatsRecord | null> {
+    return this.#get({ route: ROUTES.getWorkflowStats, path: `/workflows/${segment('workflow', workflowId)}/logs/stats`, schema: statsSchema });
+  }
+
+  // The vault (#14 to #18). A secret goes into the body and into `secrets`, so that no error
+  // message can carry it back; no answer holds one (records.ts drops it).
+
+  listVaultItems(): Promise<VaultItemRecord[]> {
+    return this.#get({ route: ROUTES.listVaultItems, path: '/workflows/vault', schema: vaultItemListSchema }).then(present(ROUTES.listVaultItems));
+  }
+
+  getVaultItem(vaultId: string): Promise<VaultItemRecord | null> {
+    return this.#get({ route: ROUTES.getVaultItem, path: `/workflows/vault/${segment('vault', vaultId)}`, schema: vaultItemSchema });
+  }
+
+  createVaultItem(input: CreateVaultItemInput): Promise<CreatedVaultItemRecord> {
+    return this.write({ route: ROUTES.createVaultItem, path: '/workflows/vault', schema: createdVaultItemSchema, ...vaultItemBody(input) }).then(present(ROUTES.createVaultItem));
+  }
+
+  /** Replaces name, secret and expiry; null when the item does not exist. */
+  replaceVaultItem(vaultId: string, input: Omit<UpdateVaultItemInput, 'id'>): Promise<VaultItemRecord | null> {
+    return this.write({ route: ROUTES.replaceVaultItem, path: `/workflows/vault/${segment('vault', vaultId)}`, schema: vaultItemSchema, ...vaultItemBody(input) });
+  }
+
+  deleteVaultItem(vaultId: string): Promise<true | null> {
+    return this.write({ route: ROUTES.deleteVaultItem, path: `/workflows/vault/${segment('vault', vaultId)}`, schema: deletedSchema });
+  }
+
+  // Authorizations (#24 to #26).
+
+  listAuthorizations(): Promise<AuthorizationRecord[]> {
+    return this.#get({ route: ROUTES.listAuthorizations, path: '/workflows/authorization', schema: authorizationListSchema }).then(present(ROUTES.listAuthorizations));
+  }
+
+  /** The login URL of a new authorization's flow. */
+  startAuthorization(): Promise<{ url: string }> {
+    return this.write({ route: ROUTES.startAuthorization, path: '/workflows/authorization', schema: authorizationStartSchema, body: {} }).then(present(ROUTES.startAuthorization));
+  }
+
+  deleteAuthorization(authorizationId: string): Promise<true | null> {
+    return this.write({ route: ROUTES.deleteAuthorization, path: `/workflows/authorization/${segment('authorization', authorizationId)}`, schema: deletedSchema });
+  }
+
   /** A read: retried on transient faults; a 404 is `null`, for the caller to read as "no such resource". */
   #get<S extends z.ZodType>(call: Call<S>): Promise<z.output<S> | null> {
     return this.#call(call);
@@ -213,6 +369,10 @@ export class AltostratClient {
     const authorization = this.#authorization;
     if (authorization === null) {
       throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
+    }
+    if (call.idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(call.idempotencyKey)) {
+      // It travels in a header: printable ASCII, of a sensible length.
+      throw badInput('`idempotencyKey` must be 1 to 255 printable ASCII characters without spaces (a UUID, say).');
     }
     const { limit, fairShare, tenant, signal, breaker } = this.#options;
     const retried = methodOf(call.route) === 'GET' || call.idempotencyKey !== undefined;
@@ -370,6 +530,14 @@ function transportFault(route: Route, error: unknown, signal: AbortSignal): Upst
 }
 
 const upstreamError = (message: string): GraphQLError => codedError(ErrorCode.UPSTREAM_ERROR, message);
+
+/** For a route whose 404 has no meaning (a collection, an action without an id): UPSTREAM_ERROR. */
+const present =
+  (route: Route) =>
+  <T>(answer: T | null): T => {
+    if (answer === null) throw upstreamError(`Altostrat answered ${route} with HTTP 404.`);
+    return answer;
+  };
 
 const callBudgetSpent = (maxCalls: number): GraphQLError =>
   codedError(

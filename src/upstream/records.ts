@@ -157,3 +157,100 @@ export type RunParent = RunRecord | RunRef;
 export type RunEdgeRecord = Edge<RunRecord>;
 export type WorkflowEdgeRecord = Edge<WorkflowRecord>;
 export type WorkflowConnectionRecord = Connection<WorkflowRecord>;
+
+// The rest of the Workflows API (docs/upstream.md, "The endpoints" #2 to #26): log lists and
+// stats, vault items, authorizations, and the answers of validate, sync, test-node and the
+// authorization flow. Each is read as tolerantly as the docs allow and no further.
+
+/** GET /workflows/{id}/logs and /workflows/logs/recent: a plain array, in no documented order. */
+export const logListSchema = z.array(logSchema);
+
+/** `{"success": 3, "error": 1}` -> `[{status, count}]`, in the upstream's order; missing -> []. */
+const statusCounts = z
+  .record(z.string(), count)
+  .nullish()
+  .transform((counts) => Object.entries(counts ?? {}).map(([status, n]) => ({ status, count: n })));
+
+/** GET /workflows/{id}/logs/stats, documented by the oldest revision only. */
+export const statsSchema = z
+  .object({
+    log_statuses: statusCounts,
+    recent_runs: statusCounts,
+    total_runs: count,
+    success_rate: z.number().nullish(),
+  })
+  .transform((s) => ({ logStatuses: s.log_statuses, recentRuns: s.recent_runs, totalRuns: s.total_runs, successRate: s.success_rate ?? null }));
+
+/** POST /workflows/validate's 200 answer. */
+export const validationSchema = z.object({ valid: z.boolean(), errors: z.array(z.string()).nullish() }).transform((v) => ({ valid: v.valid, errors: v.errors ?? [] }));
+
+/**
+ * GET /workflows/triggerable-workflows: at least `id` and `name`. A key left out stays absent
+ * (not null), so the Workflow resolvers fetch what an item does not carry.
+ */
+export const triggerableListSchema = z.array(
+  z
+    .object({ id: z.string(), name: z.string(), description: z.string().nullish() })
+    .transform((w) => ({ id: w.id, name: w.name, ...(w.description !== undefined && { description: w.description }) })),
+);
+
+const vaultItemObject = z.object({ id: z.string(), name: z.string(), created_at: timestamp, expires_at: timestamp.nullish() });
+const vaultItemOf = (v: z.output<typeof vaultItemObject>) => ({ id: v.id, name: v.name, createdAt: v.created_at, expiresAt: v.expires_at ?? null });
+
+/** A vault item: never a secret, whatever the answer holds (unknown keys are dropped). */
+export const vaultItemSchema = vaultItemObject.transform(vaultItemOf);
+export const vaultItemListSchema = z.array(vaultItemSchema);
+
+/**
+ * POST /workflows/vault: the item, and for an `api-key:` name the generated `wfk_...` key, shown
+ * once under a property the docs do not name: `api_key`, else a `secret` that starts `wfk_`.
+ */
+export const createdVaultItemSchema = vaultItemObject
+  .extend({ api_key: z.string().nullish(), secret: z.string().nullish() })
+  .transform((v) => {
+    const key = [v.api_key, v.secret].find((k) => typeof k === 'string' && k.startsWith('wfk_'));
+    return { vaultItem: vaultItemOf(v), apiKey: key ?? null };
+  });
+
+/** An authorization; an older revision shows `email` instead of `provider` and `status`. */
+export const authorizationSchema = z
+  .object({
+    id: z.string(),
+    user_id: z.string().nullish(),
+    provider: z.string().nullish(),
+    status: z.string().nullish(),
+    created_at: timestamp.nullish(),
+  })
+  .transform((a) => ({ id: a.id, userId: a.user_id ?? null, provider: a.provider ?? null, status: a.status ?? null, createdAt: a.created_at ?? null }));
+export const authorizationListSchema = z.array(authorizationSchema);
+
+/** POST /workflows/authorization: the login URL, under `url` (assumed: the docs name no property). */
+export const authorizationStartSchema = z.object({ url: z.string().min(1) });
+
+/** POST /workflows/test-node. */
+export const nodeTestSchema = z.object({ status: z.string(), output: z.unknown() }).transform((t) => ({ status: t.status, output: t.output ?? null }));
+
+/** POST /workflows/sync/{id}: the last node's output, any JSON; an empty body is null. */
+export const syncOutputSchema = z.unknown().transform((output) => output ?? null);
+
+/** A delete's answer: 204 with no body, or any 2xx body, which is not read. */
+export const deletedSchema = z.unknown().transform(() => true as const);
+
+export type LogListRecord = z.output<typeof logListSchema>;
+export type StatsRecord = z.output<typeof statsSchema>;
+export type StatusCountRecord = StatsRecord['logStatuses'][number];
+export type ValidationRecord = z.output<typeof validationSchema>;
+export type TriggerableWorkflowRecord = z.output<typeof triggerableListSchema>[number];
+export type VaultItemRecord = z.output<typeof vaultItemSchema>;
+export type CreatedVaultItemRecord = z.output<typeof createdVaultItemSchema>;
+export type AuthorizationRecord = z.output<typeof authorizationSchema>;
+export type NodeTestRecord = z.output<typeof nodeTestSchema>;
+/** A vault item or authorization known only by its id (from `Query.node` asking for `id` alone). */
+export interface VaultItemRef {
+  id: string;
+}
+export type VaultItemParent = VaultItemRecord | VaultItemRef;
+export type AuthorizationParent = AuthorizationRecord | { id: string };
+/** A page of log entries, as Workflow.logs and Query.recentLogs return it. */
+export type LogConnectionRecord = Omit<Connection<LogRecord>, 'totalCount'>;
+export type LogEdgeRecord = Edge<LogRecord>;

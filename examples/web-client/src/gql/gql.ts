@@ -14,10 +14,20 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query EditorAuthorizations {\n    workflowAuthorizations {\n      id\n      status\n    }\n  }\n": typeof types.EditorAuthorizationsDocument,
+    "\n  query ValidateDefinition($input: WorkflowDefinitionInput!) {\n    validateWorkflow(input: $input) {\n      valid\n      errors\n    }\n  }\n": typeof types.ValidateDefinitionDocument,
+    "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            id\n            componentId\n          }\n        }\n      }\n    }\n  }\n": typeof types.CreateWorkflowDocument,
+    "\n  mutation RenameWorkflow($id: ID!, $name: String!) {\n    updateWorkflow(input: { id: $id, name: $name }) {\n      workflow {\n        id\n        name\n        updatedAt\n      }\n    }\n  }\n": typeof types.RenameWorkflowDocument,
+    "\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(input: { id: $id }) {\n      deletedWorkflowId\n    }\n  }\n": typeof types.DeleteWorkflowDocument,
     "\n  query Workflows {\n    workflows(first: 10) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": typeof types.WorkflowsDocument,
     "\n  query ExecutionsPage($id: ID!, $after: String) {\n    workflow(id: $id) {\n      name\n      executions(first: 25, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          status\n          startedAt\n          durationInSeconds\n          logs {\n            nodeId\n            status\n          }\n        }\n      }\n    }\n  }\n": typeof types.ExecutionsPageDocument,
 };
 const documents: Documents = {
+    "\n  query EditorAuthorizations {\n    workflowAuthorizations {\n      id\n      status\n    }\n  }\n": types.EditorAuthorizationsDocument,
+    "\n  query ValidateDefinition($input: WorkflowDefinitionInput!) {\n    validateWorkflow(input: $input) {\n      valid\n      errors\n    }\n  }\n": types.ValidateDefinitionDocument,
+    "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            id\n            componentId\n          }\n        }\n      }\n    }\n  }\n": types.CreateWorkflowDocument,
+    "\n  mutation RenameWorkflow($id: ID!, $name: String!) {\n    updateWorkflow(input: { id: $id, name: $name }) {\n      workflow {\n        id\n        name\n        updatedAt\n      }\n    }\n  }\n": types.RenameWorkflowDocument,
+    "\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(input: { id: $id }) {\n      deletedWorkflowId\n    }\n  }\n": types.DeleteWorkflowDocument,
     "\n  query Workflows {\n    workflows(first: 10) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": types.WorkflowsDocument,
     "\n  query ExecutionsPage($id: ID!, $after: String) {\n    workflow(id: $id) {\n      name\n      executions(first: 25, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          status\n          startedAt\n          durationInSeconds\n          logs {\n            nodeId\n            status\n          }\n        }\n      }\n    }\n  }\n": types.ExecutionsPageDocument,
 };
@@ -36,6 +46,26 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query EditorAuthorizations {\n    workflowAuthorizations {\n      id\n      status\n    }\n  }\n"): (typeof documents)["\n  query EditorAuthorizations {\n    workflowAuthorizations {\n      id\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ValidateDefinition($input: WorkflowDefinitionInput!) {\n    validateWorkflow(input: $input) {\n      valid\n      errors\n    }\n  }\n"): (typeof documents)["\n  query ValidateDefinition($input: WorkflowDefinitionInput!) {\n    validateWorkflow(input: $input) {\n      valid\n      errors\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            id\n            componentId\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            id\n            componentId\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RenameWorkflow($id: ID!, $name: String!) {\n    updateWorkflow(input: { id: $id, name: $name }) {\n      workflow {\n        id\n        name\n        updatedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RenameWorkflow($id: ID!, $name: String!) {\n    updateWorkflow(input: { id: $id, name: $name }) {\n      workflow {\n        id\n        name\n        updatedAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(input: { id: $id }) {\n      deletedWorkflowId\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(input: { id: $id }) {\n      deletedWorkflowId\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,0 +1,56 @@
+/**
+ * Editing, checking and running workflows outside the live section: thin over the upstream client
+ * (which translates the inputs, src/upstream/inputs.ts) and the loaders' write rules
+ * (`workflowWritten`, `workflowDeleted`, `runStarted`), so that later fields of the same request
+ * see what was written.
+ */
+import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.js';
+import { runStarted, workflowDeleted, workflowWritten } from '../loaders.js';
+import { idShape, isIdOf } from '../upstream/ids.js';
+import { checkInputId } from './ids.js';
+import { orNotFound } from './found.js';
+
+export const editingQueries: QueryResolvers = {
+  triggerableWorkflows: (_, __, { loaders }) => loaders.triggerableWorkflows.load(),
+  validateWorkflow: (_, { input }, { upstream }) => {
+    // A malformed id never leaves the gateway; it makes the definition invalid, like any other fault.
+    if (!isIdOf('authorization', input.authorizationId)) {
+      return { valid: false, errors: [`\`authorizationId\` must be an authorization id such as \`${idShape('authorization')}\`.`] };
+    }
+    return upstream.validateWorkflow(input);
+  },
+};
+
+export const editingMutations: MutationResolvers = {
+  createWorkflow: async (_, { input }, { upstream, loaders }) => {
+    checkInputId('authorization', input.authorizationId, 'authorizationId');
+    const workflow = await upstream.createWorkflow(input);
+    workflowWritten(loaders, workflow);
+    return { workflow };
+  },
+  updateWorkflow: async (_, { input: { id, ...changes } }, { upstream, loaders }) => {
+    checkInputId('authorization', changes.authorizationId, 'authorizationId');
+    const workflow = orNotFound(await upstream.updateWorkflow(id, changes), `workflow ${id}`);
+    workflowWritten(loaders, workflow);
+    return { workflow };
+  },
+  deleteWorkflow: async (_, { input: { id } }, { upstream, loaders }) => {
+    orNotFound(await upstream.deleteWorkflow(id), `workflow ${id}`);
+    workflowDeleted(loaders, id);
+    return { deletedWorkflowId: id };
+  },
+  rerunExecution: async (_, { input: { executionId, idempotencyKey } }, { upstream, loaders }) => {
+    const execution = orNotFound(await upstream.rerunRun(executionId, idempotencyKey ?? undefined), `execution ${executionId}`);
+    runStarted(loaders, execution);
+    return { execution, rerunOf: { id: executionId } };
+  },
+  runWorkflowSync: async (_, { input: { workflowId, payload } }, { upstream, loaders }) => {
+    const answer = orNotFound(await upstream.runWorkflowSync(workflowId, payload), `workflow ${workflowId}`);
+    runStarted(loaders);
+    return answer;
+  },
+  testWorkflowNode: (_, { input }, { upstream }) => {
+    checkInputId('authorization', input.authorizationId, 'authorizationId');
+    return upstream.testNode(input);
+  },
+};
