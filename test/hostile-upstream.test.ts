@@ -1,0 +1,113 @@
+/**
+ * Issue 10, items 5, 6 and 7: what an upstream answer can do to the gateway (a body too big, JSON
+ * nested too deep), and what one tenant's load can do to another's (fair shares of the upstream
+ * slots). Through real HTTP to a gateway in front of the simulator, with its call log as witness.
+ */
+import { describe, expect, it } from 'vitest';
+import { maxInFlight, type RecordedCall } from '../src/demo/simulator.js';
+import { bearer, DEMO_TOKENS, expectCode, startStack } from './support/stack.js';
+
+const isRunFetch = (call: RecordedCall) => call.path.startsWith('/workflows/runs/');
+
+describe('upstream bodies over UPSTREAM_MAX_BODY_BYTES (item 5)', () => {
+  // Sent chunked, with no Content-Length: the cap holds while the body streams. The same body
+  // announced by Content-Length is in hostile-process.test.ts (it takes the process down).
+  it('are UPSTREAM_ERROR, read once and not retried, and the gateway stays healthy', async () => {
+    const stack = await startStack(
+      { fault: (call) => (isRunFetch(call) ? { kind: 'huge', bytes: 2_000_000, contentLength: false } : undefined) },
+      { UPSTREAM_MAX_BODY_BYTES: '100000', UPSTREAM_RETRIES: '2' },
+    );
+    try {
+      const [workflow] = stack.simulator.workflowsOf(DEMO_TOKENS.acme);
+      const runId = stack.simulator.runsOf(workflow!.id)[0]!.id;
+      const response = await stack.gql(`{ execution(id: "${runId}") { status logs { output } } }`);
+      expect(response.status).toBe(200);
+      expect(expectCode(response, 'UPSTREAM_ERROR', ['execution']).message).toContain('over 100000 bytes');
+      expect(response.data.execution).toBeNull();
+      expect(stack.simulator.calls.map((c) => c.path)).toEqual([`/workflows/runs/${runId}`]);
+
+      expect((await fetch(stack.url.replace('/graphql', '/health'))).status).toBe(200);
+      const honest = await stack.gql(`{ workflows(first: 2) { nodes { name } } }`, {}, { authorization: bearer(DEMO_TOKENS.globex) });
+      expect(honest.errors).toBeUndefined();
+      expect(honest.data.workflows.nodes).toHaveLength(2);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('lets a body under the cap through whole', async () => {
+    const stack = await startStack(
+      { fault: (call) => (isRunFetch(call) ? { kind: 'huge', bytes: 50_000, contentLength: false } : undefined) },
+      { UPSTREAM_MAX_BODY_BYTES: '100000' },
+    );
+    try {
+      const [workflow] = stack.simulator.workflowsOf(DEMO_TOKENS.acme);
+      const runId = stack.simulator.runsOf(workflow!.id)[0]!.id;
+      const response = await stack.gql(`{ execution(id: "${runId}") { logs { output } } }`);
+      expect(response.errors).toBeUndefined();
+      expect((response.data.execution.logs[0].output as string).length).toBeGreaterThan(40_000);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('upstream JSON nested too deep (item 6)', () => {
+  it.each([10_000, 200_000])('nulls only the `output` nested %i levels deep, with UPSTREAM_ERROR, and the rest arrives', async (depth) => {
+    const stack = await startStack(
+      { fault: (call) => (isRunFetch(call) ? { kind: 'deep', depth } : undefined) },
+      { UPSTREAM_MAX_BODY_BYTES: String(20 * depth + 10_000) },
+    );
+    try {
+      const [workflow] = stack.simulator.workflowsOf(DEMO_TOKENS.acme);
+      const runId = stack.simulator.runsOf(workflow!.id)[0]!.id;
+      const response = await stack.gql(`{ execution(id: "${runId}") { id status logs { id status output } } }`);
+      expect(response.status).toBe(200);
+      expectCode(response, 'UPSTREAM_ERROR', ['execution', 'logs', 0, 'output']);
+      expect(response.errors).toHaveLength(1);
+      expect(response.data.execution).toMatchObject({ id: runId, status: 'COMPLETED' });
+      expect(response.data.execution.logs[0]).toMatchObject({ id: expect.stringMatching(/^fl_log_/), status: expect.any(String), output: null });
+      expect(stack.simulator.calls).toHaveLength(1);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('fair shares of the upstream slots (item 7)', () => {
+  // With capacity 2 the flooder's share is every slot: the other tenant gets the next one freed.
+  it.each([4, 2])('answers another tenant without error while one tenant floods (%i slots), and holds the flooder to its share', async (capacity) => {
+    const perToken = 2;
+    const stack = await startStack(
+      { latencyMs: 50 },
+      { UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN: String(perToken), UPSTREAM_MAX_IN_FLIGHT: String(capacity), UPSTREAM_CONCURRENCY: '8' },
+    );
+    try {
+      const acme = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+      const runIds = stack.simulator.runsOf(acme).slice(0, 40).map((r) => r.id);
+      // 40 requests of two run fetches each: 80 calls of 50 ms, two at a time, if the share holds.
+      const flood = Array.from({ length: 40 }, (_, i) =>
+        stack.gql(`{ a: execution(id: "${runIds[i]}") { status } b: execution(id: "${runIds[(i + 1) % 40]}") { status } }`),
+      );
+      // The other tenant asks once the flood has filled its share.
+      for (let i = 0; i < 200 && stack.simulator.calls.length < perToken; i++) await new Promise((r) => setTimeout(r, 5));
+      const other = await stack.gql(`{ workflows(first: 1) { nodes { name } } }`, {}, { authorization: bearer(DEMO_TOKENS.globex) });
+      const flooded = await Promise.all(flood);
+
+      expect(other.errors).toBeUndefined();
+      expect(other.data.workflows.nodes).toHaveLength(1);
+      for (const answer of flooded) expect(answer.errors).toBeUndefined();
+
+      const ofAcme = stack.simulator.calls.filter((c) => c.authorization === bearer(DEMO_TOKENS.acme));
+      const ofGlobex = stack.simulator.calls.filter((c) => c.authorization === bearer(DEMO_TOKENS.globex));
+      expect(ofAcme).toHaveLength(80);
+      expect(ofGlobex).toHaveLength(1);
+      expect(maxInFlight(ofAcme)).toBeLessThanOrEqual(perToken);
+      expect(maxInFlight(stack.simulator.calls)).toBeLessThanOrEqual(capacity);
+      // Not queued behind the flood: most of it was still to come when the other tenant was served.
+      expect(ofAcme.filter((c) => c.startedAt > ofGlobex[0]!.endedAt!).length).toBeGreaterThan(40);
+    } finally {
+      await stack.close();
+    }
+  });
+});
