@@ -10,11 +10,11 @@ import { bearer, DEMO_TOKENS, expectCode, startStack } from './support/stack.js'
 const isRunFetch = (call: RecordedCall) => call.path.startsWith('/workflows/runs/');
 
 describe('upstream bodies over UPSTREAM_MAX_BODY_BYTES (item 5)', () => {
-  // Sent chunked, with no Content-Length: the cap holds while the body streams. The same body
-  // announced by Content-Length is in hostile-process.test.ts (it takes the process down).
-  it('are UPSTREAM_ERROR, read once and not retried, and the gateway stays healthy', async () => {
+  // A small body over a small cap, announced by Content-Length, is in hostile-process.test.ts:
+  // it takes the process down.
+  it.each([false, true])('are UPSTREAM_ERROR, read once and not retried, and the gateway stays healthy (Content-Length: %s)', async (contentLength) => {
     const stack = await startStack(
-      { fault: (call) => (isRunFetch(call) ? { kind: 'huge', bytes: 2_000_000, contentLength: false } : undefined) },
+      { fault: (call) => (isRunFetch(call) ? { kind: 'huge', bytes: 2_000_000, contentLength } : undefined) },
       { UPSTREAM_MAX_BODY_BYTES: '100000', UPSTREAM_RETRIES: '2' },
     );
     try {
