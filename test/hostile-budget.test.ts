@@ -5,6 +5,9 @@
  * front of the simulator, and the simulator's call log says what reached the upstream.
  */
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, callsTo, DEMO_TOKENS, expectCode, startStack, type Stack } from './support/stack.js';
@@ -122,6 +125,41 @@ describe('a client that goes away (item 1)', () => {
   });
 });
 
+describe('a client that goes away while its calls wait for its fair share (item 1)', () => {
+  it('leaves nothing queued: no more calls, and the tenant’s next request is served', async () => {
+    const stack = await startStack({ latencyMs: 150 }, { UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN: '1', UPSTREAM_CONCURRENCY: '8' });
+    try {
+      const [workflow] = stack.simulator.workflowsOf(DEMO_TOKENS.acme);
+      const runIds = stack.simulator.runsOf(workflow!.id).map((r) => r.id);
+      const entities = (ids: string[]) => ({
+        query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on WorkflowExecution { status } } }`,
+        variables: { r: ids.map((id) => ({ __typename: 'WorkflowExecution', id })) },
+      });
+      const controller = new AbortController();
+      // Twenty fetches, one at a time (the token's share): seven queue behind the one in flight.
+      const answer = fetch(stack.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: bearer(DEMO_TOKENS.acme) },
+        body: JSON.stringify(entities(runIds.slice(0, 20))),
+        signal: controller.signal,
+      }).catch((error: unknown) => error);
+      for (let i = 0; i < 200 && stack.simulator.calls.length < 1; i++) await sleep(10);
+      controller.abort();
+      await answer;
+      await sleep(150 * 4);
+      expect(stack.simulator.calls.length).toBeLessThanOrEqual(2);
+
+      stack.simulator.clearCalls();
+      const next = await stack.gql(entities(runIds.slice(20, 23)).query, entities(runIds.slice(20, 23)).variables);
+      expect(next.errors).toBeUndefined();
+      expect(next.data._entities.map((e: { status: string }) => typeof e.status)).toEqual(['string', 'string', 'string']);
+      expect(stack.simulator.calls).toHaveLength(3);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 // A cursor is `<base64url payload>.<base64url mac>`; the payload is `r1:[listId, rank, total, perPage, itemId]`.
 const payloadOf = (cursor: string) => Buffer.from(cursor.split('.')[0]!, 'base64url').toString('utf8');
 const encodePayload = (text: string) => Buffer.from(text).toString('base64url');
@@ -225,5 +263,52 @@ describe('the `last` estimate (item 13)', () => {
     } finally {
       await stack.close();
     }
+  });
+});
+
+describe('with trusted documents enforced (items 1, 2)', () => {
+  // The same tricks, from inside documents the manifest allows: only variables are the caller's.
+  const DOCUMENTS = {
+    'sha256:heavy': `query Heavy($v: Boolean = true, $n: Int = 100) {
+      workflows(first: $n) @include(if: $v) { nodes { executions(first: $n) { nodes { logs { id } } } } }
+    }`,
+    'sha256:page': `query Page($id: ID!, $after: String) { workflow(id: $id) { executions(first: 100, after: $after) { nodes { id } } } }`,
+  };
+  let directory: string;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'hostile-'));
+    const manifest = join(directory, 'persisted-documents.json');
+    writeFileSync(manifest, JSON.stringify(DOCUMENTS));
+    stack = await startStack({}, { PERSISTED_DOCUMENTS: manifest });
+  });
+  afterAll(async () => {
+    await stack.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  beforeEach(() => stack.simulator.clearCalls());
+
+  const send = async (documentId: string, variables: Record<string, unknown>) => {
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: bearer(DEMO_TOKENS.acme) },
+      body: JSON.stringify({ documentId, variables }),
+    });
+    return { status: response.status, ...((await response.json()) as object) };
+  };
+
+  it('refuses a trusted document whose defaults fan out, with zero calls', async () => {
+    expect(expectCode(await send('sha256:heavy', {}), 'BAD_USER_INPUT').extensions!.cost).toEqual({ estimate: 10801, limit: 500 });
+    expectCode(await send('sha256:heavy', { v: true, n: 100 }), 'BAD_USER_INPUT');
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+
+  it('refuses a crafted `$after` with zero calls', async () => {
+    const workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+    const payload = encodePayload(`r1:${JSON.stringify([workflowId, 200, 100001, 1, 'fl_run_x'])}`);
+    const forged = `${payload}.${macWith('a-guess-at-the-key-of-32-characters-or-more', payload)}`;
+    expectCode(await send('sha256:page', { id: workflowId, after: forged }), 'BAD_USER_INPUT', ['workflow', 'executions']);
+    expect(stack.simulator.calls).toHaveLength(0);
   });
 });

@@ -118,7 +118,24 @@ describe('one tenant cannot open the circuit breaker for the others (item 3)', (
     }
   });
 
-  it('is opened by upstream 5xx answers, so the two tests above can fail', async () => {
+  it('is not opened by one tenant’s refused token (401) or rate limit (429)', async () => {
+    const stack = await startStack({ fault: (call) => (isAcme(call) ? { status: 429, headers: { 'retry-after': '600' } } : undefined) }, env);
+    try {
+      const answers = await Promise.all([
+        ...Array.from({ length: 2 * THRESHOLD }, () => stack.gql(honest)),
+        ...Array.from({ length: 2 * THRESHOLD }, (_, i) => stack.gql(honest, {}, { authorization: bearer(`forged${i}`) })),
+      ]);
+      for (const answer of answers.slice(0, 2 * THRESHOLD)) expectCode(answer, 'RATE_LIMITED');
+      for (const answer of answers.slice(2 * THRESHOLD)) expectCode(answer, 'UNAUTHENTICATED');
+      const other = await stack.gql(honest, {}, { authorization: bearer(DEMO_TOKENS.globex) });
+      expect(other.errors).toBeUndefined();
+      expect(stack.simulator.calls).toHaveLength(4 * THRESHOLD + 1);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('is opened by upstream 5xx answers, so the tests above can fail', async () => {
     const stack = await startStack({ fault: (call) => (isAcme(call) ? { status: 500 } : undefined) }, env);
     try {
       for (let i = 0; i < THRESHOLD; i++) expectCode(await stack.gql(honest), 'UPSTREAM_ERROR');
