@@ -74,6 +74,33 @@ describe('upstream JSON nested too deep (item 6)', () => {
   });
 });
 
+describe('upstream JSON nested too deep in a workflow graph node’s `data` (item 6)', () => {
+  // BUG (src/upstream/json.ts promises that "the field that carries a marker then fails alone with
+  // UPSTREAM_ERROR", but only WorkflowExecutionLog.output checks for it, in
+  // src/resolvers/WorkflowExecution.ts): a workflow whose graph node `data` is nested deeper than
+  // UPSTREAM_MAX_JSON_DEPTH reaches the client as `{"a":...{"$gatewayTooDeep":true}}`, the
+  // gateway's internal marker passed off as Altostrat's data, with no error. No crash: the cut
+  // still protects the process.
+  it.fails('fails that `data` with UPSTREAM_ERROR, and never relays the gateway’s marker', async () => {
+    let body = '';
+    const isWorkflowFetch = (call: RecordedCall) => /^\/workflows\/fl_[A-Za-z0-9]+$/.test(call.path);
+    const stack = await startStack({ fault: (call) => (isWorkflowFetch(call) ? { status: 200, body } : undefined) });
+    try {
+      const [workflow] = stack.simulator.workflowsOf(DEMO_TOKENS.acme);
+      const depth = 10_000;
+      const text = JSON.stringify({ ...workflow!, nodes: workflow!.nodes.map((node, i) => (i === 0 ? { ...node, data: 'DEEP' } : node)) });
+      body = text.replace('"DEEP"', `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+      const response = await stack.gql(`{ workflow(id: "${workflow!.id}") { name graph { nodes { id data } } } }`);
+      expect(response.status).toBe(200);
+      expect(JSON.stringify(response)).not.toContain('$gatewayTooDeep');
+      // `data` is non-null, so its error nulls the workflow up to the nearest nullable field.
+      expectCode(response, 'UPSTREAM_ERROR', ['workflow', 'graph', 'nodes', 0, 'data']);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('fair shares of the upstream slots (item 7)', () => {
   // With capacity 2 the flooder's share is every slot: the other tenant gets the next one freed.
   it.each([4, 2])('answers another tenant without error while one tenant floods (%i slots), and holds the flooder to its share', async (capacity) => {
