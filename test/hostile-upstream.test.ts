@@ -137,4 +137,37 @@ describe('fair shares of the upstream slots (item 7)', () => {
       await stack.close();
     }
   });
+
+  // BUG (src/upstream/client.ts #attempt, `if (budgetMs <= 0) throw new UpstreamFault('timeout', ...)`
+  // and the call's timeout cut to `deadline.remainingMs()`, both inside `breaker.execute`; with
+  // src/upstream/resilience.ts isOutageFault counting every 'timeout'): a request that waited in
+  // its tenant's fair-share queue (fair-share.ts waits until the client goes away, not until the
+  // deadline) until its REQUEST_TIMEOUT_MS was nearly or wholly spent fails with a 'timeout' that
+  // the process-wide breaker counts as Altostrat being unwell. One tenant sending more ordinary
+  // requests than its share can serve within the deadline opens the breaker for every tenant.
+  it.fails('does not let one tenant open the circuit breaker by queueing past its requests’ deadlines', async () => {
+    const stack = await startStack(
+      { latencyMs: 300 },
+      {
+        REQUEST_TIMEOUT_MS: '1000',
+        UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN: '1',
+        UPSTREAM_BREAKER_THRESHOLD: '3',
+        UPSTREAM_BREAKER_COOLDOWN_MS: '600000',
+      },
+    );
+    try {
+      const acme = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+      // Twelve ordinary one-call requests, served one at a time, 300 ms each: the later ones wait past 1 s.
+      const ids = stack.simulator.runsOf(acme).slice(0, 12).map((r) => r.id);
+      await Promise.all(ids.map((id) => stack.gql(`{ execution(id: "${id}") { status } }`)));
+      expect(stack.simulator.calls.length).toBeLessThan(12); // some never got a call in time
+
+      stack.simulator.configure({ latencyMs: 0 });
+      const other = await stack.gql(`{ workflows(first: 1) { nodes { name } } }`, {}, { authorization: bearer(DEMO_TOKENS.globex) });
+      expect(other.errors).toBeUndefined();
+      expect(stack.simulator.calls.filter((c) => c.authorization === bearer(DEMO_TOKENS.globex))).toHaveLength(1);
+    } finally {
+      await stack.close();
+    }
+  });
 });
