@@ -4,6 +4,7 @@
  * sibling path with the caller's token, and no tenant can open the circuit breaker for the others
  * with requests that fail on their own data.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, RecordedCall } from '../src/demo/simulator.js';
 import { bearer, callsTo, DEMO_TOKENS, expectCode, startStack, type Stack } from './support/stack.js';
@@ -130,6 +131,32 @@ describe('one tenant cannot open the circuit breaker for the others (item 3)', (
       const other = await stack.gql(honest, {}, { authorization: bearer(DEMO_TOKENS.globex) });
       expect(other.errors).toBeUndefined();
       expect(stack.simulator.calls).toHaveLength(4 * THRESHOLD + 1);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('is not opened by one tenant’s clients going away in the middle of their calls', async () => {
+    const stack = await startStack({ latencyMs: 300 }, env);
+    try {
+      const workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+      const runIds = stack.simulator.runsOf(workflowId).map((r) => r.id);
+      for (let i = 0; i < 3 * THRESHOLD; i++) {
+        const controller = new AbortController();
+        const answer = fetch(stack.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: bearer(DEMO_TOKENS.acme) },
+          body: JSON.stringify({ query: `{ execution(id: "${runIds[i]}") { status } }` }),
+          signal: controller.signal,
+        }).catch((error: unknown) => error);
+        for (let j = 0; j < 100 && stack.simulator.calls.length <= i; j++) await sleep(5);
+        controller.abort();
+        await answer;
+      }
+      expect(stack.simulator.calls).toHaveLength(3 * THRESHOLD);
+      stack.simulator.configure({ latencyMs: 0 });
+      const other = await stack.gql(honest, {}, { authorization: bearer(DEMO_TOKENS.globex) });
+      expect(other.errors).toBeUndefined();
     } finally {
       await stack.close();
     }
