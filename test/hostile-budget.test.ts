@@ -230,38 +230,32 @@ describe('cursors are tamper-evident (item 2)', () => {
 });
 
 describe('the `last` estimate (item 13)', () => {
-  /** The estimate of `query`: what a gateway allowing a single call says when it refuses it. */
-  async function estimateOf(query: string): Promise<number> {
-    const stack = await startStack({}, { MAX_UPSTREAM_CALLS: '1' });
-    try {
-      const error = expectCode(await stack.gql(query), 'BAD_USER_INPUT');
-      return (error.extensions!.cost as { estimate: number }).estimate;
-    } finally {
-      await stack.close();
-    }
-  }
+  const CURSOR_SECRET = 'the-same-cursor-key-on-both-gateways-here';
 
-  it('counts at least the calls `executions(last: 100)` makes, with and without `before`', async () => {
-    const stack = await startStack();
+  // Two gateways on simulators of the same seed: one runs each query, the other (allowed 2 calls)
+  // refuses it and says its estimate, made before any cursor is read. Both have learned the page
+  // size first, as a running gateway has.
+  it.each([15, 7, 3])('counts at least the calls `executions(last: 100)` makes, with and without cursors (%i runs a page)', async (pageSize) => {
+    const real = await startStack({ pageSize }, { CURSOR_SECRET });
+    const estimating = await startStack({ pageSize }, { CURSOR_SECRET, MAX_UPSTREAM_CALLS: '2' });
     try {
-      const workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id; // 237 runs, 16 pages of 15
-      const tail = await stack.gql(`{ workflow(id: "${workflowId}") { executions(last: 100) { nodes { id } pageInfo { startCursor } } } }`);
-      expect(tail.errors).toBeUndefined();
-      expect(tail.data.workflow.executions.nodes).toHaveLength(100);
-      const lastCalls = stack.simulator.calls.length;
-      const lastQuery = `{ workflow(id: "${workflowId}") { executions(last: 100) { nodes { id } } } }`;
-      expect(await estimateOf(lastQuery)).toBeGreaterThanOrEqual(lastCalls);
-
-      stack.simulator.clearCalls();
-      // The estimate is made before any cursor is read, so another gateway's refusal gives it.
-      const before = tail.data.workflow.executions.pageInfo.startCursor;
-      const beforeQuery = `{ workflow(id: "${workflowId}") { executions(last: 100, before: "${before}") { nodes { id } } } }`;
-      const page = await stack.gql(beforeQuery);
-      expect(page.errors).toBeUndefined();
-      expect(page.data.workflow.executions.nodes).toHaveLength(100);
-      expect(await estimateOf(beforeQuery)).toBeGreaterThanOrEqual(stack.simulator.calls.length);
+      const workflowId = real.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id; // 237 runs
+      const learn = `{ workflow(id: "${workflowId}") { executions(first: 1) { pageInfo { endCursor } } } }`;
+      expect((await estimating.gql(learn)).errors).toBeUndefined();
+      const middle = (await real.gql(`{ workflow(id: "${workflowId}") { executions(first: 37) { pageInfo { endCursor } } } }`)).data.workflow
+        .executions.pageInfo.endCursor;
+      for (const args of ['last: 100', `last: 100, before: "${middle}"`, `last: 30, after: "${middle}"`, `first: 100, after: "${middle}"`]) {
+        const query = `{ workflow(id: "${workflowId}") { executions(${args}) { nodes { id } } } }`;
+        real.simulator.clearCalls();
+        const answer = await real.gql(query);
+        expect(answer.errors).toBeUndefined();
+        const made = real.simulator.calls.length;
+        const estimate = (expectCode(await estimating.gql(query), 'BAD_USER_INPUT').extensions!.cost as { estimate: number }).estimate;
+        expect(estimate, `${args}: ${made} calls`).toBeGreaterThanOrEqual(made);
+      }
     } finally {
-      await stack.close();
+      await real.close();
+      await estimating.close();
     }
   });
 });
