@@ -3,9 +3,15 @@
  * nested too deep), and what one tenant's load can do to another's (fair shares of the upstream
  * slots). Through real HTTP to a gateway in front of the simulator, with its call log as witness.
  */
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createGateway } from '../src/server.js';
 import { maxInFlight, type RecordedCall } from '../src/demo/simulator.js';
-import { bearer, DEMO_TOKENS, expectCode, startStack } from './support/stack.js';
+import { runBody, startDrippingUpstream } from './support/hostile-upstream.js';
+import { bearer, DEMO_TOKENS, expectCode, startStack, type GraphQLResponse } from './support/stack.js';
 
 const isRunFetch = (call: RecordedCall) => call.path.startsWith('/workflows/runs/');
 
@@ -48,6 +54,66 @@ describe('upstream bodies over UPSTREAM_MAX_BODY_BYTES (item 5)', () => {
       expect((response.data.execution.logs[0].output as string).length).toBeGreaterThan(40_000);
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe('an upstream body that drips in (items 5, 7)', () => {
+  /** A gateway in front of `upstreamUrl` (not the simulator), asked one query. */
+  async function askThrough(upstreamUrl: string, query: string, env: Record<string, string>): Promise<{ response: GraphQLResponse; close: () => Promise<void> }> {
+    const gateway = createGateway({ config: loadConfig({ LOG_LEVEL: 'silent', ...env }), upstreamUrl });
+    const server = createServer(gateway.yoga).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const answer = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: bearer(DEMO_TOKENS.acme) },
+      body: JSON.stringify({ query }),
+    });
+    const response = { status: answer.status, ...((await answer.json()) as object) };
+    return {
+      response,
+      close: async () => {
+        server.closeAllConnections();
+        server.close();
+        await gateway.close();
+      },
+    };
+  }
+
+  const env = { REQUEST_TIMEOUT_MS: '1000', UPSTREAM_TIMEOUT_MS: '1000', UPSTREAM_RETRIES: '0' };
+  const query = `{ execution(id: "fl_run_01k8x246q8q8e4mzfw3045a8ch") { status } }`;
+  // A run of about 220 bytes, one every 25 ms: five seconds of body, every gap far shorter than the 1 s timeout.
+  const body = runBody(0);
+
+  it('is cut at the request’s deadline when sent chunked: UPSTREAM_ERROR before the body is done', async () => {
+    const upstream = await startDrippingUpstream({ body, gapMs: 25, contentLength: false });
+    const { response, close } = await askThrough(upstream.url, query, env);
+    try {
+      const sentByAnswer = upstream.calls[0]!.bytesSent;
+      expectCode(response, 'UPSTREAM_ERROR', ['execution']);
+      expect(upstream.calls).toHaveLength(1);
+      expect(sentByAnswer).toBeLessThan(body.length);
+    } finally {
+      await close();
+      await upstream.close();
+    }
+  });
+
+  // BUG (src/upstream/client.ts #readBody: `if (Number.isFinite(declared)) return response.body.text()`):
+  // a body announced by Content-Length is read whole with only undici's bodyTimeout, which bounds
+  // the gap between two chunks, not the whole body; the deadline check is in the chunked branch
+  // only. An upstream that drips such a body holds the request, and its share of upstream slots,
+  // past REQUEST_TIMEOUT_MS for as long as it likes.
+  it.fails('is cut at the request’s deadline when announced by Content-Length too', async () => {
+    const upstream = await startDrippingUpstream({ body, gapMs: 25, contentLength: true });
+    const { response, close } = await askThrough(upstream.url, query, env);
+    try {
+      const sentByAnswer = upstream.calls[0]!.bytesSent;
+      expectCode(response, 'UPSTREAM_ERROR', ['execution']);
+      expect(sentByAnswer).toBeLessThan(body.length);
+    } finally {
+      await close();
+      await upstream.close();
     }
   });
 });
