@@ -118,6 +118,49 @@ describe('an upstream body that drips in (items 5, 7)', () => {
   });
 });
 
+describe('what a hostile upstream answer cannot do', () => {
+  it('cannot redirect the caller’s token elsewhere: a 3xx is not followed, and is UPSTREAM_ERROR', async () => {
+    const elsewhere = await startStack();
+    const target = elsewhere.simulator.url;
+    const stack = await startStack({
+      fault: (call) => (isRunFetch(call) ? { status: 307, headers: { location: `${target}${call.path}` } } : undefined),
+    });
+    try {
+      const [workflow] = stack.simulator.workflowsOf(DEMO_TOKENS.acme);
+      const runId = stack.simulator.runsOf(workflow!.id)[0]!.id;
+      const response = await stack.gql(`{ execution(id: "${runId}") { status } }`);
+      expectCode(response, 'UPSTREAM_ERROR', ['execution']);
+      expect(stack.simulator.calls).toHaveLength(1);
+      expect(elsewhere.simulator.calls).toHaveLength(0);
+    } finally {
+      await stack.close();
+      await elsewhere.close();
+    }
+  });
+
+  it('cannot make the gateway relay its error bodies: nothing of them reaches the client', async () => {
+    const leak = `Bearer ${DEMO_TOKENS.globex} internal-stack-trace-at-altostrat`;
+    const statuses = [400, 409, 418, 500, 502];
+    let next = 0;
+    const stack = await startStack(
+      { fault: (call) => (isRunFetch(call) ? { status: statuses[next++ % statuses.length]!, body: JSON.stringify({ message: leak, errors: { id: [leak] } }) } : undefined) },
+      { UPSTREAM_RETRIES: '0' },
+    );
+    try {
+      const [workflow] = stack.simulator.workflowsOf(DEMO_TOKENS.acme);
+      const runIds = stack.simulator.runsOf(workflow!.id).slice(0, statuses.length).map((r) => r.id);
+      for (const runId of runIds) {
+        const response = await stack.gql(`{ execution(id: "${runId}") { status } }`);
+        expectCode(response, 'UPSTREAM_ERROR', ['execution']);
+        expect(JSON.stringify(response)).not.toContain('internal-stack-trace');
+        expect(JSON.stringify(response)).not.toContain(DEMO_TOKENS.globex);
+      }
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('upstream JSON nested too deep (item 6)', () => {
   it.each([10_000, 200_000])('nulls only the `output` nested %i levels deep, with UPSTREAM_ERROR, and the rest arrives', async (depth) => {
     const stack = await startStack(
