@@ -9,7 +9,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, RecordedCall } from '../src/demo/simulator.js';
 import { bearer, callsTo, DEMO_TOKENS, expectCode, startStack, type Stack } from './support/stack.js';
 
-const BAD_IDS = ['.', '', '..', '%2e%2e', 'fl_a/b', 'fl_run_..', '%2e', 'fl_..', 'fl_run_a/../b', 'fl_a?page=2', 'fl_a#x', ' fl_a'];
+const BAD_IDS = [
+  ...['.', '', '..', '%2e%2e', 'fl_a/b', 'fl_run_..', '%2e', 'fl_..', 'fl_run_a/../b', 'fl_a?page=2', 'fl_a#x', ' fl_a'],
+  // A trailing newline, a Cyrillic letter, a NUL, another case, one character too many.
+  ...['fl_a\n', 'fl_\u0430', 'fl_a\u0000', 'FL_a', `fl_${'a'.repeat(65)}`],
+];
 
 describe('ids of no Altostrat shape (items 3, 4)', () => {
   let stack: Stack;
