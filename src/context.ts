@@ -76,9 +76,16 @@ export function bearerAuthorization(header: string | null): string | null {
   return header !== null && BEARER.test(header) ? header : null;
 }
 
-/** A keyed hash that names a tenant without holding its token. */
+/**
+ * The token of a bearer Authorization header. The header goes upstream verbatim, but shares and
+ * limits are counted per token: `Bearer x` and `bearer x` are one caller to Altostrat, and must
+ * not get two fair shares or two sets of subscriptions.
+ */
+const tokenOf = (authorization: string): string => authorization.slice('Bearer '.length);
+
+/** A keyed hash that names a tenant (its token) without holding the token. */
 export function tenantOf(authorization: string | null, key: string): string {
-  return authorization === null ? 'anonymous' : createHmac('sha256', key).update(authorization).digest('base64url').slice(0, 22);
+  return authorization === null ? 'anonymous' : createHmac('sha256', key).update(tokenOf(authorization)).digest('base64url').slice(0, 22);
 }
 
 /** `GET /workflows/{id}` -> method and path pattern. */
@@ -161,7 +168,7 @@ export function createContextFactory(deps: ContextDependencies) {
             onCall: pollCall,
           });
         return deps.hub.subscribe({
-          token: authorization,
+          token: tokenOf(authorization),
           resource,
           makeSource: () => source(pollClient),
           replayLast,

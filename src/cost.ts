@@ -225,8 +225,14 @@ export function estimateUpstreamCalls(input: CostInput): number {
         break;
       case 'entities': {
         const { representations } = args(rootType, nodes);
-        const count = Array.isArray(representations) ? representations.length : 1;
-        total += count * Math.max(...cost.types.map((type) => object(type, nodes, 'lookup')));
+        const list: unknown[] = Array.isArray(representations) ? representations : [representations];
+        // An entity of another subgraph, or none at all, is the router's mistake (or a hostile
+        // caller's): refused here rather than failing deep inside federation's resolver.
+        const known: readonly string[] = cost.types;
+        if (list.some((r) => !known.includes((r as { __typename?: unknown } | null)?.__typename as string))) {
+          throw new UnknownCostError(`every representation's __typename must be one of ${cost.types.join(', ')}`);
+        }
+        total += list.length * Math.max(...cost.types.map((type) => object(type, nodes, 'lookup')));
         break;
       }
       case 'list':

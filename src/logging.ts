@@ -137,7 +137,7 @@ export function useRequestLog(logger: Logger): Plugin {
           method: request.method,
           path,
           status: response.status,
-          operationName: stats.operationName,
+          operationName: stats.operationName === undefined ? undefined : cut(stats.operationName.slice(0, 200)),
           durationMs: Math.round(performance.now() - stats.started),
           upstreamCalls: stats.upstreamCalls,
           upstreamMs: Math.round(stats.upstreamMs),

@@ -30,8 +30,13 @@ async function main(config: Config): Promise<void> {
     );
   }
   // Slow clients cannot hold a connection for Node's default five minutes, nor open without end.
+  // Node checks those timeouts every connectionsCheckingInterval (30 s by default): often enough here.
   const server = createServer(
-    { requestTimeout: config.httpRequestTimeoutMs, headersTimeout: config.httpHeadersTimeoutMs },
+    {
+      requestTimeout: config.httpRequestTimeoutMs,
+      headersTimeout: config.httpHeadersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, config.httpHeadersTimeoutMs),
+    },
     (req, res) => void gateway.yoga(req, res),
   );
   server.maxConnections = config.maxConnections;

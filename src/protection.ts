@@ -153,6 +153,20 @@ function useBodyLimit(maxBytes: number): Plugin {
 }
 
 /**
+ * graphql-js names a variable that does not fit its type with the whole value it got
+ * (`Variable "$input" got invalid value { name: ..., secret: "..." }; Field "x" is not defined`),
+ * which would echo a vault secret back. Keep the variable, the path and the reason only.
+ */
+export function withoutValue(message: string): string {
+  const variable = /^Variable "\$([A-Za-z_][A-Za-z0-9_]*)"/.exec(message)?.[1];
+  const reasonAt = message.lastIndexOf('; ');
+  if (variable === undefined || reasonAt < 0) return message;
+  const head = message.slice(0, reasonAt);
+  const at = / at "([^"]*)"$/.exec(head)?.[1];
+  return `Variable "$${variable}" got an invalid value${at === undefined ? '' : ` at "${at}"`}: ${message.slice(reasonAt + 2)}`;
+}
+
+/**
  * Estimates per document (Yoga's parse cache hands the same DocumentNode to every request of the
  * same text) and per variables and page size: a busy client repeats a few shapes. Bounded per
  * document, and gone with the document.
@@ -185,7 +199,7 @@ function useUpstreamCallBudget(maxCalls: number, pageSize: PageSizeMemory): Plug
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return undefined; // execution reports it
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 10 });
-    if (coerced.errors) return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, e.message)) };
+    if (coerced.errors) return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message))) };
     const perPage = pageSize.perPage ?? ASSUMED_PAGE_SIZE;
     let estimate: number;
     try {

@@ -6,7 +6,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { addResolversToSchema } from '@graphql-tools/schema';
-import { parse, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, getNamedType, parse, type GraphQLSchema } from 'graphql';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { containsTooDeep } from './upstream/json.js';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { Agent } from 'undici';
 import type { Config } from './config.js';
@@ -25,7 +27,7 @@ import { useOperationSpans } from './tracing.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { DestinationStream, Logger } from 'pino';
 import { EXAMPLE_QUERY, EXAMPLE_START_RUN, EXAMPLE_WATCH_RUN } from './example-query.js';
-import { useErrorCodes } from './errors.js';
+import { codedError, ErrorCode, useErrorCodes } from './errors.js';
 
 /** schema/ sits beside src/ and dist/, so one path serves both. */
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
@@ -45,10 +47,39 @@ export function loadTypeDefs(): string {
  */
 export function createSchema(): GraphQLSchema {
   const subgraph = buildSubgraphSchema({ typeDefs: parse(loadTypeDefs()), resolvers: resolvers as GraphQLSchemaModule['resolvers'] });
-  return addResolversToSchema({
-    schema: subgraph,
-    resolvers,
-    resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+  return refuseTooDeepJson(
+    addResolversToSchema({
+      schema: subgraph,
+      resolvers,
+      resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+    }),
+  );
+}
+
+/**
+ * Every field of type JSON fails alone, with UPSTREAM_ERROR, when its value holds json.ts's
+ * marker (upstream JSON cut for being nested too deep), so the marker never reaches a client as
+ * data. Done on the resolvers, where an error keeps its code (graphql-jit re-wraps errors thrown
+ * while serialising a scalar, and drops their extensions).
+ */
+function refuseTooDeepJson(schema: GraphQLSchema): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field) => {
+      if (getNamedType(field.type).name !== 'JSON') return field;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      const checked = (value: unknown) => {
+        if (containsTooDeep(value)) throw codedError(ErrorCode.UPSTREAM_ERROR, 'Altostrat sent this value nested too deep to relay.');
+        return value;
+      };
+      return {
+        ...field,
+        // Synchronous when the field's own resolver is: most JSON fields read a record.
+        resolve: (source, args, context, info) => {
+          const value: unknown = resolve(source, args, context, info);
+          return value instanceof Promise ? value.then(checked) : checked(value);
+        },
+      };
+    },
   });
 }
 
@@ -121,8 +152,13 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       hub,
     }),
     graphqlEndpoint: '/graphql',
-    // Cross-origin callers only from the configured origins; none by default (same-origin only).
-    cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins], credentials: true } : false,
+    // Cross-origin callers only from the configured origins, none by default (same-origin only).
+    // Decided per request, so an origin off the list gets no CORS header at all (not `null`).
+    // No credentials: callers authenticate with a bearer header, never a cookie.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin !== null && config.corsOrigins.includes(origin) ? { origin } : false;
+    },
     healthCheckEndpoint: '/health',
     landingPage: false,
     // Errors not made by errors.ts are bugs: their message and stack stay in the server.

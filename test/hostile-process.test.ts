@@ -110,13 +110,10 @@ describe('MAX_CONNECTIONS (item 12)', () => {
 });
 
 describe('an upstream body over UPSTREAM_MAX_BODY_BYTES announced by its Content-Length (item 5)', () => {
-  // BUG (src/upstream/client.ts, #readBody's `tooLarge`): a body refused by its Content-Length is
-  // dropped with `response.body.destroy()` before anything read it. When the whole body came in
-  // with the headers (one socket read: up to about 64 KiB, so with UPSTREAM_MAX_BODY_BYTES under
-  // that), undici's BodyReadable then emits an 'error' (RequestAbortedError, "Request aborted")
-  // that nothing listens to: an uncaught exception, which ends the gateway process for every
-  // tenant. Bigger bodies, still streaming, do not trip it (hostile-upstream.test.ts).
-  it.fails('is UPSTREAM_ERROR, made once, and the process stays up and healthy', async () => {
+  // A body refused by its Content-Length is dropped before anything read it; when it all came in
+  // with the headers, undici's body then errors with nobody listening, which once ended the
+  // process for every tenant. The client now listens before dropping it.
+  it('is UPSTREAM_ERROR, made once, and the process stays up and healthy', async () => {
     const isRunFetch = (call: RecordedCall) => call.path.startsWith('/workflows/runs/');
     const simulator = await startSimulator({
       fault: (call) => (isRunFetch(call) ? { kind: 'huge', bytes: 50_000, contentLength: true } : undefined),

@@ -99,12 +99,9 @@ describe('an upstream body that drips in (items 5, 7)', () => {
     }
   });
 
-  // BUG (src/upstream/client.ts #readBody: `if (Number.isFinite(declared)) return response.body.text()`):
-  // a body announced by Content-Length is read whole with only undici's bodyTimeout, which bounds
-  // the gap between two chunks, not the whole body; the deadline check is in the chunked branch
-  // only. An upstream that drips such a body holds the request, and its share of upstream slots,
-  // past REQUEST_TIMEOUT_MS for as long as it likes.
-  it.fails('is cut at the request’s deadline when announced by Content-Length too', async () => {
+  // A body announced by Content-Length is read chunk by chunk with the deadline checked at each,
+  // like a chunked one: undici's bodyTimeout bounds only the gap between two chunks.
+  it('is cut at the request’s deadline when announced by Content-Length too', async () => {
     const upstream = await startDrippingUpstream({ body, gapMs: 25, contentLength: true });
     const { response, close } = await askThrough(upstream.url, query, env);
     try {
@@ -184,13 +181,9 @@ describe('upstream JSON nested too deep (item 6)', () => {
 });
 
 describe('upstream JSON nested too deep in a workflow graph node’s `data` (item 6)', () => {
-  // BUG (src/upstream/json.ts promises that "the field that carries a marker then fails alone with
-  // UPSTREAM_ERROR", but only WorkflowExecutionLog.output checks for it, in
-  // src/resolvers/WorkflowExecution.ts): a workflow whose graph node `data` is nested deeper than
-  // UPSTREAM_MAX_JSON_DEPTH reaches the client as `{"a":...{"$gatewayTooDeep":true}}`, the
-  // gateway's internal marker passed off as Altostrat's data, with no error. No crash: the cut
-  // still protects the process.
-  it.fails('fails that `data` with UPSTREAM_ERROR, and never relays the gateway’s marker', async () => {
+  // Every JSON field, not only a log entry's output, fails alone when it holds the marker of a
+  // subtree cut for being nested too deep: the marker never reaches a client as data.
+  it('fails that `data` with UPSTREAM_ERROR, and never relays the gateway’s marker', async () => {
     let body = '';
     const isWorkflowFetch = (call: RecordedCall) => /^\/workflows\/fl_[A-Za-z0-9]+$/.test(call.path);
     const stack = await startStack({ fault: (call) => (isWorkflowFetch(call) ? { status: 200, body } : undefined) });
@@ -247,14 +240,10 @@ describe('fair shares of the upstream slots (item 7)', () => {
     }
   });
 
-  // BUG (src/upstream/client.ts #attempt, `if (budgetMs <= 0) throw new UpstreamFault('timeout', ...)`
-  // and the call's timeout cut to `deadline.remainingMs()`, both inside `breaker.execute`; with
-  // src/upstream/resilience.ts isOutageFault counting every 'timeout'): a request that waited in
-  // its tenant's fair-share queue (fair-share.ts waits until the client goes away, not until the
-  // deadline) until its REQUEST_TIMEOUT_MS was nearly or wholly spent fails with a 'timeout' that
-  // the process-wide breaker counts as Altostrat being unwell. One tenant sending more ordinary
-  // requests than its share can serve within the deadline opens the breaker for every tenant.
-  it.fails('does not let one tenant open the circuit breaker by queueing past its requests’ deadlines', async () => {
+  // A call that waited in its tenant's fair-share queue until its request's deadline was spent ends
+  // as a `deadline` fault (or leaves the queue at its deadline), which the breaker does not count:
+  // one tenant sending more than its share can serve must not open the breaker for every tenant.
+  it('does not let one tenant open the circuit breaker by queueing past its requests’ deadlines', async () => {
     const stack = await startStack(
       { latencyMs: 300 },
       {
@@ -280,11 +269,9 @@ describe('fair shares of the upstream slots (item 7)', () => {
     }
   });
 
-  // BUG (src/context.ts tenantOf: the fair-share key is a hash of the Authorization header
-  // verbatim): the auth scheme is case-insensitive (RFC 9110, 11.1), so `Bearer T`, `bearer T`,
-  // `BEARER T`... are one token, which Altostrat accepts however it is spelled, but as many
-  // tenants here. With 6 letters to flip, one token gets up to 64 times its share.
-  it.fails('holds one token to its share however its `Bearer` scheme is spelled', async () => {
+  // The auth scheme is case-insensitive (RFC 9110, 11.1): `Bearer T`, `bearer T`, `BEARER T` are
+  // one token to Altostrat, and one tenant here, with one fair share.
+  it('holds one token to its share however its `Bearer` scheme is spelled', async () => {
     const perToken = 2;
     const stack = await startStack({ latencyMs: 100 }, { UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN: String(perToken), UPSTREAM_MAX_IN_FLIGHT: '64' });
     try {

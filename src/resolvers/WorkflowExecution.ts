@@ -6,9 +6,8 @@
  */
 import { codedError, ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../context.js';
-import type { WorkflowExecutionLogResolvers, WorkflowExecutionResolvers } from '../generated/resolvers-types.js';
+import type { WorkflowExecutionResolvers } from '../generated/resolvers-types.js';
 import type { RunParent, RunRecord } from '../upstream/records.js';
-import { containsTooDeep } from '../upstream/json.js';
 import { isIdOf } from '../upstream/ids.js';
 import { findExecution } from './lookup.js';
 
@@ -45,15 +44,5 @@ export const WorkflowExecution: WorkflowExecutionResolvers = {
   workflow: async (e, args, context) => {
     const workflowId = await carried('workflowId')(e, args, context);
     return workflowId === null ? null : { id: workflowId };
-  },
-};
-
-export const WorkflowExecutionLog: WorkflowExecutionLogResolvers = {
-  output: (log) => {
-    // json.ts cut a subtree nested too deep to serialise: this field alone fails.
-    if (containsTooDeep(log.output)) {
-      throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat sent the output of log entry ${log.id} nested too deep to relay.`);
-    }
-    return log.output;
   },
 };

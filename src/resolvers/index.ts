@@ -5,7 +5,7 @@ import { Query } from './Query.js';
 import { runMutations } from './Mutation.js';
 import { Subscription } from './Subscription.js';
 import { Workflow } from './Workflow.js';
-import { WorkflowExecution, WorkflowExecutionLog } from './WorkflowExecution.js';
+import { WorkflowExecution } from './WorkflowExecution.js';
 import { DateTime, JSON } from './scalars.js';
 import { editingMutations, editingQueries } from './editing.js';
 import { logQueries, workflowLogFields } from './logs.js';
@@ -23,7 +23,6 @@ export const resolvers: Resolvers = {
   VaultItem,
   WorkflowAuthorization,
   WorkflowExecution,
-  WorkflowExecutionLog,
   WorkflowConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   WorkflowExecutionConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   WorkflowLogConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },

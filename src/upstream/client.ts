@@ -21,7 +21,7 @@ import { BrokenCircuitError, type IPolicy } from 'cockatiel';
 import { badInput, codedError, ErrorCode } from '../errors.js';
 import { cutDeepJson } from './json.js';
 import { idShape, isIdOf, type IdKind } from './ids.js';
-import type { FairShare } from './fair-share.js';
+import { WaitExpired, type FairShare } from './fair-share.js';
 import type { PageSizeMemory } from './page-size.js';
 import { nodeTestBody, vaultItemBody, workflowBody, type NodeTestInput } from './inputs.js';
 import type { CreateVaultItemInput, UpdateVaultItemInput, WorkflowDefinitionInput } from '../generated/resolvers-types.js';
@@ -376,11 +376,12 @@ export class AltostratClient {
     }
     const { limit, fairShare, tenant, signal, breaker } = this.#options;
     const retried = methodOf(call.route) === 'GET' || call.idempotencyKey !== undefined;
-    const attempt = () => fairShare.run(tenant, () => this.#attempt(call, authorization), signal);
+    const attempt = () => fairShare.run(tenant, () => this.#attempt(call, authorization), { signal, deadline: this.#options.deadline });
     try {
       return await limit(() => (retried ? this.#policy : breaker).execute(attempt));
     } catch (error) {
-      if (!retried && error instanceof UpstreamFault && (error.kind === 'timeout' || error.kind === 'network')) throw new OutcomeUnknown();
+      const write = methodOf(call.route) !== 'GET';
+      if (write && error instanceof UpstreamFault && error.sent && ['timeout', 'deadline', 'network'].includes(error.kind)) throw new OutcomeUnknown();
       throw asCodedError(call.route, error);
     }
   }
@@ -391,7 +392,7 @@ export class AltostratClient {
     const { baseUrl, dispatcher, timeoutMs, deadline, signal, requestId, onCall, maxCalls } = this.#options;
     if (signal.aborted) throw new UpstreamFault('cancelled', `${route}: the caller went away`);
     const budgetMs = Math.min(timeoutMs, deadline.remainingMs());
-    if (budgetMs <= 0) throw new UpstreamFault('timeout', `${route}: the request's deadline passed`);
+    if (budgetMs <= 0) throw new UpstreamFault('deadline', `${route}: the request's deadline passed`, undefined, undefined, false);
     if (this.#calls >= maxCalls) throw callBudgetSpent(maxCalls);
     this.#calls++;
     const started = performance.now();
@@ -417,7 +418,7 @@ export class AltostratClient {
       status = response.statusCode;
       text = await this.#readBody(route, response);
     } catch (error) {
-      throw error instanceof UpstreamFault ? error : transportFault(route, error, signal);
+      throw error instanceof UpstreamFault ? error : transportFault(route, error, signal, budgetMs < timeoutMs);
     } finally {
       onCall({ route, status, ms: performance.now() - started });
     }
@@ -442,24 +443,21 @@ export class AltostratClient {
   /** The body as text, refused past `maxBodyBytes` (by its Content-Length, or while it streams). */
   async #readBody(route: Route, response: Dispatcher.ResponseData): Promise<string> {
     const { maxBodyBytes, deadline } = this.#options;
-    const tooLarge = () => {
+    const abandon = (fault: UpstreamFault) => {
+      // A body nobody reads errors when destroyed; that error is this fault, already reported.
+      response.body.on('error', () => {});
       response.body.destroy();
-      return new UpstreamFault('tooLarge', `Altostrat answered ${route} with a body over ${maxBodyBytes} bytes.`);
+      return fault;
     };
-    const declared = Number(response.headers['content-length']);
-    if (declared > maxBodyBytes) throw tooLarge();
-    // undici checks a declared length against what arrives, so such a body needs no counting.
-    if (Number.isFinite(declared)) return response.body.text();
+    const tooLarge = () => abandon(new UpstreamFault('tooLarge', `Altostrat answered ${route} with a body over ${maxBodyBytes} bytes.`));
+    if (Number(response.headers['content-length']) > maxBodyBytes) throw tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > maxBodyBytes) throw tooLarge();
       // A body that drips in stays within the deadline: bodyTimeout bounds only the gaps.
-      if (deadline.remainingMs() <= 0) {
-        response.body.destroy();
-        throw new UpstreamFault('timeout', `${route}: the request's deadline passed while its body arrived`);
-      }
+      if (deadline.remainingMs() <= 0) throw abandon(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
       chunks.push(chunk);
     }
     return Buffer.concat(chunks, size).toString('utf8');
@@ -517,11 +515,12 @@ function segment(kind: IdKind, id: string): string {
   return id;
 }
 
-function transportFault(route: Route, error: unknown, signal: AbortSignal): UpstreamFault {
+/** `cutByDeadline`: the call's timeout was what was left of the request's deadline, not UPSTREAM_TIMEOUT_MS. */
+function transportFault(route: Route, error: unknown, signal: AbortSignal, cutByDeadline: boolean): UpstreamFault {
   if (signal.aborted) return new UpstreamFault('cancelled', `${route}: the caller went away`);
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new UpstreamFault('timeout', `${route} got no answer in time`);
+    return new UpstreamFault(cutByDeadline ? 'deadline' : 'timeout', `${route} got no answer in time`);
   }
   if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new UpstreamFault('refused', `${route}: no connection could be made`);
@@ -552,6 +551,7 @@ function asCodedError(route: Route, error: unknown): GraphQLError {
   if (error instanceof BrokenCircuitError) {
     return upstreamError(`Altostrat has been failing; ${route} was not tried. Retry in a few seconds.`);
   }
+  if (error instanceof WaitExpired) return upstreamError(`${route} was not tried: this token's share of calls to Altostrat stayed busy until the request's deadline.`);
   if (!(error instanceof UpstreamFault)) {
     // The fair-share wait ended because the caller went away: nobody reads this answer.
     if (error instanceof Error && error.name === 'AbortError') return upstreamError(`${route} was cancelled: the caller went away.`);
@@ -561,6 +561,7 @@ function asCodedError(route: Route, error: unknown): GraphQLError {
     case 'cancelled':
       return upstreamError(`${route} was cancelled: the caller went away.`);
     case 'timeout':
+    case 'deadline':
       return upstreamError(`Altostrat did not answer ${route} in time.`);
     case 'network':
     case 'refused':

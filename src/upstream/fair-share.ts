@@ -3,8 +3,10 @@
  * token). A plain bulkhead lets one busy tenant take every slot and leaves the others refused;
  * here each tenant may hold at most `perTenant` slots, and a freed slot goes to the next waiting
  * tenant in turn (round robin), so a tenant with one call waiting is served after at most one
- * call of each other waiting tenant. Waiters are not refused: they wait until their request's
- * signal aborts (the client went away, or its deadline passed).
+ * call of each other waiting tenant. Waiters are not refused: they wait until a slot is theirs,
+ * their caller goes away (the signal), or their request's deadline passes (checked whenever a
+ * slot frees, so no timer is armed per waiter). Nothing here is a fault of Altostrat's: the
+ * breaker never counts a wait that ended.
  */
 
 export interface FairShareOptions {
@@ -14,9 +16,25 @@ export interface FairShareOptions {
   perTenant: number;
 }
 
+interface Waiter {
+  wake(): void;
+  expire(): void;
+  expired(): boolean;
+}
+
 interface Tenant {
   running: number;
-  waiting: Array<() => void>;
+  waiting: Waiter[];
+}
+
+/** The request's deadline passed while its call waited for a slot. */
+export class WaitExpired extends Error {
+  override name = 'WaitExpired';
+}
+
+export interface WaitLimits {
+  signal?: AbortSignal;
+  deadline?: { remainingMs(): number };
 }
 
 export class FairShare {
@@ -35,9 +53,9 @@ export class FairShare {
     return this.#running;
   }
 
-  /** Runs `call` in a slot of `tenant` once one is free; rejects with the signal's reason if it aborts first. */
-  async run<T>(tenant: string, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.#acquire(tenant, signal);
+  /** Runs `call` in a slot of `tenant` once one is free; rejects if the signal aborts or the deadline passes first. */
+  async run<T>(tenant: string, call: () => Promise<T>, limits: WaitLimits = {}): Promise<T> {
+    await this.#acquire(tenant, limits);
     try {
       return await call();
     } finally {
@@ -45,7 +63,7 @@ export class FairShare {
     }
   }
 
-  #acquire(key: string, signal: AbortSignal | undefined): Promise<void> {
+  #acquire(key: string, { signal, deadline }: WaitLimits): Promise<void> {
     signal?.throwIfAborted();
     let tenant = this.#tenants.get(key);
     if (!tenant) {
@@ -58,17 +76,28 @@ export class FairShare {
     }
     const queued = tenant;
     return new Promise<void>((resolve, reject) => {
-      const wake = () => {
+      const leave = () => {
         signal?.removeEventListener('abort', abort);
-        resolve();
+        const at = queued.waiting.indexOf(waiter);
+        if (at >= 0) queued.waiting.splice(at, 1);
+      };
+      const waiter: Waiter = {
+        wake: () => {
+          signal?.removeEventListener('abort', abort);
+          resolve();
+        },
+        expire: () => {
+          leave();
+          reject(new WaitExpired('the request deadline passed while waiting for an upstream slot'));
+        },
+        expired: () => deadline !== undefined && deadline.remainingMs() <= 0,
       };
       const abort = () => {
-        const at = queued.waiting.indexOf(wake);
-        if (at >= 0) queued.waiting.splice(at, 1);
+        leave();
         this.#forget(key, queued);
         reject(signal!.reason instanceof Error ? signal!.reason : new DOMException('The operation was aborted.', 'AbortError'));
       };
-      queued.waiting.push(wake);
+      queued.waiting.push(waiter);
       signal?.addEventListener('abort', abort, { once: true });
     });
   }
@@ -97,9 +126,14 @@ export class FairShare {
       progressed = false;
       for (const [key, tenant] of this.#tenants) {
         if (this.#running >= this.#capacity) break;
-        if (tenant.waiting.length === 0 || tenant.running >= this.#perTenant) continue;
+        // Waiters whose deadline passed leave now, without taking a slot.
+        for (const waiter of tenant.waiting.filter((w) => w.expired())) waiter.expire();
+        if (tenant.waiting.length === 0 || tenant.running >= this.#perTenant) {
+          this.#forget(key, tenant);
+          continue;
+        }
         this.#start(tenant);
-        tenant.waiting.shift()!();
+        tenant.waiting.shift()!.wake();
         this.#tenants.delete(key);
         this.#tenants.set(key, tenant);
         progressed = true;

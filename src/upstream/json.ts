@@ -4,7 +4,7 @@
  * the stack when the response is serialised (10,000 levels) or to block the event loop (a
  * million). Before parsing, every object or array nested deeper than the limit is cut out of the
  * text and replaced by a marker object, in one linear pass with no recursion; the field that
- * carries a marker then fails alone with UPSTREAM_ERROR (see `containsTooDeep`).
+ * carries a marker then fails alone with UPSTREAM_ERROR (server.ts checks every JSON field with `containsTooDeep`).
  */
 
 /** Where a subtree was cut: `{"$gatewayTooDeep": true}`, never a value Altostrat documents. */

@@ -23,16 +23,20 @@ import {
 
 /**
  * A fault of one upstream call: the client turns it into a coded error after the policies.
- * `timeout` and `network` faults of a write may have reached Altostrat (its outcome is unknown),
- * except `refused`: the connection was never made, so nothing was sent.
+ * - `timeout`: Altostrat took the whole UPSTREAM_TIMEOUT_MS; `deadline`: the caller's own request
+ *   deadline ended the call first (or before it was sent: `sent` false), which says nothing about
+ *   Altostrat's health; `cancelled`: the caller went away.
+ * - `timeout`, `network` and a sent `deadline` fault of a write may have reached Altostrat (its
+ *   outcome is unknown), unlike `refused`: the connection was never made, so nothing was sent.
  */
 export class UpstreamFault extends Error {
   override name = 'UpstreamFault';
   constructor(
-    readonly kind: 'timeout' | 'network' | 'refused' | 'cancelled' | 'status' | 'body' | 'tooLarge',
+    readonly kind: 'timeout' | 'deadline' | 'network' | 'refused' | 'cancelled' | 'status' | 'body' | 'tooLarge',
     message: string,
     readonly status?: number,
     readonly retryAfterSeconds?: number,
+    readonly sent = true,
   ) {
     super(message);
   }
