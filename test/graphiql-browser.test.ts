@@ -1,8 +1,9 @@
 /**
  * GraphiQL in a real browser (Debian's Chromium, driven by playwright-core; never a downloaded
  * browser): the gateway in demo mode serves it whole, it opens on the example query with the demo
- * token in its headers tab, the query runs and shows executions with logs, and the docs explorer
- * shows Workflow.executions with its description. Each test opens GraphiQL on a fresh page of its
+ * token in its headers tab, the query runs and shows executions with logs, a run started in the
+ * second tab is watched live in the third (its status changes on screen, over Server-Sent
+ * Events), and the docs explorer shows Workflow.executions with its description. Each test opens GraphiQL on a fresh page of its
  * own, so none depends on what another left on screen. Screenshots go to test-output/graphiql/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -34,11 +35,13 @@ beforeAll(async () => {
   if (missing) return;
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install chromium)`);
   mkdirSync(OUTPUT, { recursive: true });
-  simulator = await startSimulator();
+  // Runs step every 400 ms, so a run shows several statuses while the browser watches it.
+  simulator = await startSimulator({ stepMs: 400 });
   gateway = createGateway({
-    config: loadConfig({ LOG_LEVEL: 'silent' }),
+    config: loadConfig({ LOG_LEVEL: 'silent', LIVE_POLL_INTERVAL_MS: '200' }),
     upstreamUrl: simulator.url,
     graphiqlHeaders: { Authorization: bearer(DEMO_TOKENS.acme) },
+    graphiqlWorkflowId: simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)!.id,
   });
   server = createServer(gateway.yoga);
   url = await listen(server);
@@ -76,10 +79,24 @@ afterAll(async () => {
   await simulator?.close();
 });
 
+/** An editor's text (Monaco lays text out with non-breaking spaces). */
+const editorText = async (selector: string) => (await page.locator(selector).innerText()).replace(/\u00a0/g, ' ');
+
+/**
+ * Switches GraphiQL's editor tab. The tabs can be dragged to reorder them, and the drag handler
+ * takes Playwright's synthetic pointer sequence for the start of a drag: a plain click event is
+ * what a person's click amounts to.
+ */
+async function openTab(title: string): Promise<void> {
+  await page.locator(`button.graphiql-tab-button[title="${title}"]`).dispatchEvent('click');
+  await expect.poll(() => editorText('.graphiql-query-editor')).toContain(`${title}(`);
+  // A click in the editor, as a person's cursor would land there, makes GraphiQL pick the
+  // operation under it; otherwise it can keep the previous tab's operation name.
+  await page.locator('.graphiql-query-editor .view-line', { hasText: title }).first().click();
+}
+
 describe.skipIf(missing)('GraphiQL in a browser', () => {
   it('opens on the example query with the demo token, runs it, and shows executions with logs', async () => {
-    // Monaco lays text out with non-breaking spaces.
-    const editorText = async (selector: string) => (await page.locator(selector).innerText()).replace(/\u00a0/g, ' ');
     await expect.poll(() => editorText('.graphiql-query-editor')).toContain('# Workflows with their latest executions');
     await expect.poll(() => editorText('.graphiql-editor-tool')).toContain('"Authorization": "Bearer eyJ');
 
@@ -94,6 +111,40 @@ describe.skipIf(missing)('GraphiQL in a browser', () => {
 
     expect(offSite, 'GraphiQL must be served whole, with no CDN').toEqual([]);
     expect(consoleErrors, 'browser console errors').toEqual([]);
+  });
+
+  it('starts a run in its second tab and watches it live in its third, seeing its status change', async () => {
+    await openTab('StartRun');
+    await page.getByRole('button', { name: /Execute query/ }).click();
+    const response = page.locator('.graphiql-response');
+    await response.getByText('fl_run_').first().waitFor({ timeout: 15_000 });
+    const runId = /"(fl_run_[A-Za-z0-9]+)"/.exec(await editorText('.graphiql-response'))![1]!;
+
+    await openTab('WatchRun');
+    await page.getByRole('button', { name: 'Variables' }).click();
+    await page.locator('.graphiql-editor-tool .monaco-editor').first().click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Backspace');
+    // Typed as a person would: the editor closes the brace itself, the id goes between.
+    await page.keyboard.type('{');
+    await page.keyboard.insertText(` "id": "${runId}" `);
+    await page.getByRole('button', { name: /Execute query/ }).click();
+
+    // The response pane shows each event as it arrives: collect the statuses it goes through.
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          const status = /"status": "([A-Z_]+)"/.exec(await editorText('.graphiql-response'))?.[1];
+          if (status) seen.add(status);
+          return seen.size >= 2 && (seen.has('COMPLETED') || seen.has('FAILED'));
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe(true);
+    expect([...seen].every((status) => ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED'].includes(status))).toBe(true);
+    await page.screenshot({ path: `${OUTPUT}/live.png` });
+    expect(offSite, 'GraphiQL must be served whole, with no CDN').toEqual([]);
   });
 
   it('documents Workflow.executions in the docs explorer', async () => {
