@@ -21,6 +21,9 @@
  *   npm run bench                      # about 5 minutes on 2 cores
  *   BENCH_ROUNDS=5 BENCH_SECONDS=3 npm run bench
  *
+ * It first waits (at most BENCH_QUIET_WAIT_S, default 120 s) for other processes to leave the
+ * machine mostly idle, since on a shared machine they take CPU from whichever server is measured.
+ *
  * Writes bench/RESULTS.md: the generated part is rewritten; the hand-written notes after it are kept.
  */
 import { Agent, get } from 'node:http';
@@ -51,14 +54,11 @@ const rotate = <T>(xs: T[], r: number) => xs.map((_, i) => xs[(i + r) % xs.lengt
 
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
-/** A command line without this machine's paths: `node vitest run src/demo test`. */
-const command = (cmdline: string) =>
-  cmdline
-    .split('\0')
-    .filter(Boolean)
-    .map((word) => word.replace(/^.*\//, ''))
-    .join(' ')
-    .slice(0, 60);
+/** A process's program and, for an interpreter, its script, without this machine's paths: `node vitest`. */
+function command(cmdline: string): string {
+  const [program, next] = cmdline.split('\0').map((word) => word.replace(/^.*\//, ''));
+  return program && next && !next.startsWith('-') && /^(node|npm|npx|python3?|sh|bash)$/.test(program) ? `${program} ${next}` : (program ?? '');
+}
 
 /** CPU ms used so far by every process alive now, by pid. */
 function processCpu(): Map<number, { name: string; ms: number }> {
@@ -86,6 +86,21 @@ function benchMs(): number {
   return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) * TICK_MS;
 }
 const ours = new Set<number>([process.pid]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits, within a bound, until other processes use less than a quarter of a core; returns the seconds waited and their last use. */
+async function waitForQuiet(): Promise<{ waitedS: number; othersCores: number }> {
+  const limitMs = Number(process.env.BENCH_QUIET_WAIT_S ?? 120) * 1000;
+  const t0 = performance.now();
+  for (;;) {
+    const before = machineBusyMs();
+    await sleep(3000); // the bench does nothing meanwhile: all the busy time is others'
+    const othersCores = (machineBusyMs() - before) / 3000;
+    const waitedS = (performance.now() - t0) / 1000;
+    if (othersCores < 0.25 || performance.now() - t0 > limitMs) return { waitedS, othersCores };
+    log(`waiting for a quieter machine: other processes use ${othersCores.toFixed(2)} cores`);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // measuring
@@ -98,7 +113,6 @@ interface Fired {
   peakRssMb: number;
 }
 
-/** Closed-loop load with autocannon; latencies are taken per response, to the microsecond. */
 /**
  * Waits until the server has finished what the load generator left in flight (autocannon stops
  * without waiting for the answers): no upstream call and no CPU tick for 100 ms.
@@ -113,6 +127,7 @@ async function settle(sim: Simulator, server: Server) {
   }
 }
 
+/** Closed-loop load with autocannon; latencies are taken per response, to the microsecond. */
 async function fire(sim: Simulator, server: Server, body: string, connections: number, seconds = SECONDS): Promise<Fired> {
   const latencies: number[] = [];
   let [minBytes, maxBytes] = [Infinity, 0];
@@ -335,6 +350,7 @@ async function criticalPath(sim: Simulator, all: Server[], s: Scenario, cursor =
   }
 }
 
+const quiet = await waitForQuiet();
 const loadBefore = loadavg();
 const cpuBefore = processCpu();
 const [machineBefore, benchBefore] = [machineBusyMs(), benchMs()];
@@ -405,11 +421,11 @@ const table = [
   ),
 ];
 const pathTable = [
-  `| scenario | server | waves | p50 ms at 10 conns | / (waves x ${LATENCY_MS} ms) | floor p50 ms at 10 | p50 ms one at a time | floor p50 ms one at a time | one at a time / floor | over the floor, ms (CPU ms/query) |`,
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  `| scenario | server | waves | p50 ms at 10 conns | / (waves x ${LATENCY_MS} ms) | floor p50 ms at 10 | / floor at 10 | p50 ms one at a time | floor p50 ms one at a time | one at a time / floor | over the floor, ms (CPU ms/query) |`,
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...pathRows.map(
     (r) =>
-      `| ${r.scenario.name} | ${r.server} | ${waves(r.scenario)} | ${fixed(r.p50at10, 2)} | ${fixed(critical(r), 3)} | ${fixed(r.floorAt10, 2)} | ${fixed(r.p50one, 2)} | ${fixed(r.floorOne, 2)} | ${fixed(r.p50one / r.floorOne, 3)} | ${fixed(r.p50one - r.floorOne, 2)} (${fixed(row(r.scenario, r.server)!.cpuMsPerQuery, 2)}) |`,
+      `| ${r.scenario.name} | ${r.server} | ${waves(r.scenario)} | ${fixed(r.p50at10, 2)} | ${fixed(critical(r), 3)} | ${fixed(r.floorAt10, 2)} | ${fixed(r.p50at10 / r.floorAt10, 3)} | ${fixed(r.p50one, 2)} | ${fixed(r.floorOne, 2)} | ${fixed(r.p50one / r.floorOne, 3)} | ${fixed(r.p50one - r.floorOne, 2)} (${fixed(row(r.scenario, r.server)!.cpuMsPerQuery, 2)}) |`,
   ),
 ];
 const slope = (points: Array<[number, number]>) => {
@@ -436,20 +452,23 @@ const gatewayRows = rows.filter((r) => r.server === 'gateway');
 const maxRss = Math.max(...gatewayRows.map((r) => r.peakRssMb));
 const budgetMet = rows.every((r) => r.calls === r.budget);
 const baselinePaths = pathRows.filter((r) => r.server === 'baseline');
+const overFloor = (r: PathRow) => r.p50one - r.floorOne;
 const worstBaseline = baselinePaths.reduce((a, b) => (b.p50one / b.floorOne > a.p50one / a.floorOne ? b : a));
-const worstBaselineRatio = worstBaseline.p50one / worstBaseline.floorOne;
-// Past a few percent, the excess should be no more than the baseline's own CPU per query: no wave wasted.
-const baselineExcessIsCpu = baselinePaths.every((r) => r.p50one - r.floorOne <= row(r.scenario, 'baseline')!.cpuMsPerQuery + 0.5);
+// Past a few percent, a handicap would show as time the gateway does not lose: a wave too many
+// (+20 ms) or a wait beyond the baseline's own CPU per query.
+const baselineFair = baselinePaths.every(
+  (r) => r.p50one / r.floorOne <= 1.05 || overFloor(r) <= Math.max(overFloor(pathRow(r.scenario, 'gateway')!), row(r.scenario, 'baseline')!.cpuMsPerQuery + 0.5),
+);
 const targets = [
   '| target (each a ratio measured side by side in this run) | measured | verdict |',
   '| --- | --- | --- |',
   `| S1 req/s >= 1.5x the baseline's, at saturation | ${fixed(ratio(S1, 'rpsSat'), 2)}x (at 10 conns: ${fixed(ratio(S1, 'rps10'), 2)}x) | ${verdict(ratio(S1, 'rpsSat') >= 1.5)} |`,
   `| S2 req/s >= 1.2x the baseline's, at saturation | ${fixed(ratio(S2, 'rpsSat'), 2)}x (at 10 conns: ${fixed(ratio(S2, 'rps10'), 2)}x) | ${verdict(ratio(S2, 'rpsSat') >= 1.2)} |`,
-  `| p50 at 10 conns <= 1.10x the upstream critical path (waves x ${LATENCY_MS} ms), S1-S4 | worst ${fixed(critical(worstPath), 3)} (${worstPath.scenario.id}); ${gatewayPaths.map((r) => `${r.scenario.id} ${fixed(critical(r), 3)}`).join(', ')} | ${verdict(critical(worstPath) <= 1.1)} |`,
+  `| p50 at 10 conns <= 1.10x the upstream critical path (waves x ${LATENCY_MS} ms), S1-S4 | worst ${fixed(critical(worstPath), 3)} (${worstPath.scenario.id}); ${gatewayPaths.map((r) => `${r.scenario.id} ${fixed(critical(r), 3)}`).join(', ')}; the floor itself at 10 conns: ${gatewayPaths.map((r) => `${r.scenario.id} ${fixed(r.floorAt10 / (waves(r.scenario) * LATENCY_MS), 3)}`).join(', ')} | ${verdict(critical(worstPath) <= 1.1)} |`,
   `| peak RSS < 150 MB at saturation, S1-S4 | ${fixed(maxRss, 0)} MB | ${verdict(maxRss < 150)} |`,
   `| \`/health\` 200 within 1 s of spawning \`node dist/main.js\` | median ${fixed(median(healthMs), 0)} ms, worst ${fixed(Math.max(...healthMs), 0)} ms of ${healthMs.length} starts | ${verdict(Math.max(...healthMs) < 1000)} |`,
   `| upstream calls/query = the contract's budget (both servers) | ${budgetMet ? 'all equal' : 'see table'} | ${verdict(budgetMet)} |`,
-  `| the baseline is not handicapped: one query at a time, within a few percent of the upstream floor | ${baselinePaths.map((r) => `${r.scenario.id} ${fixed(r.p50one / r.floorOne, 3)}x`).join(', ')} | ${worstBaselineRatio <= 1.05 ? 'yes' : baselineExcessIsCpu ? `yes: worst ${worstBaseline.scenario.id}, ${fixed(worstBaseline.p50one - worstBaseline.floorOne, 2)} ms over the floor, no more than its CPU per query (${fixed(row(worstBaseline.scenario, 'baseline')!.cpuMsPerQuery, 2)} ms)` : '**no**'} |`,
+  `| the baseline is not handicapped: one query at a time, within a few percent of the upstream floor | ${baselinePaths.map((r) => `${r.scenario.id} ${fixed(r.p50one / r.floorOne, 3)}x (+${fixed(overFloor(r), 2)} ms; gateway +${fixed(overFloor(pathRow(r.scenario, 'gateway')!), 2)} ms)`).join(', ')} | ${baselineFair ? (worstBaseline.p50one / worstBaseline.floorOne <= 1.05 ? 'yes' : 'yes: where over 5 %, no further from the floor than the gateway or its own CPU per query; a wave too many would add 20 ms') : '**no**'} |`,
 ];
 
 const cpu = os.cpus();
@@ -462,7 +481,7 @@ const generated = [
   '',
   '- **Gateway**: `node dist/main.js` with only `PORT`, `HOST`, `ALTOSTRAT_API_URL` in its environment: **no setting changed for the bench** (LOG_LEVEL info, one log line per request, metrics on); stdout and stderr to a file.',
   '- **Baseline**: Apollo Server 5 + @apollo/datasource-rest 6 (`bench/baseline/server.ts`), compiled, `NODE_ENV=production node bench/baseline/dist/server.js`; a RESTDataSource per request; every page of a query fetched at once, each run\'s logs side by side.',
-  `- **Load on the machine**: loadavg ${loadBefore} before, ${loadAfter} after; the machine was busy ${fixed((machineAfter - machineBefore) / 1000, 0)} CPU s in ${fixed(wallS, 0)} s on ${cpu.length} cores, ` +
+  `- **Load on the machine**: waited ${fixed(quiet.waitedS, 0)} s for other processes to use less than a quarter of a core (at the start they used ${fixed(quiet.othersCores, 2)}); loadavg ${loadBefore} before, ${loadAfter} after; the machine was busy ${fixed((machineAfter - machineBefore) / 1000, 0)} CPU s in ${fixed(wallS, 0)} s on ${cpu.length} cores, ` +
     `of which ${fixed(othersMs / 1000, 0)} CPU s (${fixed(othersMs / 1000 / wallS, 2)} cores on average) were other processes than the bench's` +
     (others.length ? ` (the busiest of those still alive at the end: ${others.slice(0, 3).map((p) => `\`${p.name.replaceAll('|', '/')}\` ${fixed(p.ms / 1000, 1)} s`).join(', ')})` : '') +
     '.',
