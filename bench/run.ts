@@ -275,29 +275,29 @@ async function stopAll(sim: Simulator, servers: Server[]) {
   await stop(sim.child);
 }
 
-/** The bodies each server gets, checked: the same data from both, calls counted, warmed up. */
+/** The scenario's request, checked on each server: the same data from both, calls counted, warmed up. */
 async function prepare(sim: Simulator, servers: Server[], s: Scenario, cursor: string) {
-  const bodies = servers.map((server) => s.body(sim.fixture, cursor));
+  const body = s.body(sim.fixture, cursor);
   const answers: Array<{ bytes: number; data: unknown }> = [];
-  for (const [i, server] of servers.entries()) {
-    answers.push(await ask(server, bodies[i]!)); // the first answer teaches each server the page size
-    await fire(sim, server, bodies[i]!, CONNECTIONS, 1);
+  for (const server of servers) {
+    answers.push(await ask(server, body)); // the first answer teaches each server the page size
+    await fire(sim, server, body, CONNECTIONS, 1);
   }
   const sameData = answers.every((a) => isDeepStrictEqual(a.data, answers[0]!.data));
   if (!sameData) log(`${s.id}: the servers' data differ`);
   const calls = [];
-  for (const [i, server] of servers.entries()) calls.push(await callsPerQuery(sim, server, bodies[i]!));
-  return { bodies, answers, calls, sameData };
+  for (const server of servers) calls.push(await callsPerQuery(sim, server, body));
+  return { body, answers, calls, sameData };
 }
 
 async function throughput(sim: Simulator, all: Server[], s: Scenario, cursor = '') {
   const servers = s.baseline ? all : all.slice(0, 1);
   log(`${s.name}: ${servers.map((x) => x.name).join(', ')}`);
-  const { bodies, answers, calls, sameData } = await prepare(sim, servers, s, cursor);
+  const { body, answers, calls, sameData } = await prepare(sim, servers, s, cursor);
   const saturation: number[] = [];
   for (const [i, server] of servers.entries()) {
     const probed = [];
-    for (const c of SATURATION_PROBE) probed.push({ c, rps: (await fire(sim, server, bodies[i]!, c, 1)).rps });
+    for (const c of SATURATION_PROBE) probed.push({ c, rps: (await fire(sim, server, body, c, 1)).rps });
     const best = Math.max(...probed.map((p) => p.rps));
     // The fewest connections within 3 % of the best: more would only queue.
     saturation.push(probed.find((p) => p.rps >= best * 0.97)!.c);
@@ -306,8 +306,8 @@ async function throughput(sim: Simulator, all: Server[], s: Scenario, cursor = '
   const atSat: Fired[][] = servers.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     for (const i of rotate([...servers.keys()], r)) {
-      at10[i]!.push(await fire(sim, servers[i]!, bodies[i]!, CONNECTIONS));
-      atSat[i]!.push(await fire(sim, servers[i]!, bodies[i]!, saturation[i]!));
+      at10[i]!.push(await fire(sim, servers[i]!, body, CONNECTIONS));
+      atSat[i]!.push(await fire(sim, servers[i]!, body, saturation[i]!));
     }
   }
   for (const [i, server] of servers.entries()) {
@@ -333,7 +333,7 @@ async function throughput(sim: Simulator, all: Server[], s: Scenario, cursor = '
 async function criticalPath(sim: Simulator, all: Server[], s: Scenario, cursor = '') {
   const servers = s.baseline ? all : all.slice(0, 1);
   log(`${s.name}: critical path, ${servers.map((x) => x.name).join(', ')} and the floor`);
-  const { bodies } = await prepare(sim, servers, s, cursor);
+  const { body } = await prepare(sim, servers, s, cursor);
   const at10: number[][] = servers.map(() => []);
   const one: number[][] = servers.map(() => []);
   const floorAt10: number[] = [];
@@ -345,8 +345,8 @@ async function criticalPath(sim: Simulator, all: Server[], s: Scenario, cursor =
         floorOne.push(await floorP50(sim.fixture, s, 1));
         continue;
       }
-      at10[i]!.push((await fire(sim, servers[i]!, bodies[i]!, CONNECTIONS)).p50);
-      one[i]!.push((await fire(sim, servers[i]!, bodies[i]!, 1)).p50);
+      at10[i]!.push((await fire(sim, servers[i]!, body, CONNECTIONS)).p50);
+      one[i]!.push((await fire(sim, servers[i]!, body, 1)).p50);
     }
   }
   for (const [i, server] of servers.entries()) {
