@@ -1,0 +1,144 @@
+/**
+ * The processes a benchmark runs, each on its own, on 127.0.0.1: the simulator (the upstream), the
+ * gateway started exactly as `npm start` starts it, and the Apollo baseline started as production
+ * would start it. Also what the benchmarks read of a process from /proc (CPU time, RSS). Shared by
+ * `bench/run.ts` and `bench/profile.ts`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Fixture } from './scenarios.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Where the servers' stdout and stderr go: a file each, rewritten at every start, never the console. */
+export const LOG_DIR = join(tmpdir(), 'altostrat-bench');
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+
+export interface Server {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** The GraphQL endpoint. */
+  url: string;
+  /** From spawn to the first 200 of its readiness check. */
+  readyMs: number;
+  log: string;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+/** Starts a server with stdout and stderr into a file, then polls `readiness` until it answers 200. */
+async function startServer(name: string, args: string[], env: Record<string, string>, url: string, readiness: string, headers: Record<string, string> = {}): Promise<Server> {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const log = join(LOG_DIR, `${name}.log`);
+  const fd = openSync(log, 'w');
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  children.add(child);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (let attempt = 0; attempt < 2000; attempt++) {
+    if (exited) throw new Error(`${name} exited at start; see ${log}:\n${readFileSync(log, 'utf8').slice(0, 2000)}`);
+    const ok = await fetch(readiness, { headers }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return { name, child, pid: child.pid!, url, readyMs: performance.now() - started, log };
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`${name} not ready after 2000 checks; see ${log}`);
+}
+
+/**
+ * `node dist/main.js` with only what `npm start` needs from its environment: nothing else is set,
+ * so every other setting (LOG_LEVEL info, metrics, limits) is the default. Extra options (for the
+ * profiler) go to node before the script.
+ */
+export async function startGateway(upstream: string, nodeOptions: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const env = { PORT: String(port), HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream };
+  return startServer('gateway', [...nodeOptions, 'dist/main.js'], env, `http://127.0.0.1:${port}/graphql`, `http://127.0.0.1:${port}/health`);
+}
+
+/** Compiles the baseline to bench/baseline/dist/ (git-ignored), so it runs as plain JS. */
+export function buildBaseline(): void {
+  const tsc = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'bench/baseline/tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('compiling bench/baseline failed');
+}
+
+export async function startBaseline(upstream: string): Promise<Server> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  // Apollo Server has no health route; its documented check is this query with a preflight header.
+  const readiness = `${url}?query=%7B__typename%7D`;
+  return startServer('baseline', ['bench/baseline/dist/server.js', upstream], { NODE_ENV: 'production', PORT: String(port) }, url, readiness, {
+    'apollo-require-preflight': 'true',
+  });
+}
+
+export interface Simulator {
+  child: ChildProcess;
+  fixture: Fixture;
+  /** Upstream calls received since the last reset. */
+  calls(): Promise<number>;
+  reset(): Promise<void>;
+}
+
+export async function startSimulator(options: { inlineLogs: boolean; latencyMs: number }): Promise<Simulator> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/simulator-process.ts', JSON.stringify({ pageSize: 15, ...options })], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  const fixture = await new Promise<Fixture>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk;
+      const line = /^(\{.*\})$/m.exec(out);
+      if (line) resolve(JSON.parse(line[1]!) as Fixture);
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited ${code}:\n${out}`)));
+  });
+  const control = async (method: string) => ((await (await fetch(`${fixture.control}/calls`, { method })).json()) as { calls: number }).calls;
+  return {
+    child,
+    fixture,
+    calls: () => control('GET'),
+    reset: async () => void (await fetch(`${fixture.control}/reset`, { method: 'POST' })),
+  };
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  children.delete(child);
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+export const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/** CPU time a process has used so far (utime + stime), in ms. */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** Resident set size now (VmRSS), or at its peak so far (VmHWM), in MB. */
+export function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const match = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
