@@ -106,8 +106,8 @@ export async function startSimulator(options: { inlineLogs: boolean; latencyMs: 
   children.add(child);
   const fixture = await new Promise<Fixture>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk;
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
       const line = /^(\{.*\})$/m.exec(out);
       if (line) resolve(JSON.parse(line[1]!) as Fixture);
     });

@@ -145,7 +145,7 @@ async function fire(sim: Simulator, server: Server, body: string, connections: n
     headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
     body,
   }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
-  run.on('response', (_client: unknown, status: number, bytes: number, ms: number) => {
+  void run.on('response', (_client: unknown, status: number, bytes: number, ms: number) => {
     if (status !== 200) return;
     latencies.push(ms);
     [minBytes, maxBytes] = [Math.min(minBytes, bytes), Math.max(maxBytes, bytes)];
@@ -295,7 +295,7 @@ async function throughput(sim: Simulator, all: Server[], s: Scenario, cursor = '
   log(`${s.name}: ${servers.map((x) => x.name).join(', ')}`);
   const { body, answers, calls, sameData } = await prepare(sim, servers, s, cursor);
   const saturation: number[] = [];
-  for (const [i, server] of servers.entries()) {
+  for (const server of servers) {
     const probed = [];
     for (const c of SATURATION_PROBE) probed.push({ c, rps: (await fire(sim, server, body, c, 1)).rps });
     const best = Math.max(...probed.map((p) => p.rps));

@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const cases = (['VaultItem', 'WorkflowAuthorization'] as const).flatMap((type) =>
-  Object.keys(FIELD_NEEDS[type]).map((field) => ({ type: type as string, field })),
+  Object.keys(FIELD_NEEDS[type]).map((field) => ({ type: type, field })),
 );
 
 describe('the cost table', () => {

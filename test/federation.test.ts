@@ -67,7 +67,8 @@ beforeAll(async () => {
       Workflow: { owner: ({ id }: { id: string }) => ({ name: `owner of ${id}`, team: 'netops' }) },
     },
   });
-  owners = createServer(createYoga({ schema: ownersSchema, logging: false }));
+  const ownersYoga = createYoga({ schema: ownersSchema, logging: false });
+  owners = createServer((req, res) => void ownersYoga(req, res));
   const ownersUrl = await listen(owners);
 
   // The SDL a registry or router would get: asked of the running gateway, without a token.
@@ -85,7 +86,7 @@ beforeAll(async () => {
       fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') }),
     },
   });
-  router = createServer(runtime);
+  router = createServer((req, res) => void runtime(req, res));
   routerUrl = await listen(router);
 
   // Apollo Gateway composes the two subgraphs itself, from their `_service { sdl }`.
@@ -108,7 +109,7 @@ beforeAll(async () => {
   });
   ({ url: apolloUrl } = await startStandaloneServer(apollo, {
     listen: { port: 0, host: '127.0.0.1' },
-    context: async ({ req }) => ({ ...(req.headers.authorization && { authorization: req.headers.authorization }) }),
+    context: ({ req }) => Promise.resolve({ ...(req.headers.authorization && { authorization: req.headers.authorization }) }),
   }));
 });
 

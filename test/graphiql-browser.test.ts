@@ -43,7 +43,7 @@ beforeAll(async () => {
     graphiqlHeaders: { Authorization: bearer(DEMO_TOKENS.acme) },
     graphiqlWorkflowId: simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)!.id,
   });
-  server = createServer(gateway.yoga);
+  server = createServer((req, res) => void gateway.yoga(req, res));
   url = await listen(server);
   browser = await chromium.launch({
     executablePath: CHROMIUM,

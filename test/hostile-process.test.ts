@@ -94,7 +94,7 @@ describe('MAX_CONNECTIONS (item 12)', () => {
       const third = connect(Number(port), '127.0.0.1').on('error', () => undefined);
       third.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
       let answer = '';
-      third.on('data', (chunk) => (answer += chunk));
+      third.on('data', (chunk: Buffer) => (answer += chunk.toString()));
       await new Promise((resolve) => third.once('close', resolve));
       expect(answer).toBe('');
     } finally {

@@ -32,7 +32,7 @@ function start(env: Record<string, string>) {
 
 describe('the gateway process', () => {
   it('starts on the demo upstream, prints a token that works, serves GraphiQL and /health, and exits 0 on SIGTERM', async () => {
-    const { child, ready, output } = await start({});
+    const { child, ready, output } = start({});
     const url = await ready;
     const token = /Demo token[^:]*: (\S+)/.exec(output())![1]!;
 
@@ -49,7 +49,7 @@ describe('the gateway process', () => {
       { query: '{ workflows(first: 1) { nodes { name executions(first: 1) { nodes { logs { status } } } } } }' },
       { authorization: bearer(token) },
     );
-    const body = (await answer.json()) as any;
+    const body = (await answer.json());
     expect(body.errors).toBeUndefined();
     expect(body.data.workflows.nodes[0].executions.nodes[0].logs.length).toBeGreaterThan(0);
 
@@ -59,7 +59,7 @@ describe('the gateway process', () => {
   });
 
   it('does not serve GraphiQL when GRAPHIQL=false', async () => {
-    const { child, ready } = await start({ GRAPHIQL: 'false' });
+    const { child, ready } = start({ GRAPHIQL: 'false' });
     const url = await ready;
     const page = await fetch(url, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toContain('Workflows with their latest executions');
@@ -79,7 +79,7 @@ describe('the gateway process', () => {
       // The signal goes while the upstream call is in flight (the simulator answers after 1 s).
       expect(call!.endedAt).toBeUndefined();
       child.kill('SIGTERM');
-      const body = (await (await answer).json()) as any;
+      const body = (await (await answer).json());
       expect(body.data.workflows.totalCount).toBe(simulator.workflowsOf(DEMO_TOKENS.acme).length);
       expect((await once(child, 'exit'))[0]).toBe(0);
     } finally {
@@ -88,7 +88,7 @@ describe('the gateway process', () => {
   });
 
   it('refuses a bad setting at start with its name, its value and what is allowed', async () => {
-    const { child, ready, output } = await start({ PORT: 'abc' });
+    const { child, ready, output } = start({ PORT: 'abc' });
     await expect(ready).rejects.toThrow();
     expect(child.exitCode).toBe(1);
     expect(output()).toContain('PORT must be a whole number from 0 to 65535, got "abc"');

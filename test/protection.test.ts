@@ -69,20 +69,20 @@ describe('HTTP', () => {
   it('refuses a body over the size limit with 413', async () => {
     const response = await post(stack.url, { query: `{ __typename }`, padding: 'x'.repeat(200_000) });
     expect(response.status).toBe(413);
-    expect(((await response.json()) as any).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(((await response.json())).errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('refuses a request a browser could send cross-site without a preflight (CSRF)', async () => {
     const simple = await post(stack.url, { query: '{ __typename }' }, { 'content-type': 'text/plain', authorization: null });
     expect(simple.status).toBe(403);
-    expect(((await simple.json()) as any).errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(((await simple.json())).errors[0].extensions.code).toBe('FORBIDDEN');
     const get = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`);
     expect(get.status).toBe(403);
-    expect(((await get.json()) as any).errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(((await get.json())).errors[0].extensions.code).toBe('FORBIDDEN');
     const withHeader = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`, {
       headers: { 'x-graphql-yoga-csrf': '1' },
     });
-    expect(((await withHeader.json()) as any).data).toEqual({ __typename: 'Query' });
+    expect(((await withHeader.json())).data).toEqual({ __typename: 'Query' });
   });
 
   it('does not take batched requests', async () => {

@@ -118,7 +118,7 @@ if (!upstream) throw new Error('usage: node bench/baseline/dist/server.js <upstr
 const server = new ApolloServer<Context>({ typeDefs, resolvers });
 const { url } = await startStandaloneServer(server, {
   listen: { port: Number(process.env.PORT ?? 0), host: '127.0.0.1' },
-  context: async ({ req }) => ({
+  context: ({ req }) => Promise.resolve({
     dataSources: { altostrat: new AltostratAPI(`${upstream}/`, req.headers.authorization ?? '', server.cache) },
   }),
 });

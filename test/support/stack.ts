@@ -63,7 +63,7 @@ export async function startStack(
   const simulator = await startSimulator(simulatorOptions);
   const config: Config = loadConfig({ GRAPHIQL: 'true', LOG_LEVEL: 'silent', UPSTREAM_TRACE: 'false', ...env });
   const gateway = createGateway({ config, upstreamUrl: simulator.url, ...(logDestination && { logDestination }) });
-  const server: Server = createServer(gateway.yoga);
+  const server: Server = createServer((req, res) => void gateway.yoga(req, res));
   const sockets = attachWebSockets(server, gateway);
   const url = await listen(server);
 
