@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { maxInFlight, startSimulator, type Simulator } from '../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS } from './support/stack.js';
 import { startRedis, type RedisProcess } from './support/redis.js';
-import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, spawnGateway, statusesOf, until, watch, type GatewayProcess, type RunEvent, type Watch } from './support/live.js';
+import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, spawnGateway, statusesOf, until, watch, type GatewayProcess, type RunEvent, type StartedEvent, type Watch } from './support/live.js';
 
 const INTERVAL_MS = 100;
 const authorization = bearer(DEMO_TOKENS.acme);
@@ -116,6 +116,30 @@ describe('two replicas on one Redis', () => {
     const after = runCalls(id).filter((c) => c.startedAt > killedAt);
     expect(after.length).toBeGreaterThan(0);
     expect(maxInFlight(after)).toBe(1);
+  });
+
+  it('send each new run once to executionStarted subscribers on both, and carry the baseline over a takeover', async () => {
+    const [a, b] = await replicas();
+    const path = `/workflows/${workflowId}/executions`;
+    const since = performance.now();
+    const onA = opened([watch<StartedEvent>('ws', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId } })])[0]!;
+    await until(() => simulator.calls.some((c) => c.path === path && c.startedAt > since && c.endedAt !== undefined), 'the baseline poll');
+    const onB = opened([
+      watch<StartedEvent>('sse', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId } }),
+      watch<StartedEvent>('ws', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId } }),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 3));
+    const first = simulator.insertRuns(workflowId, 4).map((r) => r.id).reverse();
+    const ids = (w: Watch<StartedEvent>) => w.events.map((e) => e.executionStarted.id);
+    await until(() => [onA, ...onB].every((w) => w.events.length >= 4), 'four runs everywhere');
+
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const second = simulator.insertRuns(workflowId, 3).map((r) => r.id).reverse();
+    await until(() => onB.every((w) => w.events.length >= 7), 'three more runs on B', 20_000);
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 3));
+    expect(ids(onA)).toEqual(first);
+    for (const w of onB) expect(ids(w)).toEqual([...first, ...second]);
   });
 
   it('keep the token out of every Redis key, channel and command', async () => {
