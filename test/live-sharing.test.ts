@@ -196,6 +196,22 @@ describe('limits', () => {
     }
   });
 
+  it('gives the allowance back when streams end on their own: completed, refused or not found', async () => {
+    const stack = await startStack({ stepMs: 20 }, { LIVE_POLL_INTERVAL_MS: '30', LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN: '2' });
+    try {
+      for (const transport of ['sse', 'ws', 'sse', 'ws'] as const) {
+        const { id } = await execute(stack);
+        const pair = [id, 'fl_run_nosuchrun0'].map((runId) => watch<RunEvent>(transport, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id: runId } }));
+        await Promise.all(pair.map((w) => endOf(w)));
+        expect(pair.map((w) => w.codes)).toEqual([[], ['NOT_FOUND']]);
+      }
+      const metrics = await (await fetch(stack.url.replace('/graphql', '/metrics'))).text();
+      expect(/^live_subscriptions (\S+)$/m.exec(metrics)?.[1]).toBe('0');
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('answers RATE_LIMITED past LIVE_MAX_SUBSCRIPTIONS, whatever the token', async () => {
     const stack = await startStack({ stepMs: 60_000 }, { LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), LIVE_MAX_SUBSCRIPTIONS: '2' });
     const open: Array<Watch<RunEvent>> = [];
