@@ -80,9 +80,11 @@ describe('two replicas on one Redis', () => {
     // The whole course from the first subscriber; every other one, from the moment it joined.
     const course = watches.map(fingerprints).reduce((longest, f) => (f.length > longest.length ? f : longest));
     expect(statusesOf(watches[0]!.events).length).toBeGreaterThanOrEqual(2);
-    for (const w of watches) {
+    const names = ['SSE on A', 'WebSocket on B', 'WebSocket on A', 'SSE on B'];
+    for (const [i, w] of watches.entries()) {
       expect(w.codes).toEqual([]);
-      expect(fingerprints(w)).toEqual(course.slice(course.length - w.events.length));
+      const logs = `A said:\n${a.output()}\nB said:\n${b.output()}`;
+      expect(fingerprints(w), `${names[i]} heard ${fingerprints(w).join(', ')} of ${course.join(', ')}\n${logs}`).toEqual(course.slice(course.length - w.events.length));
     }
     const truth = simulator.runsOf(workflowId).find((r) => r.id === id)!;
     expect(course.at(-1)).toBe(`${truth.status.toUpperCase()}|${truth.logs.length}`);
