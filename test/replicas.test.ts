@@ -57,6 +57,15 @@ const opened = <T>(watches: Array<Watch<T>>) => {
   return watches;
 };
 
+/** Like `until`, for a check that needs a request: every 50 ms, failing after 15 s. */
+async function untilAsync(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let tries = 0; tries < 300; tries++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 const runCalls = (id: string) => simulator.calls.filter((c) => c.method === 'GET' && c.path === `/workflows/runs/${id}`);
 const fingerprints = (w: Watch<RunEvent>) => w.events.map((e) => `${e.executionUpdated.status}|${e.executionUpdated.logs.length}`);
 
@@ -130,6 +139,9 @@ describe('two replicas on one Redis', () => {
       watch<StartedEvent>('sse', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId } }),
       watch<StartedEvent>('ws', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId } }),
     ]);
+    // Runs that start before B's subscribers are in are rightly not theirs: wait until B holds
+    // both, then a few intervals more for its topic to listen on Redis.
+    await untilAsync(async () => /^live_subscriptions 2$/m.test(await (await fetch(b.url.replace('/graphql', '/metrics'))).text()), 'both subscribers on B');
     await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 3));
     const first = simulator.insertRuns(workflowId, 4).map((r) => r.id).reverse();
     const ids = (w: Watch<StartedEvent>) => w.events.map((e) => e.executionStarted.id);
