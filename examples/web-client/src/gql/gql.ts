@@ -21,6 +21,8 @@ type Documents = {
     "\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(input: { id: $id }) {\n      deletedWorkflowId\n    }\n  }\n": typeof types.DeleteWorkflowDocument,
     "\n  query Workflows {\n    workflows(first: 10) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": typeof types.WorkflowsDocument,
     "\n  query ExecutionsPage($id: ID!, $after: String) {\n    workflow(id: $id) {\n      name\n      executions(first: 25, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          status\n          startedAt\n          durationInSeconds\n          logs {\n            nodeId\n            status\n          }\n        }\n      }\n    }\n  }\n": typeof types.ExecutionsPageDocument,
+    "\n  mutation StartRun($workflowId: ID!, $idempotencyKey: String) {\n    executeWorkflow(input: { workflowId: $workflowId, idempotencyKey: $idempotencyKey }) {\n      execution {\n        id\n        status\n      }\n    }\n  }\n": typeof types.StartRunDocument,
+    "\n  subscription WatchRun($id: ID!) {\n    executionUpdated(id: $id) {\n      id\n      status\n      errorMessage\n      logs {\n        nodeId\n        status\n      }\n    }\n  }\n": typeof types.WatchRunDocument,
 };
 const documents: Documents = {
     "\n  query EditorAuthorizations {\n    workflowAuthorizations {\n      id\n      status\n    }\n  }\n": types.EditorAuthorizationsDocument,
@@ -30,6 +32,8 @@ const documents: Documents = {
     "\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(input: { id: $id }) {\n      deletedWorkflowId\n    }\n  }\n": types.DeleteWorkflowDocument,
     "\n  query Workflows {\n    workflows(first: 10) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": types.WorkflowsDocument,
     "\n  query ExecutionsPage($id: ID!, $after: String) {\n    workflow(id: $id) {\n      name\n      executions(first: 25, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          status\n          startedAt\n          durationInSeconds\n          logs {\n            nodeId\n            status\n          }\n        }\n      }\n    }\n  }\n": types.ExecutionsPageDocument,
+    "\n  mutation StartRun($workflowId: ID!, $idempotencyKey: String) {\n    executeWorkflow(input: { workflowId: $workflowId, idempotencyKey: $idempotencyKey }) {\n      execution {\n        id\n        status\n      }\n    }\n  }\n": types.StartRunDocument,
+    "\n  subscription WatchRun($id: ID!) {\n    executionUpdated(id: $id) {\n      id\n      status\n      errorMessage\n      logs {\n        nodeId\n        status\n      }\n    }\n  }\n": types.WatchRunDocument,
 };
 
 /**
@@ -74,6 +78,14 @@ export function graphql(source: "\n  query Workflows {\n    workflows(first: 10)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ExecutionsPage($id: ID!, $after: String) {\n    workflow(id: $id) {\n      name\n      executions(first: 25, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          status\n          startedAt\n          durationInSeconds\n          logs {\n            nodeId\n            status\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ExecutionsPage($id: ID!, $after: String) {\n    workflow(id: $id) {\n      name\n      executions(first: 25, after: $after) {\n        totalCount\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        nodes {\n          id\n          status\n          startedAt\n          durationInSeconds\n          logs {\n            nodeId\n            status\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartRun($workflowId: ID!, $idempotencyKey: String) {\n    executeWorkflow(input: { workflowId: $workflowId, idempotencyKey: $idempotencyKey }) {\n      execution {\n        id\n        status\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation StartRun($workflowId: ID!, $idempotencyKey: String) {\n    executeWorkflow(input: { workflowId: $workflowId, idempotencyKey: $idempotencyKey }) {\n      execution {\n        id\n        status\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WatchRun($id: ID!) {\n    executionUpdated(id: $id) {\n      id\n      status\n      errorMessage\n      logs {\n        nodeId\n        status\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription WatchRun($id: ID!) {\n    executionUpdated(id: $id) {\n      id\n      status\n      errorMessage\n      logs {\n        nodeId\n        status\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
