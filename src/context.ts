@@ -17,7 +17,7 @@ import { deadlineIn, type Deadline } from './upstream/resilience.js';
 import type { RunRecord } from './upstream/records.js';
 import { codedError, ErrorCode } from './errors.js';
 import type { LiveHub, Source } from './live/index.js';
-import type { PollClient } from './watch.js';
+import { MAX_PAGES_PER_POLL, type PollClient } from './watch.js';
 import { requestStats } from './logging.js';
 import { createLoaders, type LoaderName, type Loaders } from './loaders.js';
 import type { Metrics } from './metrics.js';
@@ -59,8 +59,8 @@ export interface ContextDependencies {
   hub: LiveHub;
 }
 
-/** Calls one poll of a subscription may make (a burst of new runs reads a few pages). */
-const MAX_CALLS_PER_POLL = 8;
+/** Calls one poll of a subscription may make (a burst of new runs reads up to MAX_PAGES_PER_POLL pages). */
+const MAX_CALLS_PER_POLL = MAX_PAGES_PER_POLL + 4;
 
 /** The trace's names for the loaders' calls, as `extensions.upstream` shows them. */
 const LOADER_ROUTES: Record<LoaderName, string> = {

@@ -39,6 +39,20 @@ export function codedError(
 
 export const badInput = (message: string): GraphQLError => codedError(ErrorCode.BAD_USER_INPUT, message);
 
+/** The error with a code: its own, else `fallback`, else the one its kind implies (see useErrorCodes). */
+export function withCode(error: GraphQLError, fallback?: ErrorCode): GraphQLError {
+  if (error.extensions?.code) return error;
+  const http = error.extensions?.http;
+  const code = fallback ?? (http?.status === 403 ? ErrorCode.FORBIDDEN : error.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT);
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, code },
+  });
+}
+
 /**
  * Every error leaves with an `extensions.code`. graphql-js gives none to variables that do not fit
  * their types (BAD_USER_INPUT, as Apollo Server says), and some HTTP-level refusals come without
@@ -46,20 +60,8 @@ export const badInput = (message: string): GraphQLError => codedError(ErrorCode.
  * GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED, and masked bugs INTERNAL_SERVER_ERROR.
  */
 export function useErrorCodes(): Plugin {
-  const withCode = (error: GraphQLError): GraphQLError => {
-    if (error.extensions?.code) return error;
-    const http = error.extensions?.http;
-    const code = http?.status === 403 ? ErrorCode.FORBIDDEN : error.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;
-    return new GraphQLError(error.message, {
-      nodes: error.nodes,
-      source: error.source,
-      positions: error.positions,
-      path: error.path,
-      extensions: { ...error.extensions, code },
-    });
-  };
   const coded = (result: ExecutionResult): ExecutionResult =>
-    result.errors?.some((e) => !e.extensions?.code) ? { ...result, errors: result.errors.map(withCode) } : result;
+    result.errors?.some((e) => !e.extensions?.code) ? { ...result, errors: result.errors.map((e) => withCode(e)) } : result;
   return {
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result)) setResult(result.map(coded));

@@ -50,8 +50,12 @@ interface HeadState {
 const isHeadState = (state: Json | undefined): state is HeadState & Json =>
   typeof state === 'object' && state !== null && !Array.isArray(state) && typeof state.total === 'number' && Array.isArray(state.head);
 
-/** Pages read at most per poll: a burst of runs larger than this many pages is cut to the newest. */
-const MAX_PAGES_PER_POLL = 5;
+/**
+ * Pages read at most per poll: on Altostrat's 15-run pages, 300 runs of one workflow started
+ * within one interval. A longer burst is cut to its newest runs (docs/guarantees.md, "Live
+ * updates"); past that, a poller would make a call per page of the burst every interval.
+ */
+export const MAX_PAGES_PER_POLL = 20;
 
 /**
  * executionStarted: runs that appear at the head of the workflow's list after the first poll, in

@@ -9,8 +9,9 @@
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Gateway } from './server.js';
+import { ErrorCode, withCode } from './errors.js';
 
 /** graphql-ws pings idle sockets this often (and closes those that do not answer); Yoga's SSE pings every 12 s too. */
 const KEEP_ALIVE_MS = 12_000;
@@ -39,6 +40,9 @@ export function attachWebSockets(server: Server, { yoga }: Gateway): WebSockets 
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
+      // Results do not pass through Yoga's HTTP result processing here: code their errors the same way.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.some((e) => !e.extensions?.code) ? { ...result, errors: result.errors.map((e) => withCode(e).toJSON()) } : undefined,
       onSubscribe: async (ctx, _id, params) => {
         const given = ctx.connectionParams?.authorization;
         const closed = new AbortController();
@@ -48,9 +52,24 @@ export function attachWebSockets(server: Server, { yoga }: Gateway): WebSockets 
           signal: closed.signal,
         });
         const enveloped = yoga.getEnveloped({ request, params }) as EnvelopedOperation;
-        const document = enveloped.parse(params.query);
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return [...errors];
+        // A document refused at parse or validation time (syntax, graphql-armor's limits, which
+        // throw) fails this operation alone, with the code HTTP gives it; thrown out of here, it
+        // would close the socket and every other operation on it.
+        let document: DocumentNode;
+        let errors: readonly GraphQLError[];
+        try {
+          document = enveloped.parse(params.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [withCode(error, ErrorCode.GRAPHQL_PARSE_FAILED)];
+          throw error;
+        }
+        try {
+          errors = enveloped.validate(enveloped.schema, document);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [withCode(error)];
+          throw error;
+        }
+        if (errors.length > 0) return errors.map((error) => withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED));
         return {
           schema: enveloped.schema,
           operationName: params.operationName,
@@ -66,6 +85,9 @@ export function attachWebSockets(server: Server, { yoga }: Gateway): WebSockets 
   );
   return {
     async close() {
+      // The hub has just ended every stream: let graphql-ws send their `complete` messages before
+      // it closes the sockets.
+      await new Promise((resolve) => setImmediate(resolve));
       await disposable.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },

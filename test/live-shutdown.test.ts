@@ -26,7 +26,7 @@ async function setUp(): Promise<{ simulator: Simulator; gateway: GatewayProcess;
     headers: { 'content-type': 'application/json', authorization },
     body: JSON.stringify({ query: `mutation { executeWorkflow(input: { workflowId: "${workflowId}" }) { execution { id } } }` }),
   });
-  const id = ((await response.json()) as any).data.executeWorkflow.execution.id as string;
+  const id = ((await response.json())).data.executeWorkflow.execution.id as string;
   return { simulator, gateway, workflowId, id };
 }
 
@@ -71,10 +71,9 @@ describe('SIGTERM with open streams', () => {
     expect(simulator.calls.length).toBe(after);
   });
 
-  // Known bug: the hub ends the streams, but the WebSocket server is disposed (closing sockets
-  // with 1001) before graphql-ws has sent `complete` for each of them, so some operations end by
-  // a close instead. Flushing pending work before `dispose()` in src/websocket.ts mends it.
-  it.fails('sends `complete` for every WebSocket operation before closing its socket', async () => {
+  // On shutdown the hub ends the streams, and graphql-ws must send `complete` for each before the
+  // sockets close (with 1001).
+  it('sends `complete` for every WebSocket operation before closing its socket', async () => {
     const { gateway, workflowId, id } = await setUp();
     const watches = opened([
       watch('ws', gateway.url, EXECUTION_UPDATED, { authorization, variables: { id } }),

@@ -49,7 +49,7 @@ async function execute(url: string): Promise<string> {
     headers: { 'content-type': 'application/json', authorization },
     body: JSON.stringify({ query: `mutation { executeWorkflow(input: { workflowId: "${workflowId}" }) { execution { id } } }` }),
   });
-  return ((await response.json()) as any).data.executeWorkflow.execution.id as string;
+  return ((await response.json())).data.executeWorkflow.execution.id as string;
 }
 
 const opened = <T>(watches: Array<Watch<T>>) => {

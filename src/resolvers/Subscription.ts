@@ -20,21 +20,28 @@ function asCoded(error: unknown): unknown {
   return error;
 }
 
-/** Opens the hub's stream now, so a refusal is an error before the stream starts, and codes its endings. */
-function coded(open: () => AsyncIterableIterator<RunRecord>): AsyncGenerator<RunRecord> {
+/**
+ * Opens the hub's stream now, so a refusal is an error before the stream starts, and codes its
+ * endings. A plain iterator, not an async generator: a generator waiting for the next event
+ * queues `return()` behind it, so a client that unsubscribes from a run that does not change
+ * would keep its poller and its place in the limits.
+ */
+function coded(open: () => AsyncIterableIterator<RunRecord>): AsyncIterableIterator<RunRecord> {
   let stream: AsyncIterableIterator<RunRecord>;
   try {
     stream = open();
   } catch (error) {
     throw asCoded(error);
   }
-  return (async function* () {
-    try {
-      yield* stream;
-    } catch (error) {
-      throw asCoded(error);
-    }
-  })();
+  const iterator: AsyncIterableIterator<RunRecord> = {
+    next: () =>
+      stream.next().catch((error: unknown) => {
+        throw asCoded(error);
+      }),
+    return: (value?: unknown) => stream.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 function checkedId(kind: IdKind, id: string): string {
