@@ -33,7 +33,7 @@ async function main() {
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    gateway.stdout!.on('data', (chunk) => {
+    gateway.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /ready at (\S+)/.exec(out);
       if (match) resolve(match[1]!);
