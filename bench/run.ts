@@ -475,7 +475,7 @@ const targets = [
   `| p50 at 10 conns <= 1.10x the upstream critical path (waves x ${LATENCY_MS} ms), S1-S4 | worst ${fixed(critical(worstPath), 3)} (${worstPath.scenario.id}); ${gatewayPaths.map((r) => `${r.scenario.id} ${fixed(critical(r), 3)}`).join(', ')}; the floor itself at 10 conns: ${gatewayPaths.map((r) => `${r.scenario.id} ${fixed(r.floorAt10 / (waves(r.scenario) * LATENCY_MS), 3)}`).join(', ')} | ${verdict(critical(worstPath) <= 1.1)} |`,
   `| peak RSS < 150 MB at saturation, S1-S4 | ${fixed(maxRss, 0)} MB | ${verdict(maxRss < 150)} |`,
   `| \`/health\` 200 within 1 s of spawning \`node dist/main.js\` | median ${fixed(median(healthMs), 0)} ms, worst ${fixed(Math.max(...healthMs), 0)} ms of ${healthMs.length} starts | ${verdict(Math.max(...healthMs) < 1000)} |`,
-  `| upstream calls/query = the contract's budget (both servers) | ${budgetMet ? 'all equal' : 'see table'} | ${verdict(budgetMet)} |`,
+  `| upstream calls/query = the budget in docs/guarantees.md (both servers) | ${budgetMet ? 'all equal' : 'see table'} | ${verdict(budgetMet)} |`,
   `| the baseline is not handicapped: one query at a time, within a few percent of the upstream floor | ${baselinePaths.map((r) => `${r.scenario.id} ${fixed(r.p50one / r.floorOne, 3)}x (+${fixed(overFloor(r), 2)} ms; gateway +${fixed(overFloor(pathRow(r.scenario, 'gateway')!), 2)} ms)`).join(', ')} | ${withinFewPercent ? 'yes' : noWaveWasted ? `within ${fixed((worstBaseline.p50one / worstBaseline.floorOne - 1) * 100, 0)} %, not 5: no wave wasted (one would add ${LATENCY_MS} ms); what is left is its CPU and one more process hop, as for the gateway` : '**no**'} |`,
 ];
 

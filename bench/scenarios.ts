@@ -32,7 +32,7 @@ export interface Scenario {
   runs: number;
 }
 
-/** Upstream calls the contract allows for one query. */
+/** Upstream calls the budget (docs/guarantees.md) allows for one query. */
 export const budget = (s: Scenario, f: Fixture) => s.pages(f).length + s.runs;
 /** Sequential waves of upstream calls on the critical path. */
 export const waves = (s: Scenario) => (s.runs > 0 ? 2 : 1);

@@ -1,7 +1,7 @@
 /**
  * The live hub's public vocabulary: what a caller hands the hub (a Source that does one poll) and
  * what the hub hands back (events, or one of two errors). Nothing here knows Altostrat, GraphQL or
- * HTTP; the subscription resolvers turn LiveEnd and LiveLimitError into the contract's coded errors.
+ * HTTP; the subscription resolvers turn LiveEnd and LiveLimitError into the coded errors of docs/guarantees.md.
  */
 
 /** What may cross a replica boundary: poll state and events are stored in and published through Redis. */
