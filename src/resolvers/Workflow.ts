@@ -4,10 +4,11 @@
  * (field-needs.ts says which), so the workflow is fetched at most once, and not at all for `id`
  * and `executions`.
  */
+import { carriedFrom } from './carried.js';
 import { codedError, ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../context.js';
 import type { WorkflowResolvers } from '../generated/resolvers-types.js';
-import type { WorkflowParent, WorkflowRecord } from '../upstream/records.js';
+import type { WorkflowRecord } from '../upstream/records.js';
 import { isIdOf } from '../upstream/ids.js';
 import { executionsKey, findWorkflow } from './lookup.js';
 
@@ -20,13 +21,7 @@ async function fetchWorkflow(id: string, { loaders }: GatewayContext): Promise<W
   return record;
 }
 
-/** A field as the object carries it (a list item or a fetched record), else as the fetched record has it. */
-function carried<K extends keyof WorkflowRecord>(field: K) {
-  return async (w: WorkflowParent, _args: unknown, context: GatewayContext): Promise<WorkflowRecord[K]> => {
-    const value = (w as Partial<WorkflowRecord>)[field];
-    return value !== undefined ? value : (await fetchWorkflow(w.id, context))[field];
-  };
-}
+const carried = carriedFrom(fetchWorkflow);
 
 export const Workflow: WorkflowResolvers = {
   // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404,

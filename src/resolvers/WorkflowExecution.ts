@@ -4,10 +4,11 @@
  * and loads the rest through the run loader (field-needs.ts says which), which batches every
  * execution of the response into concurrent calls.
  */
+import { carriedFrom } from './carried.js';
 import { codedError, ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../context.js';
 import type { WorkflowExecutionResolvers } from '../generated/resolvers-types.js';
-import type { RunParent, RunRecord } from '../upstream/records.js';
+import type { RunRecord } from '../upstream/records.js';
 import { isIdOf } from '../upstream/ids.js';
 import { findExecution } from './lookup.js';
 
@@ -18,13 +19,7 @@ async function fetchRun(id: string, { loaders }: GatewayContext): Promise<RunRec
   return run;
 }
 
-/** A field as the object carries it (a list item or a fetched run), else as the fetched run has it. */
-function carried<K extends keyof RunRecord>(field: K) {
-  return async (e: RunParent, _args: unknown, context: GatewayContext): Promise<RunRecord[K]> => {
-    const value = (e as Partial<RunRecord>)[field];
-    return value !== undefined ? value : (await fetchRun(e.id, context))[field];
-  };
-}
+const carried = carriedFrom(fetchRun);
 
 export const WorkflowExecution: WorkflowExecutionResolvers = {
   // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404,
