@@ -47,6 +47,28 @@ describe('tokens', () => {
     }
   });
 
+  it('never appear in a logged upstream error, even when Altostrat echoes the Authorization header', async () => {
+    lines.length = 0;
+    const [workflow] = stack.simulator.workflowsOf(token);
+    const [run] = stack.simulator.runsOf(workflow!.id);
+    // A poller's transient fault is the upstream error the gateway logs (at warn), with its error
+    // object: here its body quotes the header it got.
+    stack.simulator.configure({ fault: (call) => ({ status: 503, body: JSON.stringify({ message: `no: ${call.authorization}` }) }) });
+    const stream = await fetch(stack.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: bearer(token) },
+      body: JSON.stringify({ query: `subscription($id: ID!) { executionUpdated(id: $id) { status } }`, variables: { id: run!.id } }),
+    });
+    const reader = stream.body!.getReader();
+    for (let tries = 0; tries < 200 && !lines.some((l) => l.includes('live polling')); tries++) await new Promise((r) => setTimeout(r, 20));
+    await reader.cancel();
+    stack.simulator.configure({ fault: undefined });
+    const logged = lines.filter((l) => l.includes('live polling'));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.join('\n')).toContain('"err"');
+    expect(lines.filter((l) => l.includes(token))).toEqual([]);
+  });
+
   it('leave a log line per request with its id, operation, duration and upstream cost, and no token', async () => {
     lines.length = 0;
     const response = await send(`query Latest { workflows(first: 2) { nodes { name } } }`, bearer(token));
