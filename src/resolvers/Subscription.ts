@@ -4,11 +4,11 @@
  * The hub's endings become coded errors: its code for a refused token or a missing object, and
  * RATE_LIMITED when the caller has too many subscriptions open.
  */
-import { badInput, codedError, ErrorCode } from '../errors.js';
+import { codedError, ErrorCode } from '../errors.js';
 import type { SubscriptionResolvers } from '../generated/resolvers-types.js';
 import { LiveEnd, LiveLimitError } from '../live/index.js';
 import type { RunRecord } from '../upstream/records.js';
-import { idShape, isIdOf, type IdKind } from '../upstream/ids.js';
+import { checkedId } from './ids.js';
 import { newRunsSource, runSource } from '../watch.js';
 import type { GatewayContext } from '../context.js';
 
@@ -42,11 +42,6 @@ function coded(open: () => AsyncIterableIterator<RunRecord>): AsyncIterableItera
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
-}
-
-function checkedId(kind: IdKind, id: string): string {
-  if (!isIdOf(kind, id)) throw badInput(`\`${id}\` is not a ${kind} id: Altostrat's look like \`${idShape(kind)}\`.`);
-  return id;
 }
 
 const eachEvent = (event: RunRecord, _args: unknown, context: GatewayContext): RunRecord => {
