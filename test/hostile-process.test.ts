@@ -4,45 +4,25 @@
  * and an upstream body over the cap announced by its Content-Length, which must leave the process
  * alive and healthy.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RecordedCall, type Simulator } from '../src/demo/simulator.js';
 import { DEMO_TOKENS } from '../src/demo/seed.js';
+import { spawnGateway, type GatewayProcess } from './support/process.js';
 
-const running: ChildProcessWithoutNullStreams[] = [];
+const running: GatewayProcess[] = [];
 const simulators: Simulator[] = [];
 afterEach(async () => {
-  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const gateway of running.splice(0)) gateway.kill();
   for (const simulator of simulators.splice(0)) await simulator.close();
 });
 
-/** Starts src/main.ts; resolves its GraphQL URL once it says it is ready. */
-async function startGateway(env: Record<string, string>): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-  });
-  running.push(child);
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in time:\n${output}`)), 15_000);
-    child.stdout.on('data', () => {
-      const match = /ready at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', () => {
-      clearTimeout(timer);
-      reject(new Error(`exited:\n${output}`));
-    });
-  });
-  return { child, url, output: () => output };
+async function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
+  const gateway = await spawnGateway(env);
+  running.push(gateway);
+  return gateway;
 }
 
 async function freePort(): Promise<number> {

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS } from './support/stack.js';
-import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, spawnGateway, until, watch, type GatewayProcess, type Watch } from './support/live.js';
+import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, until, watch, type Watch } from './support/live.js';
+import { spawnGateway, type GatewayProcess } from './support/process.js';
 
 const cleanup: Array<() => unknown> = [];
 const authorization = bearer(DEMO_TOKENS.acme);

@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { maxInFlight, startSimulator, type Simulator } from '../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS } from './support/stack.js';
 import { startRedis, type RedisProcess } from './support/redis.js';
-import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, spawnGateway, statusesOf, until, watch, type GatewayProcess, type RunEvent, type StartedEvent, type Watch } from './support/live.js';
+import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, statusesOf, until, watch, type RunEvent, type StartedEvent, type Watch } from './support/live.js';
+import { spawnGateway, type GatewayProcess } from './support/process.js';
 
 const INTERVAL_MS = 100;
 const authorization = bearer(DEMO_TOKENS.acme);

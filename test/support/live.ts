@@ -4,13 +4,11 @@
  * (the GraphQL over WebSocket protocol, the token in the connection_init payload). A watch
  * collects what arrives and how the stream ended, so a test reads the same facts from both.
  * Waits are bounded: `until` fails with a message after a generous timeout instead of hanging.
- * `spawnGateway` runs the gateway as a process of its own, for shutdown and replica tests.
  */
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 export type Transport = 'sse' | 'ws';
 export const TRANSPORTS: Transport[] = ['sse', 'ws'];
@@ -167,45 +165,3 @@ export function statusesOf(events: RunEvent[]): string[] {
   return statuses;
 }
 
-export interface GatewayProcess {
-  child: ChildProcessWithoutNullStreams;
-  /** Its /graphql URL, once it printed that it is ready. */
-  url: string;
-  output(): string;
-  /** Resolves with the exit code (null after a signal) once the process has exited. */
-  exited: Promise<number | null>;
-  /** SIGKILL if still running; for afterEach. */
-  kill(): void;
-}
-
-/** Spawns `src/main.ts` as `npm start` runs it (with tsx), on a free port, and waits until it is ready. */
-export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in time:\n${output}`)), 20_000);
-    child.stdout.on('data', () => {
-      const match = /ready at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`exited:\n${output}`));
-    });
-  }).catch((error: unknown) => {
-    kill();
-    throw error;
-  });
-  return { child, url, output: () => output, exited, kill };
-}

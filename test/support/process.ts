@@ -1,0 +1,48 @@
+/**
+ * The gateway as its own process, as `npm start` runs it (src/main.ts, under tsx here), for the
+ * tests that need what only a process shows: signals, ports, replicas, a crash.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+export interface GatewayProcess {
+  child: ChildProcessWithoutNullStreams;
+  /** Its /graphql URL, once it printed that it is ready. */
+  url: string;
+  output(): string;
+  /** Resolves with the exit code (null after a signal) once the process has exited. */
+  exited: Promise<number | null>;
+  /** SIGKILL if still running; for afterEach. */
+  kill(): void;
+}
+
+/** Spawns `src/main.ts` as `npm start` runs it (with tsx), on a free port, and waits until it is ready. */
+export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready in time:\n${output}`)), 20_000);
+    child.stdout.on('data', () => {
+      const match = /ready at (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`exited:\n${output}`));
+    });
+  }).catch((error: unknown) => {
+    kill();
+    throw error;
+  });
+  return { child, url, output: () => output, exited, kill };
+}
