@@ -23,7 +23,7 @@ async function main(config: Config): Promise<void> {
     upstreamUrl: config.altostratApiUrl ?? demo!.url,
     ...(demo && { graphiqlHeaders: { Authorization: demoAuthorization }, graphiqlWorkflowId: demo.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)?.id }),
   });
-  if (gateway.cursorKeyGenerated) {
+  if (gateway.cursorKeyGenerated && !demo) {
     gateway.logger.warn(
       'CURSOR_SECRET is not set: cursors are signed with a key made for this process, so they stop working when it ' +
         'restarts and are not accepted by other replicas. Set CURSOR_SECRET (32+ characters, the same on every replica).',
