@@ -2,17 +2,32 @@
  * The simulator as its own process, for the benchmarks: `tsx bench/simulator-process.ts '<json>'`
  * with SimulatorOptions as JSON. It grows the demo data to benchmark size (the busiest workflow
  * gets 200 more runs, and 59 copies of it are added so that fan-out has distinct workflows) and
- * prints one JSON line: the upstream URL, a control URL (GET /calls counts calls received,
- * POST /reset clears them) and the fixture's ids.
+ * prints one JSON line: the upstream URL, a control URL and the fixture's ids. The control URL
+ * answers GET /calls with the calls received since the last reset, and among them the run polls
+ * (GET /workflows/runs/{id}); POST /reset clears them; POST /configure takes runtime options as
+ * JSON (e.g. `{"stepMs": 700}`). The counts are counters, not the call log's length: the log keeps
+ * only its newest calls, and the subscription benchmark makes more than it keeps.
  */
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { startSimulator, type SimulatorOptions } from '../src/demo/simulator.js';
+import { startSimulator, type RuntimeOptions, type SimulatorOptions } from '../src/demo/simulator.js';
 import { DEMO_TOKENS } from '../src/demo/seed.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SimulatorOptions;
-const simulator = await startSimulator({ ...options, host: '127.0.0.1', port: 0 });
+let counts = { calls: 0, polls: 0 };
+const RUN_PATH = /^\/workflows\/runs\/[^/]+$/;
+const simulator = await startSimulator({
+  ...options,
+  host: '127.0.0.1',
+  port: 0,
+  // Consulted once for every request received: the place to count them, injecting nothing.
+  fault: (call) => {
+    counts.calls++;
+    if (call.method === 'GET' && RUN_PATH.test(call.path)) counts.polls++;
+    return undefined;
+  },
+});
 const [busiest] = simulator
   .workflowsOf(DEMO_TOKENS.acme)
   .map((w) => w.id)
@@ -21,9 +36,19 @@ simulator.insertRuns(busiest!, 200);
 const copies = simulator.cloneWorkflow(busiest!, 59).map((w) => w.id);
 
 const control = createServer((req, res) => {
-  if (req.method === 'POST' && req.url === '/reset') simulator.clearCalls();
-  res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify({ calls: simulator.calls.length }));
+  void (async () => {
+    if (req.method === 'POST' && req.url === '/reset') {
+      simulator.clearCalls();
+      counts = { calls: 0, polls: 0 };
+    }
+    if (req.method === 'POST' && req.url === '/configure') {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      simulator.configure(JSON.parse(body) as RuntimeOptions);
+    }
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(counts));
+  })();
 });
 control.listen(0, '127.0.0.1');
 await once(control, 'listening');
