@@ -7,7 +7,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Dispatcher } from 'undici';
-import pLimit from 'p-limit';
 import type { IPolicy } from 'cockatiel';
 import type { Config } from './config.js';
 import { AltostratClient, type CallReport } from './upstream/client.js';
@@ -114,7 +113,7 @@ export function createContextFactory(deps: ContextDependencies) {
       breaker: deps.breaker,
       retries: config.upstreamRetries,
       fairShare: deps.fairShare,
-      limit: pLimit(config.upstreamConcurrency),
+      concurrency: config.upstreamConcurrency,
       maxBodyBytes: config.upstreamMaxBodyBytes,
       maxJsonDepth: config.upstreamMaxJsonDepth,
       pageSize: deps.pageSize,

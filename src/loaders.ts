@@ -125,52 +125,94 @@ export function createLoaders({ client, codec, pageSize, observer }: LoaderDepen
       ...(cacheKeyFn && { cacheKeyFn }),
     });
 
-  const run = fetchLoader('run', (id: string) => client.getRun(id));
-  const workflow = fetchLoader('workflow', (id: string) => client.getWorkflow(id));
-  const runPage = fetchLoader(
-    'runPage',
-    async ({ workflowId, page }: RunPageKey) => {
-      const answer = await client.listExecutions(workflowId, page);
-      // A list item with its logs is the whole run: later lookups of it in this request need no call.
-      for (const item of answer?.items ?? []) if (item.logs !== undefined) run.prime(item.id, item);
-      return answer;
-    },
-    ({ workflowId, page }) => `${workflowId}:${page}`,
+  const run = lazy(() => fetchLoader('run', (id: string) => client.getRun(id)));
+  const workflow = lazy(() => fetchLoader('workflow', (id: string) => client.getWorkflow(id)));
+  const runPage = lazy(() =>
+    fetchLoader(
+      'runPage',
+      async ({ workflowId, page }: RunPageKey) => {
+        const answer = await client.listExecutions(workflowId, page);
+        // A list item with its logs is the whole run: later lookups of it in this request need no call.
+        for (const item of answer?.items ?? []) if (item.logs !== undefined) run().prime(item.id, item);
+        return answer;
+      },
+      ({ workflowId, page }) => `${workflowId}:${page}`,
+    ),
   );
-  const executions = new DataLoader<ExecutionsKey, ExecutionConnection | null, string>(
-    settleEach(({ workflowId, args, countOnly }) => {
-      const request = pagedListRequest(workflowId, args, codec, countOnly);
-      const fetchPage = (page: number, fresh: boolean) => {
-        const key = { workflowId, page };
-        if (fresh) runPage.clear(key);
-        return runPage.load(key);
-      };
-      return resolvePagedList(request, fetchPage, pageSize.perPage, codec);
-    }),
-    {
-      cacheKeyFn: ({ workflowId, args, countOnly }) =>
-        JSON.stringify([workflowId, args.first ?? null, args.after ?? null, args.last ?? null, args.before ?? null, countOnly]),
-    },
+  const executions = lazy(
+    () =>
+      new DataLoader<ExecutionsKey, ExecutionConnection | null, string>(
+        settleEach(({ workflowId, args, countOnly }) => {
+          const request = pagedListRequest(workflowId, args, codec, countOnly);
+          const fetchPage = (page: number, fresh: boolean) => {
+            const key = { workflowId, page };
+            if (fresh) runPage().clear(key);
+            return runPage().load(key);
+          };
+          return resolvePagedList(request, fetchPage, pageSize.perPage, codec);
+        }),
+        {
+          cacheKeyFn: ({ workflowId, args, countOnly }) =>
+            JSON.stringify([workflowId, args.first ?? null, args.after ?? null, args.last ?? null, args.before ?? null, countOnly]),
+        },
+      ),
   );
+  const plain = <K, V>(call: (key: K) => Promise<V>) => lazy(() => new DataLoader<K, V>(settleEach(call)));
+  const workflowLogs = plain((id: string) => client.listWorkflowLogs(id));
+  const stats = plain((id: string) => client.getWorkflowStats(id));
+  const vaultItem = plain((id: string) => client.getVaultItem(id));
+  const recentLogs = lazy(() => once(() => client.listRecentLogs()));
+  const triggerableWorkflows = lazy(() => once(() => client.listTriggerableWorkflows()));
+  const vaultItems = lazy(() => once(() => client.listVaultItems()));
+  const authorizations = lazy(() => once(() => client.listAuthorizations()));
   let workflows: Promise<WorkflowRecord[]> | undefined;
-  const plain = <K, V>(call: (key: K) => Promise<V>) => new DataLoader<K, V>(settleEach(call));
+  // Each loader is made when first used: most requests use two or three of them, and an idle
+  // subscription's request none (its events get loaders of their own).
   return {
-    run,
-    workflow,
-    runPage,
-    executions,
+    get run() {
+      return run();
+    },
+    get workflow() {
+      return workflow();
+    },
+    get runPage() {
+      return runPage();
+    },
+    get executions() {
+      return executions();
+    },
+    get workflowLogs() {
+      return workflowLogs();
+    },
+    get stats() {
+      return stats();
+    },
+    get vaultItem() {
+      return vaultItem();
+    },
+    get recentLogs() {
+      return recentLogs();
+    },
+    get triggerableWorkflows() {
+      return triggerableWorkflows();
+    },
+    get vaultItems() {
+      return vaultItems();
+    },
+    get authorizations() {
+      return authorizations();
+    },
     workflowList: () => (workflows ??= client.listWorkflows()),
-    workflowLogs: plain((id: string) => client.listWorkflowLogs(id)),
-    stats: plain((id: string) => client.getWorkflowStats(id)),
-    vaultItem: plain((id: string) => client.getVaultItem(id)),
-    recentLogs: once(() => client.listRecentLogs()),
-    triggerableWorkflows: once(() => client.listTriggerableWorkflows()),
-    vaultItems: once(() => client.listVaultItems()),
-    authorizations: once(() => client.listAuthorizations()),
     clearWorkflowList: () => {
       workflows = undefined;
     },
   };
+}
+
+/** A value made on first use, then kept. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }
 
 /*

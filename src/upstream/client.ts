@@ -14,7 +14,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
-import type { LimitFunction } from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { z } from 'zod';
 import { GraphQLError } from 'graphql';
 import { BrokenCircuitError, type IPolicy } from 'cockatiel';
@@ -114,8 +114,8 @@ export interface ClientOptions {
   retries: number;
   /** The process's upstream slots, shared fairly between tenants. */
   fairShare: FairShare;
-  /** Bounds this request's calls in flight. */
-  limit: LimitFunction;
+  /** This request's calls in flight at most. */
+  concurrency: number;
   /** Calls (attempts) this request may make in all. */
   maxCalls: number;
   maxBodyBytes: number;
@@ -148,13 +148,14 @@ export type FieldNames = Readonly<Record<string, string>>;
 export class AltostratClient {
   readonly #authorization: string | null;
   readonly #options: Omit<ClientOptions, 'authorization'>;
-  readonly #policy: IPolicy;
+  // Made at the first call: a request that calls nothing (an idle subscription's) pays nothing.
+  #policy: IPolicy | undefined;
+  #limit: LimitFunction | undefined;
   #calls = 0;
 
   constructor({ authorization, ...options }: ClientOptions) {
     this.#authorization = authorization;
     this.#options = options;
-    this.#policy = withRetries(options.breaker, options.retries, options.deadline);
   }
 
   /** Calls made so far (each attempt counts). */
@@ -374,11 +375,13 @@ export class AltostratClient {
       // It travels in a header: printable ASCII, of a sensible length.
       throw badInput('`idempotencyKey` must be 1 to 255 printable ASCII characters without spaces (a UUID, say).');
     }
-    const { limit, fairShare, tenant, signal, breaker } = this.#options;
+    const { fairShare, tenant, signal, breaker, retries, deadline, concurrency } = this.#options;
+    const limit = (this.#limit ??= pLimit(concurrency));
     const retried = methodOf(call.route) === 'GET' || call.idempotencyKey !== undefined;
     const attempt = () => fairShare.run(tenant, () => this.#attempt(call, authorization), { signal, deadline: this.#options.deadline });
     try {
-      return await limit(() => (retried ? this.#policy : breaker).execute(attempt));
+      const policy = retried ? (this.#policy ??= withRetries(breaker, retries, deadline)) : breaker;
+      return await limit(() => policy.execute(attempt));
     } catch (error) {
       const write = methodOf(call.route) !== 'GET';
       if (write && error instanceof UpstreamFault && error.sent && ['timeout', 'deadline', 'network'].includes(error.kind)) throw new OutcomeUnknown();
