@@ -31,28 +31,28 @@ import {
   createdVaultItemSchema,
   deletedSchema,
   logListSchema,
+  newRunSchema,
   nodeTestSchema,
+  runPageSchema,
+  runSchema,
   statsSchema,
   syncOutputSchema,
   triggerableListSchema,
   validationSchema,
   vaultItemListSchema,
   vaultItemSchema,
+  workflowListSchema,
+  workflowSchema,
   type AuthorizationRecord,
   type CreatedVaultItemRecord,
   type LogListRecord,
   type NodeTestRecord,
+  type RunPageRecord,
+  type RunRecord,
   type StatsRecord,
   type TriggerableWorkflowRecord,
   type ValidationRecord,
   type VaultItemRecord,
-  newRunSchema,
-  runPageSchema,
-  runSchema,
-  workflowListSchema,
-  workflowSchema,
-  type RunPageRecord,
-  type RunRecord,
   type WorkflowRecord,
 } from './records.js';
 import { UpstreamFault, withRetries, type Deadline } from './resilience.js';
@@ -193,7 +193,7 @@ export class AltostratClient {
 
   /** Starts a run; null when the workflow does not exist. */
   executeWorkflow(workflowId: string, input: { context?: unknown; idempotencyKey?: string | undefined }): Promise<RunRecord | null> {
-    return this.write({
+    return this.#write({
       route: ROUTES.executeWorkflow,
       path: `/workflows/${segment('workflow', workflowId)}/execute`,
       schema: runSchema,
@@ -206,7 +206,7 @@ export class AltostratClient {
   /** A new run that continues a failed one from a node that succeeded; null when the run does not exist. */
   async resumeRun(runId: string, nodeId: string, idempotencyKey?: string): Promise<RunRecord | null> {
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(nodeId)) throw badInput(`\`${nodeId}\` is not a graph node id (letters, digits, \`_\` and \`-\`).`);
-    const answer = await this.write({
+    const answer = await this.#write({
       route: ROUTES.resumeRun,
       path: `/workflows/runs/${segment('run', runId)}/resume-from/${nodeId}`,
       schema: newRunSchema,
@@ -218,7 +218,7 @@ export class AltostratClient {
 
   /** A new run with the original's trigger payload; null when the run does not exist. */
   async rerunRun(runId: string, idempotencyKey?: string): Promise<RunRecord | null> {
-    const answer = await this.write({
+    const answer = await this.#write({
       route: ROUTES.rerunRun,
       path: `/workflows/runs/${segment('run', runId)}/rerun`,
       schema: newRunSchema,
@@ -233,18 +233,18 @@ export class AltostratClient {
 
   createWorkflow(definition: WorkflowDefinitionInput): Promise<WorkflowRecord> {
     const { body, fieldNames } = workflowBody(definition);
-    return this.write({ route: ROUTES.createWorkflow, path: '/workflows', schema: workflowSchema, body, fieldNames }).then(present(ROUTES.createWorkflow));
+    return this.#write({ route: ROUTES.createWorkflow, path: '/workflows', schema: workflowSchema, body, fieldNames }).then(present(ROUTES.createWorkflow));
   }
 
   /** Only the fields given change; null when the workflow does not exist. */
   updateWorkflow(workflowId: string, changes: Parameters<typeof workflowBody>[0]): Promise<WorkflowRecord | null> {
     const { body, fieldNames } = workflowBody(changes);
-    return this.write({ route: ROUTES.updateWorkflow, path: `/workflows/${segment('workflow', workflowId)}`, schema: workflowSchema, body, fieldNames });
+    return this.#write({ route: ROUTES.updateWorkflow, path: `/workflows/${segment('workflow', workflowId)}`, schema: workflowSchema, body, fieldNames });
   }
 
   /** True once deleted; null when the workflow does not exist. */
   deleteWorkflow(workflowId: string): Promise<true | null> {
-    return this.write({ route: ROUTES.deleteWorkflow, path: `/workflows/${segment('workflow', workflowId)}`, schema: deletedSchema });
+    return this.#write({ route: ROUTES.deleteWorkflow, path: `/workflows/${segment('workflow', workflowId)}`, schema: deletedSchema });
   }
 
   /**
@@ -269,7 +269,7 @@ export class AltostratClient {
 
   /** The last node's output; null when the workflow does not exist. Sent once: it starts a run. */
   async runWorkflowSync(workflowId: string, payload: unknown): Promise<{ output: unknown } | null> {
-    const output = await this.write({
+    const output = await this.#write({
       route: ROUTES.runWorkflowSync,
       path: `/workflows/sync/${segment('workflow', workflowId)}`,
       schema: syncOutputSchema,
@@ -285,7 +285,7 @@ export class AltostratClient {
 
   testNode(input: NodeTestInput): Promise<NodeTestRecord> {
     const { body, fieldNames } = nodeTestBody(input);
-    return this.write({ route: ROUTES.testNode, path: '/workflows/test-node', schema: nodeTestSchema, body, fieldNames }).then(present(ROUTES.testNode));
+    return this.#write({ route: ROUTES.testNode, path: '/workflows/test-node', schema: nodeTestSchema, body, fieldNames }).then(present(ROUTES.testNode));
   }
 
   // Logs and stats (#21 to #23): plain arrays and an object; the gateway filters and pages.
@@ -316,16 +316,16 @@ export class AltostratClient {
   }
 
   createVaultItem(input: CreateVaultItemInput): Promise<CreatedVaultItemRecord> {
-    return this.write({ route: ROUTES.createVaultItem, path: '/workflows/vault', schema: createdVaultItemSchema, ...vaultItemBody(input) }).then(present(ROUTES.createVaultItem));
+    return this.#write({ route: ROUTES.createVaultItem, path: '/workflows/vault', schema: createdVaultItemSchema, ...vaultItemBody(input) }).then(present(ROUTES.createVaultItem));
   }
 
   /** Replaces name, secret and expiry; null when the item does not exist. */
   replaceVaultItem(vaultId: string, input: Omit<UpdateVaultItemInput, 'id'>): Promise<VaultItemRecord | null> {
-    return this.write({ route: ROUTES.replaceVaultItem, path: `/workflows/vault/${segment('vault', vaultId)}`, schema: vaultItemSchema, ...vaultItemBody(input) });
+    return this.#write({ route: ROUTES.replaceVaultItem, path: `/workflows/vault/${segment('vault', vaultId)}`, schema: vaultItemSchema, ...vaultItemBody(input) });
   }
 
   deleteVaultItem(vaultId: string): Promise<true | null> {
-    return this.write({ route: ROUTES.deleteVaultItem, path: `/workflows/vault/${segment('vault', vaultId)}`, schema: deletedSchema });
+    return this.#write({ route: ROUTES.deleteVaultItem, path: `/workflows/vault/${segment('vault', vaultId)}`, schema: deletedSchema });
   }
 
   // Authorizations (#24 to #26).
@@ -336,11 +336,11 @@ export class AltostratClient {
 
   /** The login URL of a new authorization's flow. */
   startAuthorization(): Promise<{ url: string }> {
-    return this.write({ route: ROUTES.startAuthorization, path: '/workflows/authorization', schema: authorizationStartSchema, body: {} }).then(present(ROUTES.startAuthorization));
+    return this.#write({ route: ROUTES.startAuthorization, path: '/workflows/authorization', schema: authorizationStartSchema, body: {} }).then(present(ROUTES.startAuthorization));
   }
 
   deleteAuthorization(authorizationId: string): Promise<true | null> {
-    return this.write({ route: ROUTES.deleteAuthorization, path: `/workflows/authorization/${segment('authorization', authorizationId)}`, schema: deletedSchema });
+    return this.#write({ route: ROUTES.deleteAuthorization, path: `/workflows/authorization/${segment('authorization', authorizationId)}`, schema: deletedSchema });
   }
 
   /** A read: retried on transient faults; a 404 is `null`, for the caller to read as "no such resource". */
@@ -354,7 +354,7 @@ export class AltostratClient {
    * BAD_USER_INPUT with `fieldErrors`, and no answer at all is UPSTREAM_ERROR with
    * `outcomeUnknown`: the write may have happened.
    */
-  protected async write<S extends z.ZodType>(call: Call<S>): Promise<z.output<S> | null> {
+  async #write<S extends z.ZodType>(call: Call<S>): Promise<z.output<S> | null> {
     try {
       return await this.#call(call);
     } catch (error) {
