@@ -36,11 +36,13 @@ function serializeError(error: unknown): unknown {
   };
 }
 
+/** The line format: no pid or hostname, an ISO time. */
+const FORMAT = { base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,
-    base: undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
+    ...FORMAT,
     redact: {
       paths: ['authorization', 'token', '*.authorization', '*.token', 'headers.authorization', '*.headers.authorization'],
       censor: '[redacted]',
@@ -116,8 +118,14 @@ export function requestStats(request: Request): RequestStats {
   return stats;
 }
 
-/** Honours (or makes) X-Request-Id, answers it, and logs one line per GraphQL request. */
+/**
+ * Honours (or makes) X-Request-Id, answers it, and logs one line per GraphQL request. The line is
+ * written by a twin of `logger` (same level, format and destination) without its redaction and
+ * hooks: the line holds only the fixed fields below, none a credential, and redaction copied
+ * every logged object, about 10 KB of garbage per request.
+ */
 export function useRequestLog(logger: Logger): Plugin {
+  const lines = pino({ level: logger.level, ...FORMAT }, (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]);
   return {
     onRequest({ request }) {
       requestStats(request);
@@ -131,7 +139,7 @@ export function useRequestLog(logger: Logger): Plugin {
       if (!stats) return;
       response.headers.set('x-request-id', stats.requestId);
       const path = new URL(request.url).pathname;
-      logger[path === '/health' ? 'debug' : 'info'](
+      lines[path === '/health' ? 'debug' : 'info'](
         {
           requestId: stats.requestId,
           method: request.method,

@@ -10,7 +10,6 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { inProcessCoordinator, type Coordinator } from './coordinator.js';
-import { createRedisCoordinator } from './redis.js';
 import { Topic, type TopicContext } from './topic.js';
 import { LiveLimitError, type LiveHub, type LiveHubOptions, type SubscribeOptions } from './types.js';
 
@@ -34,14 +33,18 @@ export function createLiveHub(options: LiveHubOptions): LiveHub & { [CRASH](): v
   if (!secret) throw new RangeError('secret must not be empty: it keys the HMAC that hides tokens');
   const report = (error: unknown): void => options.onError?.(error);
 
-  const coordinator: Coordinator = options.redisUrl
-    ? createRedisCoordinator({
-        url: options.redisUrl,
-        prefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
-        leaseMs: LEASE_INTERVALS * intervalMs,
-        endedMs: intervalMs,
-        stateTtlMs: Math.max(options.stateTtlMs ?? DEFAULT_STATE_TTL_MS, LEASE_INTERVALS * intervalMs),
-        onError: report,
+  const { redisUrl } = options;
+  const coordinator: Coordinator = redisUrl
+    ? loadedAtOnce(async () => {
+        const redisOptions = {
+          url: redisUrl,
+          prefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
+          leaseMs: LEASE_INTERVALS * intervalMs,
+          endedMs: intervalMs,
+          stateTtlMs: Math.max(options.stateTtlMs ?? DEFAULT_STATE_TTL_MS, LEASE_INTERVALS * intervalMs),
+          onError: report,
+        };
+        return (await import('./redis.js')).createRedisCoordinator(redisOptions);
       })
     : inProcessCoordinator;
 
@@ -124,5 +127,29 @@ export function createLiveHub(options: LiveHubOptions): LiveHub & { [CRASH](): v
         await Promise.all([...topics.values()].map((topic) => topic.finish()));
       })();
     },
+  };
+}
+
+/**
+ * A coordinator whose module is imported now but not waited for: ioredis (about 10 MB of memory
+ * and 30 ms of start-up) is loaded only by a gateway configured with REDIS_URL, and without
+ * delaying its start. Calls made before it is loaded wait for it, in the order they were made.
+ */
+function loadedAtOnce(load: () => Promise<Coordinator>): Coordinator {
+  let loaded: Coordinator | undefined;
+  const ready = load().then((coordinator) => (loaded = coordinator));
+  const whenReady = (use: (coordinator: Coordinator) => void): void => {
+    if (loaded) use(loaded);
+    else void ready.then(use);
+  };
+  return {
+    join: (topic, receive) => ready.then((c) => c.join(topic, receive)),
+    leave: (topic, receive) => whenReady((c) => c.leave(topic, receive)),
+    acquire: (topic, owner) => ready.then((c) => c.acquire(topic, owner)),
+    renew: (topic, owner) => ready.then((c) => c.renew(topic, owner)),
+    commit: (topic, owner, commit) => ready.then((c) => c.commit(topic, owner, commit)),
+    release: (topic, owner) => ready.then((c) => c.release(topic, owner)),
+    close: () => ready.then((c) => c.close()),
+    crash: () => whenReady((c) => c.crash()),
   };
 }

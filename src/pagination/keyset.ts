@@ -17,7 +17,7 @@
  */
 import { badInput } from '../errors.js';
 import type { CursorCodec, KeysetCursor } from './cursor.js';
-import { pageInfo, sliceSize, type Connection, type SliceSize } from './plan.js';
+import { edgeOf, pageInfo, sliceSize, type Connection, type SliceSize } from './plan.js';
 
 export interface KeysetItem {
   id: string;
@@ -81,7 +81,7 @@ export function sliceKeyset<T extends KeysetItem>(items: readonly T[], { listId,
   const window = end - start;
   const count = Math.min(size.count, window);
   const from = size.from === 'first' ? start : end - count;
-  const edges = ordered.slice(from, from + count).map((node) => ({ cursor: codec.encodeKeyset({ listId, createdAt: node.createdAt, id: node.id }), node }));
+  const edges = ordered.slice(from, from + count).map((node) => edgeOf(node, () => codec.encodeKeyset({ listId, createdAt: node.createdAt, id: node.id })));
   return { edges, pageInfo: pageInfo(edges, size, window, { before: start > 0, after: end < ordered.length }) };
 }
 

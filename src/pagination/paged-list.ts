@@ -20,6 +20,7 @@
 import { codedError, ErrorCode } from '../errors.js';
 import type { CursorCodec, RankCursor } from './cursor.js';
 import {
+  edgeOf,
   indexOfRank,
   pageInfo,
   pageOfIndex,
@@ -155,7 +156,7 @@ function nextStep<T extends { id: string }>(
   const edges: Array<Edge<T>> = [];
   for (let rank = slice.high; rank >= slice.low; rank--) {
     const node = fetched.itemByRank.get(rank)!;
-    edges.push({ cursor: codec.encodeRank({ listId: request.listId, rank, total, perPage, itemId: node.id }), node });
+    edges.push(edgeOf(node, () => codec.encodeRank({ listId: request.listId, rank, total, perPage, itemId: node.id })));
   }
   return {
     done: {

@@ -80,6 +80,20 @@ export interface Edge<T> {
   node: T;
 }
 
+/**
+ * An edge whose cursor is signed when first read, then kept: most queries never ask for
+ * cursors, and signing one (an HMAC) for every edge was about 5 % of the CPU of a page of runs.
+ */
+export function edgeOf<T>(node: T, sign: () => string): Edge<T> {
+  let cursor: string | undefined;
+  return {
+    node,
+    get cursor() {
+      return (cursor ??= sign());
+    },
+  };
+}
+
 export interface Connection<T> {
   edges: Array<Edge<T>>;
   pageInfo: PageInfo;
@@ -101,7 +115,12 @@ export function pageInfo<T>(
   return {
     hasPreviousPage: size.from === 'last' ? windowSize > size.count : beyond.before,
     hasNextPage: size.from === 'first' ? windowSize > size.count : beyond.after,
-    startCursor: edges[0]?.cursor ?? null,
-    endCursor: edges.at(-1)?.cursor ?? null,
+    // Read when asked for, like the edges' own cursors.
+    get startCursor() {
+      return edges[0]?.cursor ?? null;
+    },
+    get endCursor() {
+      return edges.at(-1)?.cursor ?? null;
+    },
   };
 }

@@ -6,7 +6,7 @@
  * the item that moved into its place, `before` it the item that was before it.
  */
 import type { CursorCodec, ItemCursor } from './cursor.js';
-import { pageInfo, sliceSize, type Connection, type PageArgs, type SliceSize } from './plan.js';
+import { edgeOf, pageInfo, sliceSize, type Connection, type PageArgs, type SliceSize } from './plan.js';
 
 export interface WholeListRequest {
   size: SliceSize;
@@ -40,7 +40,7 @@ export function sliceWholeList<T extends { id: string }>(
   const from = size.from === 'first' ? start : end - count;
   const edges = all
     .slice(from, from + count)
-    .map((node, i) => ({ cursor: codec.encodeItem({ itemId: node.id, index: from + i }), node }));
+    .map((node, i) => edgeOf(node, () => codec.encodeItem({ itemId: node.id, index: from + i })));
   return {
     edges,
     pageInfo: pageInfo(edges, size, windowSize, { before: start > 0, after: end < all.length }),

@@ -23,17 +23,14 @@ export function cutDeepJson(text: string, maxDepth: number): string {
   // Fast exit: nesting deeper than maxDepth needs more than maxDepth opening characters.
   if (text.length <= maxDepth * 2) return text;
   let depth = 0;
-  let inString = false;
   let cutFrom = -1;
   const parts: string[] = [];
   let copiedUpTo = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
+    if (c === QUOTE) {
+      // Most of a body is inside strings: jump to the closing quote instead of reading up to it.
+      i = closingQuote(text, i);
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       depth++;
       if (depth === maxDepth + 1 && cutFrom < 0) cutFrom = i;
@@ -49,6 +46,18 @@ export function cutDeepJson(text: string, maxDepth: number): string {
   if (parts.length === 0) return text;
   parts.push(text.slice(copiedUpTo));
   return parts.join('');
+}
+
+/** The index of the quote that ends the string opened at `open` (one not escaped by an odd run of backslashes); the text's length if none does. */
+function closingQuote(text: string, open: number): number {
+  let at = open;
+  for (;;) {
+    at = text.indexOf('"', at + 1);
+    if (at < 0) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
 }
 
 /** Whether a value parsed from cut text holds a marker (the value itself is at most maxDepth deep). */

@@ -9,135 +9,214 @@ import type { Connection, Edge } from '../pagination/plan.js';
 
 // RFC 3339 with any fraction of a second: Altostrat sends both `...00.000000Z` and `...56Z`.
 const timestamp = z.iso.datetime({ offset: true });
-
-const logSchema = z
-  .object({
-    id: z.string(),
-    node_id: z.string(),
-    component_id: z.string().nullish(),
-    status: z.string(),
-    output: z.unknown(),
-    created_at: timestamp,
-  })
-  .transform((l) => ({
-    id: l.id,
-    nodeId: l.node_id,
-    componentId: l.component_id ?? null,
-    status: l.status,
-    output: l.output ?? null,
-    createdAt: l.created_at,
-  }));
+const DATETIME = z.core.regexes.datetime({ offset: true, local: false, precision: null });
 
 export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'awaiting_ui_interaction'] as const;
-
-export const runSchema = z
-  .object({
-    id: z.string(),
-    status: z.enum(RUN_STATUSES),
-    error_message: z.string().nullish(),
-    started_at: timestamp.nullish(),
-    completed_at: timestamp.nullish(),
-    duration_in_seconds: z.number().nullish(),
-    logs: z.array(logSchema).optional(),
-    // Older revisions of the reference embed the workflow in a single run.
-    workflow: z.object({ id: z.string() }).nullish(),
-  })
-  .transform((r) => ({
-    id: r.id,
-    status: r.status,
-    errorMessage: r.error_message ?? null,
-    startedAt: r.started_at ?? null,
-    completedAt: r.completed_at ?? null,
-    durationInSeconds: r.duration_in_seconds ?? null,
-    logs: r.logs,
-    /** Known from an embedded workflow, or set by the client for a run read from a workflow's list. */
-    workflowId: r.workflow?.id ?? null,
-  }));
-
-/** Rerun and resume answer `{message, new_run}`. */
-export const newRunSchema = z.object({ new_run: runSchema }).transform((a) => ({ newRun: a.new_run }));
-
-const graphNodeSchema = z
-  .object({
-    id: z.string(),
-    type: z.string(),
-    position: z.object({ x: z.number(), y: z.number() }),
-    data: z.record(z.string(), z.unknown()),
-  })
-  // Altostrat keeps a node's component inside its free-form `data`.
-  .transform((n) => ({ ...n, componentId: typeof n.data.componentId === 'string' ? n.data.componentId : null }));
-
-const graphEdgeSchema = z
-  .object({
-    id: z.string(),
-    source: z.string(),
-    target: z.string(),
-    sourceHandle: z.string().nullish(),
-  })
-  .transform((e) => ({ ...e, sourceHandle: e.sourceHandle ?? null }));
-
 export const SCHEDULE_TYPES = ['manual', 'interval', 'cron', 'daily', 'weekly', 'monthly'] as const;
 
-export const workflowSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    description: z.string().nullish(),
-    // The list endpoint may leave the graph out; a single workflow carries it.
-    nodes: z.array(graphNodeSchema).optional(),
-    edges: z.array(graphEdgeSchema).optional(),
-    schedule_type: z.enum(SCHEDULE_TYPES).nullish(),
-    schedule_value: z.string().nullish(),
-    next_run_at: timestamp.nullish(),
-    is_active: z.boolean(),
-    webhook_url: z.string().nullish(),
-    created_at: timestamp,
-    updated_at: timestamp,
-  })
-  .transform((w) => ({
-    id: w.id,
-    name: w.name,
-    description: w.description ?? null,
-    graph: w.nodes && w.edges ? { nodes: w.nodes, edges: w.edges } : undefined,
-    scheduleType: w.schedule_type ?? null,
-    scheduleValue: w.schedule_value ?? null,
-    nextRunAt: w.next_run_at ?? null,
-    isActive: w.is_active,
-    webhookUrl: w.webhook_url ?? null,
-    createdAt: w.created_at,
-    updatedAt: w.updated_at,
-  }));
+// The hot records (a run page, a run, its logs, a workflow) are read by hand rather than by zod:
+// one pass checks each key's type and builds the camelCase record, with no intermediate copy.
+// Every query reads dozens of them, and zod's copy-then-transform was a large share of the
+// garbage made per query. The rules are zod's (records.test.ts checks that both agree on any
+// body): a missing or mistyped key refuses the whole body, unknown keys are dropped, numbers are
+// finite, a nullable key takes null or absent, an optional one absent only.
 
-export const workflowListSchema = z.array(workflowSchema);
+/** Thrown at the first value of the wrong shape; `reader` turns it into a failed parse. */
+class Refused extends Error {}
+const refuse = (): never => {
+  throw new Refused();
+};
+
+type Fields = Record<string, unknown>;
+const object = (v: unknown): Fields => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Fields) : refuse());
+const string = (v: unknown): string => (typeof v === 'string' ? v : refuse());
+const number = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : refuse());
+const wholeNumber = (v: unknown, least: number): number => (Number.isSafeInteger(v) && (v as number) >= least ? (v as number) : refuse());
+const boolean = (v: unknown): boolean => (typeof v === 'boolean' ? v : refuse());
+const instant = (v: unknown): string => (typeof v === 'string' && DATETIME.test(v) ? v : refuse());
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (v: unknown): T =>
+    values.includes(v as T) ? (v as T) : refuse();
+/** A nullable key: null when null or absent, else read. */
+const orNull =
+  <T>(read: (v: unknown) => T) =>
+  (v: unknown): T | null =>
+    v === null || v === undefined ? null : read(v);
+const listOf = <T>(v: unknown, read: (item: unknown) => T): T[] => (Array.isArray(v) ? v.map((item) => read(item)) : refuse());
+
+const nullableString = orNull(string);
+const nullableNumber = orNull(number);
+const nullableInstant = orNull(instant);
+const runStatus = oneOf(RUN_STATUSES);
+const scheduleType = orNull(oneOf(SCHEDULE_TYPES));
+
+/** A zod schema around a hand-written reader, so the client parses every body the same way. */
+function reader<T>(read: (value: unknown) => T) {
+  return z.unknown().transform((value, ctx): T => {
+    try {
+      return read(value);
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      ctx.addIssue({ code: 'custom', message: 'unexpected shape' });
+      return z.NEVER;
+    }
+  });
+}
+
+export interface LogRecord {
+  id: string;
+  nodeId: string;
+  componentId: string | null;
+  status: string;
+  output: unknown;
+  createdAt: string;
+}
+
+function readLog(value: unknown): LogRecord {
+  const l = object(value);
+  return {
+    id: string(l.id),
+    nodeId: string(l.node_id),
+    componentId: nullableString(l.component_id),
+    status: string(l.status),
+    // Any JSON, null included, but the key must be there.
+    output: l.output === undefined ? refuse() : l.output,
+    createdAt: instant(l.created_at),
+  };
+}
+
+export interface RunRecord {
+  id: string;
+  status: RunStatus;
+  errorMessage: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  durationInSeconds: number | null;
+  logs: LogRecord[] | undefined;
+  /** Known from an embedded workflow, or set by the client for a run read from a workflow's list. */
+  workflowId: string | null;
+}
+
+function readRun(value: unknown): RunRecord {
+  const r = object(value);
+  return {
+    id: string(r.id),
+    status: runStatus(r.status),
+    errorMessage: nullableString(r.error_message),
+    startedAt: nullableInstant(r.started_at),
+    completedAt: nullableInstant(r.completed_at),
+    durationInSeconds: nullableNumber(r.duration_in_seconds),
+    logs: r.logs === undefined ? undefined : listOf(r.logs, readLog),
+    // Older revisions of the reference embed the workflow in a single run.
+    workflowId: r.workflow === null || r.workflow === undefined ? null : string(object(r.workflow).id),
+  };
+}
+
+export const runSchema = reader(readRun);
+
+/** Rerun and resume answer `{message, new_run}`. */
+export const newRunSchema = reader((value) => ({ newRun: readRun(object(value).new_run) }));
+
+export interface GraphNodeRecord {
+  id: string;
+  type: string;
+  position: { x: number; y: number };
+  data: Record<string, unknown>;
+  /** Altostrat keeps a node's component inside its free-form `data`. */
+  componentId: string | null;
+}
+
+function readGraphNode(value: unknown): GraphNodeRecord {
+  const n = object(value);
+  const position = object(n.position);
+  const data = object(n.data);
+  return {
+    id: string(n.id),
+    type: string(n.type),
+    position: { x: number(position.x), y: number(position.y) },
+    data,
+    componentId: typeof data.componentId === 'string' ? data.componentId : null,
+  };
+}
+
+export interface GraphEdgeRecord {
+  id: string;
+  source: string;
+  target: string;
+  sourceHandle: string | null;
+}
+
+function readGraphEdge(value: unknown): GraphEdgeRecord {
+  const e = object(value);
+  return { id: string(e.id), source: string(e.source), target: string(e.target), sourceHandle: nullableString(e.sourceHandle) };
+}
+
+export interface WorkflowGraphRecord {
+  nodes: GraphNodeRecord[];
+  edges: GraphEdgeRecord[];
+}
+
+export interface WorkflowRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  graph: WorkflowGraphRecord | undefined;
+  scheduleType: ScheduleType | null;
+  scheduleValue: string | null;
+  nextRunAt: string | null;
+  isActive: boolean;
+  webhookUrl: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function readWorkflow(value: unknown): WorkflowRecord {
+  const w = object(value);
+  // The list endpoint may leave the graph out; a single workflow carries it.
+  const nodes = w.nodes === undefined ? undefined : listOf(w.nodes, readGraphNode);
+  const edges = w.edges === undefined ? undefined : listOf(w.edges, readGraphEdge);
+  return {
+    id: string(w.id),
+    name: string(w.name),
+    description: nullableString(w.description),
+    graph: nodes && edges ? { nodes, edges } : undefined,
+    scheduleType: scheduleType(w.schedule_type),
+    scheduleValue: nullableString(w.schedule_value),
+    nextRunAt: nullableInstant(w.next_run_at),
+    isActive: boolean(w.is_active),
+    webhookUrl: nullableString(w.webhook_url),
+    createdAt: instant(w.created_at),
+    updatedAt: instant(w.updated_at),
+  };
+}
+
+export const workflowSchema = reader(readWorkflow);
+export const workflowListSchema = reader((value) => listOf(value, readWorkflow));
+
+/** One page of a workflow's runs, with the paginator facts pagination needs. */
+export interface RunPageRecord {
+  items: RunRecord[];
+  page: number;
+  perPage: number;
+  total: number;
+}
+
+export const runPageSchema = reader((value): RunPageRecord => {
+  const p = object(value);
+  const meta = object(p.meta);
+  return {
+    items: listOf(p.data, readRun),
+    page: wholeNumber(meta.current_page, 1),
+    perPage: wholeNumber(meta.per_page, 1),
+    total: wholeNumber(meta.total, 0),
+  };
+});
 
 const count = z.number().int().nonnegative();
 
-export const runPageSchema = z
-  .object({
-    data: z.array(runSchema),
-    meta: z.object({
-      current_page: z.number().int().positive(),
-      per_page: z.number().int().positive(),
-      total: count,
-    }),
-  })
-  .transform((p) => ({
-    items: p.data,
-    page: p.meta.current_page,
-    perPage: p.meta.per_page,
-    total: p.meta.total,
-  }));
-
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type ScheduleType = (typeof SCHEDULE_TYPES)[number];
-export type LogRecord = z.output<typeof logSchema>;
-export type RunRecord = z.output<typeof runSchema>;
-export type WorkflowRecord = z.output<typeof workflowSchema>;
-export type WorkflowGraphRecord = NonNullable<WorkflowRecord['graph']>;
-export type GraphNodeRecord = WorkflowGraphRecord['nodes'][number];
-export type GraphEdgeRecord = WorkflowGraphRecord['edges'][number];
-/** One page of a workflow's runs, with the paginator facts pagination needs. */
-export type RunPageRecord = z.output<typeof runPageSchema>;
 
 /** A workflow known only by its id (a reference): its other fields are fetched when asked for. */
 export interface WorkflowRef {
@@ -163,7 +242,7 @@ export type WorkflowConnectionRecord = Connection<WorkflowRecord>;
 // authorization flow. Each is read as tolerantly as the docs allow and no further.
 
 /** GET /workflows/{id}/logs and /workflows/logs/recent: a plain array, in no documented order. */
-export const logListSchema = z.array(logSchema);
+export const logListSchema = reader((value) => listOf(value, readLog));
 
 /** `{"success": 3, "error": 1}` -> `[{status, count}]`, in the upstream's order; missing -> []. */
 const statusCounts = z
