@@ -12,7 +12,7 @@ import { startRedis, type RedisProcess } from './support/redis.js';
 import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, statusesOf, until, watch, type RunEvent, type StartedEvent, type Watch } from './support/live.js';
 import { spawnGateway, type GatewayProcess } from './support/process.js';
 
-const INTERVAL_MS = 100;
+const INTERVAL_MS = 250;
 const authorization = bearer(DEMO_TOKENS.acme);
 let redis: RedisProcess;
 let simulator: Simulator;
@@ -21,7 +21,7 @@ const cleanup: Array<() => unknown> = [];
 
 beforeAll(async () => {
   redis = await startRedis();
-  simulator = await startSimulator({ stepMs: 300 });
+  simulator = await startSimulator({ stepMs: 600 });
   workflowId = simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active && w.nodes.length >= 5)!.id;
 });
 afterEach(async () => {
@@ -168,7 +168,7 @@ describe('two replicas on one Redis', () => {
 
     const [a, b] = await replicas();
     simulator.configure({ stepMs: 60_000 }); // the run stays PENDING while Redis is inspected
-    cleanup.push(() => simulator.configure({ stepMs: 300 }));
+    cleanup.push(() => simulator.configure({ stepMs: 600 }));
     const id = await execute(a.url);
     opened([
       watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id } }),
