@@ -195,7 +195,7 @@ export function loadConfig(env: Env = process.env): Config {
     breakerThreshold: integer(env, 'UPSTREAM_BREAKER_THRESHOLD', 10, 1, 10_000),
     breakerCooldownMs: integer(env, 'UPSTREAM_BREAKER_COOLDOWN_MS', 5_000, 1, 600_000),
     upstreamMaxInFlight: integer(env, 'UPSTREAM_MAX_IN_FLIGHT', 256, 1, 100_000),
-    upstreamMaxInFlightPerToken: integer(env, 'UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN', 32, 1, 100_000),
+    upstreamMaxInFlightPerToken: integer(env, 'UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN', 128, 1, 100_000),
     upstreamMaxBodyBytes: integer(env, 'UPSTREAM_MAX_BODY_BYTES', 5_000_000, 1_000, 1_000_000_000),
     upstreamMaxJsonDepth: integer(env, 'UPSTREAM_MAX_JSON_DEPTH', 64, 8, 1_000),
     cursorSecret: secret(env, 'CURSOR_SECRET'),
