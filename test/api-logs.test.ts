@@ -79,6 +79,12 @@ describe('Workflow.stats', () => {
 });
 
 describe('Workflow.logs', () => {
+  it('makes a workflow the token cannot see null, without an error, as its executions do', async () => {
+    const { data, errors } = await stack.gql('query($id: ID!) { workflow(id: $id) { logs(first: 1) { nodes { id } } } }', { id: theirs });
+    expect(errors).toBeUndefined();
+    expect(data.workflow).toBeNull();
+  });
+
   it('walks every entry exactly once, newest first, from one call per page request', async () => {
     const truth = ordered(await upstream<LogJson[]>(`/workflows/${wanId}/logs`));
     stack.simulator.clearCalls();

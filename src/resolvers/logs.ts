@@ -4,7 +4,8 @@
  * filters it here and pages it with keyset cursors (pagination/keyset.ts).
  */
 import { codedError, ErrorCode } from '../errors.js';
-import type { QueryResolvers, WorkflowLogFilter, WorkflowResolvers } from '../generated/resolvers-types.js';
+import type { QueryResolvers, WorkflowLogFilter, WorkflowLogsArgs, WorkflowResolvers } from '../generated/resolvers-types.js';
+import type { CursorCodec } from '../pagination/cursor.js';
 import { inRange, instantRange, keysetRequest, sliceKeyset } from '../pagination/keyset.js';
 import type { LogRecord } from '../upstream/records.js';
 
@@ -25,11 +26,15 @@ export const logQueries: QueryResolvers = {
   },
 };
 
+/** A workflow's `logs` arguments, checked (BAD_USER_INPUT before any call): the page and the filter. */
+export function workflowLogsPlan(workflowId: string, { filter, ...args }: WorkflowLogsArgs, cursors: CursorCodec) {
+  return { request: keysetRequest(workflowId, args, cursors), matches: logFilter(filter) };
+}
+
 export const workflowLogFields: WorkflowResolvers = {
   stats: (w, _, { loaders }) => loaders.stats.load(w.id),
-  logs: async (w, { filter, ...args }, { loaders, cursors }) => {
-    const request = keysetRequest(w.id, args, cursors);
-    const matches = logFilter(filter);
+  logs: async (w, args, { loaders, cursors }) => {
+    const { request, matches } = workflowLogsPlan(w.id, args, cursors);
     const logs = await loaders.workflowLogs.load(w.id);
     if (logs === null) throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat no longer has workflow ${w.id}.`);
     return sliceKeyset(logs.filter(matches), request, cursors);

@@ -3,8 +3,8 @@
  * federation's `_entities`. Each looks at what the query asks of the object before fetching
  * anything (field-needs.ts): nothing when only `id` is asked (a reference resolves from its id
  * alone); for a workflow, its record only when a field needs it, and every `executions` selection
- * at the same time, through the same per-request loaders the fields read, so that nothing waits
- * for anything else and each connection is planned once.
+ * and its log list at the same time, through the same per-request loaders the fields read, so
+ * that nothing waits for anything else and each connection is planned once.
  *
  * A lookup settles the object as one: a 404 from any of its calls makes it null, and a failed call
  * fails it once, at the object's own path. Federation routers map one error per entity reliably;
@@ -18,6 +18,7 @@ import type { ExecutionsKey } from '../loaders.js';
 import type { PageArgs } from '../pagination/plan.js';
 import type { RunParent, WorkflowParent } from '../upstream/records.js';
 import { asksBeyond, selectedFields, type SelectionInfo } from './selection.js';
+import { workflowLogsPlan } from './logs.js';
 
 /** The loader key of one `executions` selection. */
 export function executionsKey(workflowId: string, args: PageArgs, info: SelectionInfo): ExecutionsKey {
@@ -28,9 +29,26 @@ export function executionsKey(workflowId: string, args: PageArgs, info: Selectio
 const isArgumentError = (error: unknown): boolean =>
   (error as { extensions?: { code?: unknown } } | null)?.extensions?.code === ErrorCode.BAD_USER_INPUT;
 
-export async function findWorkflow(id: string, { loaders }: GatewayContext, info: SelectionInfo): Promise<WorkflowParent | null> {
+/** Whether arguments pass their check; only an argument error counts as not passing. */
+function isValid(check: () => unknown): boolean {
+  try {
+    check();
+    return true;
+  } catch (error) {
+    if (isArgumentError(error)) return false;
+    throw error;
+  }
+}
+
+export async function findWorkflow(id: string, { loaders, cursors }: GatewayContext, info: SelectionInfo): Promise<WorkflowParent | null> {
   const fields = selectedFields(info, 'Workflow');
   const record = lookupNeedsRecord('Workflow', fields.map((f) => f.name), 'workflow') ? loaders.workflow.load(id) : undefined;
+  // A workflow's log list is read by its id, like its executions: started now, and a 404 makes the
+  // workflow null. Only when some `logs` selection's arguments are good: bad ones cost no call,
+  // and the field reports them. (`stats` is nullable and answers a 404 with null itself.)
+  const logs = fields.some((field) => field.name === 'logs' && isValid(() => workflowLogsPlan(id, field.args, cursors)))
+    ? loaders.workflowLogs.load(id)
+    : undefined;
   const connections = fields
     .filter((field) => field.name === 'executions')
     // Bad arguments belong to their field, which meets the same cached error and reports it there.
@@ -39,7 +57,7 @@ export async function findWorkflow(id: string, { loaders }: GatewayContext, info
       throw error;
     }));
   // Every call settles before the lookup answers, so none outlives the object's error.
-  const settled = await Promise.allSettled([record, ...connections]);
+  const settled = await Promise.allSettled([record, logs, ...connections]);
   const failed = settled.find((answer) => answer.status === 'rejected');
   if (failed) throw failed.reason;
   const [found, ...answers] = settled.map((answer) => (answer as PromiseFulfilledResult<unknown>).value);
