@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CursorCodec } from './cursor.js';
-import { compareNewestFirst, inRange, instantKey, instantRange, keysetRequest, sliceKeyset, type KeysetArgs, type KeysetItem } from './keyset.js';
+import { compareNewestFirst, inRange, instantKey, instantRange, keysetRequest, sliceKeyset, type KeysetItem } from './keyset.js';
+import type { PageArgs } from './plan.js';
 
 const codec = new CursorCodec({ current: 'test-key', previous: [] });
 const at = (second: number, fraction = '') => `2025-10-31T12:00:${String(second).padStart(2, '0')}${fraction}Z`;
-const page = (items: KeysetItem[], args: KeysetArgs, listId = 'fl_a') => sliceKeyset(items, keysetRequest(listId, args, codec), codec);
+const page = (items: KeysetItem[], args: PageArgs, listId = 'fl_a') => sliceKeyset(items, keysetRequest(listId, args, codec), codec);
 const ids = (connection: ReturnType<typeof page>) => connection.edges.map((e) => e.node.id);
 
 describe('instantKey', () => {
