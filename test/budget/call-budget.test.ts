@@ -1,0 +1,123 @@
+/**
+ * The upstream-call budget (docs/guarantees.md, "The upstream-call budget"), read from the
+ * simulator's call log: each distinct call once, only the calls the query needs, independent calls
+ * side by side. "Side by side" is read from when each call began and ended, never from how long the
+ * request took: the simulator's latency only keeps calls in flight long enough to be seen together.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { callsTo, maxInFlight, overlapped, startStack, workflowsByRuns, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+let busiest: string;
+let other: string;
+
+beforeAll(async () => {
+  stack = await startStack({ pageSize: 15 });
+  [busiest, other] = workflowsByRuns(stack.simulator) as [string, string];
+});
+afterAll(() => stack.close());
+beforeEach(() => {
+  stack.simulator.configure({ pageSize: 15, inlineLogs: true, latencyMs: 0 });
+  stack.simulator.clearCalls();
+});
+
+const pagesAsked = () => callsTo(stack.simulator, 'executions').map((c) => c.page);
+
+async function cursorAfter(position: number): Promise<string> {
+  const response = await stack.gql(`query($id: ID!, $n: Int) { workflow(id: $id) { executions(first: $n) { pageInfo { endCursor } } } }`, {
+    id: busiest,
+    n: position,
+  });
+  stack.simulator.clearCalls();
+  return response.data.workflow.executions.pageInfo.endCursor;
+}
+
+describe('the upstream-call budget', () => {
+  it('fetches exactly pages 1 and 2, together, for first: 20 after the 10th run on 15-run pages', async () => {
+    const after = await cursorAfter(10);
+    stack.simulator.configure({ latencyMs: 200 });
+    const response = await stack.gql(
+      `query($id: ID!, $after: String) { workflow(id: $id) { executions(first: 20, after: $after) { edges { node { id } } } } }`,
+      { id: busiest, after },
+    );
+    expect(response.data.workflow.executions.edges.map((e: any) => e.node.id)).toEqual(
+      stack.simulator.runsOf(busiest).slice(10, 30).map((r) => r.id),
+    );
+    expect(pagesAsked().sort()).toEqual([1, 2]);
+    expect(stack.simulator.calls).toHaveLength(2);
+    // Together: page 2 was asked for while page 1 was still in flight, not after its answer.
+    expect(maxInFlight(stack.simulator.calls)).toBe(2);
+  });
+
+  it('makes identical calls once across aliases, fragments and repeated paths', async () => {
+    const response = await stack.gql(
+      `query($id: ID!) {
+        a: workflow(id: $id) { name ...Runs }
+        b: workflow(id: $id) { name description executions(first: 5) { nodes { id logs { id } } } }
+        c: node(id: $id) { ... on Workflow { isActive ...Runs } }
+      }
+      fragment Runs on Workflow { executions(first: 5) { totalCount nodes { id status } } }`,
+      { id: busiest },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(callsTo(stack.simulator, 'workflow')).toHaveLength(1);
+    expect(pagesAsked()).toEqual([1]);
+    expect(stack.simulator.calls).toHaveLength(2);
+  });
+
+  it('does not fetch the workflow when only its id and executions are asked for', async () => {
+    await stack.gql(`query($id: ID!) { workflow(id: $id) { id executions(first: 3) { nodes { id } } } }`, { id: busiest });
+    expect(callsTo(stack.simulator, 'workflow')).toHaveLength(0);
+    expect(pagesAsked()).toEqual([1]);
+  });
+
+  it('fetches the workflow and its executions side by side, not one after the other', async () => {
+    stack.simulator.configure({ latencyMs: 200 });
+    const response = await stack.gql(`query($id: ID!) { workflow(id: $id) { name executions(first: 3) { nodes { id } } } }`, {
+      id: busiest,
+    });
+    expect(response.errors).toBeUndefined();
+    const [workflow] = callsTo(stack.simulator, 'workflow');
+    const [page] = callsTo(stack.simulator, 'executions');
+    expect(stack.simulator.calls).toHaveLength(2);
+    expect(overlapped(workflow!, page!), 'the workflow and its executions page were in flight at the same time').toBe(true);
+  });
+
+  it('reads totalCount alone from a single page', async () => {
+    const response = await stack.gql(`query($id: ID!) { workflow(id: $id) { executions(first: 50) { totalCount } } }`, { id: busiest });
+    expect(response.data.workflow.executions.totalCount).toBe(stack.simulator.runsOf(busiest).length);
+    expect(stack.simulator.calls).toHaveLength(1);
+  });
+
+  it('needs no run fetch when the list carries the logs', async () => {
+    const response = await stack.gql(`query($id: ID!) { workflow(id: $id) { executions(first: 20) { nodes { id logs { id } } } } }`, {
+      id: busiest,
+    });
+    expect(response.data.workflow.executions.nodes).toHaveLength(20);
+    expect(callsTo(stack.simulator, 'runs')).toHaveLength(0);
+  });
+
+  it('fetches each run once, all together, when the list leaves the logs out', async () => {
+    stack.simulator.configure({ inlineLogs: false, latencyMs: 400 });
+    const response = await stack.gql(
+      `query($id: ID!) { workflow(id: $id) { executions(first: 20) { nodes { id logs { id } again: logs { nodeId } } } } }`,
+      { id: busiest },
+    );
+    expect(response.errors).toBeUndefined();
+    const runIds = stack.simulator.runsOf(busiest).slice(0, 20).map((r) => r.id);
+    const runs = callsTo(stack.simulator, 'runs');
+    const pages = callsTo(stack.simulator, 'executions');
+    expect(runs.map((c) => c.path.split('/').pop()).sort()).toEqual([...runIds].sort());
+    // Two waves: pages 1 and 2 together (the page size is known by now), then the 20 runs together.
+    expect(pages.map((c) => c.page).sort()).toEqual([1, 2]);
+    expect(maxInFlight(pages)).toBe(2);
+    expect(maxInFlight(runs)).toBe(20);
+    expect(stack.simulator.calls).toHaveLength(22);
+  });
+
+  it('makes no call for a workflow or an execution asked only for its id', async () => {
+    const response = await stack.gql(`query($id: ID!) { workflow(id: $id) { id } node(id: "fl_run_x") { id } }`, { id: other });
+    expect(response.data).toEqual({ workflow: { id: other }, node: { id: 'fl_run_x' } });
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * Errors (docs/guarantees.md, "Errors"), over HTTP: each code from the input or the upstream fault
+ * that causes it, null (not an error) for what does not exist, partial results around a failed
+ * field, and a gateway that stays healthy after every fault. The gateway's call deadline is short
+ * (300 ms) so that a stalled call is given up and retried several times within the request's
+ * deadline (10 s), and that deadline is shorter than the Retry-After below, so a 429 answers at once
+ * instead of being waited out (test/resilience.test.ts covers retries).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Fault } from '../../src/demo/simulator.js';
+import { DEMO_TOKENS, expectCode, startStack, until, workflowsByRuns, type GraphQLResponse, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+let idA: string; // Acme's busiest workflow
+let idB: string; // another Acme workflow with runs
+
+/** The gateway's default UPSTREAM_RETRIES: a transient fault costs this many attempts per call. */
+const ATTEMPTS = 1 + 2;
+
+beforeAll(async () => {
+  stack = await startStack({}, { UPSTREAM_TIMEOUT_MS: '300', REQUEST_TIMEOUT_MS: '10000' });
+  [idA, idB] = workflowsByRuns(stack.simulator) as [string, string];
+});
+afterAll(() => stack.close());
+beforeEach(() => {
+  stack.simulator.configure({ fault: undefined, inlineLogs: undefined, pageSize: undefined, latencyMs: undefined });
+  stack.simulator.clearCalls();
+});
+
+/** gql() that also checks what every response must: each error carries `extensions.code`. */
+async function gql(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse> {
+  const response = await stack.gql(query, variables);
+  expect(response.status).toBe(200);
+  for (const error of response.errors ?? []) {
+    expect(error.extensions?.code, `an error without a code: ${JSON.stringify(error)}`).toEqual(expect.any(String));
+  }
+  return response;
+}
+
+const EXECUTIONS = `query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+  workflow(id: $id) { executions(first: $first, after: $after, last: $last, before: $before) { nodes { id } } }
+}`;
+
+const WORKFLOW = `query($id: ID!) { workflow(id: $id) { id name executions(first: 3) { totalCount nodes { id status } } } }`;
+
+/** What WORKFLOW must answer for `id`, from the simulator's ground truth. */
+function expectedWorkflow(id: string) {
+  const runs = stack.simulator.runsOf(id);
+  return {
+    id,
+    name: stack.simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.id === id)!.name,
+    executions: { totalCount: runs.length, nodes: runs.slice(0, 3).map((r) => ({ id: r.id, status: r.status.toUpperCase() })) },
+  };
+}
+
+/** The upstream paths called, each once (a retried call counts once). */
+const distinctPaths = () => [...new Set(stack.simulator.calls.map((c) => c.path))].sort();
+
+/** After a fault: with the fault gone, a normal query answers in full. */
+async function expectHealthy(): Promise<void> {
+  stack.simulator.configure({ fault: undefined });
+  stack.simulator.clearCalls();
+  const response = await gql(WORKFLOW, { id: idA });
+  expect(response.errors).toBeUndefined();
+  expect(response.data).toEqual({ workflow: expectedWorkflow(idA) });
+  expect(stack.simulator.calls).toHaveLength(2);
+}
+
+async function endCursorOf(query: string, variables: Record<string, unknown>, pick: (data: any) => string): Promise<string> {
+  const cursor = pick((await gql(query, variables)).data);
+  expect(cursor).toEqual(expect.any(String));
+  stack.simulator.clearCalls();
+  return cursor;
+}
+
+describe('BAD_USER_INPUT', () => {
+  it.each([
+    [{ first: 101 }, 'between 0 and 100'],
+    [{ first: -1 }, 'between 0 and 100'],
+    [{ last: 500 }, 'between 0 and 100'],
+    [{ first: 5, last: 5 }, 'not both'],
+    [{ after: 'nope' }, 'leave it out to start at the beginning'],
+  ])('rejects executions(%j) before any upstream call, saying what to do', async (args, advice) => {
+    const response = await gql(EXECUTIONS, { id: idA, ...args });
+    expect(expectCode(response, 'BAD_USER_INPUT', ['workflow', 'executions']).message).toContain(advice);
+    expect(response.data).toEqual({ workflow: null });
+    expect(stack.simulator.calls).toEqual([]);
+  });
+
+  it('rejects workflows(first: 101) before any upstream call', async () => {
+    const response = await gql(`{ workflows(first: 101) { totalCount } }`);
+    expect(expectCode(response, 'BAD_USER_INPUT', ['workflows']).message).toContain('between 0 and 100');
+    expect(response.data).toBeNull();
+    expect(stack.simulator.calls).toEqual([]);
+  });
+
+  it('rejects a cursor of another workflow’s executions', async () => {
+    const cursor = await endCursorOf(
+      `query($id: ID!) { workflow(id: $id) { executions(first: 3) { pageInfo { endCursor } } } }`,
+      { id: idA },
+      (d) => d.workflow.executions.pageInfo.endCursor,
+    );
+    const response = await gql(EXECUTIONS, { id: idB, first: 3, after: cursor });
+    expect(expectCode(response, 'BAD_USER_INPUT', ['workflow', 'executions']).message).toContain('only with the list they came from');
+    expect(stack.simulator.calls).toEqual([]);
+  });
+
+  it('rejects a workflows cursor passed to executions', async () => {
+    const cursor = await endCursorOf(`{ workflows(first: 1) { pageInfo { endCursor } } }`, {}, (d) => d.workflows.pageInfo.endCursor);
+    const response = await gql(EXECUTIONS, { id: idA, first: 3, after: cursor });
+    expect(expectCode(response, 'BAD_USER_INPUT', ['workflow', 'executions']).message).toContain('not a cursor of this list');
+    expect(stack.simulator.calls).toEqual([]);
+  });
+
+  it('rejects node(id) for an id that is neither a workflow nor an execution', async () => {
+    const response = await gql(`{ node(id: "abc") { id } }`);
+    expect(expectCode(response, 'BAD_USER_INPUT', ['node']).message).toContain('fl_run_');
+    expect(response.data).toEqual({ node: null });
+    expect(stack.simulator.calls).toEqual([]);
+  });
+});
+
+describe('what does not exist', () => {
+  it('is a null workflow, not an error', async () => {
+    const response = await gql(`{ workflow(id: "fl_doesnotexist") { name } }`);
+    expect(response).toEqual({ status: 200, data: { workflow: null } });
+    expect(stack.simulator.calls.map((c) => c.path)).toEqual(['/workflows/fl_doesnotexist']);
+  });
+
+  it('is a null execution, not an error', async () => {
+    const response = await gql(`{ execution(id: "fl_run_doesnotexist") { status } }`);
+    expect(response).toEqual({ status: 200, data: { execution: null } });
+    expect(stack.simulator.calls.map((c) => c.path)).toEqual(['/workflows/runs/fl_run_doesnotexist']);
+  });
+
+  it('is a null workflow when only its executions are asked for and the list answers 404', async () => {
+    const response = await gql(`{ workflow(id: "fl_doesnotexist") { executions { totalCount } } }`);
+    expect(response).toEqual({ status: 200, data: { workflow: null } });
+    expect(stack.simulator.calls.map((c) => c.path)).toEqual(['/workflows/fl_doesnotexist/executions']);
+  });
+});
+
+describe('RATE_LIMITED', () => {
+  it('carries retryAfterSeconds from the upstream’s Retry-After', async () => {
+    stack.simulator.configure({ fault: () => ({ status: 429, headers: { 'retry-after': '30' } }) });
+    const response = await gql(WORKFLOW, { id: idA });
+    const error = expectCode(response, 'RATE_LIMITED');
+    expect(error.extensions!.retryAfterSeconds).toBe(30);
+    expect(error.message).toContain('30 s');
+    expect(response.data).toEqual({ workflow: null });
+    expect(distinctPaths()).toEqual([`/workflows/${idA}`, `/workflows/${idA}/executions`]);
+    await expectHealthy();
+  });
+
+  it('has no retryAfterSeconds when the upstream gave no Retry-After', async () => {
+    stack.simulator.configure({ fault: () => ({ status: 429 }) });
+    const response = await gql(WORKFLOW, { id: idA });
+    expect(expectCode(response, 'RATE_LIMITED').extensions).not.toHaveProperty('retryAfterSeconds');
+    expect(distinctPaths()).toEqual([`/workflows/${idA}`, `/workflows/${idA}/executions`]);
+    await expectHealthy();
+  });
+});
+
+describe('UPSTREAM_ERROR', () => {
+  it.each<[string, Fault, string]>([
+    ['a 503', { status: 503 }, 'with HTTP 503'],
+    ['an HTML 500', { kind: 'html500' }, 'with HTTP 500'],
+    ['malformed JSON', { kind: 'malformed' }, 'not JSON'],
+    ['a body of the wrong shape', { kind: 'wrongShape' }, 'unexpected shape'],
+    ['a connection reset mid-body', { kind: 'reset' }, 'could not be reached'],
+  ])('answers %s with UPSTREAM_ERROR, never the upstream body, and stays healthy', async (_, fault, says) => {
+    stack.simulator.configure({ fault: () => fault });
+    const response = await gql(WORKFLOW, { id: idA });
+    const error = expectCode(response, 'UPSTREAM_ERROR');
+    expect(response.errors!.map((e) => e.extensions!.code)).toEqual(response.errors!.map(() => 'UPSTREAM_ERROR'));
+    expect(response.data).toEqual({ workflow: null });
+    const messages = JSON.stringify(response.errors);
+    for (const text of ['<html', 'Server Error', 'oops', 'Service Unavailable', 'fl_run_01k8x246q8q8e4mzfw3045a8ch']) {
+      expect(messages).not.toContain(text);
+    }
+    expect(error.message).toMatch(/^Altostrat /);
+    expect(error.message).toContain(says);
+    expect(distinctPaths()).toEqual([`/workflows/${idA}`, `/workflows/${idA}/executions`]);
+    await expectHealthy();
+  });
+
+  it('gives up a stalled call at UPSTREAM_TIMEOUT_MS, hanging up on each attempt, well within the request deadline', async () => {
+    stack.simulator.configure({ fault: () => ({ kind: 'stall' }) });
+    const response = await gql(WORKFLOW, { id: idA });
+    expect(expectCode(response, 'UPSTREAM_ERROR').message).toMatch(/^Altostrat .*did not answer/);
+    expect(response.errors!.map((e) => e.extensions!.code)).toEqual(response.errors!.map(() => 'UPSTREAM_ERROR'));
+    expect(response.data).toEqual({ workflow: null });
+    // Every attempt that the retries allow, all within the 10 s request deadline: the 300 ms call
+    // deadline ended each one, and the simulator saw the gateway hang up on it.
+    const stalled = stack.simulator.calls;
+    for (const path of [`/workflows/${idA}`, `/workflows/${idA}/executions`]) {
+      expect(stalled.filter((c) => c.path === path), path).toHaveLength(ATTEMPTS);
+    }
+    await until('the gateway hung up on every stalled call', () => stalled.every((c) => c.endedAt !== undefined));
+    await expectHealthy();
+  });
+});
+
+describe('partial results', () => {
+  it('nulls only the workflow whose executions failed, and the other alias arrives complete', async () => {
+    stack.simulator.configure({ fault: (call) => (call.path.includes(`${idB}/executions`) ? { status: 503 } : undefined) });
+    const query = `query($a: ID!, $b: ID!) {
+      a: workflow(id: $a) { id name executions(first: 3) { totalCount nodes { id status } } }
+      b: workflow(id: $b) { id name executions(first: 3) { totalCount nodes { id status } } }
+    }`;
+    const response = await gql(query, { a: idA, b: idB });
+    expect(response.errors).toHaveLength(1);
+    expectCode(response, 'UPSTREAM_ERROR', ['b']);
+    // executions is non-null, so the error nulls the nearest nullable field: b itself.
+    expect(response.data).toEqual({ a: expectedWorkflow(idA), b: null });
+    expect(distinctPaths()).toEqual(
+      [`/workflows/${idA}`, `/workflows/${idA}/executions`, `/workflows/${idB}`, `/workflows/${idB}/executions`].sort(),
+    );
+    await expectHealthy();
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * Hostile and careless requests: the upstream-call budget, graphql-armor's document limits, body
+ * size, CSRF, batching, introspection switched off, and fuzzed pagination arguments. Each is refused
+ * with a coded error before any upstream call.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_TOKENS, expectCode, post, startStack, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+let workflowId: string;
+
+beforeAll(async () => {
+  stack = await startStack({}, { MAX_UPSTREAM_CALLS: '300' });
+  workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+});
+afterAll(() => stack.close());
+beforeEach(() => stack.simulator.clearCalls());
+
+describe('the upstream-call budget', () => {
+  it('refuses fan-out that could cost thousands of calls, naming the estimate and the limit', async () => {
+    const response = await stack.gql(`{ workflows(first: 100) { nodes { executions(first: 100) { nodes { logs { id } } } } } }`);
+    const error = expectCode(response, 'BAD_USER_INPUT');
+    expect(error.message).toContain('up to 10801 calls to Altostrat; the limit is 300');
+    expect(error.extensions!.cost).toEqual({ estimate: 10801, limit: 300 });
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+
+  it('reads sizes from variables', async () => {
+    const query = `query($n: Int) { workflow(id: "${workflowId}") { executions(first: $n) { nodes { logs { id } } } } }`;
+    expect((await stack.gql(query, { n: 10 })).errors).toBeUndefined();
+    stack.simulator.clearCalls();
+    // ...and a workflows page of them multiplies: 1 + 30 x (pages + 10 runs) > 300.
+    const fanOut = `query($n: Int) { workflows(first: 30) { nodes { executions(first: $n) { nodes { logs { id } } } } } }`;
+    expectCode(await stack.gql(fanOut, { n: 10 }), 'BAD_USER_INPUT');
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+
+  it('lets the README’s example through', async () => {
+    const { EXAMPLE_QUERY } = await import('../../src/example-query.js');
+    const response = await stack.gql(EXAMPLE_QUERY);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.workflows.nodes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('document limits', () => {
+  it('refuses a query nested deeper than the limit', async () => {
+    let nested = 'id';
+    for (let i = 0; i < 4; i++) nested = `executions(first: 1) { nodes { workflow { ${nested} } } }`;
+    expect(expectCode(await stack.gql(`{ workflow(id: "${workflowId}") { ${nested} } }`), 'BAD_USER_INPUT').message).toContain(
+      'depth limit of 12',
+    );
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+
+  it('refuses too many aliases, tokens or directives', async () => {
+    const aliases = Array.from({ length: 70 }, (_, i) => `a${i}: workflow(id: "fl_${i}") { id }`).join(' ');
+    expect(expectCode(await stack.gql(`{ ${aliases} }`), 'BAD_USER_INPUT').message).toContain('Aliases limit of 64');
+    const tokens = Array.from({ length: 6000 }, () => 'id').join(' ');
+    expect(expectCode(await stack.gql(`{ workflow(id: "x") { ${tokens} } }`), 'GRAPHQL_PARSE_FAILED').message).toContain('Token limit');
+    const directives = Array.from({ length: 60 }, () => '@include(if: true)').join(' ');
+    expect(expectCode(await stack.gql(`{ __typename ${directives} }`), 'BAD_USER_INPUT').message).toContain('Directives limit');
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+});
+
+describe('HTTP', () => {
+  it('refuses a body over the size limit with 413', async () => {
+    const response = await post(stack.url, { query: `{ __typename }`, padding: 'x'.repeat(200_000) });
+    expect(response.status).toBe(413);
+    expect(((await response.json())).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses a request a browser could send cross-site without a preflight (CSRF)', async () => {
+    const simple = await post(stack.url, { query: '{ __typename }' }, { 'content-type': 'text/plain', authorization: null });
+    expect(simple.status).toBe(403);
+    expect(((await simple.json())).errors[0].extensions.code).toBe('FORBIDDEN');
+    const get = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`);
+    expect(get.status).toBe(403);
+    expect(((await get.json())).errors[0].extensions.code).toBe('FORBIDDEN');
+    const withHeader = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { 'x-graphql-yoga-csrf': '1' },
+    });
+    expect(((await withHeader.json())).data).toEqual({ __typename: 'Query' });
+  });
+
+  it('does not take batched requests', async () => {
+    const response = await post(stack.url, [{ query: '{ __typename }' }, { query: '{ __typename }' }]);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors.map((e) => e.extensions.code)).toEqual(['BAD_REQUEST']);
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+});
+
+describe('introspection switched off', () => {
+  it('refuses introspection and field suggestions', async () => {
+    const closed = await startStack({}, { INTROSPECTION: 'false' });
+    try {
+      expectCode(await closed.gql('{ __schema { types { name } } }'), 'GRAPHQL_VALIDATION_FAILED');
+      const typo = expectCode(await closed.gql('{ workflowz { totalCount } }'), 'GRAPHQL_VALIDATION_FAILED');
+      expect(typo.message).toContain('workflowz');
+      expect(typo.message).not.toContain('Did you mean');
+    } finally {
+      await closed.close();
+    }
+  });
+});
+
+describe('fuzzed pagination arguments', () => {
+  it('never crash and never reach the upstream unless valid', async () => {
+    const cursorish = fc.oneof(fc.string(), fc.base64String(), fc.constant('eDE6WyJmbF9hIiwxLDUsMTUsImZsX3J1bl94Il0'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record(
+          {
+            first: fc.oneof(fc.integer({ min: -5, max: 150 }), fc.constant(null)),
+            last: fc.oneof(fc.integer({ min: -5, max: 150 }), fc.constant(null)),
+            after: fc.oneof(cursorish, fc.constant(null)),
+            before: fc.oneof(cursorish, fc.constant(null)),
+          },
+          { requiredKeys: [] },
+        ),
+        async (args) => {
+          stack.simulator.clearCalls();
+          const response = await stack.gql(
+            `query($id: ID!, $first: Int, $last: Int, $after: String, $before: String) {
+              workflow(id: $id) { executions(first: $first, last: $last, after: $after, before: $before) { totalCount } }
+            }`,
+            { id: workflowId, ...args },
+          );
+          const codes = (response.errors ?? []).map((e) => e.extensions?.code);
+          expect(codes.every((c) => c === 'BAD_USER_INPUT')).toBe(true);
+          if (codes.length > 0) expect(stack.simulator.calls).toHaveLength(0);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

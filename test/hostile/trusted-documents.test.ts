@@ -1,0 +1,54 @@
+/** PERSISTED_DOCUMENTS: with the client preset's manifest only its documents run; without it, any query does. */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config.js';
+import { loadTrustedDocuments } from '../../src/protection.js';
+import { post, startStack, type Stack } from '../support/stack.js';
+
+const MANIFEST = 'examples/web-client/src/gql/persisted-documents.json';
+const documents = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
+const workflowsId = Object.keys(documents).find((id) => documents[id]!.startsWith('query Workflows'))!;
+
+let trusted: Stack;
+let open: Stack;
+beforeAll(async () => {
+  [trusted, open] = await Promise.all([startStack({}, { PERSISTED_DOCUMENTS: MANIFEST }), startStack()]);
+});
+afterAll(() => Promise.all([trusted.close(), open.close()]));
+
+/** Posts a request body other than `{ query }` (a documentId, a persisted-query hash) and reads the answer. */
+async function send(stack: Stack, body: object) {
+  const response = await post(stack.url, body);
+  return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+}
+
+describe('trusted documents', () => {
+  it('run a manifest document sent by documentId, or by persisted-query hash', async () => {
+    const byId = await send(trusted, { documentId: workflowsId });
+    expect(byId.errors).toBeUndefined();
+    expect(byId.data.workflows.nodes.length).toBeGreaterThan(0);
+    const byHash = await send(trusted, { extensions: { persistedQuery: { version: 1, sha256Hash: workflowsId.replace('sha256:', '') } } });
+    expect(byHash.data).toEqual(byId.data);
+  });
+
+  it('refuse any other query, before any upstream call', async () => {
+    trusted.simulator.clearCalls();
+    const arbitrary = await send(trusted, { query: '{ workflows { totalCount } }' });
+    expect(arbitrary.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
+    const unknown = await send(trusted, { documentId: 'sha256:0000' });
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect(trusted.simulator.calls).toHaveLength(0);
+  });
+
+  it('are off by default: any query runs', async () => {
+    const response = await open.gql('{ workflows { totalCount } }');
+    expect(response.errors).toBeUndefined();
+    const byId = await send(open, { documentId: workflowsId });
+    expect(byId.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+  });
+
+  it('refuse to start on a manifest that is missing or not a manifest', () => {
+    expect(() => loadTrustedDocuments('does/not/exist.json')).toThrow(ConfigError);
+    expect(() => loadTrustedDocuments('package.json')).toThrow(/JSON object of document ids to documents/);
+  });
+});

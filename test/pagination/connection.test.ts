@@ -1,0 +1,154 @@
+/**
+ * Pagination over HTTP (docs/guarantees.md, "Pagination"): walking a workflow's executions forward
+ * and backward gives every run once, in the upstream's order, whatever its page size and while new
+ * runs arrive at the head; pageInfo is exact at both ends; workflows page the same way.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_TOKENS, startStack, workflowsByRuns, type GraphQLResponse, type Stack } from '../support/stack.js';
+
+const EXECUTIONS = `
+  query Executions($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+    workflow(id: $id) {
+      executions(first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        edges { cursor node { id status } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      }
+    }
+  }`;
+
+interface Connection {
+  totalCount: number;
+  edges: Array<{ cursor: string; node: { id: string } }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+let stack: Stack;
+let busiest: string; // the workflow with the most runs
+let empty: string; // a workflow with none
+
+beforeAll(async () => {
+  stack = await startStack();
+  const byRuns = workflowsByRuns(stack.simulator);
+  busiest = byRuns[0]!;
+  empty = byRuns.find((id) => stack.simulator.runsOf(id).length === 0)!;
+});
+afterAll(() => stack.close());
+
+async function page(variables: Record<string, unknown>): Promise<Connection> {
+  const response = await stack.gql(EXECUTIONS, { id: busiest, ...variables });
+  expect(response.errors).toBeUndefined();
+  return response.data.workflow.executions;
+}
+
+async function walkForward(first: number, between: () => void = () => {}): Promise<string[]> {
+  const seen: string[] = [];
+  let after: string | null = null;
+  for (let requests = 0; requests < 200; requests++) {
+    const connection = await page({ first, after });
+    seen.push(...connection.edges.map((e) => e.node.id));
+    if (!connection.pageInfo.hasNextPage) return seen;
+    after = connection.pageInfo.endCursor;
+    between();
+  }
+  throw new Error('the walk did not end');
+}
+
+async function walkBackward(last: number): Promise<string[]> {
+  const pages: string[][] = [];
+  let before: string | null = null;
+  for (let requests = 0; requests < 200; requests++) {
+    const connection = await page({ last, before });
+    pages.unshift(connection.edges.map((e) => e.node.id));
+    if (!connection.pageInfo.hasPreviousPage) return pages.flat();
+    before = connection.pageInfo.startCursor;
+  }
+  throw new Error('the walk did not end');
+}
+
+describe('walking a workflow’s executions', () => {
+  for (const pageSize of [15, 7, 50]) {
+    it(`forward with endCursor gives every run once, in upstream order, on ${pageSize}-run pages`, async () => {
+      stack.simulator.configure({ pageSize });
+      const truth = stack.simulator.runsOf(busiest).map((r) => r.id);
+      expect(await walkForward(20)).toEqual(truth);
+      expect(await walkForward(pageSize)).toEqual(truth);
+    });
+
+    it(`backward with startCursor gives every run once, in upstream order, on ${pageSize}-run pages`, async () => {
+      stack.simulator.configure({ pageSize });
+      expect(await walkBackward(25)).toEqual(stack.simulator.runsOf(busiest).map((r) => r.id));
+    });
+  }
+
+  it('forward while new runs arrive at the head gives every run that was there exactly once', async () => {
+    stack.simulator.configure({ pageSize: 15 });
+    const truth = stack.simulator.runsOf(busiest).map((r) => r.id);
+    let arrivals = 0;
+    const seen = await walkForward(20, () => stack.simulator.insertRuns(busiest, 1 + (arrivals++ % 3)));
+    expect(arrivals).toBeGreaterThan(5);
+    expect(seen).toEqual(truth);
+  });
+
+  it('reports totalCount from the upstream and exact pageInfo at both ends', async () => {
+    stack.simulator.configure({ pageSize: 15 });
+    const total = stack.simulator.runsOf(busiest).length;
+    const head = await page({ first: 5 });
+    expect(head.totalCount).toBe(total);
+    expect(head.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
+    expect(head.pageInfo.startCursor).toBe(head.edges[0]!.cursor);
+    expect(head.pageInfo.endCursor).toBe(head.edges[4]!.cursor);
+    const tail = await page({ last: 5 });
+    expect(tail.totalCount).toBe(total);
+    expect(tail.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
+    expect(tail.pageInfo.startCursor).toBe(tail.edges[0]!.cursor);
+    expect(tail.pageInfo.endCursor).toBe(tail.edges[4]!.cursor);
+    expect(tail.edges.map((e) => e.node.id)).toEqual(stack.simulator.runsOf(busiest).slice(-5).map((r) => r.id));
+  });
+
+  it('answers an empty list with no edges, null cursors and no further pages', async () => {
+    const response = await stack.gql(EXECUTIONS, { id: empty, first: 10 });
+    expect(response.data.workflow.executions).toEqual({
+      totalCount: 0,
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    });
+  });
+
+  it('returns the first 20 when neither first nor last is given', async () => {
+    expect((await page({})).edges).toHaveLength(20);
+  });
+});
+
+describe('walking workflows', () => {
+  it('pages through the organisation’s workflows with first/after, each once', async () => {
+    const ids: string[] = [];
+    let after: string | null = null;
+    for (let requests = 0; requests < 10; requests++) {
+      const response: GraphQLResponse = await stack.gql(
+        `query($after: String) { workflows(first: 3, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      const { nodes, pageInfo, totalCount } = response.data.workflows as {
+        nodes: Array<{ id: string }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+        totalCount: number;
+      };
+      expect(totalCount).toBe(stack.simulator.workflowsOf(DEMO_TOKENS.acme).length);
+      ids.push(...nodes.map((n) => n.id));
+      if (!pageInfo.hasNextPage) break;
+      after = pageInfo.endCursor;
+    }
+    expect(ids).toEqual(stack.simulator.workflowsOf(DEMO_TOKENS.acme).map((w) => w.id));
+  });
+
+  it('takes the last workflows with last/before', async () => {
+    const all = stack.simulator.workflowsOf(DEMO_TOKENS.acme).map((w) => w.id);
+    const tail = await stack.gql(`{ workflows(last: 2) { nodes { id } pageInfo { hasPreviousPage startCursor } } }`);
+    expect(tail.data.workflows.nodes.map((n: { id: string }) => n.id)).toEqual(all.slice(-2));
+    const before = await stack.gql(`query($b: String) { workflows(last: 1, before: $b) { nodes { id } } }`, {
+      b: tail.data.workflows.pageInfo.startCursor,
+    });
+    expect(before.data.workflows.nodes.map((n: { id: string }) => n.id)).toEqual(all.slice(-3, -2));
+  });
+});

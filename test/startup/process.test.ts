@@ -1,0 +1,96 @@
+/** The process as `npm start` runs it: start-up on the demo upstream, health, GraphiQL, config errors, draining shutdown. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator } from '../../src/demo/simulator.js';
+import { bearer, DEMO_TOKENS, post, until } from '../support/stack.js';
+
+const running: ChildProcessWithoutNullStreams[] = [];
+afterEach(() => {
+  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: '', ...env },
+  });
+  running.push(child);
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  // Settled by the process itself: it says it is ready, or it exits. A process that does neither
+  // is caught by the test's own timeout, not by a guess at how long a start-up may take.
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const match = /ready at (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', () => reject(new Error(`exited:\n${output}`)));
+  });
+  return { child, ready, output: () => output };
+}
+
+describe('the gateway process', () => {
+  it('starts on the demo upstream, prints a token that works, serves GraphiQL and /health, and exits 0 on SIGTERM', async () => {
+    const { child, ready, output } = start({});
+    const url = await ready;
+    const token = /Demo token[^:]*: (\S+)/.exec(output())![1]!;
+
+    expect((await fetch(url.replace('/graphql', '/health'))).status).toBe(200);
+    const page = await fetch(url, { headers: { accept: 'text/html' } });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain('Workflows with their latest executions');
+    expect(html).toContain(token); // pre-filled in the headers tab
+    expect(html).not.toMatch(/https?:\/\/(unpkg|cdn|esm\.sh)/); // served whole, no CDN
+
+    const answer = await post(
+      url,
+      { query: '{ workflows(first: 1) { nodes { name executions(first: 1) { nodes { logs { status } } } } } }' },
+      { authorization: bearer(token) },
+    );
+    const body = (await answer.json());
+    expect(body.errors).toBeUndefined();
+    expect(body.data.workflows.nodes[0].executions.nodes[0].logs.length).toBeGreaterThan(0);
+
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('does not serve GraphiQL when GRAPHIQL=false', async () => {
+    const { child, ready } = start({ GRAPHIQL: 'false' });
+    const url = await ready;
+    const page = await fetch(url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toContain('Workflows with their latest executions');
+    child.kill('SIGINT');
+    expect((await once(child, 'exit'))[0]).toBe(0);
+  });
+
+  it('drains a request in flight on SIGTERM: it is answered, then the process exits 0', async () => {
+    // The upstream is this process's simulator, so the test sees the gateway's call arrive.
+    const simulator = await startSimulator({ latencyMs: 1_000 });
+    try {
+      const { child, ready } = start({ ALTOSTRAT_API_URL: simulator.url });
+      const url = await ready;
+      const answer = post(url, { query: '{ workflows(first: 1) { totalCount } }' });
+      await until('the gateway called the upstream', () => simulator.calls.length > 0);
+      const [call] = simulator.calls;
+      // The signal goes while the upstream call is in flight (the simulator answers after 1 s).
+      expect(call!.endedAt).toBeUndefined();
+      child.kill('SIGTERM');
+      const body = (await (await answer).json());
+      expect(body.data.workflows.totalCount).toBe(simulator.workflowsOf(DEMO_TOKENS.acme).length);
+      expect((await once(child, 'exit'))[0]).toBe(0);
+    } finally {
+      await simulator.close();
+    }
+  });
+
+  it('refuses a bad setting at start with its name, its value and what is allowed', async () => {
+    const { child, ready, output } = start({ PORT: 'abc' });
+    await expect(ready).rejects.toThrow();
+    expect(child.exitCode).toBe(1);
+    expect(output()).toContain('PORT must be a whole number from 0 to 65535, got "abc"');
+  });
+});
