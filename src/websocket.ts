@@ -24,7 +24,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { handleProtocols, makeServer } from 'graphql-ws';
-import { GraphQLError, parse, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, parse, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { isAsyncIterable, type GraphQLParams } from 'graphql-yoga';
 import type { Config } from './config.js';
 import type { Gateway } from './server.js';
@@ -76,6 +76,7 @@ export interface WebSockets {
 
 export function attachWebSockets(server: Server, gateway: Gateway, config: Config): WebSockets {
   const { yoga, logger, metrics, requestLog } = gateway;
+  const { schema } = yoga.getEnveloped() as { schema: GraphQLSchema };
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes, handleProtocols });
   const byAddress = new Map<string, number>();
   const byTenant = new Map<string, number>();
@@ -152,7 +153,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         const errors = result?.errors ?? [codedError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.')];
         return errors.map((error) => withCode(error));
       }
-      return { schema: yoga.getEnveloped().schema, document: ALREADY_RUN, rootValue: result };
+      return { schema, document: ALREADY_RUN, rootValue: result };
     },
     execute: (args: ExecutionArgs) => args.rootValue as ExecutionResult,
     onNext(_ctx, _id, _payload, _args, result) {

@@ -52,8 +52,11 @@ describe('WebSocket connections', () => {
     expect(JSON.parse(refused.body).errors[0].extensions.code).toBe('RATE_LIMITED');
     // HTTP from the same address is not a WebSocket: still served.
     expect((await query(acme)).status).toBe(200);
-    for (const socket of opened) if (socket.kind === 'open') socket.socket.close();
-    await Promise.all(opened.map((o) => o.kind === 'open' && o.closed));
+    for (const o of opened) {
+      if (o.kind !== 'open') continue;
+      o.socket.close();
+      await o.closed;
+    }
   });
 
   it('closes sockets that bring no valid token with 4401, so a flood of them leaves HTTP served', async () => {

@@ -34,7 +34,7 @@ describe('WebSocket origins', () => {
 
   it('upgrades from an allowed origin, from the gateway’s own, and with no Origin at all', async () => {
     const own = new URL(stack.url).origin;
-    for (const headers of [{ origin: ALLOWED }, { origin: own }, {}]) expect((await upgrade(headers)).kind).toBe('open');
+    for (const headers of [{ origin: ALLOWED }, { origin: own }, {}] as Array<Record<string, string>>) expect((await upgrade(headers)).kind).toBe('open');
     const { acked, socket } = await initSocket(stack.url, { authorization: bearer(DEMO_TOKENS.acme) });
     expect(acked).toBe(true);
     socket.close();
