@@ -1,7 +1,7 @@
 /**
- * Per request: read the caller's bearer token and build the upstream client and loaders from it,
- * with `createUpstream().forRequest`, the one place they are built (again for each event of a
- * subscription, and for each poll of a live topic).
+ * Per request: read the caller's bearer token and build the upstream client and loaders from it.
+ * `createUpstream` is the one place clients and loaders are built: per request and per event of a
+ * subscription (`forRequest`), per poll of a live topic (`forPoll`).
  * The Authorization header is kept verbatim (it is forwarded unchanged) inside the client; nothing
  * else in the context holds it. Each upstream call is reported here, once, to the request's stats
  * (log line, `extensions.upstream`), the metrics and the trace.

@@ -51,7 +51,7 @@ export const WsCloseCode = {
 } as const;
 
 /** What the protocol's hooks know of a socket. */
-interface Socket {
+interface SocketState {
   socket: WebSocket;
   /** The validated Authorization header, once `connection_init` carried one. */
   authorization: string | null;
@@ -87,12 +87,12 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     else counts.delete(key);
   };
 
-  const armIdle = (state: Socket) => {
+  const armIdle = (state: SocketState) => {
     clearTimeout(state.idle);
     state.idle = setTimeout(() => state.socket.close(WsCloseCode.IDLE, 'No operation for a while: closed as idle'), config.wsIdleTimeoutMs);
   };
 
-  const endOperation = (state: Socket, id: string, outcome: OperationOutcome) => {
+  const endOperation = (state: SocketState, id: string, outcome: OperationOutcome) => {
     const operation = state.operations.get(id);
     if (!operation) return;
     state.operations.delete(id);
@@ -107,7 +107,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     return { ...error.toJSON(), extensions };
   };
 
-  const protocol = makeServer<Record<string, unknown>, Socket>({
+  const protocol = makeServer<Record<string, unknown>, SocketState>({
     connectionInitWaitTimeout: 3_000,
     onConnect({ connectionParams, extra: state }) {
       const given = connectionParams?.authorization;
@@ -149,7 +149,9 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         result = { errors: [error instanceof GraphQLError ? error : codedError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.')] };
       }
       if (result === undefined || (!isAsyncIterable(result) && !('data' in result))) {
-        // Refused before it ran: the protocol's `error` message, as graphql-ws sends for a bad document.
+        // Refused before it ran: the protocol's `error` message, as graphql-ws sends for a bad
+        // document. Ended here: graphql-ws calls no hook when the client completed it meanwhile.
+        endOperation(state, id, 'error');
         const errors = result?.errors ?? [codedError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.')];
         return errors.map((error) => withCode(error));
       }
@@ -170,12 +172,13 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     },
   });
 
-  const opened = (socket: WebSocket, request: IncomingMessage, address: string) => {
+  const opened = (socket: WebSocket, address: string) => {
     byAddress.set(address, (byAddress.get(address) ?? 0) + 1);
-    const state: Socket = { socket, authorization: null, tenant: undefined, operations: new Map(), closed: false, idle: undefined };
+    const state: SocketState = { socket, authorization: null, tenant: undefined, operations: new Map(), closed: false, idle: undefined };
     armIdle(state);
     let pongWait: NodeJS.Timeout | undefined;
     const ping = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
       pongWait = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
       socket.ping();
     }, KEEP_ALIVE_MS);
@@ -215,7 +218,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
 
   /** Why an upgrade is refused, before any WebSocket exists: an HTTP status and a coded error. */
   const refusal = (request: IncomingMessage, address: string): [number, ErrorCode, string] | undefined => {
-    if (new URL(request.url ?? '/', 'http://gateway').pathname !== yoga.graphqlEndpoint) return [404, ErrorCode.BAD_REQUEST, 'WebSockets are served at /graphql only.'];
+    if ((request.url ?? '').split('?')[0] !== yoga.graphqlEndpoint) return [404, ErrorCode.BAD_REQUEST, 'WebSockets are served at /graphql only.'];
     if (!originAllowed(request, config.corsOrigins)) return [403, ErrorCode.FORBIDDEN, 'This origin may not open a WebSocket here (CORS_ORIGINS).'];
     if ((byAddress.get(address) ?? 0) >= config.wsMaxConnectionsPerAddress) {
       return [429, ErrorCode.RATE_LIMITED, 'Too many WebSockets from this address; close some before opening more.'];
@@ -236,7 +239,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       );
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => opened(ws, request, address));
+    wss.handleUpgrade(request, socket, head, (ws) => opened(ws, address));
   };
   server.on('upgrade', onUpgrade);
 
