@@ -31,13 +31,18 @@ const EVERY_VARIABLE: { readonly [K in keyof Config]-?: readonly [name: string, 
   ],
   routerSecret: ['ROUTER_SECRET', 'router-secret-of-at-least-32-chars!', 'router-secret-of-at-least-32-chars!'],
   corsOrigins: ['CORS_ORIGINS', 'https://app.example.com, http://localhost:5173', ['https://app.example.com', 'http://localhost:5173']],
-  metricsPort: ['METRICS_PORT', '9464', 9464],
+  metricsPort: ['METRICS_PORT', '9100', 9100],
+  metricsOnMainPort: ['METRICS_ON_MAIN_PORT', 'true', true],
   maxConnections: ['MAX_CONNECTIONS', '500', 500],
+  wsMaxConnectionsPerToken: ['WS_MAX_CONNECTIONS_PER_TOKEN', '4', 4],
+  wsMaxConnectionsPerAddress: ['WS_MAX_CONNECTIONS_PER_ADDRESS', '50', 50],
+  wsIdleTimeoutMs: ['WS_IDLE_TIMEOUT_MS', '5000', 5000],
   httpRequestTimeoutMs: ['HTTP_REQUEST_TIMEOUT_MS', '20000', 20_000],
   httpHeadersTimeoutMs: ['HTTP_HEADERS_TIMEOUT_MS', '5000', 5000],
   livePollIntervalMs: ['LIVE_POLL_INTERVAL_MS', '250', 250],
   liveMaxSubscriptionsPerToken: ['LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN', '5', 5],
   liveMaxSubscriptions: ['LIVE_MAX_SUBSCRIPTIONS', '100', 100],
+  liveMaxUpstreamCallsPerMinute: ['LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', '120', 120],
   redisUrl: ['REDIS_URL', ' rediss://:pa55word@cache.internal:6380/2 ', 'rediss://:pa55word@cache.internal:6380/2'],
   maxUpstreamCalls: ['MAX_UPSTREAM_CALLS', '300', 300],
   maxBodyBytes: ['MAX_BODY_BYTES', '50000', 50_000],
@@ -109,6 +114,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '0' }).port).toBe(0);
   });
 
+  it('serves /metrics off the public port by default, on it only when asked', () => {
+    expect(loadConfig({})).toMatchObject({ metricsPort: 9464, metricsOnMainPort: false });
+    expect(loadConfig({ PORT: '9464', METRICS_ON_MAIN_PORT: 'true' })).toMatchObject({ port: 9464, metricsOnMainPort: true });
+  });
+
   it.each([
     ['a trailing slash', 'https://v1.api.altostrat.io/', 'https://v1.api.altostrat.io'],
     ['a path and trailing slashes', 'http://127.0.0.1:9000/api//', 'http://127.0.0.1:9000/api'],
@@ -128,6 +138,10 @@ describe('loadConfig', () => {
     [{ UPSTREAM_TIMEOUT_MS: '0' }, 'UPSTREAM_TIMEOUT_MS', 'from 1 to 600000'],
     [{ UPSTREAM_CONCURRENCY: '0' }, 'UPSTREAM_CONCURRENCY', 'from 1 to 1000'],
     [{ METRICS_PORT: '65536' }, 'METRICS_PORT', 'from 0 to 65535'],
+    [{ PORT: '9000', METRICS_PORT: '9000' }, 'METRICS_PORT', 'METRICS_ON_MAIN_PORT=true'],
+    [{ WS_IDLE_TIMEOUT_MS: '99' }, 'WS_IDLE_TIMEOUT_MS', 'from 100 to 3600000'],
+    [{ WS_MAX_CONNECTIONS_PER_TOKEN: '0' }, 'WS_MAX_CONNECTIONS_PER_TOKEN', 'from 1 to 100000'],
+    [{ LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE: '0' }, 'LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', 'from 1 to 1000000'],
     [{ UPSTREAM_MAX_JSON_DEPTH: '7' }, 'UPSTREAM_MAX_JSON_DEPTH', 'from 8 to 1000'],
     [{ HTTP_HEADERS_TIMEOUT_MS: '999' }, 'HTTP_HEADERS_TIMEOUT_MS', 'from 1000 to 600000'],
     [{ LIVE_POLL_INTERVAL_MS: '9' }, 'LIVE_POLL_INTERVAL_MS', 'from 10 to 600000'],

@@ -39,10 +39,18 @@ export interface Config {
   readonly routerSecret: string | undefined;
   /** Origins allowed cross-origin (CORS); empty: same-origin only. */
   readonly corsOrigins: readonly string[];
-  /** Serve /metrics on this port only (0: on the main port). */
+  /** Serve /metrics on this port, off the public one (0: a free port, printed at start). */
   readonly metricsPort: number;
+  /** Serve /metrics on the public port instead, for a deployment that cannot expose a second one. */
+  readonly metricsOnMainPort: boolean;
   /** Open client connections the server accepts at once. */
   readonly maxConnections: number;
+  /** WebSockets one token may hold open at once. */
+  readonly wsMaxConnectionsPerToken: number;
+  /** WebSockets one client address may hold open at once, from the upgrade on (before any token). */
+  readonly wsMaxConnectionsPerAddress: number;
+  /** A WebSocket with no operation running for this long is closed. */
+  readonly wsIdleTimeoutMs: number;
   /** Longest time a client may take to send a whole request (Node's requestTimeout). */
   readonly httpRequestTimeoutMs: number;
   /** Longest time a client may take to send its request headers. */
@@ -51,6 +59,8 @@ export interface Config {
   readonly livePollIntervalMs: number;
   readonly liveMaxSubscriptionsPerToken: number;
   readonly liveMaxSubscriptions: number;
+  /** Upstream calls one subscription's events may make in any minute (each event also has MAX_UPSTREAM_CALLS). */
+  readonly liveMaxUpstreamCallsPerMinute: number;
   /** Replicas share pollers through this Redis; unset: everything stays in the process. */
   readonly redisUrl: string | undefined;
   /** Refuse a query whose estimated upstream calls exceed this. */
@@ -183,8 +193,14 @@ export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
   const altostratApiUrl = baseUrl(env, 'ALTOSTRAT_API_URL');
   const demo = altostratApiUrl === undefined;
+  const port = integer(env, 'PORT', 4000, 0, 65535);
+  const metricsPort = integer(env, 'METRICS_PORT', 9464, 0, 65535);
+  const metricsOnMainPort = boolean(env, 'METRICS_ON_MAIN_PORT', false);
+  if (!metricsOnMainPort && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT (${port}), got "${env.METRICS_PORT ?? metricsPort}"; set METRICS_ON_MAIN_PORT=true to serve /metrics on the public port`);
+  }
   return Object.freeze({
-    port: integer(env, 'PORT', 4000, 0, 65535),
+    port,
     host,
     altostratApiUrl,
     graphiql: boolean(env, 'GRAPHIQL', demo),
@@ -202,13 +218,18 @@ export function loadConfig(env: Env = process.env): Config {
     cursorSecretsPrevious: secrets(env, 'CURSOR_SECRETS_PREVIOUS'),
     routerSecret: secret(env, 'ROUTER_SECRET'),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
-    metricsPort: integer(env, 'METRICS_PORT', 0, 0, 65535),
+    metricsPort,
+    metricsOnMainPort,
     maxConnections: integer(env, 'MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    wsMaxConnectionsPerToken: integer(env, 'WS_MAX_CONNECTIONS_PER_TOKEN', 20, 1, 100_000),
+    wsMaxConnectionsPerAddress: integer(env, 'WS_MAX_CONNECTIONS_PER_ADDRESS', 1_000, 1, 1_000_000),
+    wsIdleTimeoutMs: integer(env, 'WS_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     httpRequestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
     httpHeadersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
     livePollIntervalMs: integer(env, 'LIVE_POLL_INTERVAL_MS', 1_000, 10, 600_000),
     liveMaxSubscriptionsPerToken: integer(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN', 20, 1, 100_000),
     liveMaxSubscriptions: integer(env, 'LIVE_MAX_SUBSCRIPTIONS', 10_000, 1, 10_000_000),
+    liveMaxUpstreamCallsPerMinute: integer(env, 'LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', 600, 1, 1_000_000),
     redisUrl: redisUrl(env, 'REDIS_URL'),
     maxUpstreamCalls: integer(env, 'MAX_UPSTREAM_CALLS', 500, 1, 1_000_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1_000, 100_000_000),

@@ -1,5 +1,7 @@
 /**
  * Per request: read the caller's bearer token and build the upstream client and loaders from it.
+ * `createUpstream` is the one place clients and loaders are built: per request and per event of a
+ * subscription (`forRequest`), per poll of a live topic (`forPoll`).
  * The Authorization header is kept verbatim (it is forwarded unchanged) inside the client; nothing
  * else in the context holds it. Each upstream call is reported here, once, to the request's stats
  * (log line, `extensions.upstream`), the metrics and the trace.
@@ -17,7 +19,8 @@ import type { RunRecord } from './upstream/records.js';
 import { codedError, ErrorCode } from './errors.js';
 import type { LiveHub, Source } from './live/index.js';
 import { MAX_PAGES_PER_POLL, type PollClient } from './watch.js';
-import { requestStats } from './logging.js';
+import { requestStats, type RequestStats } from './logging.js';
+import { CallWindow } from './call-window.js';
 import { createLoaders, type LoaderName, type Loaders } from './loaders.js';
 import type { Metrics } from './metrics.js';
 import { recordUpstreamSpan } from './tracing.js';
@@ -32,10 +35,12 @@ export interface GatewayContext extends YogaInitialContext {
   /** Subscriptions: the caller's streams from the live hub, keyed by its token (which stays in here). */
   live: LiveAccess;
   /**
-   * A subscription resolves each event as a request of its own: a fresh deadline, call budget and
-   * loader cache, so an event never reads another event's cached data or an expired deadline.
+   * The context one event of a subscription is resolved in, as a request of its own: the same
+   * caller and request id, with a fresh deadline, call budget and loader cache, so an event never
+   * reads another event's cached data or an expired deadline. The subscription's events share a
+   * bound on their calls per minute (LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE).
    */
-  renew(): void;
+  forEvent(): GatewayContext;
 }
 
 export interface LiveAccess {
@@ -93,21 +98,46 @@ const splitRoute = (route: string) => {
   return { method: route.slice(0, space), path: route.slice(space + 1) };
 };
 
+/** Who calls Altostrat: the verbatim header (forwarded unchanged) and its keyed hash. */
+interface Caller {
+  authorization: string | null;
+  tenant: string;
+}
+
 interface ClientSettings {
   signal: AbortSignal;
   deadline: Deadline;
   maxCalls: number;
   requestId: string;
   onCall: (call: CallReport) => void;
+  admitCall?: () => void;
 }
 
-export function createContextFactory(deps: ContextDependencies) {
+/** What one request (or one event of a subscription) calls Altostrat through. */
+export interface RequestUpstream {
+  upstream: AltostratClient;
+  loaders: Loaders;
+}
+
+export interface RequestUpstreamOptions {
+  caller: Caller;
+  /** Ends the calls when the caller goes away. */
+  signal: AbortSignal;
+  deadline: Deadline;
+  /** The request's stats: its id goes upstream, and every call is reported to them. */
+  stats: RequestStats;
+  /** Refuses a call before it is made, with a coded error (a subscription's calls per minute). */
+  admitCall?: () => void;
+}
+
+/** Builds every upstream client of the process, from what its requests share. */
+export function createUpstream(deps: ContextDependencies) {
   const { config } = deps;
-  const clientFor = (authorization: string | null, settings: ClientSettings) =>
+  const clientFor = ({ authorization, tenant }: Caller, settings: ClientSettings) =>
     new AltostratClient({
       baseUrl: deps.upstreamUrl,
       authorization,
-      tenant: tenantOf(authorization, deps.tenantKey),
+      tenant,
       dispatcher: deps.dispatcher,
       timeoutMs: config.upstreamTimeoutMs,
       breaker: deps.breaker,
@@ -121,12 +151,10 @@ export function createContextFactory(deps: ContextDependencies) {
     });
   /** A poll's calls count in metrics, never in a request's log line: no request is waiting for them. */
   const pollCall = ({ route, status, ms }: CallReport) => deps.metrics.upstreamCall(route, status, ms);
-
-  return (initial: YogaInitialContext): GatewayContext => {
-    const stats = requestStats(initial.request);
-    if (config.upstreamTrace) stats.trace ??= [];
-    const authorization = bearerAuthorization(initial.request.headers.get('authorization'));
-    const onCall = ({ route, status, ms }: CallReport) => {
+  /** Each call is reported once: to the request's stats (log line, `extensions.upstream`), the metrics and the trace. */
+  const reportTo =
+    (stats: RequestStats) =>
+    ({ route, status, ms }: CallReport) => {
       stats.upstreamCalls++;
       stats.upstreamMs += ms;
       if (typeof status === 'number' && status < 400) stats.upstreamAccepted = true;
@@ -134,16 +162,19 @@ export function createContextFactory(deps: ContextDependencies) {
       deps.metrics.upstreamCall(route, status, ms);
       if (stats.span) recordUpstreamSpan(stats.span, route, status, ms);
     };
-    const build = () => {
-      const client = clientFor(authorization, {
-        signal: initial.request.signal,
-        deadline: deadlineIn(config.requestTimeoutMs),
+
+  return {
+    forRequest({ caller, signal, deadline, stats, admitCall }: RequestUpstreamOptions): RequestUpstream {
+      const upstream = clientFor(caller, {
+        signal,
+        deadline,
         maxCalls: config.maxUpstreamCalls,
         requestId: stats.requestId,
-        onCall,
+        onCall: reportTo(stats),
+        ...(admitCall && { admitCall }),
       });
       const loaders = createLoaders({
-        client,
+        client: upstream,
         codec: deps.cursors,
         pageSize: deps.pageSize,
         observer: {
@@ -151,42 +182,69 @@ export function createContextFactory(deps: ContextDependencies) {
           cacheHit: (loader) => stats.trace?.push({ ...splitRoute(LOADER_ROUTES[loader]), cached: true }),
         },
       });
-      return { client, loaders };
-    };
+      return { upstream, loaders };
+    },
+    /** A client for one poll of a live topic, made with a subscriber's token; `signal` ends the poll. */
+    forPoll: (caller: Caller, signal: AbortSignal): AltostratClient =>
+      clientFor(caller, {
+        signal,
+        deadline: deadlineIn(config.upstreamTimeoutMs),
+        maxCalls: MAX_CALLS_PER_POLL,
+        requestId: randomUUID(),
+        onCall: pollCall,
+      }),
+  };
+}
+
+/** Refuses, with RATE_LIMITED, a subscription's calls past `limit` in a minute. */
+function perMinute(limit: number): () => void {
+  const window = new CallWindow(limit);
+  return () => {
+    if (window.take()) return;
+    throw codedError(
+      ErrorCode.RATE_LIMITED,
+      `This subscription has made the ${limit} calls to Altostrat its events may make in a minute; ` +
+        'the fields that needed more failed. Ask each event for fewer fields that call Altostrat.',
+      { cost: { perMinute: limit } },
+    );
+  };
+}
+
+export function createContextFactory(deps: ContextDependencies) {
+  const { config } = deps;
+  const upstream = createUpstream(deps);
+
+  return (initial: YogaInitialContext): GatewayContext => {
+    const stats = requestStats(initial.request);
+    if (config.upstreamTrace) stats.trace ??= [];
+    const authorization = bearerAuthorization(initial.request.headers.get('authorization'));
+    const caller: Caller = { authorization, tenant: tenantOf(authorization, deps.tenantKey) };
+    stats.tenant = caller.tenant;
+    const { signal } = initial.request;
     const live: LiveAccess = {
       subscribe(resource, source, replayLast) {
         if (authorization === null) {
           throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
         }
-        const pollClient: PollClient = (signal) =>
-          clientFor(authorization, {
-            signal,
-            deadline: deadlineIn(config.upstreamTimeoutMs),
-            maxCalls: MAX_CALLS_PER_POLL,
-            requestId: randomUUID(),
-            onCall: pollCall,
-          });
         return deps.hub.subscribe({
           token: tokenOf(authorization),
           resource,
-          makeSource: () => source(pollClient),
+          makeSource: () => source((pollSignal) => upstream.forPoll(caller, pollSignal)),
           replayLast,
-          signal: initial.request.signal,
+          signal,
         });
       },
     };
-    const { client, loaders } = build();
+    const fresh = (admitCall?: () => void) =>
+      upstream.forRequest({ caller, signal, deadline: deadlineIn(config.requestTimeoutMs), stats, ...(admitCall && { admitCall }) });
+    // Made at the first event: a query never needs one.
+    let admitEventCall: (() => void) | undefined;
     const context: GatewayContext = {
       ...initial,
-      loaders,
-      upstream: client,
+      ...fresh(),
       cursors: deps.cursors,
       live,
-      renew: () => {
-        const fresh = build();
-        context.upstream = fresh.client;
-        context.loaders = fresh.loaders;
-      },
+      forEvent: () => ({ ...context, ...fresh((admitEventCall ??= perMinute(config.liveMaxUpstreamCallsPerMinute))) }),
     };
     return context;
   };

@@ -90,6 +90,8 @@ export interface RequestStats {
   upstreamMs: number;
   /** Whether Altostrat answered one of this request's calls without refusing its token. */
   upstreamAccepted: boolean;
+  /** Who sent it: a keyed hash of its token (context.ts `tenantOf`), set with its context. */
+  tenant: string | undefined;
   /** Every upstream call and loader-cache hit, when UPSTREAM_TRACE is on. */
   trace: UpstreamTraceEntry[] | undefined;
   /** The operation's OpenTelemetry span, when OTEL_TRACING is on. */
@@ -110,6 +112,7 @@ export function requestStats(request: Request): RequestStats {
       upstreamCalls: 0,
       upstreamMs: 0,
       upstreamAccepted: false,
+      tenant: undefined,
       trace: undefined,
       started: performance.now(),
     };
@@ -118,40 +121,51 @@ export function requestStats(request: Request): RequestStats {
   return stats;
 }
 
+/** How an operation over a WebSocket ended: completed, failed, or cut by the socket closing. */
+export type OperationOutcome = 'complete' | 'error' | 'closed';
+
+export interface RequestLog {
+  /** Honours (or makes) X-Request-Id, answers it, and logs one line per HTTP request. */
+  plugin: Plugin;
+  /** Logs the line of an operation that came over a WebSocket (its stand-in request), once it ended. */
+  operationEnded(request: Request, outcome: OperationOutcome): void;
+}
+
 /**
- * Honours (or makes) X-Request-Id, answers it, and logs one line per GraphQL request. The line is
- * written by a twin of `logger` (same level, format and destination) without its redaction and
- * hooks: the line holds only the fixed fields below, none a credential, and redaction copied
- * every logged object, about 10 KB of garbage per request.
+ * One line per GraphQL request, and per operation over a WebSocket. The line is written by a twin
+ * of `logger` (same level, format and destination) without its redaction and hooks: the line
+ * holds only the fixed fields below, none a credential, and redaction copied every logged object,
+ * about 10 KB of garbage per request.
  */
-export function useRequestLog(logger: Logger): Plugin {
+export function createRequestLog(logger: Logger): RequestLog {
   const lines = pino({ level: logger.level, ...FORMAT }, (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]);
+  const fields = (stats: RequestStats & { started: number }) => ({
+    requestId: stats.requestId,
+    operationName: stats.operationName === undefined ? undefined : cut(stats.operationName.slice(0, 200)),
+    durationMs: Math.round(performance.now() - stats.started),
+    upstreamCalls: stats.upstreamCalls,
+    upstreamMs: Math.round(stats.upstreamMs),
+  });
   return {
-    onRequest({ request }) {
-      requestStats(request);
+    plugin: {
+      onRequest({ request }) {
+        requestStats(request);
+      },
+      onExecute({ args }) {
+        const request = (args.contextValue as { request?: Request }).request;
+        if (request) requestStats(request).operationName = getOperationAST(args.document as DocumentNode, args.operationName as string | null | undefined)?.name?.value;
+      },
+      onResponse({ request, response }) {
+        const stats = statsByRequest.get(request);
+        if (!stats) return;
+        response.headers.set('x-request-id', stats.requestId);
+        const path = new URL(request.url).pathname;
+        lines[path === '/health' ? 'debug' : 'info']({ ...fields(stats), method: request.method, path, status: response.status }, 'request');
+      },
     },
-    onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
-      if (request) requestStats(request).operationName = getOperationAST(args.document as DocumentNode, args.operationName as string | null | undefined)?.name?.value;
-    },
-    onResponse({ request, response }) {
+    operationEnded(request, outcome) {
       const stats = statsByRequest.get(request);
-      if (!stats) return;
-      response.headers.set('x-request-id', stats.requestId);
-      const path = new URL(request.url).pathname;
-      lines[path === '/health' ? 'debug' : 'info'](
-        {
-          requestId: stats.requestId,
-          method: request.method,
-          path,
-          status: response.status,
-          operationName: stats.operationName === undefined ? undefined : cut(stats.operationName.slice(0, 200)),
-          durationMs: Math.round(performance.now() - stats.started),
-          upstreamCalls: stats.upstreamCalls,
-          upstreamMs: Math.round(stats.upstreamMs),
-        },
-        'request',
-      );
+      if (stats) lines.info({ ...fields(stats), method: 'WS', path: new URL(request.url).pathname, outcome }, 'request');
     },
   };
 }

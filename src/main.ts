@@ -3,10 +3,12 @@
  * listen (HTTP, Server-Sent Events and WebSocket on one port), and on SIGTERM/SIGINT complete
  * the subscriptions, stop accepting, drain in-flight requests and exit 0.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createGateway, type Gateway } from './server.js';
+import { createGateway } from './server.js';
+import { serveMetrics } from './metrics.js';
 import { attachWebSockets } from './websocket.js';
 import { DEMO_SIMULATOR_OPTIONS, startSimulator } from './demo/simulator.js';
 import { DEMO_TOKENS } from './demo/seed.js';
@@ -40,15 +42,16 @@ async function main(config: Config): Promise<void> {
     (req, res) => void gateway.yoga(req, res),
   );
   server.maxConnections = config.maxConnections;
-  const sockets = attachWebSockets(server, gateway);
+  const sockets = attachWebSockets(server, gateway, config);
   server.listen(config.port, config.host);
   await once(server, 'listening');
-  const metricsServer = config.metricsPort === 0 ? undefined : await serveMetrics(gateway, config);
+  // /metrics off the public port, for a scraper the public cannot reach, unless asked otherwise.
+  const metricsServer = config.metricsOnMainPort ? undefined : await serveMetrics(gateway.metrics.registry, config.metricsPort, config.host);
 
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
-  const lines = [`Altostrat GraphQL gateway ready at ${url}`];
+  const hostname = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostname}:${(server.address() as AddressInfo).port}/graphql`;
+  const metricsUrl = metricsServer ? `http://${hostname}:${(metricsServer.address() as AddressInfo).port}/metrics` : url.replace(/graphql$/, 'metrics');
+  const lines = [`Altostrat GraphQL gateway ready at ${url}`, `Metrics at ${metricsUrl}`];
   if (demo) {
     lines.push(
       `Upstream: the embedded demo Altostrat API at ${demo.url} (set ALTOSTRAT_API_URL for a real one).`,
@@ -84,21 +87,6 @@ async function main(config: Config): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
-}
-
-/** /metrics on a port of its own (METRICS_PORT), for a scraper the public cannot reach. */
-async function serveMetrics(gateway: Gateway, config: Config): Promise<Server> {
-  const { registry } = gateway.metrics;
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
-  });
-  server.listen(config.metricsPort, config.host);
-  await once(server, 'listening');
-  return server;
 }
 
 try {

@@ -1,20 +1,25 @@
 /**
- * Prometheus metrics (prom-client), one registry per gateway, served at /metrics on the main port
- * or, with METRICS_PORT, only on a port of their own. Labels are low-cardinality by construction:
- * an operation name is a label only when it is allowed (named in the trusted-documents manifest
- * when there is one, else sent by a caller whose token Altostrat accepted) and only up to a fixed
- * number of distinct names, so anonymous junk cannot crowd out real operations; upstream calls
+ * Prometheus metrics (prom-client), one registry per gateway, served at /metrics on a port of
+ * their own (METRICS_PORT; main.ts), or on the public port only with METRICS_ON_MAIN_PORT=true.
+ * Labels are low-cardinality by construction: an operation name is a label only when it is allowed
+ * (named in the trusted-documents manifest when there is one, else sent by a caller whose token
+ * Altostrat accepted) and only up to a fixed number of distinct names, of which one token may
+ * claim only its quota, so neither anonymous junk nor one tenant can crowd out the others; upstream calls
  * are labelled by route pattern, never by id; no token, user or organisation is ever a label.
  */
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
 import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
-import { requestStats } from './logging.js';
+import { requestStats, type RequestStats } from './logging.js';
 import type { LiveMetrics } from './live/index.js';
 
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const MAX_OPERATION_NAMES = 200;
+/** Names one tenant may make labels of (without a manifest): a tenth of them, so ten tenants at least get theirs. */
+export const OPERATION_NAMES_PER_TENANT = 20;
 
 export interface Metrics {
   registry: Registry;
@@ -26,6 +31,8 @@ export interface Metrics {
   live: LiveMetrics;
   /** Reads the live hub's subscriptions, topics and pollers at each scrape. */
   observeLive(stats: () => { subscriptions: number; topics: number; pollers: number }): void;
+  /** Counts a result's errors by code (the plugin does it for HTTP; WebSocket results come here). */
+  countErrors(result: ExecutionResult): void;
   plugin: Plugin;
 }
 
@@ -38,7 +45,7 @@ const codeOf = (error: { readonly extensions?: Readonly<Record<string, unknown>>
 export interface MetricsOptions {
   /** Operation names that may be labels whoever sends them (the trusted documents' names). */
   allowedOperations?: ReadonlySet<string>;
-  /** Serve /metrics on the GraphQL port too (false when METRICS_PORT gives it a port of its own). */
+  /** Serve /metrics on the GraphQL port (METRICS_ON_MAIN_PORT); else only main.ts serves it, on METRICS_PORT. */
   servedOnMainPort: boolean;
 }
 
@@ -107,12 +114,21 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
   }
 
   const known = new Set<string>();
-  const operationLabel = (name: string | undefined, authenticated: boolean): string => {
+  /** Names each tenant made labels of; only tenants that made one are here (at most MAX_OPERATION_NAMES). */
+  const claimed = new Map<string, number>();
+  const operationLabel = (name: string | undefined, stats: RequestStats | undefined): string => {
     if (!name) return 'anonymous';
     if (!OPERATION_NAME.test(name)) return 'other';
-    if (allowedOperations ? !allowedOperations.has(name) : !authenticated) return 'other';
+    if (allowedOperations ? !allowedOperations.has(name) : !stats?.upstreamAccepted) return 'other';
     if (!known.has(name)) {
       if (known.size >= MAX_OPERATION_NAMES) return 'other';
+      // The manifest's names are the deployment's own; any other name counts against its sender's quota.
+      if (!allowedOperations) {
+        const tenant = stats?.tenant ?? 'anonymous';
+        const mine = claimed.get(tenant) ?? 0;
+        if (mine >= OPERATION_NAMES_PER_TENANT) return 'other';
+        claimed.set(tenant, mine + 1);
+      }
       known.add(name);
     }
     return name;
@@ -132,6 +148,7 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     observeLive: (stats) => {
       liveStats = stats;
     },
+    countErrors,
     plugin: {
       onRequest({ request, url, endResponse, fetchAPI }) {
         if (!servedOnMainPort || url.pathname !== '/metrics' || request.method !== 'GET') return;
@@ -146,7 +163,7 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
         return {
           onExecuteDone: () => {
             // Known only now: whether Altostrat accepted the caller's token.
-            const operation = operationLabel(name, request ? requestStats(request).upstreamAccepted : false);
+            const operation = operationLabel(name, request && requestStats(request));
             requests.inc({ operation });
             duration.observe({ operation }, (performance.now() - started) / 1000);
           },
@@ -158,4 +175,18 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
       },
     },
   };
+}
+
+/** /metrics on a port of its own (METRICS_PORT), for a scraper the public cannot reach; 0 takes a free port. */
+export async function serveMetrics(registry: Registry, port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+  });
+  server.listen(port, host);
+  await once(server, 'listening');
+  return server;
 }

@@ -1,13 +1,13 @@
 /**
  * What keeps hostile or careless queries from hurting the gateway or Altostrat, in the order the
- * plugins act: trusted documents when configured, HTTP-level checks (CSRF, body size), then
- * document limits at validation
+ * plugins act: trusted documents when configured (on the operation's parameters, which WebSocket
+ * operations pass through too: websocket.ts), HTTP-level checks (CSRF, body size; a WebSocket
+ * message has the same size limit), then document limits at validation
  * (graphql-armor: tokens, depth, aliases, directives; introspection when switched off), then the
  * upstream-call budget at execution, where variables are known.
  */
 import type { Plugin } from 'graphql-yoga';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -21,6 +21,7 @@ import {
   getOperationAST,
   getVariableValues,
   Kind,
+  NoSchemaIntrospectionCustomRule,
   parse,
   type ExecutionArgs,
   type ExecutionResult,
@@ -45,7 +46,7 @@ export function protectionPlugins(config: Config, pageSize: PageSizeMemory, trus
     maxDepthPlugin({ n: config.maxDepth }),
     maxAliasesPlugin({ n: config.maxAliases }),
     maxDirectivesPlugin({ n: config.maxDirectives }),
-    ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin(), useServiceSdlGate(config.routerSecret)]),
+    ...(config.introspection ? [] : [useNoIntrospection(), blockFieldSuggestionsPlugin(), useServiceSdlGate(config.routerSecret)]),
     useUpstreamCallBudget(config.maxUpstreamCalls, pageSize),
   ] as Plugin[];
 }
@@ -78,6 +79,19 @@ export function trustedOperationNames(documents: Map<string, string>): Set<strin
     }
   }
   return names;
+}
+
+/**
+ * With introspection off, `__schema` and `__type` are refused at validation (graphql-js's rule,
+ * GRAPHQL_VALIDATION_FAILED), which every operation passes whatever its transport: HTTP, SSE or
+ * WebSocket. (`__typename` stays: it shows no schema.)
+ */
+function useNoIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
 }
 
 /**

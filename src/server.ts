@@ -14,17 +14,18 @@ import { Agent } from 'undici';
 import type { Config } from './config.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createLiveHub } from './live/index.js';
-import { createContextFactory, type GatewayContext } from './context.js';
+import { createContextFactory, tenantOf, type GatewayContext } from './context.js';
 import { CursorCodec } from './pagination/cursor.js';
 import { resolvers } from './resolvers/index.js';
 import { createBreaker } from './upstream/resilience.js';
 import { FairShare } from './upstream/fair-share.js';
 import { PageSizeMemory } from './upstream/page-size.js';
 import { loadTrustedDocuments, protectionPlugins, trustedOperationNames } from './protection.js';
-import { createLogger, useRequestLog, useUpstreamTrace, yogaLogger } from './logging.js';
+import { createLogger, createRequestLog, useUpstreamTrace, yogaLogger, type RequestLog } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useOperationSpans } from './tracing.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
+import { useFreshContextPerEvent } from './subscription-events.js';
 import type { DestinationStream, Logger } from 'pino';
 import { EXAMPLE_QUERY, EXAMPLE_START_RUN, EXAMPLE_WATCH_RUN } from './example-query.js';
 import { codedError, ErrorCode, useErrorCodes } from './errors.js';
@@ -99,6 +100,10 @@ export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
   metrics: Metrics;
   logger: Logger;
+  /** The request log, which WebSocket operations write their lines to as well. */
+  requestLog: RequestLog;
+  /** Names the tenant of a bearer Authorization header (a keyed hash, never the token). */
+  tenantOf(authorization: string): string;
   /** True when CURSOR_SECRET is unset and this process signs cursors with a key of its own. */
   cursorKeyGenerated: boolean;
   /** Completes every subscription stream and stops the pollers (the first step of shutdown). */
@@ -112,8 +117,11 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
   const trusted = config.persistedDocuments ? loadTrustedDocuments(config.persistedDocuments) : undefined;
   const metrics = createMetrics({
     ...(trusted && { allowedOperations: trustedOperationNames(trusted) }),
-    servedOnMainPort: config.metricsPort === 0,
+    servedOnMainPort: config.metricsOnMainPort,
   });
+  const requestLog = createRequestLog(logger);
+  // Keys tenants (fair share, limits, metric quotas) by a hash of their token, never the token itself.
+  const tenantKey = randomBytes(32).toString('base64url');
   // Shared by the process's requests: connections, policies, learned figures; never a token or data.
   // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
@@ -147,7 +155,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       fairShare: new FairShare({ capacity: config.upstreamMaxInFlight, perTenant: config.upstreamMaxInFlightPerToken }),
       pageSize,
       cursors: new CursorCodec({ current: cursorKey, previous: config.cursorSecretsPrevious }),
-      tenantKey: randomBytes(32).toString('base64url'),
+      tenantKey,
       metrics,
       hub,
     }),
@@ -180,7 +188,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
     logging: yogaLogger(logger),
     plugins: [
       // Observe: the request log line and X-Request-Id, `extensions.upstream`, spans.
-      useRequestLog(logger),
+      requestLog.plugin,
       useUpstreamTrace(),
       ...(config.otelTracing ? [useOperationSpans()] : []),
       // Every error leaves with a code; /metrics counts them after, so it sees the codes.
@@ -188,8 +196,9 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       metrics.plugin,
       // Refuse what could hurt the gateway or Altostrat, before executing.
       ...protectionPlugins(config, pageSize, trusted),
-      // Execute with compiled queries.
+      // Execute queries and mutations compiled; subscriptions with a fresh context per event.
       useGraphQlJit(),
+      useFreshContextPerEvent(),
     ],
   });
 
@@ -197,6 +206,8 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
     yoga,
     metrics,
     logger,
+    requestLog,
+    tenantOf: (authorization) => tenantOf(authorization, tenantKey),
     cursorKeyGenerated: config.cursorSecret === undefined,
     closeStreams: () => hub.close(),
     close: async () => {

@@ -1,95 +1,271 @@
 /**
  * The GraphQL over WebSocket protocol (graphql-ws, what Apollo Client and urql speak) on the same
- * `/graphql` as HTTP and Server-Sent Events. Every operation runs through Yoga's envelop, so the
- * same plugins hold as over HTTP: parse and validation limits, the upstream-call budget, error
- * masking. Browsers cannot set headers on a WebSocket, so the token comes in the
- * `connection_init` payload `{ "authorization": "Bearer ..." }` and is made the Authorization
- * header of a stand-in Request, which the context reads as it reads any request's.
+ * `/graphql` as HTTP and Server-Sent Events, held to the same guarantees (docs/guarantees.md,
+ * "Limits against hostile callers" and "Live subscriptions"):
+ * - Every operation passes the gate an HTTP request's parameters pass, Yoga's own
+ *   `getResultForParams`: trusted documents, parse and validation limits, introspection, the
+ *   upstream-call budget, error masking. It does so as a stand-in POST request that carries the
+ *   socket's token, so the context reads it as it reads any request's, and it gets a request id
+ *   and a log line of its own. Mutations run as over HTTP, with the same limits.
+ * - The upgrade is refused (HTTP 403) from a browser Origin that CORS_ORIGINS does not allow, and
+ *   (HTTP 429) past WS_MAX_CONNECTIONS_PER_ADDRESS sockets from one address.
+ * - Browsers cannot set headers on a WebSocket, so the token comes in the `connection_init`
+ *   payload `{ "authorization": "Bearer ..." }`, checked as HTTP checks its header before anything
+ *   is built from it; a socket without a valid one is closed (4401). Past
+ *   WS_MAX_CONNECTIONS_PER_TOKEN sockets of one token, 4429. A socket with no operation running
+ *   for WS_IDLE_TIMEOUT_MS, 4408; a message over MAX_BODY_BYTES, 1009.
+ * - A socket holds one close listener and its timers; an operation holds its stand-in request
+ *   only while it runs, so memory does not grow with the operations a socket has run.
+ * graphql-ws's `makeServer` speaks the protocol. The glue to `ws` is here rather than graphql-ws's
+ * `useServer`, which prints errors (with what caused them) to the console: here they go to the
+ * logger, scrubbed, and nothing is printed.
  */
-import type { Server } from 'node:http';
-import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { handleProtocols, makeServer } from 'graphql-ws';
+import { GraphQLError, parse, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { isAsyncIterable, type GraphQLParams } from 'graphql-yoga';
+import type { Config } from './config.js';
 import type { Gateway } from './server.js';
-import { ErrorCode, withCode } from './errors.js';
+import { bearerAuthorization } from './context.js';
+import { codedError, ErrorCode, withCode } from './errors.js';
+import { requestStats, type OperationOutcome } from './logging.js';
 
 /** graphql-ws pings idle sockets this often (and closes those that do not answer); Yoga's SSE pings every 12 s too. */
 const KEEP_ALIVE_MS = 12_000;
 
-interface Enveloped {
-  execute: (args: ExecutionArgs) => unknown;
-  subscribe: (args: ExecutionArgs) => unknown;
+/** Operations one socket may have running at once: a socket is one connection, as an HTTP request is. */
+export const MAX_OPERATIONS_PER_SOCKET = 100;
+
+/** The close codes this server sends (docs/guarantees.md, "Live subscriptions"). */
+export const WsCloseCode = {
+  /** No `authorization` in `connection_init`, or not a `Bearer <token>` HTTP would accept. */
+  UNAUTHORIZED: 4401,
+  /** No `connection_init` within 3 s (graphql-ws), or no operation running for WS_IDLE_TIMEOUT_MS. */
+  IDLE: 4408,
+  /** The token already holds WS_MAX_CONNECTIONS_PER_TOKEN sockets. */
+  TOO_MANY_FOR_TOKEN: 4429,
+  /** A bug, logged. */
+  INTERNAL: 4500,
+} as const;
+
+/** What the protocol's hooks know of a socket. */
+interface SocketState {
+  socket: WebSocket;
+  /** The validated Authorization header, once `connection_init` carried one. */
+  authorization: string | null;
+  /** Its token's keyed hash, once the socket counts against the token's sockets. */
+  tenant: string | undefined;
+  /** Running operations by the client's id: their stand-in requests, ended with them. */
+  operations: Map<string, { request: Request; ended: AbortController }>;
+  closed: boolean;
+  idle: NodeJS.Timeout | undefined;
 }
 
-/** What Yoga's envelop hands out for one operation, with the plugins applied. */
-interface EnvelopedOperation extends Enveloped {
-  schema: GraphQLSchema;
-  parse: (source: string) => DocumentNode;
-  validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
-  contextFactory: () => Promise<unknown>;
-}
+/**
+ * What graphql-ws executes: the operation already ran through Yoga (its result rides in
+ * `rootValue`), so graphql-ws only needs a document whose operation is not a subscription.
+ */
+const ALREADY_RUN = parse('{ __typename }');
 
 export interface WebSockets {
   /** Closes every socket (graphql-ws completes their operations) and stops accepting. */
   close(): Promise<void>;
 }
 
-export function attachWebSockets(server: Server, { yoga }: Gateway): WebSockets {
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const disposable = useServer(
-    {
-      execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
-      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
-      // Results do not pass through Yoga's HTTP result processing here: code their errors the same way.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors?.some((e) => !e.extensions?.code) ? { ...result, errors: result.errors.map((e) => withCode(e).toJSON()) } : undefined,
-      onSubscribe: async (ctx, _id, params) => {
-        const given = ctx.connectionParams?.authorization;
-        const closed = new AbortController();
-        ctx.extra.socket.once('close', () => closed.abort());
-        const request = new Request(`http://gateway${yoga.graphqlEndpoint}`, {
-          headers: typeof given === 'string' ? { authorization: given } : {},
-          signal: closed.signal,
-        });
-        const enveloped = yoga.getEnveloped({ request, params }) as EnvelopedOperation;
-        // A document refused at parse or validation time (syntax, graphql-armor's limits, which
-        // throw) fails this operation alone, with the code HTTP gives it; thrown out of here, it
-        // would close the socket and every other operation on it.
-        let document: DocumentNode;
-        let errors: readonly GraphQLError[];
-        try {
-          document = enveloped.parse(params.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [withCode(error, ErrorCode.GRAPHQL_PARSE_FAILED)];
-          throw error;
-        }
-        try {
-          errors = enveloped.validate(enveloped.schema, document);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [withCode(error)];
-          throw error;
-        }
-        if (errors.length > 0) return errors.map((error) => withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED));
-        return {
-          schema: enveloped.schema,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-      },
+export function attachWebSockets(server: Server, gateway: Gateway, config: Config): WebSockets {
+  const { yoga, logger, metrics, requestLog } = gateway;
+  const { schema } = yoga.getEnveloped() as { schema: GraphQLSchema };
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes, handleProtocols });
+  const byAddress = new Map<string, number>();
+  const byTenant = new Map<string, number>();
+
+  const release = (counts: Map<string, number>, key: string) => {
+    const left = (counts.get(key) ?? 1) - 1;
+    if (left > 0) counts.set(key, left);
+    else counts.delete(key);
+  };
+
+  const armIdle = (state: SocketState) => {
+    clearTimeout(state.idle);
+    state.idle = setTimeout(() => state.socket.close(WsCloseCode.IDLE, 'No operation for a while: closed as idle'), config.wsIdleTimeoutMs);
+  };
+
+  const endOperation = (state: SocketState, id: string, outcome: OperationOutcome) => {
+    const operation = state.operations.get(id);
+    if (!operation) return;
+    state.operations.delete(id);
+    operation.ended.abort();
+    requestLog.operationEnded(operation.request, outcome);
+    if (state.operations.size === 0 && !state.closed) armIdle(state);
+  };
+
+  /** What the client gets for an error: a code always, no HTTP details. */
+  const formatted = (error: GraphQLError): GraphQLFormattedError => {
+    const { http: _http, ...extensions } = withCode(error).extensions;
+    return { ...error.toJSON(), extensions };
+  };
+
+  const protocol = makeServer<Record<string, unknown>, SocketState>({
+    connectionInitWaitTimeout: 3_000,
+    onConnect({ connectionParams, extra: state }) {
+      const given = connectionParams?.authorization;
+      const authorization = typeof given === 'string' ? bearerAuthorization(given) : null;
+      if (authorization === null) {
+        state.socket.close(WsCloseCode.UNAUTHORIZED, 'Send connection_init with {"authorization": "Bearer <token>"}');
+        return false;
+      }
+      const tenant = gateway.tenantOf(authorization);
+      if ((byTenant.get(tenant) ?? 0) >= config.wsMaxConnectionsPerToken) {
+        state.socket.close(WsCloseCode.TOO_MANY_FOR_TOKEN, 'Too many connections for this token');
+        return false;
+      }
+      byTenant.set(tenant, (byTenant.get(tenant) ?? 0) + 1);
+      state.tenant = tenant;
+      state.authorization = authorization;
+      return true;
     },
-    wsServer,
-    KEEP_ALIVE_MS,
-  );
+    async onSubscribe({ extra: state }, id, params) {
+      if (state.operations.size >= MAX_OPERATIONS_PER_SOCKET) {
+        return [codedError(ErrorCode.RATE_LIMITED, `This socket already runs ${MAX_OPERATIONS_PER_SOCKET} operations; wait for one to end.`)];
+      }
+      // The token passed bearerAuthorization in onConnect: it is a valid header value.
+      const ended = new AbortController();
+      const request = new Request(`http://gateway${yoga.graphqlEndpoint}`, {
+        method: 'POST',
+        headers: { authorization: state.authorization!, 'content-type': 'application/json' },
+        signal: ended.signal,
+      });
+      requestStats(request);
+      state.operations.set(id, { request, ended });
+      clearTimeout(state.idle);
+      let result: ExecutionResult | AsyncIterable<ExecutionResult> | undefined;
+      try {
+        result = await yoga.getResultForParams({ params: params as GraphQLParams, request }, {});
+      } catch (error) {
+        // Refusals before parsing (trusted documents, malformed parameters) are thrown, coded.
+        if (!(error instanceof GraphQLError)) logger.error({ err: error }, 'websocket operation');
+        result = { errors: [error instanceof GraphQLError ? error : codedError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.')] };
+      }
+      if (result === undefined || (!isAsyncIterable(result) && !('data' in result))) {
+        // Refused before it ran: the protocol's `error` message, as graphql-ws sends for a bad
+        // document. Ended here: graphql-ws calls no hook when the client completed it meanwhile.
+        endOperation(state, id, 'error');
+        const errors = result?.errors ?? [codedError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.')];
+        return errors.map((error) => withCode(error));
+      }
+      return { schema, document: ALREADY_RUN, rootValue: result };
+    },
+    execute: (args: ExecutionArgs) => args.rootValue as ExecutionResult,
+    onNext(_ctx, _id, _payload, _args, result) {
+      metrics.countErrors(result);
+      return result.errors ? { ...result, errors: result.errors.map(formatted) } : undefined;
+    },
+    onError({ extra: state }, id, _payload, errors) {
+      metrics.countErrors({ errors });
+      endOperation(state, id, 'error');
+      return errors.map(formatted);
+    },
+    onComplete({ extra: state }, id) {
+      endOperation(state, id, 'complete');
+    },
+  });
+
+  const opened = (socket: WebSocket, address: string) => {
+    byAddress.set(address, (byAddress.get(address) ?? 0) + 1);
+    const state: SocketState = { socket, authorization: null, tenant: undefined, operations: new Map(), closed: false, idle: undefined };
+    armIdle(state);
+    let pongWait: NodeJS.Timeout | undefined;
+    const ping = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
+      socket.ping();
+    }, KEEP_ALIVE_MS);
+    socket.on('pong', () => clearTimeout(pongWait));
+    // A frame too big (1009) or malformed: ws closes the socket itself. Logged without its content.
+    socket.on('error', (error: Error & { code?: string }) => logger.debug({ code: error.code }, 'websocket closed on a bad frame'));
+    const closed = protocol.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (error) => (error && socket.readyState === socket.OPEN ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', (data: Buffer) => {
+            handle(data.toString()).catch((error: unknown) => {
+              logger.error({ err: error }, 'websocket message');
+              socket.close(WsCloseCode.INTERNAL, 'Internal server error');
+            });
+          }),
+      },
+      state,
+    );
+    socket.once('close', (code: number, reason: Buffer) => {
+      state.closed = true;
+      clearTimeout(state.idle);
+      clearInterval(ping);
+      clearTimeout(pongWait);
+      release(byAddress, address);
+      if (state.tenant !== undefined) release(byTenant, state.tenant);
+      for (const id of [...state.operations.keys()]) endOperation(state, id, 'closed');
+      closed(code, reason.toString()).catch((error: unknown) => logger.error({ err: error }, 'websocket close'));
+    });
+  };
+
+  /** Why an upgrade is refused, before any WebSocket exists: an HTTP status and a coded error. */
+  const refusal = (request: IncomingMessage, address: string): [number, ErrorCode, string] | undefined => {
+    if ((request.url ?? '').split('?')[0] !== yoga.graphqlEndpoint) return [404, ErrorCode.BAD_REQUEST, 'WebSockets are served at /graphql only.'];
+    if (!originAllowed(request, config.corsOrigins)) return [403, ErrorCode.FORBIDDEN, 'This origin may not open a WebSocket here (CORS_ORIGINS).'];
+    if ((byAddress.get(address) ?? 0) >= config.wsMaxConnectionsPerAddress) {
+      return [429, ErrorCode.RATE_LIMITED, 'Too many WebSockets from this address; close some before opening more.'];
+    }
+    return undefined;
+  };
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const address = request.socket.remoteAddress ?? 'unknown';
+    const refused = refusal(request, address);
+    if (refused) {
+      const [status, code, message] = refused;
+      const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+      socket.on('error', () => socket.destroy());
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => opened(ws, address));
+  };
+  server.on('upgrade', onUpgrade);
+
   return {
     async close() {
       // The hub has just ended every stream: let graphql-ws send their `complete` messages before
       // it closes the sockets.
       await new Promise((resolve) => setImmediate(resolve));
-      await disposable.dispose();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      server.off('upgrade', onUpgrade);
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A socket opened by a browser page carries its Origin, and browsers let any page open one: it is
+ * allowed only from the gateway's own origin (same host) or one in CORS_ORIGINS, as HTTP's CORS
+ * allows. No Origin header: not a browser, and nothing a page could forge.
+ */
+function originAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined || allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * Live updates, from the shared pollers of the live hub (src/live/, src/watch.ts). Each event is
- * resolved as a request of its own (`renew`): a fresh deadline, call budget and loader cache.
+ * resolved as a request of its own, in the context `forEvent` makes (src/subscription-events.ts):
+ * a fresh deadline, call budget and loader cache.
  * The hub's endings become coded errors: its code for a refused token or a missing object, and
  * RATE_LIMITED when the caller has too many subscriptions open.
  */
@@ -10,7 +11,6 @@ import { LiveEnd, LiveLimitError } from '../live/index.js';
 import type { RunRecord } from '../upstream/records.js';
 import { checkedId } from './ids.js';
 import { newRunsSource, runSource } from '../watch.js';
-import type { GatewayContext } from '../context.js';
 
 function asCoded(error: unknown): unknown {
   if (error instanceof LiveEnd) return codedError(error.code as ErrorCode, error.message);
@@ -44,10 +44,8 @@ function coded(open: () => AsyncIterableIterator<RunRecord>): AsyncIterableItera
   return iterator;
 }
 
-const eachEvent = (event: RunRecord, _args: unknown, context: GatewayContext): RunRecord => {
-  context.renew();
-  return event;
-};
+/** The event is the field's value: the hub's stream yields the run itself. */
+const eachEvent = (event: RunRecord): RunRecord => event;
 
 export const Subscription: SubscriptionResolvers = {
   executionUpdated: {

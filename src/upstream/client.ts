@@ -118,6 +118,8 @@ export interface ClientOptions {
   concurrency: number;
   /** Calls (attempts) this request may make in all. */
   maxCalls: number;
+  /** Asked before each attempt; throws a coded error to refuse it (a subscription's calls per minute). */
+  admitCall?: () => void;
   maxBodyBytes: number;
   maxJsonDepth: number;
   /** The run-list page size, learned from answers. */
@@ -397,6 +399,7 @@ export class AltostratClient {
     const budgetMs = Math.min(timeoutMs, deadline.remainingMs());
     if (budgetMs <= 0) throw new UpstreamFault('deadline', `${route}: the request's deadline passed`, undefined, undefined, false);
     if (this.#calls >= maxCalls) throw callBudgetSpent(maxCalls);
+    this.#options.admitCall?.();
     this.#calls++;
     const started = performance.now();
     let status: number | 'error' = 'error';

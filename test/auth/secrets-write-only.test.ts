@@ -93,7 +93,7 @@ describe('write-only secrets', () => {
     // Later reads, of the same items and of everything.
     await send(READ, { id });
     await send(READ, { id: generated.data.createVaultItem.vaultItem.id });
-    const metrics = await (await fetch(stack.url.replace('/graphql', '/metrics'))).text();
+    const metrics = await (await fetch(stack.metricsUrl)).text();
     const spans = JSON.stringify(
       exporter.getFinishedSpans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status, links: s.links })),
     );

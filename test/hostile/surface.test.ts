@@ -144,7 +144,7 @@ describe('the request log line (item 10)', () => {
 
 describe('metrics (item 11)', () => {
   let stack: Stack;
-  const metrics = async () => (await fetch(stack.url.replace('/graphql', '/metrics'))).text();
+  const metrics = async () => (await fetch(stack.metricsUrl)).text();
   const labelled = (text: string, operation: string) => new RegExp(`^graphql_requests_total\\{operation="${operation}"\\} \\d+$`, 'm').test(text);
 
   beforeAll(async () => {

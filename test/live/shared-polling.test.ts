@@ -111,7 +111,7 @@ describe('one WebSocket, several operations', () => {
       unsubscribe();
       const leftAt = performance.now();
       await sleep(INTERVAL_MS * 6);
-      const metrics = await (await fetch(stack.url.replace('/graphql', '/metrics'))).text();
+      const metrics = await (await fetch(stack.metricsUrl)).text();
       expect(/^live_subscriptions (\S+)$/m.exec(metrics)?.[1]).toBe('1');
       expect(runCalls(stack, dropped).filter((c) => c.startedAt > leftAt + INTERVAL_MS * 2)).toEqual([]);
       expect(runCalls(stack, kept).filter((c) => c.startedAt > leftAt + INTERVAL_MS * 2).length).toBeGreaterThan(0);
@@ -200,7 +200,7 @@ describe('limits', () => {
         await Promise.all(pair.map((w) => endOf(w)));
         expect(pair.map((w) => w.codes)).toEqual([[], ['NOT_FOUND']]);
       }
-      const metrics = await (await fetch(stack.url.replace('/graphql', '/metrics'))).text();
+      const metrics = await (await fetch(stack.metricsUrl)).text();
       expect(/^live_subscriptions (\S+)$/m.exec(metrics)?.[1]).toBe('0');
     } finally {
       await stack.close();
@@ -228,7 +228,7 @@ describe('live metrics', () => {
   it('count open subscriptions, pollers and polls by outcome', async () => {
     const stack = await startStack({ stepMs: 60_000 }, { LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS) });
     const open: Array<Watch<RunEvent>> = [];
-    const metrics = async () => (await fetch(stack.url.replace('/graphql', '/metrics'))).text();
+    const metrics = async () => (await fetch(stack.metricsUrl)).text();
     const value = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
     try {
       const { id } = await execute(stack);

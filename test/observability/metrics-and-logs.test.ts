@@ -18,7 +18,7 @@ describe('/metrics', () => {
     await stack.gql(`query Broken { workflows(first: 500) { totalCount } }`);
     await stack.gql(`query ${'x'.repeat(80)} { __typename }`); // not a label-worthy name
     await stack.gql(`query Junk { workflows { totalCount } }`, {}, { authorization: null }); // no token: no label
-    const response = await fetch(stack.url.replace('/graphql', '/metrics'));
+    const response = await fetch(stack.metricsUrl);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     expect(text).toMatch(/graphql_requests_total\{operation="Latest"\} 1/);

@@ -142,7 +142,7 @@ describe('two replicas on one Redis', () => {
     ]);
     // Runs that start before B's subscribers are in are rightly not theirs: wait until B holds
     // both, then a few intervals more for its topic to listen on Redis.
-    await untilAsync(async () => /^live_subscriptions 2$/m.test(await (await fetch(b.url.replace('/graphql', '/metrics'))).text()), 'both subscribers on B');
+    await untilAsync(async () => /^live_subscriptions 2$/m.test(await (await fetch(b.metricsUrl)).text()), 'both subscribers on B');
     await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 3));
     const first = simulator.insertRuns(workflowId, 4).map((r) => r.id).reverse();
     const ids = (w: Watch<StartedEvent>) => w.events.map((e) => e.executionStarted.id);

@@ -40,7 +40,9 @@ interface Result<T> {
   errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
 }
 
+/** A GraphQL error's code, or `close <code>` when the WebSocket itself was closed (e.g. `close 4401`). */
 const codeOf = (error: unknown): string | undefined => {
+  if (error instanceof Object && 'code' in error && typeof error.code === 'number' && 'reason' in error) return `close ${error.code}`;
   const first = Array.isArray(error) ? (error[0] as { extensions?: { code?: unknown } } | undefined) : undefined;
   const code = first?.extensions?.code;
   return typeof code === 'string' ? code : undefined;

@@ -8,6 +8,8 @@ export interface GatewayProcess {
   child: ChildProcessWithoutNullStreams;
   /** Its /graphql URL, once it printed that it is ready. */
   url: string;
+  /** Where it serves /metrics, as it printed. */
+  metricsUrl: string;
   output(): string;
   /** Resolves with the exit code (null after a signal) once the process has exited. */
   exited: Promise<number | null>;
@@ -18,7 +20,8 @@ export interface GatewayProcess {
 /** Spawns `src/main.ts` as `npm start` runs it (with tsx), on a free port, and waits until it is ready. */
 export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    // METRICS_PORT 0: a free port, not the default one, which parallel gateways would share.
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', METRICS_PORT: '0', ...env },
   });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
@@ -44,5 +47,6 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
     kill();
     throw error;
   });
-  return { child, url, output: () => output, exited, kill };
+  const metricsUrl = /Metrics at (http:\/\/\S+)/.exec(output)![1]!;
+  return { child, url, metricsUrl, output: () => output, exited, kill };
 }

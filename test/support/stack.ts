@@ -12,6 +12,7 @@ import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
 import { attachWebSockets } from '../../src/websocket.js';
+import { serveMetrics } from '../../src/metrics.js';
 import { startSimulator, type RecordedCall, type Simulator, type SimulatorOptions } from '../../src/demo/simulator.js';
 import { DEMO_TOKENS } from '../../src/demo/seed.js';
 
@@ -26,6 +27,8 @@ export interface GraphQLResponse<T = any> {
 
 export interface Stack {
   url: string;
+  /** /metrics, on a port of its own as main.ts serves it (or on the main port with METRICS_ON_MAIN_PORT). */
+  metricsUrl: string;
   simulator: Simulator;
   /** Sends a query with Acme's token; `authorization` null sends no Authorization header, a string is sent as given. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { authorization?: string | null }): Promise<GraphQLResponse<T>>;
@@ -61,14 +64,17 @@ export async function startStack(
   logDestination?: DestinationStream,
 ): Promise<Stack> {
   const simulator = await startSimulator(simulatorOptions);
-  const config: Config = loadConfig({ GRAPHIQL: 'true', LOG_LEVEL: 'silent', UPSTREAM_TRACE: 'false', ...env });
+  const config: Config = loadConfig({ GRAPHIQL: 'true', LOG_LEVEL: 'silent', UPSTREAM_TRACE: 'false', METRICS_PORT: '0', ...env });
   const gateway = createGateway({ config, upstreamUrl: simulator.url, ...(logDestination && { logDestination }) });
   const server: Server = createServer((req, res) => void gateway.yoga(req, res));
-  const sockets = attachWebSockets(server, gateway);
+  const sockets = attachWebSockets(server, gateway, config);
   const url = await listen(server);
+  const metricsServer = config.metricsOnMainPort ? undefined : await serveMetrics(gateway.metrics.registry, 0, '127.0.0.1');
+  const metricsUrl = metricsServer ? `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics` : url.replace(/graphql$/, 'metrics');
 
   return {
     url,
+    metricsUrl,
     simulator,
     async gql(query, variables, { authorization = bearer(DEMO_TOKENS.acme) } = {}) {
       const response = await post(url, { query, variables }, { authorization });
@@ -79,6 +85,7 @@ export async function startStack(
       await sockets.close();
       server.closeAllConnections();
       server.close();
+      metricsServer?.close();
       await gateway.close();
       await simulator.close();
     },
