@@ -14,6 +14,7 @@ import type { FairShare } from './upstream/fair-share.js';
 import type { PageSizeMemory } from './upstream/page-size.js';
 import { deadlineIn, type Deadline } from './upstream/resilience.js';
 import type { RunRecord } from './upstream/records.js';
+import type { FinishedRuns } from './upstream/finished-runs.js';
 import { codedError, ErrorCode } from './errors.js';
 import type { LiveHub, Source } from './live/index.js';
 import { MAX_PAGES_PER_POLL, type PollClient } from './watch.js';
@@ -56,6 +57,8 @@ export interface ContextDependencies {
   tenantKey: string;
   metrics: Metrics;
   hub: LiveHub;
+  /** The memory of finished runs; undefined when FINISHED_RUNS_CACHE_BYTES is 0. */
+  finishedRuns?: FinishedRuns | undefined;
 }
 
 /** Calls one poll of a subscription may make (a burst of new runs reads up to MAX_PAGES_PER_POLL pages). */
@@ -124,8 +127,12 @@ export function createContextFactory(deps: ContextDependencies) {
 
   return (initial: YogaInitialContext): GatewayContext => {
     const stats = requestStats(initial.request);
-    if (config.upstreamTrace) stats.trace ??= [];
+    if (config.upstreamTrace) {
+      stats.trace ??= [];
+      stats.remembered ??= [];
+    }
     const authorization = bearerAuthorization(initial.request.headers.get('authorization'));
+    const finishedRuns = authorization === null ? undefined : deps.finishedRuns?.forToken(tokenOf(authorization));
     const onCall = ({ route, status, ms }: CallReport) => {
       stats.upstreamCalls++;
       stats.upstreamMs += ms;
@@ -146,9 +153,11 @@ export function createContextFactory(deps: ContextDependencies) {
         client,
         codec: deps.cursors,
         pageSize: deps.pageSize,
+        finishedRuns,
         observer: {
           batch: deps.metrics.batch,
           cacheHit: (loader) => stats.trace?.push({ ...splitRoute(LOADER_ROUTES[loader]), cached: true }),
+          remembered: (runId) => stats.remembered?.push(runId),
         },
       });
       return { client, loaders };
