@@ -92,7 +92,7 @@ export interface RequestStats {
   upstreamAccepted: boolean;
   /** Every upstream call and loader-cache hit, when UPSTREAM_TRACE is on. */
   trace: UpstreamTraceEntry[] | undefined;
-  /** The ids of the runs served from the memory of finished runs, when UPSTREAM_TRACE is on. */
+  /** The runs served from the memory of finished runs, by id (runs the response holds anyway), when UPSTREAM_TRACE is on. */
   remembered?: string[];
   /** The operation's OpenTelemetry span, when OTEL_TRACING is on. */
   span?: Span;

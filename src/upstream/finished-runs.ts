@@ -1,10 +1,10 @@
 /**
  * The memory of finished runs (docs/guarantees.md, "What the gateway remembers"). A run whose
  * status is `completed` or `failed` never changes again: resuming or re-running it starts a new
- * run (docs/upstream.md, "Where the docs are silent"). So a finished run read whole with its logs is kept here, per
- * process, and a later request may use it instead of `GET /workflows/runs/{id}`, but only with
- * proof: the loaders (loaders.ts) recall a run only when the same request has just read, with
- * the same token, a list page holding that run with that finished status.
+ * run (docs/upstream.md, "Where the docs are silent"). So a finished run read whole with its logs
+ * is kept here, per process, and a later request may use it instead of `GET /workflows/runs/{id}`,
+ * but only with proof: the loaders (loaders.ts) recall a run only when the same request has just
+ * read, with the same token, a list page holding that run with that finished status.
  *
  * Entries are keyed by a keyed hash of the token and the run id, so one token never reaches
  * another's entries, and the token itself is never held. Values are the record's JSON text: its
