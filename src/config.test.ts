@@ -44,6 +44,7 @@ const EVERY_VARIABLE: { readonly [K in keyof Config]-?: readonly [name: string, 
   liveMaxSubscriptions: ['LIVE_MAX_SUBSCRIPTIONS', '100', 100],
   liveMaxUpstreamCallsPerMinute: ['LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', '120', 120],
   redisUrl: ['REDIS_URL', ' rediss://:pa55word@cache.internal:6380/2 ', 'rediss://:pa55word@cache.internal:6380/2'],
+  finishedRunsCacheBytes: ['FINISHED_RUNS_CACHE_BYTES', '0', 0],
   maxUpstreamCalls: ['MAX_UPSTREAM_CALLS', '300', 300],
   maxBodyBytes: ['MAX_BODY_BYTES', '50000', 50_000],
   maxTokens: ['MAX_TOKENS', '2000', 2000],
@@ -79,6 +80,7 @@ describe('loadConfig', () => {
       graphiql: true,
       upstreamTimeoutMs: 10_000,
       upstreamConcurrency: 32,
+      finishedRunsCacheBytes: 64 * 1024 * 1024,
     });
   });
 
@@ -145,6 +147,7 @@ describe('loadConfig', () => {
     [{ UPSTREAM_MAX_JSON_DEPTH: '7' }, 'UPSTREAM_MAX_JSON_DEPTH', 'from 8 to 1000'],
     [{ HTTP_HEADERS_TIMEOUT_MS: '999' }, 'HTTP_HEADERS_TIMEOUT_MS', 'from 1000 to 600000'],
     [{ LIVE_POLL_INTERVAL_MS: '9' }, 'LIVE_POLL_INTERVAL_MS', 'from 10 to 600000'],
+    [{ FINISHED_RUNS_CACHE_BYTES: '64MB' }, 'FINISHED_RUNS_CACHE_BYTES', 'whole number'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', 'one of fatal, error, warn, info, debug, trace, silent'],
   ])('rejects %j, naming the variable and what it allows', (env, name, allowed) => {
     const error = configError(env);

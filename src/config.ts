@@ -63,6 +63,8 @@ export interface Config {
   readonly liveMaxUpstreamCallsPerMinute: number;
   /** Replicas share pollers through this Redis; unset: everything stays in the process. */
   readonly redisUrl: string | undefined;
+  /** Bytes of finished runs remembered per process (0 turns the memory off). */
+  readonly finishedRunsCacheBytes: number;
   /** Refuse a query whose estimated upstream calls exceed this. */
   readonly maxUpstreamCalls: number;
   readonly maxBodyBytes: number;
@@ -231,6 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     liveMaxSubscriptions: integer(env, 'LIVE_MAX_SUBSCRIPTIONS', 10_000, 1, 10_000_000),
     liveMaxUpstreamCallsPerMinute: integer(env, 'LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', 600, 1, 1_000_000),
     redisUrl: redisUrl(env, 'REDIS_URL'),
+    finishedRunsCacheBytes: integer(env, 'FINISHED_RUNS_CACHE_BYTES', 64 * 1024 * 1024, 0, 64 * 1024 * 1024 * 1024),
     maxUpstreamCalls: integer(env, 'MAX_UPSTREAM_CALLS', 500, 1, 1_000_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1_000, 100_000_000),
     maxTokens: integer(env, 'MAX_TOKENS', 5_000, 10, 1_000_000),

@@ -16,6 +16,7 @@ import type { FairShare } from './upstream/fair-share.js';
 import type { PageSizeMemory } from './upstream/page-size.js';
 import { deadlineIn, type Deadline } from './upstream/resilience.js';
 import type { RunRecord } from './upstream/records.js';
+import type { FinishedRuns } from './upstream/finished-runs.js';
 import { codedError, ErrorCode } from './errors.js';
 import type { LiveHub, Source } from './live/index.js';
 import { MAX_PAGES_PER_POLL, type PollClient } from './watch.js';
@@ -61,6 +62,8 @@ export interface ContextDependencies {
   tenantKey: string;
   metrics: Metrics;
   hub: LiveHub;
+  /** The memory of finished runs; undefined when FINISHED_RUNS_CACHE_BYTES is 0. */
+  finishedRuns?: FinishedRuns | undefined;
 }
 
 /** Calls one poll of a subscription may make (a burst of new runs reads up to MAX_PAGES_PER_POLL pages). */
@@ -173,13 +176,16 @@ export function createUpstream(deps: ContextDependencies) {
         onCall: reportTo(stats),
         ...(admitCall && { admitCall }),
       });
+      const finishedRuns = caller.authorization === null ? undefined : deps.finishedRuns?.forToken(tokenOf(caller.authorization));
       const loaders = createLoaders({
         client: upstream,
         codec: deps.cursors,
         pageSize: deps.pageSize,
+        finishedRuns,
         observer: {
           batch: deps.metrics.batch,
           cacheHit: (loader) => stats.trace?.push({ ...splitRoute(LOADER_ROUTES[loader]), cached: true }),
+          remembered: (runId) => stats.remembered?.push(runId),
         },
       });
       return { upstream, loaders };
@@ -216,7 +222,10 @@ export function createContextFactory(deps: ContextDependencies) {
 
   return (initial: YogaInitialContext): GatewayContext => {
     const stats = requestStats(initial.request);
-    if (config.upstreamTrace) stats.trace ??= [];
+    if (config.upstreamTrace) {
+      stats.trace ??= [];
+      stats.remembered ??= [];
+    }
     const authorization = bearerAuthorization(initial.request.headers.get('authorization'));
     const caller: Caller = { authorization, tenant: tenantOf(authorization, deps.tenantKey) };
     stats.tenant = caller.tenant;

@@ -8,6 +8,12 @@
  * `executions` holds whole connections, keyed by workflow and arguments: each `executions` field
  * is planned and resolved once per request, whether `workflow(id)` starts it early or the field
  * itself asks first, and both see the same answer (a 404 included).
+ *
+ * `run` may answer from the memory of finished runs (upstream/finished-runs.ts), and only for a
+ * run that a list page read by this request, with its token, showed finished: that page is the
+ * proof that the token may still see the run and that it still exists. Any other run, and any run
+ * without such proof (`execution(id)`, `node(id)`, `_entities`), is read from Altostrat, and a
+ * finished one read whole refreshes the memory.
  */
 import DataLoader from 'dataloader';
 import type { AltostratClient } from './upstream/client.js';
@@ -16,12 +22,14 @@ import type {
   LogListRecord,
   RunPageRecord,
   RunRecord,
+  RunStatus,
   StatsRecord,
   TriggerableWorkflowRecord,
   VaultItemRecord,
   WorkflowRecord,
 } from './upstream/records.js';
 import type { PageSizeMemory } from './upstream/page-size.js';
+import { isFinished, type TokenFinishedRuns } from './upstream/finished-runs.js';
 import type { CursorCodec } from './pagination/cursor.js';
 import type { Connection, PageArgs } from './pagination/plan.js';
 import { pagedListRequest, resolvePagedList } from './pagination/paged-list.js';
@@ -60,6 +68,8 @@ export interface Loaders {
   authorizations: Once<AuthorizationRecord[]>;
   /** Forgets `workflowList()`, so that the next read after a write calls again. */
   clearWorkflowList(): void;
+  /** Forgets which runs this request's list pages showed finished: none may come from memory now. */
+  clearFinishedProofs(): void;
 }
 
 /** A list read at most once per request, until a write makes it stale. */
@@ -82,6 +92,8 @@ function once<T>(read: () => Promise<T>): Once<T> {
 export interface LoaderObserver {
   batch(loader: LoaderName, size: number): void;
   cacheHit(loader: LoaderName): void;
+  /** A run served from the memory of finished runs. */
+  remembered(runId: string): void;
 }
 export type LoaderName = 'workflow' | 'run' | 'runPage';
 
@@ -116,16 +128,32 @@ export interface LoaderDependencies {
   codec: CursorCodec;
   pageSize: PageSizeMemory;
   observer: LoaderObserver;
+  /** The memory of finished runs as this request's token may use it; undefined when off or without a token. */
+  finishedRuns?: TokenFinishedRuns | undefined;
 }
 
-export function createLoaders({ client, codec, pageSize, observer }: LoaderDependencies): Loaders {
+export function createLoaders({ client, codec, pageSize, observer, finishedRuns }: LoaderDependencies): Loaders {
   const fetchLoader = <K, V>(name: LoaderName, call: (key: K) => Promise<V>, cacheKeyFn?: (key: K) => string) =>
     new DataLoader<K, V, string>(settleEach(call, (size) => observer.batch(name, size)), {
       cacheMap: new ObservedCache<Promise<V>>(name, observer),
       ...(cacheKeyFn && { cacheKeyFn }),
     });
 
-  const run = lazy(() => fetchLoader('run', (id: string) => client.getRun(id)));
+  // The runs this request's list pages showed finished, with that status: the proof a remembered run needs.
+  const finishedProofs = new Map<string, RunStatus>();
+  const run = lazy(() =>
+    fetchLoader('run', async (id: string) => {
+      const proven = finishedProofs.get(id);
+      const remembered = proven && finishedRuns?.recall(id, proven);
+      if (remembered) {
+        observer.remembered(id);
+        return remembered;
+      }
+      const answer = await client.getRun(id);
+      if (answer) finishedRuns?.remember(answer);
+      return answer;
+    }),
+  );
   const workflow = lazy(() => fetchLoader('workflow', (id: string) => client.getWorkflow(id)));
   const runPage = lazy(() =>
     fetchLoader(
@@ -133,7 +161,10 @@ export function createLoaders({ client, codec, pageSize, observer }: LoaderDepen
       async ({ workflowId, page }: RunPageKey) => {
         const answer = await client.listExecutions(workflowId, page);
         // A list item with its logs is the whole run: later lookups of it in this request need no call.
-        for (const item of answer?.items ?? []) if (item.logs !== undefined) run().prime(item.id, item);
+        for (const item of answer?.items ?? []) {
+          if (item.logs !== undefined) run().prime(item.id, item);
+          else if (isFinished(item.status)) finishedProofs.set(item.id, item.status);
+        }
         return answer;
       },
       ({ workflowId, page }) => `${workflowId}:${page}`,
@@ -206,6 +237,7 @@ export function createLoaders({ client, codec, pageSize, observer }: LoaderDepen
     clearWorkflowList: () => {
       workflows = undefined;
     },
+    clearFinishedProofs: () => finishedProofs.clear(),
   };
 }
 
@@ -236,6 +268,7 @@ export function workflowDeleted(loaders: Loaders, workflowId: string): void {
   loaders.run.clearAll();
   loaders.runPage.clearAll();
   loaders.executions.clearAll();
+  loaders.clearFinishedProofs();
   loaders.clearWorkflowList();
   loaders.triggerableWorkflows.clear();
   loaders.recentLogs.clear();

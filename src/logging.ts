@@ -94,6 +94,8 @@ export interface RequestStats {
   tenant: string | undefined;
   /** Every upstream call and loader-cache hit, when UPSTREAM_TRACE is on. */
   trace: UpstreamTraceEntry[] | undefined;
+  /** The runs served from the memory of finished runs, by id (runs the response holds anyway), when UPSTREAM_TRACE is on. */
+  remembered?: string[];
   /** The operation's OpenTelemetry span, when OTEL_TRACING is on. */
   span?: Span;
 }
@@ -176,7 +178,8 @@ export function useUpstreamTrace(): Plugin {
     onExecute: () => ({
       onExecuteDone({ args, result, setResult }) {
         const request = (args.contextValue as { request?: Request }).request;
-        const trace = request && statsByRequest.get(request)?.trace;
+        const stats = request && statsByRequest.get(request);
+        const trace = stats?.trace;
         if (!trace || isAsyncIterable(result)) return;
         const calls = trace.filter((entry) => !entry.cached);
         setResult({
@@ -188,6 +191,7 @@ export function useUpstreamTrace(): Plugin {
               cacheHits: trace.length - calls.length,
               ms: Math.round(calls.reduce((sum, entry) => sum + (entry.ms ?? 0), 0)),
               trace,
+              remembered: stats.remembered ?? [],
             },
           },
         });

@@ -15,6 +15,7 @@ import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphq
 import { isAsyncIterable } from 'graphql-yoga';
 import { requestStats, type RequestStats } from './logging.js';
 import type { LiveMetrics } from './live/index.js';
+import type { FinishedRunsObserver } from './upstream/finished-runs.js';
 
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const MAX_OPERATION_NAMES = 200;
@@ -33,6 +34,10 @@ export interface Metrics {
   observeLive(stats: () => { subscriptions: number; topics: number; pollers: number }): void;
   /** Counts a result's errors by code (the plugin does it for HTTP; WebSocket results come here). */
   countErrors(result: ExecutionResult): void;
+  /** The memory of finished runs: recalls that hit or missed, and entries evicted for room. */
+  finishedRuns: FinishedRunsObserver;
+  /** Reads the bytes the memory of finished runs holds at each scrape. */
+  observeFinishedRuns(bytes: () => number): void;
   plugin: Plugin;
 }
 
@@ -113,6 +118,20 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     });
   }
 
+  const finishedRunCounter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
+  const hits = finishedRunCounter('finished_runs_memory_hits_total', 'Finished runs served from memory, each proven by a list page of the same request and token');
+  const misses = finishedRunCounter('finished_runs_memory_misses_total', 'Finished runs proven by a list page but not in memory, read from Altostrat');
+  const evictions = finishedRunCounter('finished_runs_memory_evictions_total', 'Finished runs dropped from memory to stay within FINISHED_RUNS_CACHE_BYTES');
+  let finishedRunBytes: (() => number) | undefined;
+  new Gauge({
+    name: 'finished_runs_memory_bytes',
+    help: 'Bytes of finished runs held in memory by this process',
+    registers: [registry],
+    collect() {
+      this.set(finishedRunBytes?.() ?? 0);
+    },
+  });
+
   const known = new Set<string>();
   /** Names each tenant made labels of; only tenants that made one are here (at most MAX_OPERATION_NAMES). */
   const claimed = new Map<string, number>();
@@ -149,6 +168,10 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
       liveStats = stats;
     },
     countErrors,
+    finishedRuns: { hit: () => hits.inc(), miss: () => misses.inc(), evicted: () => evictions.inc() },
+    observeFinishedRuns: (bytes) => {
+      finishedRunBytes = bytes;
+    },
     plugin: {
       onRequest({ request, url, endResponse, fetchAPI }) {
         if (!servedOnMainPort || url.pathname !== '/metrics' || request.method !== 'GET') return;

@@ -20,6 +20,7 @@ import { resolvers } from './resolvers/index.js';
 import { createBreaker } from './upstream/resilience.js';
 import { FairShare } from './upstream/fair-share.js';
 import { PageSizeMemory } from './upstream/page-size.js';
+import { FinishedRuns } from './upstream/finished-runs.js';
 import { loadTrustedDocuments, protectionPlugins, trustedOperationNames } from './protection.js';
 import { createLogger, createRequestLog, useUpstreamTrace, yogaLogger, type RequestLog } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -138,6 +139,16 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
     onError: (error) => logger.warn({ err: error }, 'live polling'),
   });
   metrics.observeLive(() => hub.stats());
+  // Finished runs, remembered by this process under a hash of the token keyed like live topics.
+  const finishedRuns =
+    config.finishedRunsCacheBytes > 0
+      ? new FinishedRuns({
+          maxBytes: config.finishedRunsCacheBytes,
+          secret: createHmac('sha256', cursorKey).update('finished runs').digest('base64url'),
+          observer: metrics.finishedRuns,
+        })
+      : undefined;
+  if (finishedRuns) metrics.observeFinishedRuns(() => finishedRuns.bytes);
   // GraphiQL's page bundles its assets (about 9 MB): loaded when first asked for, then kept, so a
   // gateway that never serves it never holds it, and one that does builds it once.
   let graphiqlPage: Promise<string> | undefined;
@@ -158,6 +169,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       tenantKey,
       metrics,
       hub,
+      finishedRuns,
     }),
     graphqlEndpoint: '/graphql',
     // Cross-origin callers only from the configured origins, none by default (same-origin only).

@@ -38,7 +38,10 @@ describe('/metrics', () => {
 });
 
 describe('extensions.upstream', () => {
-  it('lists the calls a query caused, and the loads the request’s cache answered', async () => {
+  it('lists the calls a query caused, the loads the request’s cache answered, and the runs served from memory', async () => {
+    // The first test read these runs whole: the finished ones are remembered, the others read again.
+    const runs = stack.simulator.runsOf(workflowId).slice(0, 2);
+    const finished = runs.filter((run) => run.status === 'completed' || run.status === 'failed').map((run) => run.id);
     stack.simulator.clearCalls();
     const response = await stack.gql(
       `query($id: ID!) {
@@ -50,16 +53,15 @@ describe('extensions.upstream', () => {
     const upstream = (response as any).extensions.upstream;
     expect(upstream.calls).toBe(stack.simulator.calls.length);
     const calls = upstream.trace.filter((t: any) => !t.cached);
-    expect(calls.map((t: any) => t.path).sort()).toEqual([
-      '/workflows/runs/{id}',
-      '/workflows/runs/{id}',
-      '/workflows/{id}',
-      '/workflows/{id}/executions',
-    ]);
+    expect(calls.map((t: any) => t.path).sort()).toEqual(
+      [...runs.filter((run) => !finished.includes(run.id)).map(() => '/workflows/runs/{id}'), '/workflows/{id}', '/workflows/{id}/executions'].sort(),
+    );
     expect(calls.every((t: any) => t.method === 'GET' && t.status === 200 && typeof t.ms === 'number')).toBe(true);
     expect(upstream.cacheHits).toBeGreaterThan(0);
+    expect(upstream.remembered.sort()).toEqual(finished.sort());
+    expect(finished.length, 'a remembered run among them').toBeGreaterThan(0);
     expect(JSON.stringify(upstream)).not.toContain(DEMO_TOKENS.acme);
-    expect(callsTo(stack.simulator, 'runs')).toHaveLength(2);
+    expect(callsTo(stack.simulator, 'runs')).toHaveLength(runs.length - finished.length);
   });
 
   it('is on by default in demo mode only', () => {

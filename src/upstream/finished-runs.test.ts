@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { FinishedRuns } from './finished-runs.js';
+import type { RunRecord, RunStatus } from './records.js';
+
+const SECRET = 'a-secret-of-at-least-thirty-two-characters';
+
+function run(id: string, status: RunStatus = 'completed', output: unknown = { status: 200 }): RunRecord {
+  return {
+    id,
+    status,
+    errorMessage: status === 'failed' ? 'node 2 failed' : null,
+    startedAt: '2026-01-02T03:04:05Z',
+    completedAt: status === 'completed' || status === 'failed' ? '2026-01-02T03:04:09Z' : null,
+    durationInSeconds: 4,
+    logs: [{ id: `fl_log_${id.slice(7)}`, nodeId: 'n1', componentId: null, status: 'success', output, createdAt: '2026-01-02T03:04:06Z' }],
+    workflowId: null,
+  };
+}
+
+function counted(maxBytes: number) {
+  const counts = { hit: 0, miss: 0, evicted: 0 };
+  const memory = new FinishedRuns({
+    maxBytes,
+    secret: SECRET,
+    observer: { hit: () => counts.hit++, miss: () => counts.miss++, evicted: () => counts.evicted++ },
+  });
+  return { memory, counts };
+}
+
+describe('the memory of finished runs', () => {
+  it('gives back a remembered finished run as it was read, a copy each time', () => {
+    const { memory, counts } = counted(1_000_000);
+    const acme = memory.forToken('acme-token');
+    acme.remember(run('fl_run_1'));
+    acme.remember(run('fl_run_2', 'failed'));
+    const first = acme.recall('fl_run_1', 'completed');
+    expect(first).toEqual(run('fl_run_1'));
+    first!.logs!.length = 0;
+    expect(acme.recall('fl_run_1', 'completed')).toEqual(run('fl_run_1'));
+    expect(acme.recall('fl_run_2', 'failed')).toEqual(run('fl_run_2', 'failed'));
+    expect(counts).toEqual({ hit: 3, miss: 0, evicted: 0 });
+  });
+
+  it('keeps nothing of a run that is not finished, or that came without its logs', () => {
+    const { memory, counts } = counted(1_000_000);
+    const acme = memory.forToken('acme-token');
+    for (const status of ['pending', 'running', 'awaiting_ui_interaction'] as const) acme.remember(run(`fl_run_${status.length}`, status));
+    acme.remember({ ...run('fl_run_9'), logs: undefined });
+    expect(memory.bytes).toBe(0);
+    expect(acme.recall('fl_run_9', 'completed')).toBeUndefined();
+    expect(counts.miss).toBe(1);
+  });
+
+  it('answers only for the status the proof showed', () => {
+    const { memory } = counted(1_000_000);
+    const acme = memory.forToken('acme-token');
+    acme.remember(run('fl_run_1', 'failed'));
+    expect(acme.recall('fl_run_1', 'completed')).toBeUndefined();
+  });
+
+  it('never answers one token with what another token read', () => {
+    const { memory } = counted(1_000_000);
+    memory.forToken('acme-token').remember(run('fl_run_1'));
+    expect(memory.forToken('globex-token').recall('fl_run_1', 'completed')).toBeUndefined();
+    expect(memory.forToken('acme-token').recall('fl_run_1', 'completed')).toBeDefined();
+  });
+
+  it('holds no more bytes than its bound under a flood of distinct runs, the least recently used out first', () => {
+    const maxBytes = 50_000;
+    const { memory, counts } = counted(maxBytes);
+    const acme = memory.forToken('acme-token');
+    const entryBytes = JSON.stringify(run('fl_run_0000')).length;
+    const flood = 5_000;
+    let largest = 0;
+    for (let i = 0; i < flood; i++) {
+      acme.remember(run(`fl_run_${String(i).padStart(4, '0')}`));
+      // The oldest run is kept in use, so it is never the least recently used.
+      acme.recall('fl_run_0000', 'completed');
+      largest = Math.max(largest, memory.bytes);
+    }
+    expect(largest).toBeLessThanOrEqual(maxBytes);
+    expect(memory.bytes).toBeGreaterThan(maxBytes - 2 * entryBytes - 100);
+    const kept = Math.floor(maxBytes / entryBytes);
+    expect(counts.evicted).toBeGreaterThanOrEqual(flood - kept);
+    expect(acme.recall('fl_run_0000', 'completed')).toBeDefined();
+    expect(acme.recall('fl_run_0001', 'completed')).toBeUndefined();
+    expect(acme.recall(`fl_run_${flood - 1}`, 'completed')).toBeDefined();
+  });
+
+  it('keeps no run bigger than the whole bound', () => {
+    const { memory } = counted(10_000);
+    const acme = memory.forToken('acme-token');
+    acme.remember(run('fl_run_1', 'completed', 'x'.repeat(20_000)));
+    expect(memory.bytes).toBe(0);
+    expect(acme.recall('fl_run_1', 'completed')).toBeUndefined();
+  });
+
+  it('forgets a run after its time to live', async () => {
+    const memory = new FinishedRuns({ maxBytes: 1_000_000, secret: SECRET, ttlMs: 1 });
+    const acme = memory.forToken('acme-token');
+    acme.remember(run('fl_run_1'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(acme.recall('fl_run_1', 'completed')).toBeUndefined();
+  });
+
+  it('refuses a bound that is not a positive whole number', () => {
+    for (const maxBytes of [0, -1, 1.5, Number.NaN]) expect(() => new FinishedRuns({ maxBytes, secret: SECRET })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * The memory of finished runs (docs/guarantees.md, "What the gateway remembers"). A run whose
+ * status is `completed` or `failed` never changes again: resuming or re-running it starts a new
+ * run (docs/upstream.md, "Where the docs are silent"). So a finished run read whole with its logs
+ * is kept here, per process, and a later request may use it instead of `GET /workflows/runs/{id}`,
+ * but only with proof: the loaders (loaders.ts) recall a run only when the same request has just
+ * read, with the same token, a list page holding that run with that finished status.
+ *
+ * Entries are keyed by a keyed hash of the token and the run id, so one token never reaches
+ * another's entries, and the token itself is never held. Values are the record's JSON text: its
+ * size in bytes is exact, and every recall parses a copy of its own, so nothing one request does
+ * to a record can reach another request. The whole memory is bounded in bytes, least recently
+ * used out first, and an entry lives at most `ttlMs`.
+ */
+import { createHmac } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { RunRecord, RunStatus } from './records.js';
+
+/** The statuses after which a run never changes. */
+const FINISHED: ReadonlySet<RunStatus> = new Set(['completed', 'failed']);
+
+export const isFinished = (status: RunStatus): boolean => FINISHED.has(status);
+
+/** A day: a page refreshed every few seconds hits well within it, and it is far inside the upstream's 90-day retention. */
+export const FINISHED_RUN_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Who counts what the memory does (metrics.ts). */
+export interface FinishedRunsObserver {
+  hit(): void;
+  miss(): void;
+  evicted(): void;
+}
+
+export interface FinishedRunsOptions {
+  /** Bytes of JSON held at most (keys included). */
+  maxBytes: number;
+  /** Keys the hash that names a token. */
+  secret: string;
+  ttlMs?: number;
+  observer?: FinishedRunsObserver;
+}
+
+/** One token's view of the memory: all a request's loaders can do with it. */
+export interface TokenFinishedRuns {
+  /** The remembered run `runId`, when it is remembered with `status`; counted as a hit or a miss. */
+  recall(runId: string, status: RunStatus): RunRecord | undefined;
+  /** Keeps a run read whole, if it is finished and carries its logs; anything else is ignored. */
+  remember(run: RunRecord): void;
+}
+
+export class FinishedRuns {
+  readonly #cache: LRUCache<string, string>;
+  readonly #secret: string;
+  readonly #observer: FinishedRunsObserver | undefined;
+
+  constructor({ maxBytes, secret, ttlMs = FINISHED_RUN_TTL_MS, observer }: FinishedRunsOptions) {
+    if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
+    this.#secret = secret;
+    this.#observer = observer;
+    this.#cache = new LRUCache<string, string>({
+      maxSize: maxBytes,
+      sizeCalculation: (json, key) => key.length + Buffer.byteLength(json),
+      ttl: ttlMs,
+      dispose: (_json, _key, reason) => {
+        if (reason === 'evict') observer?.evicted();
+      },
+    });
+  }
+
+  /** Bytes held now. */
+  get bytes(): number {
+    return this.#cache.calculatedSize;
+  }
+
+  /** The memory as the holder of `token` (the bearer token, without its scheme) may use it. */
+  forToken(token: string): TokenFinishedRuns {
+    const prefix = `${createHmac('sha256', this.#secret).update(token).digest('base64url').slice(0, 22)}:`;
+    return {
+      recall: (runId, status) => {
+        const json = this.#cache.get(prefix + runId);
+        const run = json === undefined ? undefined : (JSON.parse(json) as RunRecord);
+        if (run?.status !== status) {
+          this.#observer?.miss();
+          return undefined;
+        }
+        this.#observer?.hit();
+        return run;
+      },
+      remember: (run) => {
+        if (isFinished(run.status) && run.logs !== undefined) this.#cache.set(prefix + run.id, JSON.stringify(run));
+      },
+    };
+  }
+}
