@@ -1,9 +1,10 @@
 /**
  * ESLint checks two things, both in CI (`npm run lint`):
  * - the public GraphQL contract, the SDL in schema/*.graphql (graphql-eslint);
- * - the TypeScript of src/, test/, bench/ and examples/ with typescript-eslint's type-aware
- *   recommended rules. Generated code (src/generated, examples' gql/) and the printed
- *   schema.graphql are output, not linted.
+ * - the TypeScript of src/, test/ and examples/ with typescript-eslint's type-aware recommended
+ *   rules. Generated code (src/generated, examples' gql/) and the printed schema.graphql are
+ *   output, not linted. bench/ is a package of its own, whose types come from its own
+ *   node_modules: its eslint.config.js applies the same rules (`npm --prefix bench run lint`).
  *
  * Federation: schema/base.graphql starts with `extend schema @link(url:
  * "https://specs.apollo.dev/federation/v2.6", ...)`. graphql-eslint sees that link and builds the
@@ -19,34 +20,46 @@ const recommended = graphqlPlugin.configs['flat/schema-recommended'].rules;
 const relay = graphqlPlugin.configs['flat/schema-relay'].rules;
 const [, recommendedNaming] = recommended['@graphql-eslint/naming-convention'];
 
-const typescript = ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts'];
+/**
+ * typescript-eslint's type-aware recommended rules over `files`, with this project's choices;
+ * `relaxed` files (tests, benchmarks) read JSON answers as they come.
+ */
+export function typescriptConfig({ files, relaxed, root }) {
+  return [
+    ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files })),
+    {
+      files,
+      languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: fileURLToPath(root) } },
+      rules: {
+        // `_name` marks what a signature needs but the body does not use.
+        '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+        // Off: Yoga's and envelop's hooks hand out plain functions to destructure (`setResult`,
+        // `endResponse`), as their documentation shows; the rule cannot tell them from methods.
+        '@typescript-eslint/unbound-method': 'off',
+      },
+    },
+    {
+      // Untyped by nature, checked by their assertions.
+      files: relaxed,
+      rules: {
+        '@typescript-eslint/no-explicit-any': 'off',
+        '@typescript-eslint/no-unsafe-assignment': 'off',
+        '@typescript-eslint/no-unsafe-member-access': 'off',
+        '@typescript-eslint/no-unsafe-call': 'off',
+        '@typescript-eslint/no-unsafe-argument': 'off',
+        '@typescript-eslint/no-unsafe-return': 'off',
+      },
+    },
+  ];
+}
 
 export default [
-  { ignores: ['node_modules/', 'dist/', '**/dist/', 'src/generated/', 'examples/*/src/gql/', 'schema.graphql'] },
-  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: typescript })),
-  {
-    files: typescript,
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: fileURLToPath(new URL('.', import.meta.url)) } },
-    rules: {
-      // `_name` marks what a signature needs but the body does not use.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
-      // Off: Yoga's and envelop's hooks hand out plain functions to destructure (`setResult`,
-      // `endResponse`), as their documentation shows; the rule cannot tell them from methods.
-      '@typescript-eslint/unbound-method': 'off',
-    },
-  },
-  {
-    // Tests read JSON answers as they come: untyped by nature, checked by their assertions.
-    files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-    },
-  },
+  { ignores: ['node_modules/', 'dist/', '**/dist/', 'bench/', 'src/generated/', 'examples/*/src/gql/', 'schema.graphql'] },
+  ...typescriptConfig({
+    files: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts'],
+    relaxed: ['test/**/*.ts', 'src/**/*.test.ts'],
+    root: new URL('.', import.meta.url),
+  }),
   {
     files: ['schema/*.graphql'],
     languageOptions: {

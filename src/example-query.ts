@@ -44,6 +44,8 @@ export const EXAMPLE_WATCH_RUN = `# Watch a run: the run now, then the run again
 # on every change of status or logs, until it
 # completes or fails. (Server-Sent Events; the
 # same works over graphql-ws at this URL.)
+# The demo fills in a run that goes on for as
+# long as the demo does.
 subscription WatchRun($id: ID!) {
   executionUpdated(id: $id) {
     id

@@ -54,8 +54,8 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       },
     },
   };
-  // Standard output is written asynchronously, in batches: a synchronous write per request line
-  // cost about 6% of the CPU at saturation. main.ts flushes it before the process exits.
+  // Standard output is written asynchronously, in batches, never with a synchronous write per
+  // request line (bench/RESULTS.md has what that cost). main.ts flushes it before the process exits.
   return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }
 
@@ -136,8 +136,8 @@ export interface RequestLog {
 /**
  * One line per GraphQL request, and per operation over a WebSocket. The line is written by a twin
  * of `logger` (same level, format and destination) without its redaction and hooks: the line
- * holds only the fixed fields below, none a credential, and redaction copied every logged object,
- * about 10 KB of garbage per request.
+ * holds only the fixed fields below, none a credential, so there is nothing to redact, and
+ * redaction would copy every logged object.
  */
 export function createRequestLog(logger: Logger): RequestLog {
   const lines = pino({ level: logger.level, ...FORMAT }, (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]);

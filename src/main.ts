@@ -20,10 +20,16 @@ async function main(config: Config): Promise<void> {
   const stopTracing = config.otelTracing ? await startTracing() : undefined;
   const demo = config.altostratApiUrl === undefined ? await startSimulator(DEMO_SIMULATOR_OPTIONS) : undefined;
   const demoAuthorization = `Bearer ${DEMO_TOKENS.acme}`;
+  // GraphiQL's tabs start a run of this workflow, and watch a run of it that never ends.
+  const demoWorkflowId = demo?.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)?.id;
   const gateway = createGateway({
     config,
     upstreamUrl: config.altostratApiUrl ?? demo!.url,
-    ...(demo && { graphiqlHeaders: { Authorization: demoAuthorization }, graphiqlWorkflowId: demo.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)?.id }),
+    ...(demo && {
+      graphiqlHeaders: { Authorization: demoAuthorization },
+      graphiqlWorkflowId: demoWorkflowId,
+      graphiqlExecutionId: demoWorkflowId && demo.startEndlessRun(demoWorkflowId).id,
+    }),
   });
   if (gateway.cursorKeyGenerated && !demo) {
     gateway.logger.warn(

@@ -93,6 +93,8 @@ export interface GatewayOptions {
   graphiqlHeaders?: Record<string, string>;
   /** A workflow GraphiQL's "start a run" tab starts (demo mode). */
   graphiqlWorkflowId?: string;
+  /** A run going on that GraphiQL's "watch a run" tab watches (demo mode). */
+  graphiqlExecutionId?: string;
   /** Where logs go; stdout by default. */
   logDestination?: DestinationStream;
 }
@@ -113,7 +115,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWorkflowId, logDestination }: GatewayOptions): Gateway {
+export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWorkflowId, graphiqlExecutionId, logDestination }: GatewayOptions): Gateway {
   const logger = createLogger(config.logLevel, logDestination);
   const trusted = config.persistedDocuments ? loadTrustedDocuments(config.persistedDocuments) : undefined;
   const metrics = createMetrics({
@@ -191,7 +193,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       defaultTabs: [
         { query: EXAMPLE_QUERY },
         { query: EXAMPLE_START_RUN, variables: JSON.stringify({ workflowId: graphiqlWorkflowId ?? 'fl_...' }, null, 2) },
-        { query: EXAMPLE_WATCH_RUN, variables: JSON.stringify({ id: 'fl_run_... (from the StartRun tab)' }, null, 2) },
+        { query: EXAMPLE_WATCH_RUN, variables: JSON.stringify({ id: graphiqlExecutionId ?? 'fl_run_... (from the StartRun tab)' }, null, 2) },
       ],
       headers: JSON.stringify(graphiqlHeaders ?? { Authorization: 'Bearer <your Altostrat token>' }, null, 2),
       shouldPersistHeaders: false,

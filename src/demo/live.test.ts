@@ -1,6 +1,7 @@
 // The living demo over real HTTP: runs started at run time go pending -> running -> a log per
-// node -> completed or failed, deterministically; the scheduler starts runs of its own; close()
-// stops all of it; the seed's timestamps are moved to the simulator's start, its ids are not.
+// node -> completed or failed, deterministically, or walk their route forever when endless; the
+// scheduler starts runs of its own; close() stops all of it; the seed's timestamps are moved to
+// the simulator's start, its ids are not.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_SIMULATOR_OPTIONS, DEMO_TOKENS, startSimulator } from './simulator.js';
@@ -102,6 +103,28 @@ describe('a run started at run time', () => {
     const first = await course();
     expect(await course()).toEqual(first);
     expect(first.some(([, status]) => status === 'failed') && first.some(([, status]) => status === 'completed')).toBe(true);
+  });
+
+  it('started endless, stays running pass after pass, each pass with fresh logs replacing the last', async () => {
+    // Slow enough steps that a poll sees each pass whole before the next one starts.
+    const sim = await simulator({ stepMs: 20 });
+    const wan = idOf(sim, 'WAN failover alert');
+    const { id } = sim.startEndlessRun(wan);
+    const nodes = sim.workflowsOf(DEMO_TOKENS.acme).find((w) => w.id === wan)!.nodes.length;
+    const statuses = new Set<string>();
+    const passes: string[][] = [];
+    for (let i = 0; i < 2000 && passes.length < 3; i++) {
+      const run = (await (await fetch(`${sim.url}/workflows/runs/${id}`, { headers: { authorization: `Bearer ${DEMO_TOKENS.acme}` } })).json()) as RunJson;
+      statuses.add(run.status);
+      const ids = run.logs.map((log) => log.id);
+      // A pass is seen whole once it has a log per node; the next one starts again from none.
+      if (ids.length === nodes && passes.at(-1)?.[0] !== ids[0]) passes.push(ids);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(passes.length).toBe(3);
+    expect(new Set(passes.flat()).size).toBe(3 * nodes);
+    expect([...statuses].every((status) => status === 'pending' || status === 'running')).toBe(true);
+    expect(sim.runsOf(wan)[0]!.id).toBe(id);
   });
 
   it('stops where it is when the simulator closes', async () => {

@@ -30,6 +30,11 @@ export interface StartOptions {
   prefix?: LogJson[];
   /** Resume never draws a failure of its own: it retries what broke. */
   mayDrawFailure?: boolean;
+  /**
+   * The run never ends: after its last step it walks its route again, the new pass's logs
+   * replacing the last's, so a watcher always has a run going on (GraphiQL's watch tab in the demo).
+   */
+  endless?: boolean;
 }
 
 export interface Engine {
@@ -64,13 +69,17 @@ export function createEngine({ store, timers, rng, now, stepMs, schedulerMs }: E
     waiting.delete(run.id);
   }
 
-  /** One step every stepMs: running, then each log of `queue`, then the end; stops if the run was deleted. */
-  function drive(run: RunJson, queue: LogJson[]): void {
+  /**
+   * One step every stepMs: running, then each log of `queue`, then the end (or, for an endless
+   * run, a fresh pass from `again` with no logs yet); stops if the run was deleted.
+   */
+  function drive(run: RunJson, queue: LogJson[], again?: () => LogJson[]): void {
     let next = 0;
     const step = () => {
       if (!store.holds(run.id)) return;
       if (run.status === 'pending') run.status = 'running';
       else if (next < queue.length) run.logs.push({ ...(queue[next++] as LogJson), created_at: timestamp(now()) });
+      else if (again) [queue, next, run.logs] = [again(), 0, []];
       else return finish(run, queue);
       timers.after(stepMs(), step);
     };
@@ -78,13 +87,14 @@ export function createEngine({ store, timers, rng, now, stepMs, schedulerMs }: E
   }
 
   const engine: Engine = {
-    start(entry, { context = {}, prefix = [], mayDrawFailure = true } = {}) {
+    start(entry, { context = {}, prefix = [], mayDrawFailure = true, endless = false } = {}) {
       const startedAt = now();
-      const course = plan(entry, startedAt, context, mayDrawFailure);
+      const course = plan(entry, startedAt, context, mayDrawFailure && !endless);
       const done = new Set(prefix.map((log) => log.node_id));
       const run: RunJson = { ...course, status: 'pending', error_message: null, completed_at: null, duration_in_seconds: null, logs: [...prefix] };
       store.addRuns(entry, [run], context);
-      drive(run, course.logs.filter((log) => !done.has(log.node_id)));
+      const again = endless ? () => plan(entry, now(), context, false).logs : undefined;
+      drive(run, course.logs.filter((log) => !done.has(log.node_id)), again);
       return run;
     },
     resume(entry, run) {

@@ -1,9 +1,12 @@
 // The demo upstream's data: two organisations with their authorizations and vault items, six
-// network-operations workflows and a few hundred runs, in the upstream's own snake_case JSON.
+// network-operations workflows (workflows.json) and a few hundred runs, in the upstream's own
+// snake_case JSON.
 // Everything comes from a seeded PRNG and a fixed "now" (2025-10-31T12:00:00Z), so every call to
 // createSeed() holds the same ids, timestamps and statuses. A simulator then shifts every
 // timestamp (shiftTimestamps) so that this "now" is the moment it started, and keeps the ids.
 // `buildRun` is also what the simulator uses for runs made at run time, so they look like seeded ones.
+
+import workflows from './workflows.json' with { type: 'json' };
 
 export interface LogJson {
   id: string;
@@ -100,11 +103,7 @@ const GLOBEX = { id: 'org_01j9d3g5g10bex1sp00000000b', name: 'Globex ISP', token
 /** The seed's "now": every seeded run starts before it; inserted runs start after it. */
 export const SEED_NOW = Date.UTC(2025, 9, 31, 12, 0, 0);
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const WEEK = 7 * DAY;
+const DAY = 24 * 60 * 60 * 1000;
 
 export type Rng = () => number;
 
@@ -139,385 +138,73 @@ export function ulid(ms: number, rng: Rng): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Workflow graphs
+// Workflows: workflows.json holds each one's graph, its settings and the plan of its seeded runs.
 
-type Handle = 'true' | 'false';
 interface NodeSpec {
   id: string;
   type: string;
+  /** The node's column and row on the editor's canvas. */
   col: number;
   row?: number;
   data: NodeJson['data'];
 }
 
-const node = (id: string, type: string, col: number, data: NodeJson['data'], row = 0): NodeSpec => ({ id, type, col, row, data });
-
-function graph(nodes: NodeSpec[], edges: Array<[string, string, Handle?]>): Pick<WorkflowJson, 'nodes' | 'edges'> {
-  return {
-    nodes: nodes.map(({ id, type, col, row = 0, data }) => ({
-      id,
-      type,
-      position: { x: 80 + col * 280, y: 200 + row * 160 },
-      data,
-    })),
-    edges: edges.map(([source, target, handle]) => ({
-      id: `e_${source}_${target}`,
-      source,
-      target,
-      sourceHandle: handle ?? null,
-    })),
-  };
-}
-
-interface PlannedRun {
-  at: number;
-  status: RunStatus;
+/** When a workflow's seeded runs started, newest first, and how they ended. */
+interface RunPlan {
+  /** Runs given one by one; otherwise the instants of `at`, `every` and `gaps`, in that order. */
+  runs?: Array<{ at: string; status: RunStatus }>;
+  at?: string[];
+  /** `count` instants going back from `newest` in steps of `stepMs`, each jittered by up to `jitterMs`. */
+  every?: { newest: string; stepMs: number; count: number; jitterMs: number };
+  /** `count` instants going back from `newest`, with gaps of `minMs` to `maxMs` between them. */
+  gaps?: { newest: string; minMs: number; maxMs: number; count: number };
+  /** The statuses of the newest runs, still in flight; the rest completed or (at `failRate`) failed. */
+  inFlight?: RunStatus[];
+  failRate?: number;
+  /** Why the runs look as they do, for the reader of workflows.json. */
+  note?: string;
 }
 
 interface Blueprint {
-  org: Organisation;
-  createdAt: number;
-  updatedAt: number;
-  workflow: Omit<WorkflowJson, 'id' | 'created_at' | 'updated_at'>;
+  org: 'acme' | 'globex';
+  createdAt: string;
+  updatedAt: string;
   /** Share of runs whose condition node takes the `true` branch. */
   conditionTrue: number;
-  /** Newest first. */
-  plan: (rng: Rng) => PlannedRun[];
+  runs: RunPlan;
+  workflow: Omit<WorkflowJson, 'id' | 'nodes' | 'edges' | 'created_at' | 'updated_at'> & {
+    nodes: NodeSpec[];
+    /** Source, target and, for a condition's branch, its handle. */
+    edges: Array<[string, string] | [string, string, 'true' | 'false']>;
+  };
 }
 
-/** Runs at the given instants, newest first: the first few still in flight, the rest finished. */
-function history(rng: Rng, times: number[], inFlight: RunStatus[], failRate: number): PlannedRun[] {
-  return times.map((at, i) => ({ at, status: inFlight[i] ?? (rng() < failRate ? 'failed' : 'completed') }));
+// A JSON import types an array as an array, never as a tuple, so the edges need this cast.
+const BLUEPRINTS = workflows as unknown as Blueprint[];
+const ORGANISATIONS = { acme: ACME, globex: GLOBEX };
+
+function graph({ nodes, edges }: Blueprint['workflow']): Pick<WorkflowJson, 'nodes' | 'edges'> {
+  return {
+    nodes: nodes.map(({ id, type, col, row = 0, data }) => ({ id, type, position: { x: 80 + col * 280, y: 200 + row * 160 }, data })),
+    edges: edges.map(([source, target, handle]) => ({ id: `e_${source}_${target}`, source, target, sourceHandle: handle ?? null })),
+  };
 }
 
-/** `count` instants going back from `newest` in steps of `step`, each jittered by up to `jitter`. */
-function every(rng: Rng, newest: number, step: number, count: number, jitter: number): number[] {
-  return Array.from({ length: count }, (_, i) => newest - i * step + between(rng, 0, jitter));
+/** The plan's runs, newest first, drawing jitter, gaps and failures from `rng` in a fixed order. */
+function plannedRuns(rng: Rng, plan: RunPlan): Array<{ at: number; status: RunStatus }> {
+  if (plan.runs) return plan.runs.map(({ at, status }) => ({ at: Date.parse(at), status }));
+  const times = (plan.at ?? []).map((at) => Date.parse(at));
+  if (plan.every) {
+    const { newest, stepMs, count, jitterMs } = plan.every;
+    for (let i = 0; i < count; i++) times.push(Date.parse(newest) - i * stepMs + between(rng, 0, jitterMs));
+  }
+  if (plan.gaps) {
+    const { newest, minMs, maxMs, count } = plan.gaps;
+    for (let at = Date.parse(newest), i = 0; i < count; at -= between(rng, minMs, maxMs), i++) times.push(at);
+  }
+  const failRate = plan.failRate ?? 0;
+  return times.map((at, i) => ({ at, status: plan.inFlight?.[i] ?? (rng() < failRate ? 'failed' : 'completed') }));
 }
-
-const BLUEPRINTS: Blueprint[] = [
-  {
-    org: ACME,
-    createdAt: Date.UTC(2025, 1, 3, 9, 12, 44),
-    updatedAt: Date.UTC(2025, 9, 14, 16, 2, 9),
-    conditionTrue: 0.08,
-    plan: (rng) => history(rng, every(rng, SEED_NOW - 5 * MINUTE, 5 * MINUTE, 237, 900), ['running'], 0.04),
-    workflow: {
-      name: 'WAN failover alert',
-      description:
-        'Polls the WAN status of every branch router every five minutes and alerts the NOC when a primary uplink has failed over to the LTE backup.',
-      ...graph(
-        [
-          node('n1', 'trigger', 0, { componentId: 'schedule_trigger', label: 'Every 5 minutes', interval: '5 minutes' }),
-          node('n2', 'action', 1, {
-            componentId: 'http_request',
-            label: 'Fetch WAN status',
-            method: 'GET',
-            url: 'https://monitor.acme-networks.net/api/v2/wan/status?scope=branches',
-            headers: { Accept: 'application/json' },
-            timeoutSeconds: 10,
-          }),
-          node('n3', 'condition', 2, {
-            componentId: 'condition',
-            label: 'Primary uplink down?',
-            expression: "{{n2.body.primary.state}} == 'down'",
-          }),
-          node('n4', 'action', 3, {
-            componentId: 'slack_message',
-            label: 'Page the NOC',
-            channel: '#noc-alerts',
-            message:
-              ':rotating_light: WAN failover at {{n2.body.site}}: {{n2.body.primary.interface}} is down, traffic is on {{n2.body.backup.interface}}',
-          }),
-          node('n5', 'action', 4, {
-            componentId: 'send_email',
-            label: 'Email the site contact',
-            to: ['noc@acme-networks.net', '{{n2.body.site_contact}}'],
-            subject: 'WAN failover at {{n2.body.site}}',
-            template: 'The primary uplink at {{n2.body.site}} went down at {{trigger.fired_at}}. Traffic now runs over LTE.',
-          }),
-        ],
-        [
-          ['n1', 'n2'],
-          ['n2', 'n3'],
-          ['n3', 'n4', 'true'],
-          ['n4', 'n5'],
-        ],
-      ),
-      schedule_type: 'interval',
-      schedule_value: '5 minutes',
-      next_run_at: timestamp(SEED_NOW),
-      is_active: true,
-      webhook_url: null,
-    },
-  },
-  {
-    org: ACME,
-    createdAt: Date.UTC(2025, 6, 21, 14, 30, 5),
-    updatedAt: Date.UTC(2025, 7, 2, 10, 45, 51),
-    conditionTrue: 0.15,
-    plan: (rng) => history(rng, every(rng, Date.UTC(2025, 9, 31, 2, 0, 0), DAY, 96, 2000), [], 0.08),
-    workflow: {
-      name: 'Nightly config backup',
-      description: 'Exports the running configuration of both core routers every night and archives it in the backup vault.',
-      ...graph(
-        [
-          node('n1', 'trigger', 0, { componentId: 'schedule_trigger', label: 'Every night at 02:00', cron: '0 2 * * *', timezone: 'UTC' }),
-          node('n2', 'action', 1, { componentId: 'router_command', label: 'Export core-rtr-01', router: 'core-rtr-01', command: '/export terse' }),
-          node('n3', 'action', 2, { componentId: 'router_command', label: 'Export core-rtr-02', router: 'core-rtr-02', command: '/export terse' }),
-          node('n4', 'action', 3, {
-            componentId: 'webhook',
-            label: 'Archive in backup vault',
-            method: 'POST',
-            url: 'https://backup.acme-networks.net/hooks/config-archive',
-            payload: { 'core-rtr-01': '{{n2.stdout}}', 'core-rtr-02': '{{n3.stdout}}' },
-          }),
-          node('n5', 'condition', 4, { componentId: 'condition', label: 'Configuration changed?', expression: '{{n4.body.changed}} == true' }),
-          node('n6', 'action', 5, {
-            componentId: 'send_email',
-            label: 'Send the diff',
-            to: ['netops@acme-networks.net'],
-            subject: 'Router configuration changed overnight',
-            template: '{{n4.body.diff}}',
-          }),
-        ],
-        [
-          ['n1', 'n2'],
-          ['n2', 'n3'],
-          ['n3', 'n4'],
-          ['n4', 'n5'],
-          ['n5', 'n6', 'true'],
-        ],
-      ),
-      schedule_type: 'cron',
-      schedule_value: '0 2 * * *',
-      next_run_at: timestamp(Date.UTC(2025, 10, 1, 2, 0, 0)),
-      is_active: true,
-      webhook_url: null,
-    },
-  },
-  {
-    org: ACME,
-    createdAt: Date.UTC(2025, 0, 15, 11, 3, 27),
-    updatedAt: Date.UTC(2025, 0, 15, 11, 3, 27),
-    conditionTrue: 0.25,
-    // 40 Monday runs plus one started by hand a minute ago that is still queued.
-    plan: (rng) =>
-      history(rng, [SEED_NOW - 79 * SECOND, ...every(rng, Date.UTC(2025, 9, 27, 8, 0, 0), WEEK, 40, 1500)], ['pending'], 0.05),
-    workflow: {
-      name: 'Certificate expiry check',
-      description: 'Lists the TLS certificates on VPN concentrators and management portals and warns before any of them expires.',
-      ...graph(
-        [
-          node('n1', 'trigger', 0, { componentId: 'schedule_trigger', label: 'Mondays at 08:00', day: 'monday', time: '08:00' }),
-          node('n2', 'action', 1, {
-            componentId: 'http_request',
-            label: 'List certificates',
-            method: 'GET',
-            url: 'https://certs.acme-networks.net/api/certificates?expires_within=30d',
-            headers: { Accept: 'application/json' },
-            timeoutSeconds: 15,
-          }),
-          node('n3', 'condition', 2, { componentId: 'condition', label: 'Anything expiring?', expression: '{{n2.body.expiring | length}} > 0' }),
-          node('n4', 'action', 3, {
-            componentId: 'send_email',
-            label: 'Warn security',
-            to: ['security@acme-networks.net'],
-            subject: '{{n2.body.expiring | length}} certificate(s) expire within 30 days',
-            template: '{{#each n2.body.expiring}}{{common_name}} expires on {{not_after}}\n{{/each}}',
-          }),
-          node(
-            'n5',
-            'action',
-            3,
-            { componentId: 'slack_message', label: 'All clear', channel: '#netops', message: 'Certificate check passed: nothing expires within 30 days.' },
-            1,
-          ),
-        ],
-        [
-          ['n1', 'n2'],
-          ['n2', 'n3'],
-          ['n3', 'n4', 'true'],
-          ['n3', 'n5', 'false'],
-        ],
-      ),
-      schedule_type: 'weekly',
-      schedule_value: 'monday 08:00',
-      next_run_at: timestamp(Date.UTC(2025, 10, 3, 8, 0, 0)),
-      is_active: true,
-      webhook_url: null,
-    },
-  },
-  {
-    org: ACME,
-    createdAt: Date.UTC(2025, 9, 29, 15, 20, 11),
-    updatedAt: Date.UTC(2025, 9, 30, 9, 41, 37),
-    conditionTrue: 0.8,
-    plan: () => [],
-    workflow: {
-      name: 'Onboard new site',
-      description: 'Allocates a prefix for a new branch, pushes the base configuration to its edge router and announces it once BGP is up.',
-      ...graph(
-        [
-          node('n1', 'trigger', 0, { componentId: 'manual_trigger', label: 'Started by an engineer', inputs: ['site_name', 'router_serial', 'wan_ip'] }),
-          node('n2', 'action', 1, {
-            componentId: 'http_request',
-            label: 'Allocate a /24',
-            method: 'POST',
-            url: 'https://ipam.acme-networks.net/api/prefixes/allocate',
-            body: { site: '{{trigger.site_name}}', prefix_length: 24, pool: 'branches' },
-          }),
-          node('n3', 'action', 2, {
-            componentId: 'router_command',
-            label: 'Push base configuration',
-            router: '{{trigger.router_serial}}',
-            command:
-              '/system identity set name={{trigger.site_name}}-edge; /ip address add address={{n2.body.gateway}}/24 interface=bridge-lan; /routing bgp session print',
-          }),
-          node('n4', 'condition', 3, { componentId: 'condition', label: 'BGP established?', expression: "{{n3.stdout}} contains 'established'" }),
-          node('n5', 'action', 4, { componentId: 'slack_message', label: 'Announce', channel: '#site-rollouts', message: 'Site {{trigger.site_name}} is live on {{n2.body.prefix}}' }),
-          node(
-            'n6',
-            'action',
-            4,
-            { componentId: 'send_email', label: 'Ask for help', to: ['netops@acme-networks.net'], subject: 'Onboarding {{trigger.site_name}}: BGP did not come up' },
-            1,
-          ),
-        ],
-        [
-          ['n1', 'n2'],
-          ['n2', 'n3'],
-          ['n3', 'n4'],
-          ['n4', 'n5', 'true'],
-          ['n4', 'n6', 'false'],
-        ],
-      ),
-      schedule_type: 'manual',
-      schedule_value: null,
-      next_run_at: null,
-      is_active: true,
-      webhook_url: null,
-    },
-  },
-  {
-    org: GLOBEX,
-    createdAt: Date.UTC(2025, 4, 6, 8, 55, 0),
-    updatedAt: Date.UTC(2025, 8, 18, 13, 17, 42),
-    conditionTrue: 0.9,
-    // Orders arrive whenever the CRM sends them: irregular gaps of two hours to four days.
-    plan: (rng) => {
-      const times: number[] = [];
-      for (let at = SEED_NOW - 95 * SECOND; times.length < 58; at -= between(rng, 2 * HOUR, 4 * DAY)) times.push(at);
-      return history(rng, times, ['running', 'awaiting_ui_interaction'], 0.1);
-    },
-    workflow: {
-      name: 'Provision customer VLAN',
-      description: 'Creates the customer VLAN on the provider edge router when the CRM confirms an order, then reports back to the CRM.',
-      ...graph(
-        [
-          node('n1', 'trigger', 0, { componentId: 'webhook_trigger', label: 'CRM order confirmed', expects: ['order_id', 'customer_id', 'vlan_id', 'port'] }),
-          node('n2', 'condition', 1, {
-            componentId: 'condition',
-            label: 'VLAN id in customer range?',
-            expression: '{{trigger.vlan_id}} >= {{site.vlan.min}} && {{trigger.vlan_id}} <= {{site.vlan.max}}',
-          }),
-          node('n3', 'action', 2, {
-            componentId: 'router_command',
-            label: 'Create VLAN',
-            router: 'pe-rtr-03',
-            command: '/interface vlan add name=cust-{{trigger.customer_id}} vlan-id={{trigger.vlan_id}} interface={{trigger.port}}',
-          }),
-          node('n4', 'action', 3, { componentId: 'delay', label: 'Let the bridge settle', seconds: 10 }),
-          node('n5', 'action', 4, {
-            componentId: 'webhook',
-            label: 'Report to CRM',
-            method: 'POST',
-            url: 'https://crm.globex-isp.com/hooks/provisioning',
-            payload: { order_id: '{{trigger.order_id}}', status: 'provisioned' },
-          }),
-          node(
-            'n6',
-            'action',
-            2,
-            {
-              componentId: 'slack_message',
-              label: 'Reject order',
-              channel: '#provisioning',
-              message: 'Rejected VLAN {{trigger.vlan_id}} for {{trigger.customer_id}}: outside the customer range',
-            },
-            1,
-          ),
-        ],
-        [
-          ['n1', 'n2'],
-          ['n2', 'n3', 'true'],
-          ['n3', 'n4'],
-          ['n4', 'n5'],
-          ['n2', 'n6', 'false'],
-        ],
-      ),
-      schedule_type: null,
-      schedule_value: null,
-      next_run_at: null,
-      is_active: true,
-      webhook_url: 'https://v1.api.altostrat.io/workflows/webhooks/whk_01jtkq5d8r2m6c4x9v7b3n0pzs',
-    },
-  },
-  {
-    org: GLOBEX,
-    createdAt: Date.UTC(2025, 0, 20, 17, 8, 30),
-    updatedAt: Date.UTC(2025, 9, 2, 10, 0, 3),
-    conditionTrue: 0,
-    // Nine monthly reports, February to October, before it was paused; three failed and were
-    // re-run by hand a few hours later.
-    plan: () => {
-      const runs: PlannedRun[] = [];
-      for (let month = 1; month <= 9; month++) {
-        const at = Date.UTC(2025, month, 1, 6, 0, 0);
-        if (month === 3 || month === 6 || month === 8) {
-          runs.push({ at, status: 'failed' }, { at: at + 3 * HOUR + 17 * MINUTE, status: 'completed' });
-        } else {
-          runs.push({ at, status: 'completed' });
-        }
-      }
-      return runs.reverse();
-    },
-    workflow: {
-      name: 'Monthly usage report',
-      description: 'Mails finance the per-customer bandwidth usage of the previous month. Paused while billing moves to the new platform.',
-      ...graph(
-        [
-          node('n1', 'trigger', 0, { componentId: 'schedule_trigger', label: 'First of the month, 06:00', day_of_month: 1, time: '06:00' }),
-          node('n2', 'action', 1, {
-            componentId: 'http_request',
-            label: 'Fetch usage',
-            method: 'GET',
-            url: 'https://billing.globex-isp.com/api/usage?period={{trigger.previous_month}}&format=json',
-            timeoutSeconds: 60,
-          }),
-          node('n3', 'action', 2, {
-            componentId: 'send_email',
-            label: 'Mail finance',
-            to: ['finance@globex-isp.com'],
-            subject: 'Bandwidth usage {{trigger.previous_month}}',
-            attachments: [{ name: 'usage-{{trigger.previous_month}}.csv', from: '{{n2.body.csv}}' }],
-          }),
-          node('n4', 'action', 3, { componentId: 'slack_message', label: 'Notify #finance', channel: '#finance', message: 'Usage report for {{trigger.previous_month}} sent.' }),
-        ],
-        [
-          ['n1', 'n2'],
-          ['n2', 'n3'],
-          ['n3', 'n4'],
-        ],
-      ),
-      schedule_type: 'monthly',
-      schedule_value: '1 06:00',
-      next_run_at: null,
-      is_active: false,
-      webhook_url: null,
-    },
-  },
-];
 
 // ---------------------------------------------------------------------------------------------
 // Runs
@@ -693,14 +380,17 @@ export function createSeed(): Seed {
   return {
     organisations: [{ ...ACME }, { ...GLOBEX }],
     workflows: BLUEPRINTS.map((blueprint) => {
+      const createdAt = Date.parse(blueprint.createdAt);
+      const spec = structuredClone(blueprint.workflow);
       const workflow: WorkflowJson = {
-        id: `fl_${ulid(blueprint.createdAt, rng)}`,
-        ...structuredClone(blueprint.workflow),
-        created_at: timestamp(blueprint.createdAt),
-        updated_at: timestamp(blueprint.updatedAt),
+        id: `fl_${ulid(createdAt, rng)}`,
+        ...spec,
+        ...graph(spec),
+        created_at: timestamp(createdAt),
+        updated_at: timestamp(Date.parse(blueprint.updatedAt)),
       };
-      const runs = blueprint.plan(rng).map(({ at, status }) => buildRun(workflow, at, status, rng, blueprint.conditionTrue));
-      return { orgId: blueprint.org.id, workflow, runs };
+      const runs = plannedRuns(rng, blueprint.runs).map(({ at, status }) => buildRun(workflow, at, status, rng, blueprint.conditionTrue));
+      return { orgId: ORGANISATIONS[blueprint.org].id, workflow, runs };
     }),
     ...createAccounts(),
   };

@@ -71,6 +71,8 @@ export interface Simulator {
   configure(options: Partial<RuntimeOptions>): void;
   /** Adds completed runs at the head, each later than every run so far; returns them newest first. */
   insertRuns(workflowId: string, count: number): RunJson[];
+  /** Starts a run of the workflow that never ends (live.ts: `endless`); GraphiQL's watch tab opens on it in the demo. */
+  startEndlessRun(workflowId: string): RunJson;
   /** Adds `copies` workflows like this one (same organisation, graph and number of runs, new ids); for load. */
   cloneWorkflow(workflowId: string, copies: number): WorkflowJson[];
   /** Ground truth, newest first (a copy). */
@@ -237,6 +239,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       store.addRuns(entry, fresh);
       return structuredClone(fresh);
+    },
+    startEndlessRun(workflowId) {
+      return structuredClone(engine.start(store.entryOf(workflowId), { endless: true }));
     },
     cloneWorkflow(workflowId, copies) {
       const source = store.entryOf(workflowId);

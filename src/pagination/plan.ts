@@ -82,7 +82,7 @@ export interface Edge<T> {
 
 /**
  * An edge whose cursor is signed when first read, then kept: most queries never ask for
- * cursors, and signing one (an HMAC) for every edge was about 5 % of the CPU of a page of runs.
+ * cursors, and an HMAC for every edge would be work thrown away.
  */
 export function edgeOf<T>(node: T, sign: () => string): Edge<T> {
   let cursor: string | undefined;

@@ -3,8 +3,10 @@
  * browser): the gateway in demo mode serves it whole, it opens on the example query with the demo
  * token in its headers tab, the query runs and shows executions with logs, a run started in the
  * second tab is watched live in the third (its status changes on screen, over Server-Sent
- * Events), and the docs explorer shows Workflow.executions with its description. Each test opens GraphiQL on a fresh page of its
- * own, so none depends on what another left on screen. Screenshots go to test-output/graphiql/.
+ * Events), the third tab opens on a run going on and shows it changing at its first Run, and the
+ * docs explorer shows Workflow.executions with its description. Each test opens GraphiQL on a
+ * fresh page of its own, so none depends on what another left on screen. Screenshots go to
+ * test-output/graphiql/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -28,6 +30,7 @@ let server: Server;
 let browser: Browser;
 let page: Page;
 let url: string;
+let endlessRunId: string;
 let offSite: string[];
 let consoleErrors: string[];
 
@@ -37,11 +40,15 @@ beforeAll(async () => {
   mkdirSync(OUTPUT, { recursive: true });
   // Runs step every 400 ms, so a run shows several statuses while the browser watches it.
   simulator = await startSimulator({ stepMs: 400 });
+  // As `npm start` does: the tabs start a run of a workflow and watch a run of it that never ends.
+  const workflowId = simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)!.id;
+  endlessRunId = simulator.startEndlessRun(workflowId).id;
   gateway = createGateway({
     config: loadConfig({ LOG_LEVEL: 'silent', LIVE_POLL_INTERVAL_MS: '200' }),
     upstreamUrl: simulator.url,
     graphiqlHeaders: { Authorization: bearer(DEMO_TOKENS.acme) },
-    graphiqlWorkflowId: simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)!.id,
+    graphiqlWorkflowId: workflowId,
+    graphiqlExecutionId: endlessRunId,
   });
   server = createServer((req, res) => void gateway.yoga(req, res));
   url = await listen(server);
@@ -145,6 +152,28 @@ describe.skipIf(missing)('GraphiQL in a browser', () => {
     expect([...seen].every((status) => ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED'].includes(status))).toBe(true);
     await page.screenshot({ path: `${OUTPUT}/live.png` });
     expect(offSite, 'GraphiQL must be served whole, with no CDN').toEqual([]);
+  });
+
+  it('opens its third tab on a run going on, whose statuses and logs arrive at the first Run, variables untouched', async () => {
+    await openTab('WatchRun');
+    await page.getByRole('button', { name: 'Variables' }).click();
+    await expect.poll(() => editorText('.graphiql-editor-tool')).toContain(`"id": "${endlessRunId}"`);
+    await page.getByRole('button', { name: /Execute query/ }).click();
+
+    // Each event replaces the last in the response pane: collect what the run looked like.
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          const text = await editorText('.graphiql-response');
+          if (text.includes(endlessRunId) && /"status": "(PENDING|RUNNING)"/.test(text)) seen.add(text);
+          return seen.size;
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBeGreaterThanOrEqual(2);
+    expect([...seen].some((text) => text.includes('"errors"'))).toBe(false);
+    await page.screenshot({ path: `${OUTPUT}/watch.png` });
   });
 
   it('documents Workflow.executions in the docs explorer', async () => {
