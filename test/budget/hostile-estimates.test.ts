@@ -1,5 +1,5 @@
 /**
- * Issue 10, items 1, 2 and 13: one request must not make more upstream calls than its budget,
+ * One request must not make more upstream calls than its budget,
  * whatever it hides behind variables, directives, fragments, `_entities` or a cursor, and must stop
  * calling when its client goes away. Each hostile request goes through real HTTP to a gateway in
  * front of the simulator, and the simulator's call log says what reached the upstream.
@@ -14,7 +14,7 @@ import { bearer, callsTo, DEMO_TOKENS, expectCode, startStack, type Stack } from
 
 const FAN_OUT = 'nodes { executions(first: 100) { nodes { logs { id } } } }';
 
-describe('the upstream-call budget sees the operation as it will run (item 1)', () => {
+describe('the upstream-call budget sees the operation as it will run', () => {
   let stack: Stack;
   let workflowIds: string[];
 
@@ -73,7 +73,7 @@ describe('the upstream-call budget sees the operation as it will run (item 1)', 
   });
 });
 
-describe('the budget is enforced at run time too (item 1)', () => {
+describe('the budget is enforced at run time too', () => {
   it('stops a request at MAX_UPSTREAM_CALLS when the upstream pages smaller than the estimate assumed', async () => {
     // The estimate assumes 15 runs a page until the upstream says otherwise; an upstream that pages
     // one run at a time makes `executions(first: 100)` need 100 pages, far over an estimate of 8.
@@ -91,7 +91,7 @@ describe('the budget is enforced at run time too (item 1)', () => {
   });
 });
 
-describe('a client that goes away (item 1)', () => {
+describe('a client that goes away', () => {
   it('stops the upstream calls of its request: none start beyond those already in flight', async () => {
     const concurrency = 4;
     const stack = await startStack({ latencyMs: 150 }, { UPSTREAM_CONCURRENCY: String(concurrency) });
@@ -125,7 +125,7 @@ describe('a client that goes away (item 1)', () => {
   });
 });
 
-describe('a client that goes away while its calls wait for its fair share (item 1)', () => {
+describe('a client that goes away while its calls wait for its fair share', () => {
   it('leaves nothing queued: no more calls, and the tenant’s next request is served', async () => {
     const stack = await startStack({ latencyMs: 150 }, { UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN: '1', UPSTREAM_CONCURRENCY: '8' });
     try {
@@ -165,7 +165,7 @@ const payloadOf = (cursor: string) => Buffer.from(cursor.split('.')[0]!, 'base64
 const encodePayload = (text: string) => Buffer.from(text).toString('base64url');
 const macWith = (key: string, payload: string) => createHmac('sha256', key).update(payload).digest().subarray(0, 16).toString('base64url');
 
-describe('cursors are tamper-evident (item 2)', () => {
+describe('cursors are tamper-evident', () => {
   const CURSOR_SECRET = 'a-cursor-secret-of-at-least-32-characters';
   let stack: Stack;
   let workflowId: string;
@@ -229,7 +229,7 @@ describe('cursors are tamper-evident (item 2)', () => {
   });
 });
 
-describe('the `last` estimate (item 13)', () => {
+describe('the `last` estimate', () => {
   const CURSOR_SECRET = 'the-same-cursor-key-on-both-gateways-here';
 
   // Two gateways on simulators of the same seed: one runs each query, the other (allowed 2 calls)
@@ -260,7 +260,7 @@ describe('the `last` estimate (item 13)', () => {
   });
 });
 
-describe('with trusted documents enforced (items 1, 2)', () => {
+describe('with trusted documents enforced', () => {
   // The same tricks, from inside documents the manifest allows: only variables are the caller's.
   const DOCUMENTS = {
     'sha256:heavy': `query Heavy($v: Boolean = true, $n: Int = 100) {

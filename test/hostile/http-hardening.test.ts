@@ -1,5 +1,5 @@
 /**
- * Issue 10, items 5, 11 and 12, where only the process shows it: the gateway as `npm start` runs
+ * The gateway as `npm start` runs
  * it (src/main.ts under tsx) in front of a simulator. A separate metrics port, a connection cap,
  * and an upstream body over the cap announced by its Content-Length, which must leave the process
  * alive and healthy.
@@ -37,7 +37,7 @@ async function freePort(): Promise<number> {
 const query = (url: string, body: string, token: string = DEMO_TOKENS.acme) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: body }) });
 
-describe('METRICS_PORT (item 11)', () => {
+describe('METRICS_PORT', () => {
   it('serves /metrics on its own port only: the GraphQL port answers 404 for it', async () => {
     const simulator = await startSimulator();
     simulators.push(simulator);
@@ -58,7 +58,7 @@ describe('METRICS_PORT (item 11)', () => {
   });
 });
 
-describe('MAX_CONNECTIONS (item 12)', () => {
+describe('MAX_CONNECTIONS', () => {
   it('refuses connections beyond the cap while the first ones stay open', async () => {
     const { child, url } = await startGateway({ MAX_CONNECTIONS: '2', GRAPHIQL: 'false' });
     const { port } = new URL(url);
@@ -89,7 +89,7 @@ describe('MAX_CONNECTIONS (item 12)', () => {
   });
 });
 
-describe('an upstream body over UPSTREAM_MAX_BODY_BYTES announced by its Content-Length (item 5)', () => {
+describe('an upstream body over UPSTREAM_MAX_BODY_BYTES announced by its Content-Length', () => {
   // A body refused by its Content-Length is dropped before anything read it; when it all came in
   // with the headers, undici's body then errors with nobody listening, which once ended the
   // process for every tenant. The client now listens before dropping it.

@@ -1,5 +1,5 @@
 /**
- * Issue 10, items 3, 4 and 9 (ids): caller-chosen ids never reach a URL unless they have one of
+ * Caller-chosen ids never reach a URL unless they have one of
  * Altostrat's id shapes, so no id can make the gateway call `GET /workflows/`, `GET /` or a
  * sibling path with the caller's token, and no tenant can open the circuit breaker for the others
  * with requests that fail on their own data.
@@ -15,7 +15,7 @@ const BAD_IDS = [
   ...['fl_a\n', 'fl_\u0430', 'fl_a\u0000', 'FL_a', `fl_${'a'.repeat(65)}`],
 ];
 
-describe('ids of no Altostrat shape (items 3, 4)', () => {
+describe('ids of no Altostrat shape', () => {
   let stack: Stack;
   let workflowId: string;
 
@@ -81,7 +81,7 @@ describe('ids of no Altostrat shape (items 3, 4)', () => {
   });
 });
 
-describe('one tenant cannot open the circuit breaker for the others (item 3)', () => {
+describe('one tenant cannot open the circuit breaker for the others', () => {
   const THRESHOLD = 3;
   const env = { UPSTREAM_BREAKER_THRESHOLD: String(THRESHOLD), UPSTREAM_BREAKER_COOLDOWN_MS: '600000', UPSTREAM_RETRIES: '0' };
   const probe = `{ a: workflow(id: ".") { name } b: workflow(id: "") { name } c: execution(id: "..") { status } }`;

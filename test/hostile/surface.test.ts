@@ -1,5 +1,5 @@
 /**
- * Issue 10, items 8 to 12: what the gateway shows and writes to hostile callers. `_service` behind
+ * What the gateway shows and writes to hostile callers. `_service` behind
  * a router secret, empty operations answered with a code, logs scrubbed and bounded, metrics
  * labels that anonymous junk cannot fill, CORS from an allowlist, GraphiQL off with a real
  * upstream. Through real HTTP to a gateway in front of the simulator.
@@ -21,7 +21,7 @@ function logCapture(): DestinationStream & { lines: string[]; bytes(): number } 
   return { lines, write: (line: string) => void lines.push(line), bytes: () => lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0) };
 }
 
-describe('`_service { sdl }` with INTROSPECTION=false (item 8)', () => {
+describe('`_service { sdl }` with INTROSPECTION=false', () => {
   const ROUTER_SECRET = 'the-router-secret-of-32-characters-or-more';
   let stack: Stack;
 
@@ -66,7 +66,7 @@ describe('`_service { sdl }` with INTROSPECTION=false (item 8)', () => {
   });
 });
 
-describe('empty operations (item 9)', () => {
+describe('empty operations', () => {
   it.each(['mutation {}', 'subscription {}', 'mutation { }', 'query {}', '{}'])(
     'answers %j with a coded error, not HTTP 500, and logs no stack',
     async (query) => {
@@ -87,7 +87,7 @@ describe('empty operations (item 9)', () => {
   );
 });
 
-describe('logs (item 10)', () => {
+describe('logs', () => {
   const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Workflow { id name } } }`;
   const SECRET = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2VuLXNlbnQtYXMtYS10eXBlbmFtZQ.U0VDUkVUU0lHTkFUVVJF';
   let logs: ReturnType<typeof logCapture>;
@@ -125,7 +125,7 @@ describe('logs (item 10)', () => {
   });
 });
 
-describe('the request log line (item 10)', () => {
+describe('the request log line', () => {
   // The request log line cuts the operation name: a 90,000-letter name (valid GraphQL, under the
   // body and token limits) once wrote a 90 KB line per request.
   it('stays bounded for a request whose operation name is 90,000 characters long', async () => {
@@ -142,7 +142,7 @@ describe('the request log line (item 10)', () => {
   });
 });
 
-describe('metrics (item 11)', () => {
+describe('metrics', () => {
   let stack: Stack;
   const metrics = async () => (await fetch(stack.metricsUrl)).text();
   const labelled = (text: string, operation: string) => new RegExp(`^graphql_requests_total\\{operation="${operation}"\\} \\d+$`, 'm').test(text);
@@ -186,7 +186,7 @@ describe('metrics (item 11)', () => {
   });
 });
 
-describe('CORS (item 12)', () => {
+describe('CORS', () => {
   const preflight = (url: string, origin: string) =>
     fetch(url, {
       method: 'OPTIONS',
@@ -240,7 +240,7 @@ describe('CORS (item 12)', () => {
   });
 });
 
-describe('GraphiQL (item 12)', () => {
+describe('GraphiQL', () => {
   it('is off by default with a real upstream, on in demo mode, and on with a real upstream only if GRAPHIQL=true', () => {
     expect(loadConfig({ ALTOSTRAT_API_URL: 'https://v1.api.altostrat.io' }).graphiql).toBe(false);
     expect(loadConfig({}).graphiql).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * Issue 10, items 5, 6 and 7: what an upstream answer can do to the gateway (a body too big, JSON
+ * What an upstream answer can do to the gateway (a body too big, JSON
  * nested too deep), and what one tenant's load can do to another's (fair shares of the upstream
  * slots). Through real HTTP to a gateway in front of the simulator, with its call log as witness.
  */
@@ -15,7 +15,7 @@ import { bearer, DEMO_TOKENS, expectCode, startStack, type GraphQLResponse } fro
 
 const isRunFetch = (call: RecordedCall) => call.path.startsWith('/workflows/runs/');
 
-describe('upstream bodies over UPSTREAM_MAX_BODY_BYTES (item 5)', () => {
+describe('upstream bodies over UPSTREAM_MAX_BODY_BYTES', () => {
   // A small body over a small cap, announced by Content-Length, is in hostile-process.test.ts:
   // it takes the process down.
   it.each([false, true])('are UPSTREAM_ERROR, read once and not retried, and the gateway stays healthy (Content-Length: %s)', async (contentLength) => {
@@ -58,7 +58,7 @@ describe('upstream bodies over UPSTREAM_MAX_BODY_BYTES (item 5)', () => {
   });
 });
 
-describe('an upstream body that drips in (items 5, 7)', () => {
+describe('an upstream body that drips in', () => {
   /** A gateway in front of `upstreamUrl` (not the simulator), asked one query. */
   async function askThrough(upstreamUrl: string, query: string, env: Record<string, string>): Promise<{ response: GraphQLResponse; close: () => Promise<void> }> {
     const gateway = createGateway({ config: loadConfig({ LOG_LEVEL: 'silent', ...env }), upstreamUrl });
@@ -158,7 +158,7 @@ describe('what a hostile upstream answer cannot do', () => {
   });
 });
 
-describe('upstream JSON nested too deep (item 6)', () => {
+describe('upstream JSON nested too deep', () => {
   it.each([10_000, 200_000])('nulls only the `output` nested %i levels deep, with UPSTREAM_ERROR, and the rest arrives', async (depth) => {
     const stack = await startStack(
       { fault: (call) => (isRunFetch(call) ? { kind: 'deep', depth } : undefined) },
@@ -180,7 +180,7 @@ describe('upstream JSON nested too deep (item 6)', () => {
   });
 });
 
-describe('upstream JSON nested too deep in a workflow graph node’s `data` (item 6)', () => {
+describe('upstream JSON nested too deep in a workflow graph node’s `data`', () => {
   // Every JSON field, not only a log entry's output, fails alone when it holds the marker of a
   // subtree cut for being nested too deep: the marker never reaches a client as data.
   it('fails that `data` with UPSTREAM_ERROR, and never relays the gateway’s marker', async () => {
@@ -203,7 +203,7 @@ describe('upstream JSON nested too deep in a workflow graph node’s `data` (ite
   });
 });
 
-describe('fair shares of the upstream slots (item 7)', () => {
+describe('fair shares of the upstream slots', () => {
   // With capacity 2 the flooder's share is every slot: the other tenant gets the next one freed.
   it.each([4, 2])('answers another tenant without error while one tenant floods (%i slots), and holds the flooder to its share', async (capacity) => {
     const perToken = 2;
