@@ -1,8 +1,8 @@
 /**
  * The processes a benchmark runs, each on its own, on 127.0.0.1: the simulator (the upstream), the
- * gateway started exactly as `npm start` starts it, and the Apollo baseline started as production
- * would start it. Also what the benchmarks read of a process from /proc (CPU time, RSS). Shared by
- * `bench/run.ts` and `bench/profile.ts`.
+ * gateway started exactly as `npm start` starts it, and the Apollo baseline and the bare-Yoga
+ * ceiling started as production would start them. Also what the benchmarks read of a process from
+ * /proc (CPU time, RSS). Shared by `bench/run.ts` and `bench/profile.ts`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -74,10 +74,12 @@ export async function startGateway(upstream: string, nodeOptions: string[] = [])
   return startServer('gateway', [...nodeOptions, 'dist/main.js'], env, `http://127.0.0.1:${port}/graphql`, `http://127.0.0.1:${port}/health`);
 }
 
-/** Compiles the baseline to bench/baseline/dist/ (git-ignored), so it runs as plain JS. */
-export function buildBaseline(): void {
-  const tsc = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'bench/baseline/tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (tsc.status !== 0) throw new Error('compiling bench/baseline failed');
+/** Compiles the baseline and the bare-Yoga ceiling to their dist/ folders (git-ignored), so they run as plain JS. */
+export function buildServers(): void {
+  for (const folder of ['bench/baseline', 'bench/ceiling']) {
+    const tsc = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', `${folder}/tsconfig.json`], { cwd: ROOT, stdio: 'inherit' });
+    if (tsc.status !== 0) throw new Error(`compiling ${folder} failed`);
+  }
 }
 
 export async function startBaseline(upstream: string): Promise<Server> {
@@ -90,6 +92,13 @@ export async function startBaseline(upstream: string): Promise<Server> {
   });
 }
 
+/** The bare-Yoga ceiling (bench/ceiling/server.ts), as production would run it. */
+export async function startCeiling(upstream: string): Promise<Server> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/graphql`;
+  return startServer('ceiling', ['bench/ceiling/dist/server.js', upstream], { NODE_ENV: 'production', PORT: String(port) }, url, `${url}?query=%7B__typename%7D`);
+}
+
 export interface Simulator {
   child: ChildProcess;
   fixture: Fixture;
@@ -98,7 +107,16 @@ export interface Simulator {
   reset(): Promise<void>;
 }
 
-export async function startSimulator(options: { inlineLogs: boolean; latencyMs: number }): Promise<Simulator> {
+export interface SimulatorSetup {
+  /** The upstream's page size, default 15. */
+  pageSize?: number;
+  inlineLogs: boolean;
+  latencyMs: number;
+  /** Workflows with a first page of finished runs no one has read (Fixture.fresh), default none. */
+  freshPages?: number;
+}
+
+export async function startSimulator(options: SimulatorSetup): Promise<Simulator> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/simulator-process.ts', JSON.stringify({ pageSize: 15, ...options })], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],

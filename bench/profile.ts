@@ -32,7 +32,7 @@ interface CpuProfile {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'altostrat-profile-'));
-const sim = await startSimulator({ inlineLogs: true, latencyMs: 0 });
+const sim = await startSimulator({ pageSize: S1.pageSize, inlineLogs: S1.inlineLogs, latencyMs: 0 });
 const gateway = await startGateway(sim.fixture.url, ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${INTERVAL_US}`]);
 const body = S1.body(sim.fixture);
 const load = await autocannon({

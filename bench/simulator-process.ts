@@ -2,7 +2,10 @@
  * The simulator as its own process, for the benchmarks: `tsx bench/simulator-process.ts '<json>'`
  * with SimulatorOptions as JSON. It grows the demo data to benchmark size (the busiest workflow
  * gets 200 more runs, and 59 copies of it are added so that fan-out has distinct workflows) and
- * prints one JSON line: the upstream URL, a control URL and the fixture's ids. The control URL
+ * prints one JSON line: the upstream URL, a control URL and the fixture's ids. With `freshPages: n`
+ * beside the simulator's options, it also adds n workflows whose first list page is a page of
+ * finished runs of their own (copies of the workflow with the fewest runs, a page of completed runs
+ * added at their head): pages a gateway cannot have read before. The control URL
  * answers GET /calls with the calls received since the last reset, and among them the run polls
  * (GET /workflows/runs/{id}); POST /reset clears them; POST /configure takes runtime options as
  * JSON (e.g. `{"stepMs": 700}`). The counts are counters, not the call log's length: the log keeps
@@ -14,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { startSimulator, type RuntimeOptions, type SimulatorOptions } from '../src/demo/simulator.js';
 import { DEMO_TOKENS } from '../src/demo/seed.js';
 
-const options = JSON.parse(process.argv[2] ?? '{}') as SimulatorOptions;
+const { freshPages = 0, ...options } = JSON.parse(process.argv[2] ?? '{}') as SimulatorOptions & { freshPages?: number };
 let counts = { calls: 0, polls: 0 };
 const RUN_PATH = /^\/workflows\/runs\/[^/]+$/;
 const simulator = await startSimulator({
@@ -28,12 +31,15 @@ const simulator = await startSimulator({
     return undefined;
   },
 });
-const [busiest] = simulator
+const bySize = simulator
   .workflowsOf(DEMO_TOKENS.acme)
   .map((w) => w.id)
   .sort((a, b) => simulator.runsOf(b).length - simulator.runsOf(a).length);
-simulator.insertRuns(busiest!, 200);
-const copies = simulator.cloneWorkflow(busiest!, 59).map((w) => w.id);
+const [busiest, smallest] = [bySize[0]!, bySize.at(-1)!];
+simulator.insertRuns(busiest, 200);
+const copies = simulator.cloneWorkflow(busiest, 59).map((w) => w.id);
+const fresh = simulator.cloneWorkflow(smallest, freshPages).map((w) => w.id);
+for (const id of fresh) simulator.insertRuns(id, options.pageSize ?? 15);
 
 const control = createServer((req, res) => {
   void (async () => {
@@ -59,7 +65,8 @@ console.log(
     control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
     busiest,
     workflows: [busiest, ...copies],
-    runs: simulator.runsOf(busiest!).length,
+    fresh,
+    runs: simulator.runsOf(busiest).length,
   }),
 );
 process.on('SIGTERM', () => {
