@@ -11,6 +11,7 @@
  */
 import DataLoader from 'dataloader';
 import type { AltostratClient } from './upstream/client.js';
+import { routeOf, type EndpointName, type Route } from './catalogue/endpoints.js';
 import type {
   AuthorizationRecord,
   LogListRecord,
@@ -48,7 +49,7 @@ export interface Loaders {
   executions: DataLoader<ExecutionsKey, ExecutionConnection | null, string>;
   /** The organisation's workflows, fetched at most once per request. */
   workflowList(): Promise<WorkflowRecord[]>;
-  // The rest of the Workflows API: one call per distinct resource per request.
+  // One call per distinct resource per request.
   /** A workflow's whole log list; null when the workflow does not exist. */
   workflowLogs: DataLoader<string, LogListRecord | null>;
   /** A workflow's stats; null when the workflow does not exist. */
@@ -78,24 +79,28 @@ function once<T>(read: () => Promise<T>): Once<T> {
   };
 }
 
-/** Who wants to know how the loaders are used: batch sizes, and loads served from the cache. */
+/** Who wants to know how the loaders are used: batch sizes, and loads served from the cache (by the route they spared). */
 export interface LoaderObserver {
   batch(loader: LoaderName, size: number): void;
-  cacheHit(loader: LoaderName): void;
+  cacheHit(route: Route): void;
 }
-export type LoaderName = 'workflow' | 'run' | 'runPage';
+/** The loaders that fetch one record or page by key, and the endpoint each reads. */
+const FETCHES = { workflow: 'getWorkflow', run: 'getRun', runPage: 'listExecutions' } as const satisfies Record<string, EndpointName>;
+export type LoaderName = keyof typeof FETCHES;
 
 /** The loader's cache, telling the observer of each hit. */
 class ObservedCache<V> extends Map<string, V> {
+  readonly #route: Route;
   constructor(
-    private readonly loader: LoaderName,
+    loader: LoaderName,
     private readonly observer: LoaderObserver,
   ) {
     super();
+    this.#route = routeOf(FETCHES[loader]);
   }
   override get(key: string): V | undefined {
     const value = super.get(key);
-    if (value !== undefined) this.observer.cacheHit(this.loader);
+    if (value !== undefined) this.observer.cacheHit(this.#route);
     return value;
   }
 }

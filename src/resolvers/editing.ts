@@ -6,8 +6,7 @@
  */
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.js';
 import { runStarted, workflowDeleted, workflowWritten } from '../loaders.js';
-import { idShape, isIdOf } from '../upstream/ids.js';
-import { checkInputId } from './ids.js';
+import { checkInputId, isIdOf, notAnId } from '../upstream/ids.js';
 import { orNotFound } from './found.js';
 
 export const editingQueries: QueryResolvers = {
@@ -15,7 +14,7 @@ export const editingQueries: QueryResolvers = {
   validateWorkflow: (_, { input }, { upstream }) => {
     // A malformed id never leaves the gateway; it makes the definition invalid, like any other fault.
     if (!isIdOf('authorization', input.authorizationId)) {
-      return { valid: false, errors: [`\`authorizationId\` must be an authorization id such as \`${idShape('authorization')}\`.`] };
+      return { valid: false, errors: [notAnId('authorization', input.authorizationId)] };
     }
     return upstream.validateWorkflow(input);
   },

@@ -1,6 +1,7 @@
 /** All resolvers, typed against the SDL by graphql-codegen. */
 import type { Resolvers } from '../generated/resolvers-types.js';
 import { typeOfId } from '../upstream/ids.js';
+import { NODE_TYPES } from '../catalogue/fields.js';
 import { Query } from './Query.js';
 import { runMutations } from './Mutation.js';
 import { Subscription } from './Subscription.js';
@@ -11,9 +12,6 @@ import { editingMutations, editingQueries } from './editing.js';
 import { logQueries, workflowLogFields } from './logs.js';
 import { VaultItem, vaultMutations, vaultQueries } from './vault.js';
 import { authorizationMutations, authorizationQueries, WorkflowAuthorization } from './authorizations.js';
-
-/** The type each id prefix names, for Node.__resolveType (a reference has only its id). */
-const NODE_TYPES = { workflow: 'Workflow', run: 'WorkflowExecution', vault: 'VaultItem', authorization: 'WorkflowAuthorization' } as const;
 
 export const resolvers: Resolvers = {
   Query: { ...Query, ...editingQueries, ...logQueries, ...vaultQueries, ...authorizationQueries },
@@ -30,7 +28,7 @@ export const resolvers: Resolvers = {
     // A reference has only its id, so the type comes from the id's shape, as for Query.node.
     __resolveType: (node) => {
       const kind = typeOfId(node.id);
-      return kind === undefined || kind === 'log' ? 'Workflow' : NODE_TYPES[kind];
+      return kind === undefined || !(kind in NODE_TYPES) ? 'Workflow' : NODE_TYPES[kind as keyof typeof NODE_TYPES];
     },
   },
   DateTime,

@@ -15,7 +15,17 @@ import type {
   WorkflowGraphInput,
   WorkflowGraphNodeInput,
 } from '../generated/resolvers-types.js';
-import type { FieldNames } from './client.js';
+
+/** Upstream field names (snake_case, dotted for nested ones) -> the schema's names. */
+export type FieldNames = Readonly<Record<string, string>>;
+
+/** `authorization_id` -> `authorizationId`, `nodes.0.type` -> `graph.nodes.0.type` (given `nodes` -> `graph.nodes`). */
+export function schemaFieldName(field: string, names: FieldNames): string {
+  if (names[field] !== undefined) return names[field];
+  const [head, ...rest] = field.split('.');
+  const mappedHead = names[head!] ?? head!.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return [mappedHead, ...rest.map((part) => part.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))].join('.');
+}
 
 /** A body and how its 422 field names read in the schema's language. */
 export interface UpstreamInput {
