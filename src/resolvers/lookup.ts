@@ -40,13 +40,14 @@ function isValid(check: () => unknown): boolean {
   }
 }
 
-export async function findWorkflow(id: string, { loaders, cursors }: GatewayContext, info: SelectionInfo): Promise<WorkflowParent | null> {
+export async function findWorkflow(id: string, context: GatewayContext, info: SelectionInfo): Promise<WorkflowParent | null> {
+  const { loaders } = context;
   const fields = selectedFields(info, 'Workflow');
   const record = lookupNeeds('Workflow', fields.map((f) => f.name), 'getWorkflow') ? loaders.workflow.load(id) : undefined;
   // A workflow's log list is read by its id, like its executions: started now, and a 404 makes the
   // workflow null. Only when some `logs` selection's arguments are good: bad ones cost no call,
   // and the field reports them. (`stats` is nullable and answers a 404 with null itself.)
-  const logs = fields.some((field) => field.name === 'logs' && isValid(() => workflowLogsPlan(id, field.args, cursors)))
+  const logs = fields.some((field) => field.name === 'logs' && isValid(() => workflowLogsPlan(id, field.args, context)))
     ? loaders.workflowLogs.load(id)
     : undefined;
   const connections = fields
