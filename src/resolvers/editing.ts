@@ -7,6 +7,7 @@
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.js';
 import { runStarted, workflowDeleted, workflowWritten } from '../loaders.js';
 import { checkInputId, isIdOf, notAnId } from '../upstream/ids.js';
+import { nodeTestBody, workflowBody } from '../upstream/inputs.js';
 import { orNotFound } from './found.js';
 
 export const editingQueries: QueryResolvers = {
@@ -16,20 +17,20 @@ export const editingQueries: QueryResolvers = {
     if (!isIdOf('authorization', input.authorizationId)) {
       return { valid: false, errors: [notAnId('authorization', input.authorizationId)] };
     }
-    return upstream.validateWorkflow(input);
+    return upstream.validateWorkflow(workflowBody(input));
   },
 };
 
 export const editingMutations: MutationResolvers = {
   createWorkflow: async (_, { input }, { upstream, loaders }) => {
     checkInputId('authorization', input.authorizationId, 'authorizationId');
-    const workflow = await upstream.createWorkflow(input);
+    const workflow = await upstream.createWorkflow(workflowBody(input));
     workflowWritten(loaders, workflow);
     return { workflow };
   },
   updateWorkflow: async (_, { input: { id, ...changes } }, { upstream, loaders }) => {
     checkInputId('authorization', changes.authorizationId, 'authorizationId');
-    const workflow = orNotFound(await upstream.updateWorkflow(id, changes), `workflow ${id}`);
+    const workflow = orNotFound(await upstream.updateWorkflow(id, workflowBody(changes)), `workflow ${id}`);
     workflowWritten(loaders, workflow);
     return { workflow };
   },
@@ -50,6 +51,6 @@ export const editingMutations: MutationResolvers = {
   },
   testWorkflowNode: (_, { input }, { upstream }) => {
     checkInputId('authorization', input.authorizationId, 'authorizationId');
-    return upstream.testNode(input);
+    return upstream.testNode(nodeTestBody(input));
   },
 };

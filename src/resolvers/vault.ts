@@ -10,6 +10,7 @@ import type { MutationResolvers, QueryResolvers, VaultItemResolvers } from '../g
 import { vaultItemWritten } from '../loaders.js';
 import type { VaultItemParent } from '../upstream/records.js';
 import { checkedId } from '../upstream/ids.js';
+import { vaultItemBody } from '../upstream/inputs.js';
 import { carriedFrom, seen } from './carried.js';
 import { orNotFound } from './found.js';
 import { selectedFields, type SelectionInfo } from './selection.js';
@@ -35,12 +36,12 @@ export const vaultQueries: QueryResolvers = {
 
 export const vaultMutations: MutationResolvers = {
   createVaultItem: async (_, { input }, { upstream, loaders }) => {
-    const created = await upstream.createVaultItem(input);
+    const created = await upstream.createVaultItem(vaultItemBody(input));
     vaultItemWritten(loaders, created.vaultItem.id, created.vaultItem);
     return created;
   },
   updateVaultItem: async (_, { input: { id, ...content } }, { upstream, loaders }) => {
-    const vaultItem = orNotFound(await upstream.replaceVaultItem(id, content), `vault item ${id}`);
+    const vaultItem = orNotFound(await upstream.replaceVaultItem(id, vaultItemBody(content)), `vault item ${id}`);
     vaultItemWritten(loaders, id, vaultItem);
     return { vaultItem };
   },

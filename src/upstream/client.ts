@@ -19,8 +19,6 @@ import { cutDeepJson } from './json.js';
 import { checkedId, checkedNodeId } from './ids.js';
 import type { FairShare } from './fair-share.js';
 import type { PageSizeMemory } from './page-size.js';
-import { nodeTestBody, vaultItemBody, workflowBody, type FieldNames, type NodeTestInput } from './inputs.js';
-import type { CreateVaultItemInput, UpdateVaultItemInput, WorkflowDefinitionInput } from '../generated/resolvers-types.js';
 import type {
   AuthorizationRecord,
   CreatedVaultItemRecord,
@@ -37,7 +35,16 @@ import type {
 import { RecordRefused } from './records.js';
 import { RequestPolicy } from './policy.js';
 import { UpstreamFault, type Deadline } from './resilience.js';
-import { errorFor, fieldErrorsOf, isFaultStatus, retryAfterSeconds, send, type FieldErrors } from './transport.js';
+import {
+  errorFor,
+  fieldErrorsOf,
+  isFaultStatus,
+  retryAfterSeconds,
+  send,
+  type FieldErrors,
+  type FieldNames,
+  type UpstreamInput,
+} from './transport.js';
 
 export type { Route } from '../catalogue/endpoints.js';
 
@@ -169,13 +176,15 @@ export class AltostratClient {
     return answer?.newRun ?? null;
   }
 
-  createWorkflow(definition: WorkflowDefinitionInput): Promise<WorkflowRecord> {
-    return this.#call({ endpoint: 'createWorkflow', ...workflowBody(definition) });
+  // Writes take bodies made by inputs.ts from the schema's inputs.
+
+  createWorkflow(definition: UpstreamInput): Promise<WorkflowRecord> {
+    return this.#call({ endpoint: 'createWorkflow', ...definition });
   }
 
   /** Only the fields given change; null when the workflow does not exist. */
-  updateWorkflow(workflowId: string, changes: Parameters<typeof workflowBody>[0]): Promise<WorkflowRecord | null> {
-    return this.#call({ endpoint: 'updateWorkflow', ids: [workflowId], ...workflowBody(changes) });
+  updateWorkflow(workflowId: string, changes: UpstreamInput): Promise<WorkflowRecord | null> {
+    return this.#call({ endpoint: 'updateWorkflow', ids: [workflowId], ...changes });
   }
 
   /** True once deleted; null when the workflow does not exist. */
@@ -187,10 +196,10 @@ export class AltostratClient {
    * Checks a definition and saves nothing. Altostrat may refuse a bad one with 200 `valid: false`
    * or with a 422: both come back as a validation, the 422's messages flattened into `errors`.
    */
-  validateWorkflow(definition: WorkflowDefinitionInput): Promise<ValidationRecord> {
+  validateWorkflow(definition: UpstreamInput): Promise<ValidationRecord> {
     return this.#call({
       endpoint: 'validateWorkflow',
-      ...workflowBody(definition),
+      ...definition,
       refused: (fieldErrors) => {
         const errors = Object.values(fieldErrors).flat();
         return { valid: false, errors: errors.length > 0 ? errors : ['Altostrat refused the definition without saying why.'] };
@@ -208,8 +217,8 @@ export class AltostratClient {
     return this.#call({ endpoint: 'listTriggerableWorkflows' });
   }
 
-  testNode(input: NodeTestInput): Promise<NodeTestRecord> {
-    return this.#call({ endpoint: 'testNode', ...nodeTestBody(input) });
+  testNode(input: UpstreamInput): Promise<NodeTestRecord> {
+    return this.#call({ endpoint: 'testNode', ...input });
   }
 
   /** Null when the workflow does not exist. */
@@ -237,13 +246,13 @@ export class AltostratClient {
     return this.#call({ endpoint: 'getVaultItem', ids: [vaultId] });
   }
 
-  createVaultItem(input: CreateVaultItemInput): Promise<CreatedVaultItemRecord> {
-    return this.#call({ endpoint: 'createVaultItem', ...vaultItemBody(input) });
+  createVaultItem(input: UpstreamInput): Promise<CreatedVaultItemRecord> {
+    return this.#call({ endpoint: 'createVaultItem', ...input });
   }
 
   /** Replaces name, secret and expiry; null when the item does not exist. */
-  replaceVaultItem(vaultId: string, input: Omit<UpdateVaultItemInput, 'id'>): Promise<VaultItemRecord | null> {
-    return this.#call({ endpoint: 'replaceVaultItem', ids: [vaultId], ...vaultItemBody(input) });
+  replaceVaultItem(vaultId: string, input: UpstreamInput): Promise<VaultItemRecord | null> {
+    return this.#call({ endpoint: 'replaceVaultItem', ids: [vaultId], ...input });
   }
 
   deleteVaultItem(vaultId: string): Promise<true | null> {

@@ -9,7 +9,6 @@ import type { Dispatcher } from 'undici';
 import { request } from 'undici';
 import type { GraphQLError } from 'graphql';
 import { codedError, ErrorCode } from '../errors.js';
-import { schemaFieldName, type FieldNames } from './inputs.js';
 import { UpstreamFault, type Deadline } from './resilience.js';
 import type { Route } from '../catalogue/endpoints.js';
 
@@ -125,6 +124,25 @@ export function retryAfterSeconds(header: string | string[] | undefined, now = D
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/** Upstream field names (snake_case, dotted for nested ones) -> the schema's names. */
+export type FieldNames = Readonly<Record<string, string>>;
+
+/** `authorization_id` -> `authorizationId`, `nodes.0.type` -> `graph.nodes.0.type` (given `nodes` -> `graph.nodes`). */
+export function schemaFieldName(field: string, names: FieldNames): string {
+  if (names[field] !== undefined) return names[field];
+  const [head, ...rest] = field.split('.');
+  const mappedHead = names[head!] ?? head!.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return [mappedHead, ...rest.map((part) => part.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))].join('.');
+}
+
+/** A write's body, how its 422 field names read in the schema's language, and what it must never echo. */
+export interface UpstreamInput {
+  body: Record<string, unknown>;
+  fieldNames: FieldNames;
+  /** Values the caller sent that must never come back in an error message (vault secrets). */
+  secrets?: readonly string[];
 }
 
 /** Field names of a refused input (schema's names) -> Altostrat's messages. */
