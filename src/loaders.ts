@@ -10,14 +10,13 @@
  * itself asks first, and both see the same answer (a 404 included).
  */
 import DataLoader from 'dataloader';
-import type { AltostratClient } from './upstream/client.js';
-import { routeOf, type EndpointName, type Route } from './catalogue/endpoints.js';
+import type { AltostratClient, Answered } from './upstream/client.js';
+import { routeOf, type EndpointName, type ReadById, type Route } from './catalogue/endpoints.js';
 import type {
   AuthorizationRecord,
   LogListRecord,
   RunPageRecord,
   RunRecord,
-  StatsRecord,
   TriggerableWorkflowRecord,
   VaultItemRecord,
   WorkflowRecord,
@@ -49,12 +48,11 @@ export interface Loaders {
   executions: DataLoader<ExecutionsKey, ExecutionConnection | null, string>;
   /** The organisation's workflows, fetched at most once per request. */
   workflowList(): Promise<WorkflowRecord[]>;
-  // One call per distinct resource per request.
-  /** A workflow's whole log list; null when the workflow does not exist. */
-  workflowLogs: DataLoader<string, LogListRecord | null>;
-  /** A workflow's stats; null when the workflow does not exist. */
-  stats: DataLoader<string, StatsRecord | null>;
-  vaultItem: DataLoader<string, VaultItemRecord | null>;
+  /**
+   * One loader per by-id read of the catalogue (a workflow's stats or log list, a vault item):
+   * each resource read at most once per request; null when Altostrat has no such resource.
+   */
+  byId<N extends ReadById>(endpoint: N): DataLoader<string, Answered<N>>;
   recentLogs: Once<LogListRecord>;
   triggerableWorkflows: Once<TriggerableWorkflowRecord[]>;
   vaultItems: Once<VaultItemRecord[]>;
@@ -162,10 +160,7 @@ export function createLoaders({ client, codec, pageSize, observer }: LoaderDepen
         },
       ),
   );
-  const plain = <K, V>(call: (key: K) => Promise<V>) => lazy(() => new DataLoader<K, V>(settleEach(call)));
-  const workflowLogs = plain((id: string) => client.listWorkflowLogs(id));
-  const stats = plain((id: string) => client.getWorkflowStats(id));
-  const vaultItem = plain((id: string) => client.getVaultItem(id));
+  const byId = new Map<ReadById, DataLoader<string, unknown>>();
   const recentLogs = lazy(() => once(() => client.listRecentLogs()));
   const triggerableWorkflows = lazy(() => once(() => client.listTriggerableWorkflows()));
   const vaultItems = lazy(() => once(() => client.listVaultItems()));
@@ -186,14 +181,10 @@ export function createLoaders({ client, codec, pageSize, observer }: LoaderDepen
     get executions() {
       return executions();
     },
-    get workflowLogs() {
-      return workflowLogs();
-    },
-    get stats() {
-      return stats();
-    },
-    get vaultItem() {
-      return vaultItem();
+    byId<N extends ReadById>(endpoint: N) {
+      let loader = byId.get(endpoint);
+      if (!loader) byId.set(endpoint, (loader = new DataLoader<string, unknown>(settleEach((id: string) => client.read(endpoint, id)))));
+      return loader as DataLoader<string, Answered<N>>;
     },
     get recentLogs() {
       return recentLogs();
@@ -236,8 +227,8 @@ export function workflowWritten(loaders: Loaders, record: WorkflowRecord): void 
 /** A workflow deleted, with its runs and logs: nothing cached of it, or of any run, holds. */
 export function workflowDeleted(loaders: Loaders, workflowId: string): void {
   loaders.workflow.clear(workflowId).prime(workflowId, null);
-  loaders.workflowLogs.clear(workflowId).prime(workflowId, null);
-  loaders.stats.clear(workflowId).prime(workflowId, null);
+  loaders.byId('listWorkflowLogs').clear(workflowId).prime(workflowId, null);
+  loaders.byId('getWorkflowStats').clear(workflowId).prime(workflowId, null);
   loaders.run.clearAll();
   loaders.runPage.clearAll();
   loaders.executions.clearAll();
@@ -250,14 +241,14 @@ export function workflowDeleted(loaders: Loaders, workflowId: string): void {
 export function runStarted(loaders: Loaders, run?: RunRecord): void {
   loaders.runPage.clearAll();
   loaders.executions.clearAll();
-  loaders.workflowLogs.clearAll();
-  loaders.stats.clearAll();
+  loaders.byId('listWorkflowLogs').clearAll();
+  loaders.byId('getWorkflowStats').clearAll();
   loaders.recentLogs.clear();
   if (run?.logs !== undefined) loaders.run.clear(run.id).prime(run.id, run);
 }
 
 /** A vault item created or replaced (null: deleted). */
 export function vaultItemWritten(loaders: Loaders, id: string, record: VaultItemRecord | null): void {
-  loaders.vaultItem.clear(id).prime(id, record);
+  loaders.byId('getVaultItem').clear(id).prime(id, record);
   loaders.vaultItems.clear();
 }

@@ -46,10 +46,12 @@ export interface Endpoint<T = unknown> {
   writes: boolean;
   /** A 404: `null` (no such resource, the caller decides) or `error` (it has no meaning here). */
   missing: 'null' | 'error';
+  /** Read page by page (`?page=N`): the run list, the only paged collection. */
+  paged?: true;
 }
 
 type Missing = Endpoint['missing'];
-const get = <T, M extends Missing>(path: string, ids: readonly PathSegment[], read: Reader<T>, missing: M): Endpoint<T> & { missing: M } => ({
+const get = <T, M extends Missing>(path: string, ids: readonly PathSegment[], read: Reader<T>, missing: M): Endpoint<T> & { method: 'GET'; missing: M } => ({
   method: 'GET',
   path,
   ids,
@@ -77,7 +79,7 @@ const write = <T, M extends Missing>(
 export const ENDPOINTS = {
   listWorkflows: get('/workflows', [], readWorkflowList, 'error'),
   getWorkflow: get('/workflows/{id}', ['workflow'], readWorkflowRecord, 'null'),
-  listExecutions: get('/workflows/{id}/executions', ['workflow'], readRunPage, 'null'),
+  listExecutions: { ...get('/workflows/{id}/executions', ['workflow'], readRunPage, 'null'), paged: true },
   getRun: get('/workflows/runs/{id}', ['run'], readRunRecord, 'null'),
   executeWorkflow: write('POST', '/workflows/{id}/execute', ['workflow'], readRunRecord, 'null'),
   resumeRun: write('POST', '/workflows/runs/{id}/resume-from/{nodeId}', ['run', 'node'], readNewRun, 'null'),
@@ -106,6 +108,11 @@ export const ENDPOINTS = {
 export type EndpointName = keyof typeof ENDPOINTS;
 /** What an endpoint's answer reads as. */
 export type AnswerOf<N extends EndpointName> = ReturnType<(typeof ENDPOINTS)[N]['read']>;
+
+/** The reads of one resource by its id: a GET whose 404 means "no such resource", not paged. */
+export type ReadById = {
+  [N in EndpointName]: (typeof ENDPOINTS)[N] extends { method: 'GET'; missing: 'null' } ? ((typeof ENDPOINTS)[N]['paged'] extends true ? never : N) : never;
+}[EndpointName];
 
 /** `GET /workflows/{id}`: the name of an endpoint in logs, metrics and traces. */
 export type Route = `${Endpoint['method']} ${string}`;

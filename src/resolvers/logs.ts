@@ -59,10 +59,10 @@ export function workflowLogsPlan(workflowId: string, args: WorkflowLogsArgs, { l
 }
 
 export const workflowLogFields: WorkflowResolvers = {
-  stats: (w, _, { loaders }) => loaders.stats.load(w.id),
+  stats: (w, _, { loaders }) => loaders.byId('getWorkflowStats').load(w.id),
   logs: async (w, args, context) => {
     const { request, matches } = workflowLogsPlan(w.id, args, context);
-    const logs = seen(await context.loaders.workflowLogs.load(w.id), `workflow ${w.id}`);
+    const logs = seen(await context.loaders.byId('listWorkflowLogs').load(w.id), `workflow ${w.id}`);
     return sliceKeyset(logs.filter(matches), request, context.cursors);
   },
 };

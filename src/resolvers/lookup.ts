@@ -48,7 +48,7 @@ export async function findWorkflow(id: string, context: GatewayContext, info: Se
   // workflow null. Only when some `logs` selection's arguments are good: bad ones cost no call,
   // and the field reports them. (`stats` is nullable and answers a 404 with null itself.)
   const logs = fields.some((field) => field.name === 'logs' && isValid(() => workflowLogsPlan(id, field.args, context)))
-    ? loaders.workflowLogs.load(id)
+    ? loaders.byId('listWorkflowLogs').load(id)
     : undefined;
   const connections = fields
     .filter((field) => field.name === 'executions')

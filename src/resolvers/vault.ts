@@ -18,10 +18,10 @@ import { selectedFields, type SelectionInfo } from './selection.js';
 /** By id: no call when only `id` is asked; null when Altostrat says 404. */
 export function findVaultItem(id: string, { loaders }: GatewayContext, info: SelectionInfo): Promise<VaultItemParent | null> | VaultItemParent {
   const fields = selectedFields(info, 'VaultItem').map((f) => f.name);
-  return lookupNeeds('VaultItem', fields, 'getVaultItem') ? loaders.vaultItem.load(id) : { id };
+  return lookupNeeds('VaultItem', fields, 'getVaultItem') ? loaders.byId('getVaultItem').load(id) : { id };
 }
 
-const carried = carriedFrom(async (id, { loaders }) => seen(await loaders.vaultItem.load(id), `vault item ${id}`));
+const carried = carriedFrom(async (id, { loaders }) => seen(await loaders.byId('getVaultItem').load(id), `vault item ${id}`));
 
 export const VaultItem: VaultItemResolvers = {
   name: carried('name'),

@@ -14,7 +14,7 @@ import type { Dispatcher } from 'undici';
 import type { GraphQLError } from 'graphql';
 import type { IPolicy } from 'cockatiel';
 import { badInput, codedError, ErrorCode } from '../errors.js';
-import { ENDPOINTS, routeOf, type AnswerOf, type EndpointName, type PathSegment, type Route } from '../catalogue/endpoints.js';
+import { ENDPOINTS, routeOf, type AnswerOf, type EndpointName, type PathSegment, type ReadById, type Route } from '../catalogue/endpoints.js';
 import { cutDeepJson } from './json.js';
 import { checkedId, checkedNodeId } from './ids.js';
 import type { FairShare } from './fair-share.js';
@@ -26,7 +26,6 @@ import type {
   NodeTestRecord,
   RunPageRecord,
   RunRecord,
-  StatsRecord,
   TriggerableWorkflowRecord,
   ValidationRecord,
   VaultItemRecord,
@@ -106,7 +105,7 @@ interface Call<N extends EndpointName, T> {
 }
 
 /** What a call answers: the record, or null for a 404 where the endpoint allows it. */
-type Answered<N extends EndpointName> = (typeof ENDPOINTS)[N]['missing'] extends 'null' ? AnswerOf<N> | null : AnswerOf<N>;
+export type Answered<N extends EndpointName> = (typeof ENDPOINTS)[N]['missing'] extends 'null' ? AnswerOf<N> | null : AnswerOf<N>;
 
 export class AltostratClient {
   readonly #authorization: string | null;
@@ -145,6 +144,14 @@ export class AltostratClient {
 
   getRun(runId: string): Promise<RunRecord | null> {
     return this.#call({ endpoint: 'getRun', ids: [runId] });
+  }
+
+  /**
+   * Any read of one resource by its id that needs nothing beyond the catalogue's entry (a
+   * workflow's stats or log list, a vault item): null when Altostrat has no such resource.
+   */
+  read<N extends ReadById>(endpoint: N, id: string): Promise<Answered<N>> {
+    return this.#call({ endpoint, ids: [id] });
   }
 
   /** Starts a run; null when the workflow does not exist. */
@@ -221,29 +228,16 @@ export class AltostratClient {
     return this.#call({ endpoint: 'testNode', ...input });
   }
 
-  /** Null when the workflow does not exist. */
-  listWorkflowLogs(workflowId: string): Promise<LogListRecord | null> {
-    return this.#call({ endpoint: 'listWorkflowLogs', ids: [workflowId] });
-  }
-
   listRecentLogs(): Promise<LogListRecord> {
     return this.#call({ endpoint: 'listRecentLogs' });
   }
 
-  /** Null when the workflow does not exist. */
-  getWorkflowStats(workflowId: string): Promise<StatsRecord | null> {
-    return this.#call({ endpoint: 'getWorkflowStats', ids: [workflowId] });
-  }
 
   // A vault secret goes into the body and into `secrets`, so that no error message can carry it
   // back; no answer holds one (records.ts drops it).
 
   listVaultItems(): Promise<VaultItemRecord[]> {
     return this.#call({ endpoint: 'listVaultItems' });
-  }
-
-  getVaultItem(vaultId: string): Promise<VaultItemRecord | null> {
-    return this.#call({ endpoint: 'getVaultItem', ids: [vaultId] });
   }
 
   createVaultItem(input: UpstreamInput): Promise<CreatedVaultItemRecord> {
