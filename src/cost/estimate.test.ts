@@ -54,7 +54,7 @@ describe('estimateUpstreamCalls', () => {
 
   it('refuses a field it has no cost for, at the root or anywhere below, so none can slip by', () => {
     expect(() => estimate('subscription { __typename }')).toThrow(/no cost is known for Subscription.__typename/);
-    expect(() => estimate('{ workflows { nodes { auditTrail } } }')).toThrow(/no cost is known for Workflow.auditTrail/);
+    expect(() => estimate('{ workflows { nodes { notCatalogued } } }')).toThrow(/no cost is known for Workflow.notCatalogued/);
     expect(() => estimate('{ workflow(id: "fl_a") { graph { nodes { position { z } } } } }')).toThrow(/no cost is known for WorkflowGraphPosition.z/);
   });
 
