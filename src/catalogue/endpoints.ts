@@ -15,7 +15,7 @@ import {
   readNewRun,
   readNodeTest,
   readRunPage,
-  readRunRecord,
+  readRun,
   readStats,
   readSyncOutput,
   readTriggerableList,
@@ -23,7 +23,7 @@ import {
   readVaultItem,
   readVaultItemList,
   readWorkflowList,
-  readWorkflowRecord,
+  readWorkflow,
   type Reader,
 } from '../upstream/records.js';
 
@@ -78,14 +78,14 @@ const write = <T, M extends Missing>(
 
 export const ENDPOINTS = {
   listWorkflows: get('/workflows', [], readWorkflowList, 'error'),
-  getWorkflow: get('/workflows/{id}', ['workflow'], readWorkflowRecord, 'null'),
+  getWorkflow: get('/workflows/{id}', ['workflow'], readWorkflow, 'null'),
   listExecutions: { ...get('/workflows/{id}/executions', ['workflow'], readRunPage, 'null'), paged: true },
-  getRun: get('/workflows/runs/{id}', ['run'], readRunRecord, 'null'),
-  executeWorkflow: write('POST', '/workflows/{id}/execute', ['workflow'], readRunRecord, 'null'),
+  getRun: get('/workflows/runs/{id}', ['run'], readRun, 'null'),
+  executeWorkflow: write('POST', '/workflows/{id}/execute', ['workflow'], readRun, 'null'),
   resumeRun: write('POST', '/workflows/runs/{id}/resume-from/{nodeId}', ['run', 'node'], readNewRun, 'null'),
   rerunRun: write('POST', '/workflows/runs/{id}/rerun', ['run'], readNewRun, 'null'),
-  createWorkflow: write('POST', '/workflows', [], readWorkflowRecord, 'error'),
-  updateWorkflow: write('PUT', '/workflows/{id}', ['workflow'], readWorkflowRecord, 'null'),
+  createWorkflow: write('POST', '/workflows', [], readWorkflow, 'error'),
+  updateWorkflow: write('PUT', '/workflows/{id}', ['workflow'], readWorkflow, 'null'),
   deleteWorkflow: write('DELETE', '/workflows/{id}', ['workflow'], readDeleted, 'null'),
   // A POST that saves nothing: never an unknown outcome, and (no key) sent once.
   validateWorkflow: { ...write('POST', '/workflows/validate', [], readValidation, 'error'), writes: false },

@@ -1,6 +1,6 @@
 /**
  * AltostratClient: the domain's calls to Altostrat, one method per endpoint of the catalogue
- * (catalogue/endpoints.ts), built per GraphQL request with that request's Authorization header,
+ * (catalogue/endpoints.ts; the plain reads by id share `read`), built per GraphQL request with that request's Authorization header,
  * which it writes to every call and nowhere else (docs/upstream.md). A method names its endpoint
  * and gives its ids and body; the rest is shared:
  * - the path is the endpoint's pattern filled with ids checked against their shapes (ids.ts), so
@@ -11,7 +11,6 @@
  * Callers get records, `null` for a 404 where the endpoint says so, or a coded GraphQLError.
  */
 import type { Dispatcher } from 'undici';
-import type { GraphQLError } from 'graphql';
 import type { IPolicy } from 'cockatiel';
 import { badInput, codedError, ErrorCode } from '../errors.js';
 import { ENDPOINTS, routeOf, type AnswerOf, type EndpointName, type PathSegment, type ReadById, type Route } from '../catalogue/endpoints.js';
@@ -41,7 +40,6 @@ import {
   retryAfterSeconds,
   send,
   type FieldErrors,
-  type FieldNames,
   type UpstreamInput,
 } from './transport.js';
 
@@ -86,8 +84,9 @@ export interface ClientOptions {
   onCall: (call: CallReport) => void;
 }
 
-/** One call of an endpoint: its path ids in order, and what a write sends. */
-interface Call<N extends EndpointName, T> {
+/** One call of an endpoint: its path ids in order, and what a write sends (its body, how its 422 reads, its secrets). */
+interface Call<N extends EndpointName, T> extends Partial<Omit<UpstreamInput, 'body'>> {
+  endpoint: N;
   ids?: readonly string[];
   /** The query string, for the one paged endpoint. */
   query?: string;
@@ -95,13 +94,8 @@ interface Call<N extends EndpointName, T> {
   body?: unknown;
   /** Sent as Idempotency-Key on every attempt; makes a write safe to retry. */
   idempotencyKey?: string | undefined;
-  /** A 422's field names as the schema spells them (upstream name -> schema name). */
-  fieldNames?: FieldNames;
-  /** Values the caller sent that must never come back in an error message (vault secrets). */
-  secrets?: readonly string[];
   /** A 422 as an answer rather than BAD_USER_INPUT (validation). */
   refused?: (fieldErrors: FieldErrors) => T;
-  endpoint: N;
 }
 
 /** What a call answers: the record, or null for a 404 where the endpoint allows it. */
@@ -308,7 +302,7 @@ export class AltostratClient {
     if (status === 422) {
       const fieldErrors = fieldErrorsOf(text, call.fieldNames, call.secrets);
       if (call.refused) return call.refused(fieldErrors);
-      throw refusedInput(route, fieldErrors);
+      throw errorFor(422, { route, fieldErrors });
     }
     if (status < 200 || status >= 300) throw errorFor(status, { route });
     let json: unknown;
@@ -325,8 +319,6 @@ export class AltostratClient {
     }
   }
 }
-
-const refusedInput = (route: Route, fieldErrors: FieldErrors): GraphQLError => errorFor(422, { route, fieldErrors });
 
 /** The endpoint's path pattern with each `{...}` filled by its id, checked against its kind's shape: nothing else ever reaches a URL. */
 function pathOf(pattern: string, kinds: readonly PathSegment[], ids: readonly string[]): string {

@@ -12,9 +12,9 @@ import {
   readLogList,
   readNewRun,
   readRunPage,
-  readRunRecord,
+  readRun,
   readWorkflowList,
-  readWorkflowRecord,
+  readWorkflow,
   type Reader,
 } from './records.js';
 
@@ -85,10 +85,10 @@ function accepts(read: Reader<unknown>, body: unknown): boolean {
 describe('the hand-written record readers', () => {
   const cases: Array<[string, Reader<unknown>, fc.Arbitrary<unknown>]> = [
     ['a run page', readRunPage, page],
-    ['a run', readRunRecord, run],
+    ['a run', readRun, run],
     ['a rerun answer', readNewRun, fields({ new_run: run, message: fc.string() })],
     ['a log list', readLogList, fc.array(maybe(log), { maxLength: 4 })],
-    ['a workflow', readWorkflowRecord, workflow],
+    ['a workflow', readWorkflow, workflow],
     ['a workflow list', readWorkflowList, fc.array(maybe(workflow), { maxLength: 3 })],
   ];
   for (const [name, read, body] of cases) {
@@ -137,8 +137,8 @@ describe('the hand-written record readers', () => {
 
   it('refuse a workflow whose is_active is a string, or whose node has no position', () => {
     const good = { id: 'fl_1', name: 'n', is_active: true, created_at: '2025-01-02T03:04:05Z', updated_at: '2025-01-02T03:04:05Z' };
-    expect(accepts(readWorkflowRecord, good)).toBe(true);
-    expect(accepts(readWorkflowRecord, { ...good, is_active: 'true' })).toBe(false);
-    expect(accepts(readWorkflowRecord, { ...good, nodes: [{ id: 'n1', type: 't', data: {} }], edges: [] })).toBe(false);
+    expect(accepts(readWorkflow, good)).toBe(true);
+    expect(accepts(readWorkflow, { ...good, is_active: 'true' })).toBe(false);
+    expect(accepts(readWorkflow, { ...good, nodes: [{ id: 'n1', type: 't', data: {} }], edges: [] })).toBe(false);
   });
 });

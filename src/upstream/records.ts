@@ -99,7 +99,7 @@ export interface RunRecord {
   workflowId: string | null;
 }
 
-function readRun(value: unknown): RunRecord {
+export function readRun(value: unknown): RunRecord {
   const r = object(value);
   return {
     id: string(r.id),
@@ -113,8 +113,6 @@ function readRun(value: unknown): RunRecord {
     workflowId: r.workflow === null || r.workflow === undefined ? null : string(object(r.workflow).id),
   };
 }
-
-export const readRunRecord: Reader<RunRecord> = readRun;
 
 /** Rerun and resume answer `{message, new_run}`. */
 export const readNewRun: Reader<{ newRun: RunRecord }> = (value) => ({ newRun: readRun(object(value).new_run) });
@@ -172,7 +170,7 @@ export interface WorkflowRecord {
   updatedAt: string;
 }
 
-function readWorkflow(value: unknown): WorkflowRecord {
+export function readWorkflow(value: unknown): WorkflowRecord {
   const w = object(value);
   // The list endpoint may leave the graph out; a single workflow carries it.
   const nodes = w.nodes === undefined ? undefined : listOf(w.nodes, readGraphNode);
@@ -192,7 +190,6 @@ function readWorkflow(value: unknown): WorkflowRecord {
   };
 }
 
-export const readWorkflowRecord: Reader<WorkflowRecord> = readWorkflow;
 export const readWorkflowList: Reader<WorkflowRecord[]> = (value) => listOf(value, readWorkflow);
 
 /** One page of a workflow's runs, with the paginator facts pagination needs. */
