@@ -1,13 +1,13 @@
 /**
  * What keeps hostile or careless queries from hurting the gateway or Altostrat, in the order the
- * plugins act: trusted documents when configured, HTTP-level checks (CSRF, body size), then
- * document limits at validation (graphql-armor: tokens, depth, aliases, directives; introspection
- * and the SDL when switched off), then the upstream-call budget at execution, where variables are
- * known.
+ * plugins act: trusted documents when configured (on the operation's parameters, which WebSocket
+ * operations pass through too: websocket.ts), HTTP-level checks (CSRF, body size; a WebSocket
+ * message has the same size limit), then document limits at validation (graphql-armor: tokens,
+ * depth, aliases, directives; introspection and the SDL when switched off), then the
+ * upstream-call budget at execution, where variables are known.
  */
 import type { Plugin } from 'graphql-yoga';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -17,7 +17,7 @@ import type { Config } from './config.js';
 import { useUpstreamCallBudget } from './cost/budget.js';
 import type { PageSizeMemory } from './upstream/page-size.js';
 import { useBodyLimit } from './protection/body-limit.js';
-import { useServiceSdlGate } from './protection/sdl-gate.js';
+import { useNoIntrospection, useServiceSdlGate } from './protection/introspection.js';
 import { useTrustedDocuments } from './protection/trusted-documents.js';
 
 export function protectionPlugins(config: Config, pageSize: PageSizeMemory, trusted: Map<string, string> | undefined): Plugin[] {
@@ -30,7 +30,7 @@ export function protectionPlugins(config: Config, pageSize: PageSizeMemory, trus
     maxDepthPlugin({ n: config.maxDepth }),
     maxAliasesPlugin({ n: config.maxAliases }),
     maxDirectivesPlugin({ n: config.maxDirectives }),
-    ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin(), useServiceSdlGate(config.routerSecret)]),
+    ...(config.introspection ? [] : [useNoIntrospection(), blockFieldSuggestionsPlugin(), useServiceSdlGate(config.routerSecret)]),
     useUpstreamCallBudget(config.maxUpstreamCalls, pageSize),
   ] as Plugin[];
 }

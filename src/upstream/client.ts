@@ -75,6 +75,8 @@ export interface ClientOptions {
   concurrency: number;
   /** Calls (attempts) this request may make in all. */
   maxCalls: number;
+  /** Asked before each attempt; throws a coded error to refuse it (a subscription's calls per minute). */
+  admitCall?: () => void;
   maxBodyBytes: number;
   maxJsonDepth: number;
   /** The run-list page size, learned from answers. */

@@ -5,7 +5,8 @@
  * 2. retries (resilience.ts), for a call that may be retried, within the request's deadline;
  * 3. the process-wide circuit breaker;
  * 4. this tenant's fair share of the process's upstream slots (fair-share.ts);
- * 5. the request's call budget, counted per attempt just before it is sent.
+ * 5. the request's call budget (and `admitCall`, when given), counted per attempt just before it
+ *    is sent.
  * Whatever fails comes out as a coded error: a status through transport.ts's table, a fault of
  * the policies or the connection here. A write that got no answer may have happened: it says so
  * (`outcomeUnknown`) rather than UPSTREAM_ERROR alone.
@@ -27,6 +28,8 @@ export interface PolicyOptions {
   retries: number;
   concurrency: number;
   maxCalls: number;
+  /** Asked before each attempt, after the budget; throws a coded error to refuse it. */
+  admitCall?: (() => void) | undefined;
   deadline: Deadline;
   signal: AbortSignal;
 }
@@ -61,6 +64,7 @@ export class RequestPolicy {
     const policy = terms.retried ? (this.#retrying ??= withRetries(breaker, retries, deadline)) : breaker;
     const admit = () => {
       if (this.#calls >= this.#options.maxCalls) throw callBudgetSpent(this.#options.maxCalls);
+      this.#options.admitCall?.();
       this.#calls++;
     };
     try {

@@ -1,7 +1,21 @@
+/** With INTROSPECTION=false: no schema introspection, and federation's SDL only for the router. */
 import { timingSafeEqual } from 'node:crypto';
-import type { FieldNode, ValidationContext } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type FieldNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { codedError, ErrorCode } from '../errors.js';
+
+/**
+ * With introspection off, `__schema` and `__type` are refused at validation (graphql-js's rule,
+ * GRAPHQL_VALIDATION_FAILED), which every operation passes whatever its transport: HTTP, SSE or
+ * WebSocket. (`__typename` stays: it shows no schema.)
+ */
+export function useNoIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
 
 /**
  * With introspection off, federation's `_service { sdl }` would still hand out the whole schema.
