@@ -19,7 +19,7 @@ export type Origin = 'list' | 'lookup';
 export type EntityType = 'Workflow' | 'WorkflowExecution' | 'VaultItem' | 'WorkflowAuthorization';
 
 /** The value is an object of `type`, carried like a list item (`list`) or known only by id (`lookup`). */
-export interface ObjectOf {
+interface ObjectOf {
   type: EntityType;
   origin: Origin;
 }
@@ -48,7 +48,7 @@ export type FieldCost =
   /** One item of the list its connection holds (`nodes`, an edge's `node`). */
   | { kind: 'item' };
 
-export const FREE = { kind: 'free' } as const satisfies FieldCost;
+const FREE = { kind: 'free' } as const satisfies FieldCost;
 const ITEM = { kind: 'item' } as const satisfies FieldCost;
 const record = (endpoint: EndpointName, listed: boolean): FieldCost => ({ kind: 'record', endpoint, listed });
 const call = (endpoint: EndpointName): FieldCost => ({ kind: 'call', endpoint });

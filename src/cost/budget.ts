@@ -25,7 +25,7 @@ const ASSUMED_PAGE_SIZE = 15;
  * (`Variable "$input" got invalid value { name: ..., secret: "..." }; Field "x" is not defined`),
  * which would echo a vault secret back. Keep the variable, the path and the reason only.
  */
-export function withoutValue(message: string): string {
+function withoutValue(message: string): string {
   const variable = /^Variable "\$([A-Za-z_][A-Za-z0-9_]*)"/.exec(message)?.[1];
   const reasonAt = message.lastIndexOf('; ');
   if (variable === undefined || reasonAt < 0) return message;

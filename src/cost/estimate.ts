@@ -44,7 +44,7 @@ export interface CostInput {
 }
 
 /** How many items a plain upstream array is assumed to hold; the run-time count backs the guess. */
-export const ARRAY_ITEMS = MAX_PAGE_SIZE;
+const ARRAY_ITEMS = MAX_PAGE_SIZE;
 
 export class UnknownCostError extends Error {
   override name = 'UnknownCostError';

@@ -2,8 +2,9 @@
  * One HTTP exchange with Altostrat, and what its status means. `send` makes one attempt with
  * undici (headers, timeouts cut to the request's deadline, a body read up to `maxBodyBytes`) and
  * answers the status and text, or throws an UpstreamFault; `errorFor` turns a status the caller
- * must hear about into a coded error, from one table. Policy (budget, retries, breaker, fair
- * share) is policy.ts's; which endpoint and record is the client's.
+ * must hear about into a coded error, from one table (docs/upstream.md, "Status to error code");
+ * `fieldErrorsOf` reads a 422's body back onto the input's field names. Policy (budget, retries,
+ * breaker, fair share) is policy.ts's; which endpoint and record is the client's.
  */
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
@@ -130,7 +131,7 @@ export function retryAfterSeconds(header: string | string[] | undefined, now = D
 export type FieldNames = Readonly<Record<string, string>>;
 
 /** `authorization_id` -> `authorizationId`, `nodes.0.type` -> `graph.nodes.0.type` (given `nodes` -> `graph.nodes`). */
-export function schemaFieldName(field: string, names: FieldNames): string {
+function schemaFieldName(field: string, names: FieldNames): string {
   if (names[field] !== undefined) return names[field];
   const [head, ...rest] = field.split('.');
   const mappedHead = names[head!] ?? head!.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
