@@ -11,6 +11,7 @@
  */
 import type { Resolvers } from '../generated/resolvers-types.js';
 import type { EndpointName } from './endpoints.js';
+import { typeOfId } from '../upstream/ids.js';
 
 /** Where an object came from decides which of its fields it already carries. */
 export type Origin = 'list' | 'lookup';
@@ -73,6 +74,12 @@ export const NODE_TYPES = { workflow: 'Workflow', run: 'WorkflowExecution', vaul
   string,
   EntityType
 >;
+
+/** The node type an id names by its shape, or undefined when it names none. */
+export function nodeTypeOf(id: unknown): EntityType | undefined {
+  const kind = typeOfId(id);
+  return kind !== undefined && kind in NODE_TYPES ? NODE_TYPES[kind as keyof typeof NODE_TYPES] : undefined;
+}
 
 const fromWorkflow = (listed: boolean) => record('getWorkflow', listed);
 const fromRun = (listed: boolean) => record('getRun', listed);

@@ -2,9 +2,9 @@
 import type { GatewayContext } from '../context.js';
 import { badInput } from '../errors.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
-import { NODE_TYPES, type EntityType } from '../catalogue/fields.js';
+import { NODE_TYPES, nodeTypeOf, type EntityType } from '../catalogue/fields.js';
 import { sliceWholeList, wholeListRequest } from '../pagination/whole-list.js';
-import { checkedId, idShape, typeOfId } from '../upstream/ids.js';
+import { checkedId, idShape } from '../upstream/ids.js';
 import { findExecution, findWorkflow } from './lookup.js';
 import { findAuthorization } from './authorizations.js';
 import { findVaultItem } from './vault.js';
@@ -26,9 +26,9 @@ const nodeShapes = Object.keys(NODE_TYPES)
 
 export const Query: QueryResolvers = {
   node: (_, { id }, context, info) => {
-    const kind = typeOfId(id);
-    if (kind === undefined || !(kind in NODE_TYPES)) throw badInput(`\`${id}\` is not the id of a node: Altostrat's look like ${nodeShapes}.`);
-    return FIND[NODE_TYPES[kind as keyof typeof NODE_TYPES]](id, context, info);
+    const type = nodeTypeOf(id);
+    if (type === undefined) throw badInput(`\`${id}\` is not the id of a node: Altostrat's look like ${nodeShapes}.`);
+    return FIND[type](id, context, info);
   },
   workflow: (_, { id }, context, info) => findWorkflow(checkedId('workflow', id), context, info),
   execution: (_, { id }, context, info) => findExecution(checkedId('run', id), context, info),

@@ -1,7 +1,6 @@
 /** All resolvers, typed against the SDL by graphql-codegen. */
 import type { Resolvers } from '../generated/resolvers-types.js';
-import { typeOfId } from '../upstream/ids.js';
-import { NODE_TYPES } from '../catalogue/fields.js';
+import { nodeTypeOf } from '../catalogue/fields.js';
 import { Query } from './Query.js';
 import { runMutations } from './Mutation.js';
 import { Subscription } from './Subscription.js';
@@ -26,10 +25,7 @@ export const resolvers: Resolvers = {
   WorkflowLogConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   Node: {
     // A reference has only its id, so the type comes from the id's shape, as for Query.node.
-    __resolveType: (node) => {
-      const kind = typeOfId(node.id);
-      return kind === undefined || !(kind in NODE_TYPES) ? 'Workflow' : NODE_TYPES[kind as keyof typeof NODE_TYPES];
-    },
+    __resolveType: (node) => nodeTypeOf(node.id) ?? 'Workflow',
   },
   DateTime,
   JSON,
