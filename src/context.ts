@@ -22,11 +22,10 @@ import type { LiveHub, Source } from './live/index.js';
 import { MAX_PAGES_PER_POLL, type PollClient } from './watch.js';
 import { requestStats, type RequestStats } from './logging.js';
 import { CallWindow } from './call-window.js';
-import { createLoaders, type LoaderName, type Loaders } from './loaders.js';
+import { createLoaders, type Loaders } from './loaders.js';
 import type { Metrics } from './metrics.js';
 import { recordUpstreamSpan } from './tracing.js';
 import type { CursorCodec } from './pagination/cursor.js';
-import { ROUTES } from './upstream/client.js';
 
 export interface GatewayContext extends YogaInitialContext {
   loaders: Loaders;
@@ -68,13 +67,6 @@ export interface ContextDependencies {
 
 /** Calls one poll of a subscription may make (a burst of new runs reads up to MAX_PAGES_PER_POLL pages). */
 const MAX_CALLS_PER_POLL = MAX_PAGES_PER_POLL + 4;
-
-/** The trace's names for the loaders' calls, as `extensions.upstream` shows them. */
-const LOADER_ROUTES: Record<LoaderName, string> = {
-  workflow: ROUTES.getWorkflow,
-  run: ROUTES.getRun,
-  runPage: ROUTES.listExecutions,
-};
 
 /** RFC 6750 section 2.1: `Bearer` (any case), one space, a b64token. */
 const BEARER = /^Bearer [A-Za-z0-9\-._~+/]+=*$/i;
@@ -184,7 +176,7 @@ export function createUpstream(deps: ContextDependencies) {
         finishedRuns,
         observer: {
           batch: deps.metrics.batch,
-          cacheHit: (loader) => stats.trace?.push({ ...splitRoute(LOADER_ROUTES[loader]), cached: true }),
+          cacheHit: (route) => stats.trace?.push({ ...splitRoute(route), cached: true }),
           remembered: (runId) => stats.remembered?.push(runId),
         },
       });

@@ -16,14 +16,14 @@
  * finished one read whole refreshes the memory.
  */
 import DataLoader from 'dataloader';
-import type { AltostratClient } from './upstream/client.js';
+import type { AltostratClient, Answered } from './upstream/client.js';
+import { routeOf, type EndpointName, type ReadById, type Route } from './catalogue/endpoints.js';
 import type {
   AuthorizationRecord,
   LogListRecord,
   RunPageRecord,
   RunRecord,
   RunStatus,
-  StatsRecord,
   TriggerableWorkflowRecord,
   VaultItemRecord,
   WorkflowRecord,
@@ -56,12 +56,11 @@ export interface Loaders {
   executions: DataLoader<ExecutionsKey, ExecutionConnection | null, string>;
   /** The organisation's workflows, fetched at most once per request. */
   workflowList(): Promise<WorkflowRecord[]>;
-  // The rest of the Workflows API: one call per distinct resource per request.
-  /** A workflow's whole log list; null when the workflow does not exist. */
-  workflowLogs: DataLoader<string, LogListRecord | null>;
-  /** A workflow's stats; null when the workflow does not exist. */
-  stats: DataLoader<string, StatsRecord | null>;
-  vaultItem: DataLoader<string, VaultItemRecord | null>;
+  /**
+   * One loader per by-id read of the catalogue (a workflow's stats or log list, a vault item):
+   * each resource read at most once per request; null when Altostrat has no such resource.
+   */
+  byId<N extends ReadById>(endpoint: N): DataLoader<string, Answered<N>>;
   recentLogs: Once<LogListRecord>;
   triggerableWorkflows: Once<TriggerableWorkflowRecord[]>;
   vaultItems: Once<VaultItemRecord[]>;
@@ -88,26 +87,30 @@ function once<T>(read: () => Promise<T>): Once<T> {
   };
 }
 
-/** Who wants to know how the loaders are used: batch sizes, and loads served from the cache. */
+/** Who wants to know how the loaders are used: batch sizes, and loads served from the cache (by the route they spared). */
 export interface LoaderObserver {
   batch(loader: LoaderName, size: number): void;
-  cacheHit(loader: LoaderName): void;
+  cacheHit(route: Route): void;
   /** A run served from the memory of finished runs. */
   remembered(runId: string): void;
 }
-export type LoaderName = 'workflow' | 'run' | 'runPage';
+/** The loaders that fetch one record or page by key, and the endpoint each reads. */
+const FETCHES = { workflow: 'getWorkflow', run: 'getRun', runPage: 'listExecutions' } as const satisfies Record<string, EndpointName>;
+export type LoaderName = keyof typeof FETCHES;
 
 /** The loader's cache, telling the observer of each hit. */
 class ObservedCache<V> extends Map<string, V> {
+  readonly #route: Route;
   constructor(
-    private readonly loader: LoaderName,
+    loader: LoaderName,
     private readonly observer: LoaderObserver,
   ) {
     super();
+    this.#route = routeOf(FETCHES[loader]);
   }
   override get(key: string): V | undefined {
     const value = super.get(key);
-    if (value !== undefined) this.observer.cacheHit(this.loader);
+    if (value !== undefined) this.observer.cacheHit(this.#route);
     return value;
   }
 }
@@ -188,10 +191,7 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
         },
       ),
   );
-  const plain = <K, V>(call: (key: K) => Promise<V>) => lazy(() => new DataLoader<K, V>(settleEach(call)));
-  const workflowLogs = plain((id: string) => client.listWorkflowLogs(id));
-  const stats = plain((id: string) => client.getWorkflowStats(id));
-  const vaultItem = plain((id: string) => client.getVaultItem(id));
+  const byId = new Map<ReadById, DataLoader<string, unknown>>();
   const recentLogs = lazy(() => once(() => client.listRecentLogs()));
   const triggerableWorkflows = lazy(() => once(() => client.listTriggerableWorkflows()));
   const vaultItems = lazy(() => once(() => client.listVaultItems()));
@@ -212,14 +212,10 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
     get executions() {
       return executions();
     },
-    get workflowLogs() {
-      return workflowLogs();
-    },
-    get stats() {
-      return stats();
-    },
-    get vaultItem() {
-      return vaultItem();
+    byId<N extends ReadById>(endpoint: N) {
+      let loader = byId.get(endpoint);
+      if (!loader) byId.set(endpoint, (loader = new DataLoader<string, unknown>(settleEach((id: string) => client.read(endpoint, id)))));
+      return loader as DataLoader<string, Answered<N>>;
     },
     get recentLogs() {
       return recentLogs();
@@ -263,8 +259,8 @@ export function workflowWritten(loaders: Loaders, record: WorkflowRecord): void 
 /** A workflow deleted, with its runs and logs: nothing cached of it, or of any run, holds. */
 export function workflowDeleted(loaders: Loaders, workflowId: string): void {
   loaders.workflow.clear(workflowId).prime(workflowId, null);
-  loaders.workflowLogs.clear(workflowId).prime(workflowId, null);
-  loaders.stats.clear(workflowId).prime(workflowId, null);
+  loaders.byId('listWorkflowLogs').clear(workflowId).prime(workflowId, null);
+  loaders.byId('getWorkflowStats').clear(workflowId).prime(workflowId, null);
   loaders.run.clearAll();
   loaders.runPage.clearAll();
   loaders.executions.clearAll();
@@ -278,14 +274,14 @@ export function workflowDeleted(loaders: Loaders, workflowId: string): void {
 export function runStarted(loaders: Loaders, run?: RunRecord): void {
   loaders.runPage.clearAll();
   loaders.executions.clearAll();
-  loaders.workflowLogs.clearAll();
-  loaders.stats.clearAll();
+  loaders.byId('listWorkflowLogs').clearAll();
+  loaders.byId('getWorkflowStats').clearAll();
   loaders.recentLogs.clear();
   if (run?.logs !== undefined) loaders.run.clear(run.id).prime(run.id, run);
 }
 
 /** A vault item created or replaced (null: deleted). */
 export function vaultItemWritten(loaders: Loaders, id: string, record: VaultItemRecord | null): void {
-  loaders.vaultItem.clear(id).prime(id, record);
+  loaders.byId('getVaultItem').clear(id).prime(id, record);
   loaders.vaultItems.clear();
 }

@@ -1,30 +1,34 @@
 /** Entry points: thin, over lookup.ts and the workflows list connection. Ids are checked before any call. */
+import type { GatewayContext } from '../context.js';
 import { badInput } from '../errors.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
+import { NODE_TYPES, nodeTypeOf, type EntityType } from '../catalogue/fields.js';
 import { sliceWholeList, wholeListRequest } from '../pagination/whole-list.js';
-import { idShape, typeOfId } from '../upstream/ids.js';
-import { checkedId } from './ids.js';
+import { checkedId, idShape } from '../upstream/ids.js';
 import { findExecution, findWorkflow } from './lookup.js';
 import { findAuthorization } from './authorizations.js';
 import { findVaultItem } from './vault.js';
+import type { SelectionInfo } from './selection.js';
+import type { AuthorizationParent, RunParent, VaultItemParent, WorkflowParent } from '../upstream/records.js';
+
+/** How each node type is found by its id. */
+type NodeParent = WorkflowParent | RunParent | VaultItemParent | AuthorizationParent;
+const FIND: Record<EntityType, (id: string, context: GatewayContext, info: SelectionInfo) => Promise<NodeParent | null> | NodeParent> = {
+  Workflow: findWorkflow,
+  WorkflowExecution: findExecution,
+  VaultItem: findVaultItem,
+  WorkflowAuthorization: findAuthorization,
+};
+
+const nodeShapes = Object.keys(NODE_TYPES)
+  .map((kind) => `\`${idShape(kind as keyof typeof NODE_TYPES)}\``)
+  .join(', ');
 
 export const Query: QueryResolvers = {
   node: (_, { id }, context, info) => {
-    switch (typeOfId(id)) {
-      case 'run':
-        return findExecution(id, context, info);
-      case 'workflow':
-        return findWorkflow(id, context, info);
-      case 'vault':
-        return findVaultItem(id, context, info);
-      case 'authorization':
-        return findAuthorization(id, context, info);
-      default:
-        throw badInput(
-          `\`${id}\` is not the id of a workflow (\`${idShape('workflow')}\`), an execution (\`${idShape('run')}\`), ` +
-            `a vault item (\`${idShape('vault')}\`) or an authorization (\`${idShape('authorization')}\`).`,
-        );
-    }
+    const type = nodeTypeOf(id);
+    if (type === undefined) throw badInput(`\`${id}\` is not the id of a node: Altostrat's look like ${nodeShapes}.`);
+    return FIND[type](id, context, info);
   },
   workflow: (_, { id }, context, info) => findWorkflow(checkedId('workflow', id), context, info),
   execution: (_, { id }, context, info) => findExecution(checkedId('run', id), context, info),

@@ -9,7 +9,7 @@ import { codedError, ErrorCode } from '../errors.js';
 import type { SubscriptionResolvers } from '../generated/resolvers-types.js';
 import { LiveEnd, LiveLimitError } from '../live/index.js';
 import type { RunRecord } from '../upstream/records.js';
-import { checkedId } from './ids.js';
+import { checkedId } from '../upstream/ids.js';
 import { newRunsSource, runSource } from '../watch.js';
 
 function asCoded(error: unknown): unknown {

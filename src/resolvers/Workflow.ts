@@ -1,27 +1,17 @@
 /**
  * Workflow fields. A workflow arrives as a full record, a list item (no graph) or a reference (id
  * only); each field takes what the object carries and loads the rest through the request's loader
- * (field-needs.ts says which), so the workflow is fetched at most once, and not at all for `id`
- * and `executions`.
+ * (catalogue/fields.ts says which), so the workflow is fetched at most once, and not at all for
+ * `id` and `executions`.
  */
-import { carriedFrom } from './carried.js';
+import { carriedFrom, seen } from './carried.js';
 import { codedError, ErrorCode } from '../errors.js';
-import type { GatewayContext } from '../context.js';
 import type { WorkflowResolvers } from '../generated/resolvers-types.js';
-import type { WorkflowRecord } from '../upstream/records.js';
 import { isIdOf } from '../upstream/ids.js';
 import { executionsKey, findWorkflow } from './lookup.js';
 
-const gone = (id: string) => codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat no longer has workflow ${id}.`);
-
-/** The whole workflow, fetched once per request; a 404 after the workflow was seen is a race. */
-async function fetchWorkflow(id: string, { loaders }: GatewayContext): Promise<WorkflowRecord> {
-  const record = await loaders.workflow.load(id);
-  if (record === null) throw gone(id);
-  return record;
-}
-
-const carried = carriedFrom(fetchWorkflow);
+/** The whole workflow, fetched once per request. */
+const carried = carriedFrom(async (id, { loaders }) => seen(await loaders.workflow.load(id), `workflow ${id}`));
 
 export const Workflow: WorkflowResolvers = {
   // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404,
@@ -43,8 +33,6 @@ export const Workflow: WorkflowResolvers = {
     return graph;
   },
   executions: async (w, args, context, info) => {
-    const connection = await context.loaders.executions.load(executionsKey(w.id, args, info));
-    if (connection === null) throw gone(w.id);
-    return connection;
+    return seen(await context.loaders.executions.load(executionsKey(w.id, args, info)), `workflow ${w.id}`);
   },
 };

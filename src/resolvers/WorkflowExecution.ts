@@ -1,25 +1,17 @@
 /**
  * WorkflowExecution fields. An execution arrives as a list item (logs inline or not), a whole run
  * (GET /workflows/runs/{id}) or a reference (id only); each field takes what the object carries
- * and loads the rest through the run loader (field-needs.ts says which), which batches every
+ * and loads the rest through the run loader (catalogue/fields.ts says which), which batches every
  * execution of the response into concurrent calls.
  */
-import { carriedFrom } from './carried.js';
+import { carriedFrom, seen } from './carried.js';
 import { codedError, ErrorCode } from '../errors.js';
-import type { GatewayContext } from '../context.js';
 import type { WorkflowExecutionResolvers } from '../generated/resolvers-types.js';
-import type { RunRecord } from '../upstream/records.js';
 import { isIdOf } from '../upstream/ids.js';
 import { findExecution } from './lookup.js';
 
-/** The whole run, fetched once per request; a 404 after the run was seen is a race. */
-async function fetchRun(id: string, { loaders }: GatewayContext): Promise<RunRecord> {
-  const run = await loaders.run.load(id);
-  if (run === null) throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat no longer has execution ${id}.`);
-  return run;
-}
-
-const carried = carriedFrom(fetchRun);
+/** The whole run, fetched once per request. */
+const carried = carriedFrom(async (id, { loaders }) => seen(await loaders.run.load(id), `execution ${id}`));
 
 export const WorkflowExecution: WorkflowExecutionResolvers = {
   // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404,

@@ -6,8 +6,8 @@
  */
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.js';
 import { runStarted, workflowDeleted, workflowWritten } from '../loaders.js';
-import { idShape, isIdOf } from '../upstream/ids.js';
-import { checkInputId } from './ids.js';
+import { checkInputId, isIdOf, notAnId } from '../upstream/ids.js';
+import { nodeTestBody, workflowBody } from '../upstream/inputs.js';
 import { orNotFound } from './found.js';
 
 export const editingQueries: QueryResolvers = {
@@ -15,22 +15,22 @@ export const editingQueries: QueryResolvers = {
   validateWorkflow: (_, { input }, { upstream }) => {
     // A malformed id never leaves the gateway; it makes the definition invalid, like any other fault.
     if (!isIdOf('authorization', input.authorizationId)) {
-      return { valid: false, errors: [`\`authorizationId\` must be an authorization id such as \`${idShape('authorization')}\`.`] };
+      return { valid: false, errors: [notAnId('authorization', input.authorizationId)] };
     }
-    return upstream.validateWorkflow(input);
+    return upstream.validateWorkflow(workflowBody(input));
   },
 };
 
 export const editingMutations: MutationResolvers = {
   createWorkflow: async (_, { input }, { upstream, loaders }) => {
     checkInputId('authorization', input.authorizationId, 'authorizationId');
-    const workflow = await upstream.createWorkflow(input);
+    const workflow = await upstream.createWorkflow(workflowBody(input));
     workflowWritten(loaders, workflow);
     return { workflow };
   },
   updateWorkflow: async (_, { input: { id, ...changes } }, { upstream, loaders }) => {
     checkInputId('authorization', changes.authorizationId, 'authorizationId');
-    const workflow = orNotFound(await upstream.updateWorkflow(id, changes), `workflow ${id}`);
+    const workflow = orNotFound(await upstream.updateWorkflow(id, workflowBody(changes)), `workflow ${id}`);
     workflowWritten(loaders, workflow);
     return { workflow };
   },
@@ -51,6 +51,6 @@ export const editingMutations: MutationResolvers = {
   },
   testWorkflowNode: (_, { input }, { upstream }) => {
     checkInputId('authorization', input.authorizationId, 'authorizationId');
-    return upstream.testNode(input);
+    return upstream.testNode(nodeTestBody(input));
   },
 };

@@ -1,6 +1,6 @@
 /** All resolvers, typed against the SDL by graphql-codegen. */
 import type { Resolvers } from '../generated/resolvers-types.js';
-import { typeOfId } from '../upstream/ids.js';
+import { nodeTypeOf } from '../catalogue/fields.js';
 import { Query } from './Query.js';
 import { runMutations } from './Mutation.js';
 import { Subscription } from './Subscription.js';
@@ -11,9 +11,6 @@ import { editingMutations, editingQueries } from './editing.js';
 import { logQueries, workflowLogFields } from './logs.js';
 import { VaultItem, vaultMutations, vaultQueries } from './vault.js';
 import { authorizationMutations, authorizationQueries, WorkflowAuthorization } from './authorizations.js';
-
-/** The type each id prefix names, for Node.__resolveType (a reference has only its id). */
-const NODE_TYPES = { workflow: 'Workflow', run: 'WorkflowExecution', vault: 'VaultItem', authorization: 'WorkflowAuthorization' } as const;
 
 export const resolvers: Resolvers = {
   Query: { ...Query, ...editingQueries, ...logQueries, ...vaultQueries, ...authorizationQueries },
@@ -28,10 +25,7 @@ export const resolvers: Resolvers = {
   WorkflowLogConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   Node: {
     // A reference has only its id, so the type comes from the id's shape, as for Query.node.
-    __resolveType: (node) => {
-      const kind = typeOfId(node.id);
-      return kind === undefined || kind === 'log' ? 'Workflow' : NODE_TYPES[kind];
-    },
+    __resolveType: (node) => nodeTypeOf(node.id) ?? 'Workflow',
   },
   DateTime,
   JSON,

@@ -3,11 +3,12 @@
  * no documented filter or page parameter, so the gateway reads it once per request (the loaders),
  * filters it here and pages it with keyset cursors (pagination/keyset.ts).
  */
-import { codedError, ErrorCode } from '../errors.js';
+import type { GatewayContext } from '../context.js';
 import type { QueryResolvers, WorkflowLogFilter, WorkflowLogsArgs, WorkflowResolvers } from '../generated/resolvers-types.js';
-import type { CursorCodec } from '../pagination/cursor.js';
-import { inRange, instantRange, keysetRequest, sliceKeyset } from '../pagination/keyset.js';
+import type { Loaders } from '../loaders.js';
+import { inRange, instantRange, keysetRequest, sliceKeyset, type KeysetRequest } from '../pagination/keyset.js';
 import type { LogRecord } from '../upstream/records.js';
+import { seen } from './carried.js';
 
 /** The list id of `recentLogs` cursors; workflow ids (`fl_...`) name the workflows' own lists. */
 const RECENT = 'recent';
@@ -26,17 +27,42 @@ export const logQueries: QueryResolvers = {
   },
 };
 
-/** A workflow's `logs` arguments, checked (BAD_USER_INPUT before any call): the page and the filter. */
-export function workflowLogsPlan(workflowId: string, { filter, ...args }: WorkflowLogsArgs, cursors: CursorCodec) {
-  return { request: keysetRequest(workflowId, args, cursors), matches: logFilter(filter) };
+export interface WorkflowLogsPlan {
+  request: KeysetRequest;
+  matches: (log: LogRecord) => boolean;
+}
+
+/** Each request's plans (or their argument errors), by workflow and arguments; gone with its loaders. */
+const plans = new WeakMap<Loaders, Map<string, WorkflowLogsPlan | Error>>();
+
+/**
+ * A workflow's `logs` arguments, checked (BAD_USER_INPUT before any call): the page and the
+ * filter. Planned once per request and arguments: the lookup that starts the log list and the
+ * field that pages it share the plan.
+ */
+export function workflowLogsPlan(workflowId: string, args: WorkflowLogsArgs, { loaders, cursors }: GatewayContext): WorkflowLogsPlan {
+  let known = plans.get(loaders);
+  if (!known) plans.set(loaders, (known = new Map<string, WorkflowLogsPlan | Error>()));
+  const key = JSON.stringify([workflowId, args]);
+  let plan = known.get(key);
+  if (plan === undefined) {
+    try {
+      const { filter, ...page } = args;
+      plan = { request: keysetRequest(workflowId, page, cursors), matches: logFilter(filter) };
+    } catch (error) {
+      plan = error instanceof Error ? error : new Error(String(error));
+    }
+    known.set(key, plan);
+  }
+  if (plan instanceof Error) throw plan;
+  return plan;
 }
 
 export const workflowLogFields: WorkflowResolvers = {
-  stats: (w, _, { loaders }) => loaders.stats.load(w.id),
-  logs: async (w, args, { loaders, cursors }) => {
-    const { request, matches } = workflowLogsPlan(w.id, args, cursors);
-    const logs = await loaders.workflowLogs.load(w.id);
-    if (logs === null) throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat no longer has workflow ${w.id}.`);
-    return sliceKeyset(logs.filter(matches), request, cursors);
+  stats: (w, _, { loaders }) => loaders.byId('getWorkflowStats').load(w.id),
+  logs: async (w, args, context) => {
+    const { request, matches } = workflowLogsPlan(w.id, args, context);
+    const logs = seen(await context.loaders.byId('listWorkflowLogs').load(w.id), `workflow ${w.id}`);
+    return sliceKeyset(logs.filter(matches), request, context.cursors);
   },
 };

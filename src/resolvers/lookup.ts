@@ -1,7 +1,7 @@
 /**
  * Finding a workflow or an execution by id, for Query.workflow, Query.execution, Query.node and
  * federation's `_entities`. Each looks at what the query asks of the object before fetching
- * anything (field-needs.ts): nothing when only `id` is asked (a reference resolves from its id
+ * anything (catalogue/fields.ts): nothing when only `id` is asked (a reference resolves from its id
  * alone); for a workflow, its record only when a field needs it, and every `executions` selection
  * and its log list at the same time, through the same per-request loaders the fields read, so
  * that nothing waits for anything else and each connection is planned once.
@@ -13,7 +13,7 @@
  */
 import type { GatewayContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
-import { lookupNeedsRecord } from '../field-needs.js';
+import { lookupNeeds } from '../catalogue/fields.js';
 import type { ExecutionsKey } from '../loaders.js';
 import type { PageArgs } from '../pagination/plan.js';
 import type { RunParent, WorkflowParent } from '../upstream/records.js';
@@ -40,14 +40,15 @@ function isValid(check: () => unknown): boolean {
   }
 }
 
-export async function findWorkflow(id: string, { loaders, cursors }: GatewayContext, info: SelectionInfo): Promise<WorkflowParent | null> {
+export async function findWorkflow(id: string, context: GatewayContext, info: SelectionInfo): Promise<WorkflowParent | null> {
+  const { loaders } = context;
   const fields = selectedFields(info, 'Workflow');
-  const record = lookupNeedsRecord('Workflow', fields.map((f) => f.name), 'workflow') ? loaders.workflow.load(id) : undefined;
+  const record = lookupNeeds('Workflow', fields.map((f) => f.name), 'getWorkflow') ? loaders.workflow.load(id) : undefined;
   // A workflow's log list is read by its id, like its executions: started now, and a 404 makes the
   // workflow null. Only when some `logs` selection's arguments are good: bad ones cost no call,
   // and the field reports them. (`stats` is nullable and answers a 404 with null itself.)
-  const logs = fields.some((field) => field.name === 'logs' && isValid(() => workflowLogsPlan(id, field.args, cursors)))
-    ? loaders.workflowLogs.load(id)
+  const logs = fields.some((field) => field.name === 'logs' && isValid(() => workflowLogsPlan(id, field.args, context)))
+    ? loaders.byId('listWorkflowLogs').load(id)
     : undefined;
   const connections = fields
     .filter((field) => field.name === 'executions')
@@ -67,5 +68,5 @@ export async function findWorkflow(id: string, { loaders, cursors }: GatewayCont
 
 export async function findExecution(id: string, { loaders }: GatewayContext, info: SelectionInfo): Promise<RunParent | null> {
   const fields = selectedFields(info, 'WorkflowExecution').map((f) => f.name);
-  return lookupNeedsRecord('WorkflowExecution', fields, 'run') ? loaders.run.load(id) : { id };
+  return lookupNeeds('WorkflowExecution', fields, 'getRun') ? loaders.run.load(id) : { id };
 }

@@ -4,30 +4,24 @@
  * goes one way, into Altostrat; a generated `apiKey` comes back once, in `createVaultItem`'s
  * payload, and is cached nowhere (records.ts keeps it out of the item).
  */
-import { codedError, ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../context.js';
-import { lookupNeedsRecord } from '../field-needs.js';
+import { lookupNeeds } from '../catalogue/fields.js';
 import type { MutationResolvers, QueryResolvers, VaultItemResolvers } from '../generated/resolvers-types.js';
 import { vaultItemWritten } from '../loaders.js';
-import type { VaultItemParent, VaultItemRecord } from '../upstream/records.js';
+import type { VaultItemParent } from '../upstream/records.js';
+import { checkedId } from '../upstream/ids.js';
+import { vaultItemBody } from '../upstream/inputs.js';
+import { carriedFrom, seen } from './carried.js';
 import { orNotFound } from './found.js';
-import { checkedId } from './ids.js';
 import { selectedFields, type SelectionInfo } from './selection.js';
 
 /** By id: no call when only `id` is asked; null when Altostrat says 404. */
 export function findVaultItem(id: string, { loaders }: GatewayContext, info: SelectionInfo): Promise<VaultItemParent | null> | VaultItemParent {
   const fields = selectedFields(info, 'VaultItem').map((f) => f.name);
-  return lookupNeedsRecord('VaultItem', fields, 'vaultItem') ? loaders.vaultItem.load(id) : { id };
+  return lookupNeeds('VaultItem', fields, 'getVaultItem') ? loaders.byId('getVaultItem').load(id) : { id };
 }
 
-function carried<K extends keyof VaultItemRecord>(field: K) {
-  return async (item: VaultItemParent, _args: unknown, { loaders }: GatewayContext): Promise<VaultItemRecord[K]> => {
-    if (field in item) return (item as VaultItemRecord)[field];
-    const record = await loaders.vaultItem.load(item.id);
-    if (record === null) throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat no longer has vault item ${item.id}.`);
-    return record[field];
-  };
-}
+const carried = carriedFrom(async (id, { loaders }) => seen(await loaders.byId('getVaultItem').load(id), `vault item ${id}`));
 
 export const VaultItem: VaultItemResolvers = {
   name: carried('name'),
@@ -42,12 +36,12 @@ export const vaultQueries: QueryResolvers = {
 
 export const vaultMutations: MutationResolvers = {
   createVaultItem: async (_, { input }, { upstream, loaders }) => {
-    const created = await upstream.createVaultItem(input);
+    const created = await upstream.createVaultItem(vaultItemBody(input));
     vaultItemWritten(loaders, created.vaultItem.id, created.vaultItem);
     return created;
   },
   updateVaultItem: async (_, { input: { id, ...content } }, { upstream, loaders }) => {
-    const vaultItem = orNotFound(await upstream.replaceVaultItem(id, content), `vault item ${id}`);
+    const vaultItem = orNotFound(await upstream.replaceVaultItem(id, vaultItemBody(content)), `vault item ${id}`);
     vaultItemWritten(loaders, id, vaultItem);
     return { vaultItem };
   },

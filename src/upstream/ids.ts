@@ -1,9 +1,11 @@
 /**
  * Altostrat's id shapes (docs/upstream.md, "Ids"): a type prefix, then 1 to 64 ASCII letters or
- * digits in either case. Every id is checked here before it is put in a URL path, so that no
- * caller-chosen text ("", ".", "..", "%2e", "a/b") can make the gateway call a path other than
+ * digits in either case. Every id is checked here, with one message, before it is put in a URL
+ * path (the client), answered without a call (a lookup of `id` alone) or sent in a body, so that
+ * no caller-chosen text ("", ".", "..", "%2e", "a/b") can make the gateway call a path other than
  * the one it means (`GET /workflows/` for `workflow(id: "")`, `GET /` for `".."`).
  */
+import { badInput, codedError, ErrorCode } from '../errors.js';
 
 export type IdKind = 'workflow' | 'run' | 'log' | 'vault' | 'authorization';
 
@@ -35,3 +37,28 @@ export const isIdOf = (kind: IdKind, id: unknown): boolean => typeOfId(id) === k
 
 /** How an id of this kind looks, for error messages: `fl_...`. */
 export const idShape = (kind: IdKind): string => `${PREFIXES[kind]}...`;
+
+/** The one message for an id of the wrong shape. */
+export const notAnId = (kind: IdKind, id: string): string => `\`${id}\` is not an Altostrat ${kind} id (\`${idShape(kind)}\`).`;
+
+/** The id, if it has the shape of a `kind` id; BAD_USER_INPUT, before any call, otherwise. */
+export function checkedId(kind: IdKind, id: string): string {
+  if (!isIdOf(kind, id)) throw badInput(notAnId(kind, id));
+  return id;
+}
+
+/** A graph node's id, as a path segment (resuming a run from a node). */
+export function checkedNodeId(id: string): string {
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw badInput(`\`${id}\` is not a graph node id (letters, digits, \`_\` and \`-\`).`);
+  return id;
+}
+
+/**
+ * An id inside an input, which goes into a body: a wrong one is reported the way Altostrat's 422
+ * would be, in `fieldErrors` under the input's name, so that a form handles both alike.
+ */
+export function checkInputId(kind: IdKind, id: string | null | undefined, field: string): void {
+  if (id === null || id === undefined || isIdOf(kind, id)) return;
+  const message = notAnId(kind, id);
+  throw codedError(ErrorCode.BAD_USER_INPUT, message, { fieldErrors: { [field]: [message] } });
+}

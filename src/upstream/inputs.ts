@@ -4,7 +4,8 @@
  * schedule enum into Altostrat's snake_case JSON, and that says how Altostrat's 422 field names
  * map back onto the input (`authorization_id` -> `authorizationId`, `nodes.2.data.componentId` ->
  * `graph.nodes.2.componentId`). Enum values arrive already in the upstream's words (codegen's
- * enumValues and resolvers/index.ts map them).
+ * enumValues and resolvers/index.ts map them). Resolvers translate their inputs here and hand the
+ * client bodies: the client never meets the schema's types.
  */
 import type {
   CreateVaultItemInput,
@@ -15,13 +16,8 @@ import type {
   WorkflowGraphInput,
   WorkflowGraphNodeInput,
 } from '../generated/resolvers-types.js';
-import type { FieldNames } from './client.js';
+import type { FieldNames, UpstreamInput } from './transport.js';
 
-/** A body and how its 422 field names read in the schema's language. */
-export interface UpstreamInput {
-  body: Record<string, unknown>;
-  fieldNames: FieldNames;
-}
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -90,7 +86,7 @@ export function nodeTestBody({ node, context, authorizationId }: NodeTestInput):
 }
 
 /** Create or replace: `secret` goes only into the body, and back to the client as a value to mask. */
-export function vaultItemBody(input: CreateVaultItemInput | Omit<UpdateVaultItemInput, 'id'>): UpstreamInput & { secrets: string[] } {
+export function vaultItemBody(input: CreateVaultItemInput | Omit<UpdateVaultItemInput, 'id'>): UpstreamInput {
   const secret = input.secret ?? undefined;
   return {
     body: {

@@ -14,18 +14,24 @@ const DATETIME = z.core.regexes.datetime({ offset: true, local: false, precision
 export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'awaiting_ui_interaction'] as const;
 export const SCHEDULE_TYPES = ['manual', 'interval', 'cron', 'daily', 'weekly', 'monthly'] as const;
 
+/**
+ * A record's one parser: the upstream's JSON in, the camelCase record out, or `RecordRefused` at
+ * the first value of the wrong shape (the client answers UPSTREAM_ERROR).
+ */
+export type Reader<T> = (body: unknown) => T;
+
+export class RecordRefused extends Error {
+  override name = 'RecordRefused';
+}
+const refuse = (): never => {
+  throw new RecordRefused('unexpected shape');
+};
+
 // The hot records (a run page, a run, its logs, a workflow) are read by hand rather than by zod:
 // one pass checks each key's type and builds the camelCase record, with no intermediate copy.
-// Every query reads dozens of them, and zod's copy-then-transform was a large share of the
-// garbage made per query. The rules are zod's (records.test.ts checks that both agree on any
-// body): a missing or mistyped key refuses the whole body, unknown keys are dropped, numbers are
-// finite, a nullable key takes null or absent, an optional one absent only.
-
-/** Thrown at the first value of the wrong shape; `reader` turns it into a failed parse. */
-class Refused extends Error {}
-const refuse = (): never => {
-  throw new Refused();
-};
+// Every query reads dozens of them. The rules are the same as for the others: a missing or
+// mistyped key refuses the whole body, unknown keys are dropped, numbers are finite, a nullable
+// key takes null or absent, an optional one absent only.
 
 type Fields = Record<string, unknown>;
 const object = (v: unknown): Fields => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Fields) : refuse());
@@ -51,17 +57,12 @@ const nullableInstant = orNull(instant);
 const runStatus = oneOf(RUN_STATUSES);
 const scheduleType = orNull(oneOf(SCHEDULE_TYPES));
 
-/** A zod schema around a hand-written reader, so the client parses every body the same way. */
-function reader<T>(read: (value: unknown) => T) {
-  return z.unknown().transform((value, ctx): T => {
-    try {
-      return read(value);
-    } catch (error) {
-      if (!(error instanceof Refused)) throw error;
-      ctx.addIssue({ code: 'custom', message: 'unexpected shape' });
-      return z.NEVER;
-    }
-  });
+/** The tolerant records, read by a zod schema, behind the same Reader type. */
+function fromZod<S extends z.ZodType>(schema: S): Reader<z.output<S>> {
+  return (body) => {
+    const parsed = schema.safeParse(body);
+    return parsed.success ? parsed.data : refuse();
+  };
 }
 
 export interface LogRecord {
@@ -98,7 +99,7 @@ export interface RunRecord {
   workflowId: string | null;
 }
 
-function readRun(value: unknown): RunRecord {
+export function readRun(value: unknown): RunRecord {
   const r = object(value);
   return {
     id: string(r.id),
@@ -113,10 +114,8 @@ function readRun(value: unknown): RunRecord {
   };
 }
 
-export const runSchema = reader(readRun);
-
 /** Rerun and resume answer `{message, new_run}`. */
-export const newRunSchema = reader((value) => ({ newRun: readRun(object(value).new_run) }));
+export const readNewRun: Reader<{ newRun: RunRecord }> = (value) => ({ newRun: readRun(object(value).new_run) });
 
 export interface GraphNodeRecord {
   id: string;
@@ -171,7 +170,7 @@ export interface WorkflowRecord {
   updatedAt: string;
 }
 
-function readWorkflow(value: unknown): WorkflowRecord {
+export function readWorkflow(value: unknown): WorkflowRecord {
   const w = object(value);
   // The list endpoint may leave the graph out; a single workflow carries it.
   const nodes = w.nodes === undefined ? undefined : listOf(w.nodes, readGraphNode);
@@ -191,8 +190,7 @@ function readWorkflow(value: unknown): WorkflowRecord {
   };
 }
 
-export const workflowSchema = reader(readWorkflow);
-export const workflowListSchema = reader((value) => listOf(value, readWorkflow));
+export const readWorkflowList: Reader<WorkflowRecord[]> = (value) => listOf(value, readWorkflow);
 
 /** One page of a workflow's runs, with the paginator facts pagination needs. */
 export interface RunPageRecord {
@@ -202,7 +200,7 @@ export interface RunPageRecord {
   total: number;
 }
 
-export const runPageSchema = reader((value): RunPageRecord => {
+export const readRunPage: Reader<RunPageRecord> = (value) => {
   const p = object(value);
   const meta = object(p.meta);
   return {
@@ -211,7 +209,7 @@ export const runPageSchema = reader((value): RunPageRecord => {
     perPage: wholeNumber(meta.per_page, 1),
     total: wholeNumber(meta.total, 0),
   };
-});
+};
 
 const count = z.number().int().nonnegative();
 
@@ -237,12 +235,12 @@ export type RunEdgeRecord = Edge<RunRecord>;
 export type WorkflowEdgeRecord = Edge<WorkflowRecord>;
 export type WorkflowConnectionRecord = Connection<WorkflowRecord>;
 
-// The rest of the Workflows API (docs/upstream.md, "The endpoints" #2 to #26): log lists and
-// stats, vault items, authorizations, and the answers of validate, sync, test-node and the
-// authorization flow. Each is read as tolerantly as the docs allow and no further.
+// Log lists and stats, vault items, authorizations, and the answers of validate, sync, test-node
+// and the authorization flow (docs/upstream.md, "The endpoints"). Each is read as tolerantly as
+// the docs allow and no further.
 
 /** GET /workflows/{id}/logs and /workflows/logs/recent: a plain array, in no documented order. */
-export const logListSchema = reader((value) => listOf(value, readLog));
+export const readLogList: Reader<LogRecord[]> = (value) => listOf(value, readLog);
 
 /** `{"success": 3, "error": 1}` -> `[{status, count}]`, in the upstream's order; missing -> []. */
 const statusCounts = z
@@ -251,7 +249,7 @@ const statusCounts = z
   .transform((counts) => Object.entries(counts ?? {}).map(([status, n]) => ({ status, count: n })));
 
 /** GET /workflows/{id}/logs/stats, documented by the oldest revision only. */
-export const statsSchema = z
+const statsSchema = z
   .object({
     log_statuses: statusCounts,
     recent_runs: statusCounts,
@@ -261,13 +259,13 @@ export const statsSchema = z
   .transform((s) => ({ logStatuses: s.log_statuses, recentRuns: s.recent_runs, totalRuns: s.total_runs, successRate: s.success_rate ?? null }));
 
 /** POST /workflows/validate's 200 answer. */
-export const validationSchema = z.object({ valid: z.boolean(), errors: z.array(z.string()).nullish() }).transform((v) => ({ valid: v.valid, errors: v.errors ?? [] }));
+const validationSchema = z.object({ valid: z.boolean(), errors: z.array(z.string()).nullish() }).transform((v) => ({ valid: v.valid, errors: v.errors ?? [] }));
 
 /**
  * GET /workflows/triggerable-workflows: at least `id` and `name`. A key left out stays absent
  * (not null), so the Workflow resolvers fetch what an item does not carry.
  */
-export const triggerableListSchema = z.array(
+const triggerableListSchema = z.array(
   z
     .object({ id: z.string(), name: z.string(), description: z.string().nullish() })
     .transform((w) => ({ id: w.id, name: w.name, ...(w.description !== undefined && { description: w.description }) })),
@@ -277,14 +275,14 @@ const vaultItemObject = z.object({ id: z.string(), name: z.string(), created_at:
 const vaultItemOf = (v: z.output<typeof vaultItemObject>) => ({ id: v.id, name: v.name, createdAt: v.created_at, expiresAt: v.expires_at ?? null });
 
 /** A vault item: never a secret, whatever the answer holds (unknown keys are dropped). */
-export const vaultItemSchema = vaultItemObject.transform(vaultItemOf);
-export const vaultItemListSchema = z.array(vaultItemSchema);
+const vaultItemSchema = vaultItemObject.transform(vaultItemOf);
+
 
 /**
  * POST /workflows/vault: the item, and for an `api-key:` name the generated `wfk_...` key, shown
  * once under a property the docs do not name: `api_key`, else a `secret` that starts `wfk_`.
  */
-export const createdVaultItemSchema = vaultItemObject
+const createdVaultItemSchema = vaultItemObject
   .extend({ api_key: z.string().nullish(), secret: z.string().nullish() })
   .transform((v) => {
     const key = [v.api_key, v.secret].find((k) => typeof k === 'string' && k.startsWith('wfk_'));
@@ -292,7 +290,7 @@ export const createdVaultItemSchema = vaultItemObject
   });
 
 /** An authorization; an older revision shows `email` instead of `provider` and `status`. */
-export const authorizationSchema = z
+const authorizationSchema = z
   .object({
     id: z.string(),
     user_id: z.string().nullish(),
@@ -301,21 +299,33 @@ export const authorizationSchema = z
     created_at: timestamp.nullish(),
   })
   .transform((a) => ({ id: a.id, userId: a.user_id ?? null, provider: a.provider ?? null, status: a.status ?? null, createdAt: a.created_at ?? null }));
-export const authorizationListSchema = z.array(authorizationSchema);
+
 
 /** POST /workflows/authorization: the login URL, under `url` (assumed: the docs name no property). */
-export const authorizationStartSchema = z.object({ url: z.string().min(1) });
+const authorizationStartSchema = z.object({ url: z.string().min(1) });
 
 /** POST /workflows/test-node. */
-export const nodeTestSchema = z.object({ status: z.string(), output: z.unknown() }).transform((t) => ({ status: t.status, output: t.output ?? null }));
+const nodeTestSchema = z.object({ status: z.string(), output: z.unknown() }).transform((t) => ({ status: t.status, output: t.output ?? null }));
 
 /** POST /workflows/sync/{id}: the last node's output, any JSON; an empty body is null. */
-export const syncOutputSchema = z.unknown().transform((output) => output ?? null);
+const syncOutputSchema = z.unknown().transform((output) => output ?? null);
 
 /** A delete's answer: 204 with no body, or any 2xx body, which is not read. */
-export const deletedSchema = z.unknown().transform(() => true as const);
+const deletedSchema = z.unknown().transform(() => true as const);
 
-export type LogListRecord = z.output<typeof logListSchema>;
+export const readStats = fromZod(statsSchema);
+export const readValidation = fromZod(validationSchema);
+export const readTriggerableList = fromZod(triggerableListSchema);
+export const readVaultItem = fromZod(vaultItemSchema);
+export const readVaultItemList = fromZod(z.array(vaultItemSchema));
+export const readCreatedVaultItem = fromZod(createdVaultItemSchema);
+export const readAuthorizationList = fromZod(z.array(authorizationSchema));
+export const readAuthorizationStart = fromZod(authorizationStartSchema);
+export const readNodeTest = fromZod(nodeTestSchema);
+export const readSyncOutput = fromZod(syncOutputSchema);
+export const readDeleted = fromZod(deletedSchema);
+
+export type LogListRecord = LogRecord[];
 export type StatsRecord = z.output<typeof statsSchema>;
 export type StatusCountRecord = StatsRecord['logStatuses'][number];
 export type ValidationRecord = z.output<typeof validationSchema>;

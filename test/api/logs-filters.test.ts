@@ -3,9 +3,9 @@
  * as Altostrat computes them, keyset pages that a walk sees whole while runs arrive, the gateway's
  * own filter, one call per workflow per request, and the cost estimate of each new root field.
  */
-import { parse } from 'graphql';
+import { getOperationAST, parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { estimateUpstreamCalls } from '../../src/cost.js';
+import { estimateUpstreamCalls } from '../../src/cost/estimate.js';
 import { compareNewestFirst } from '../../src/pagination/keyset.js';
 import { createSchema } from '../../src/server.js';
 import { bearer, DEMO_TOKENS, expectCode, startStack, type GraphQLResponse, type Stack } from '../support/stack.js';
@@ -146,7 +146,10 @@ describe('Query.recentLogs', () => {
 
 describe('the cost estimate', () => {
   const schema = createSchema();
-  const estimate = (query: string) => estimateUpstreamCalls({ schema, document: parse(query), variables: {}, perPage: 15 });
+  const estimate = (query: string) => {
+    const document = parse(query);
+    return estimateUpstreamCalls({ schema, document, operation: getOperationAST(document)!, variables: {}, perPage: 15 });
+  };
 
   it('counts stats and logs as one call each per workflow, and log connections as one call', () => {
     expect(estimate('{ workflow(id: "fl_a") { stats { totalRuns } logs(first: 100) { nodes { id } } } }')).toBe(2);

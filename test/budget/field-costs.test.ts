@@ -1,36 +1,68 @@
 /**
- * The cost table (src/field-needs.ts) against what the resolvers really call: every field of
- * Workflow and WorkflowExecution, asked alone from each origin (a lookup by id, a list item), must
- * make exactly the calls the table names, read from `extensions.upstream`. A resolver that starts
- * fetching something the table does not list fails here, and so does a table entry that claims a
- * call the resolver no longer makes.
+ * The catalogue (src/catalogue/fields.ts) against what the resolvers really call: every field of
+ * every node type of the schema (read from the schema, not from the catalogue), asked alone of an
+ * object from each origin (looked up by id, an item of a list), makes exactly the calls its entry
+ * names, read from `extensions.upstream`. A resolver that starts fetching something its entry does
+ * not name fails here, and so does an entry that claims a call the resolver no longer makes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLS, FIELD_NEEDS, type FieldNeed } from '../../src/field-needs.js';
-import { ROUTES } from '../../src/upstream/client.js';
+import { getNamedType, isLeafType, isObjectType, type GraphQLObjectType } from 'graphql';
+import { costOf, FIELDS, type EntityType, type FieldCost } from '../../src/catalogue/fields.js';
+import { routeOf } from '../../src/catalogue/endpoints.js';
+import { createSchema } from '../../src/server.js';
 import { DEMO_TOKENS, startStack, type Stack } from '../support/stack.js';
 
-/** A selection of the field: object fields need a sub-selection. */
-const SELECTIONS: Record<string, Record<string, string>> = {
-  Workflow: {
-    graph: 'graph { nodes { id } }',
-    executions: 'executions(first: 1) { nodes { id } }',
-    stats: 'stats { totalRuns }',
-    logs: 'logs(first: 1) { nodes { id } }',
-  },
-  WorkflowExecution: { logs: 'logs { id }', workflow: 'workflow { id }' },
-};
-const select = (type: string, field: string) => SELECTIONS[type]![field] ?? field;
+const schema = createSchema();
+const nodeTypes = schema.getPossibleTypes(schema.getType('Node') as never) as GraphQLObjectType[];
+
+/** The smallest selection of a field's value: a leaf of it, or of its first object field. */
+function selectionOf(type: GraphQLObjectType, field: string): string {
+  const named = getNamedType(type.getFields()[field]!.type);
+  if (!isObjectType(named)) return field;
+  const fields = Object.values(named.getFields());
+  const leaf = fields.find((f) => isLeafType(getNamedType(f.type)));
+  return `${field} { ${leaf ? leaf.name : selectionOf(named, fields[0]!.name)} }`;
+}
+
+/** How an item of each node type is reached from a list: a root list, or a paged field of another node type. */
+function listOf(type: EntityType): { query: (selection: string) => string; route: string } {
+  for (const [name, cost] of Object.entries<FieldCost>(FIELDS.Query)) {
+    if (cost.kind !== 'list' || cost.items !== type || cost.origin !== 'list') continue;
+    return { query: (s) => (cost.paged ? `{ ${name}(first: 1) { nodes { id ${s} } } }` : `{ ${name} { id ${s} } }`), route: routeOf(cost.endpoint) };
+  }
+  for (const parent of nodeTypes) {
+    for (const [name, cost] of Object.entries<FieldCost>(FIELDS[parent.name as EntityType])) {
+      if (cost.kind !== 'pages' || cost.items !== type) continue;
+      return {
+        query: (s) => `query($parent: ID!) { node(id: $parent) { ... on ${parent.name} { ${name}(first: 1) { nodes { id ${s} } } } } }`,
+        route: routeOf(cost.endpoint),
+      };
+    }
+  }
+  throw new Error(`no list holds ${type}`);
+}
+
+/** What the catalogue says a field costs from an origin, beside the calls that reach the object. */
+function expected(reach: string[], cost: FieldCost, origin: 'lookup' | 'list'): string[] {
+  const own =
+    (cost.kind === 'record' && (origin === 'lookup' || !cost.listed)) || cost.kind === 'pages' || cost.kind === 'call' ? [routeOf(cost.endpoint)] : [];
+  return [...new Set([...reach, ...own])].sort();
+}
 
 let stack: Stack;
-let workflowId: string;
-let runId: string;
+const ids: Partial<Record<string, string>> = {};
 
 beforeAll(async () => {
-  // List items without logs and without graphs, so that only the table's `listed` fields are carried.
+  // List items without logs and without graphs, so that only the catalogue's `listed` fields are carried.
   stack = await startStack({ inlineLogs: false, listWorkflowGraph: false }, { UPSTREAM_TRACE: 'true' });
-  [workflowId] = stack.simulator.workflowsOf(DEMO_TOKENS.acme).map((w) => w.id) as [string];
-  runId = stack.simulator.runsOf(workflowId)[0]!.id;
+  const workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+  const { data } = await stack.gql('{ vaultItems { id } workflowAuthorizations { id } }');
+  Object.assign(ids, {
+    Workflow: workflowId,
+    WorkflowExecution: stack.simulator.runsOf(workflowId)[0]!.id,
+    VaultItem: data.vaultItems[0].id,
+    WorkflowAuthorization: data.workflowAuthorizations[0].id,
+  });
 });
 afterAll(() => stack?.close());
 
@@ -43,32 +75,27 @@ async function routesOf(query: string, variables: Record<string, unknown>): Prom
   return [...new Set(trace.filter((t) => !t.cached).map((t) => `${t.method} ${t.path}`))].sort();
 }
 
-/** What the table says a field costs from an origin, beside the calls that reach the object. */
-const expected = (reach: string[], need: FieldNeed, origin: 'lookup' | 'list') =>
-  [...new Set([...reach, ...(need.call && (origin === 'lookup' || !need.listed) ? [CALLS[need.call]] : [])])].sort();
+const cases = nodeTypes.flatMap((type) => Object.keys(type.getFields()).map((field) => ({ type: type.name, field })));
 
-describe('Workflow fields call what the table says', () => {
-  it.each(Object.entries(FIELD_NEEDS.Workflow))('%s, looked up by id', async (field, need) => {
-    const routes = await routesOf(`query($id: ID!) { workflow(id: $id) { id ${select('Workflow', field)} } }`, { id: workflowId });
-    expect(routes).toEqual(expected([], need, 'lookup'));
+describe('every field of every node type calls what the catalogue says', () => {
+  it('covers the node types the catalogue costs', () => {
+    expect(nodeTypes.map((t) => t.name).sort()).toEqual(['VaultItem', 'Workflow', 'WorkflowAuthorization', 'WorkflowExecution']);
   });
 
-  it.each(Object.entries(FIELD_NEEDS.Workflow))('%s, as an item of the workflows list', async (field, need) => {
-    const routes = await routesOf(`{ workflows(first: 1) { nodes { id ${select('Workflow', field)} } } }`, {});
-    expect(routes).toEqual(expected([ROUTES.listWorkflows], need, 'list'));
-  });
-});
-
-describe('WorkflowExecution fields call what the table says', () => {
-  it.each(Object.entries(FIELD_NEEDS.WorkflowExecution))('%s, looked up by id', async (field, need) => {
-    const routes = await routesOf(`query($id: ID!) { execution(id: $id) { id ${select('WorkflowExecution', field)} } }`, { id: runId });
-    expect(routes).toEqual(expected([], need, 'lookup'));
+  it.each(cases)('$type.$field, looked up by id', async ({ type, field }) => {
+    const cost = costOf(type, field);
+    expect(cost, `${type}.${field} has no entry`).toBeDefined();
+    const selection = selectionOf(schema.getType(type) as GraphQLObjectType, field);
+    const routes = await routesOf(`query($id: ID!) { node(id: $id) { ... on ${type} { id ${selection} } } }`, { id: ids[type] });
+    expect(routes).toEqual(expected([], cost!, 'lookup'));
   });
 
-  it.each(Object.entries(FIELD_NEEDS.WorkflowExecution))('%s, as an item of a workflow’s executions', async (field, need) => {
-    const routes = await routesOf(`query($id: ID!) { workflow(id: $id) { executions(first: 1) { nodes { id ${select('WorkflowExecution', field)} } } } }`, {
-      id: workflowId,
-    });
-    expect(routes).toEqual(expected([ROUTES.listExecutions], need, 'list'));
+  it.each(cases)('$type.$field, as an item of a list', async ({ type, field }) => {
+    const cost = costOf(type, field);
+    expect(cost, `${type}.${field} has no entry`).toBeDefined();
+    const list = listOf(type as EntityType);
+    const selection = selectionOf(schema.getType(type) as GraphQLObjectType, field);
+    const routes = await routesOf(list.query(selection), { parent: ids.Workflow });
+    expect(routes).toEqual(expected([list.route], cost!, 'list'));
   });
 });

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
-import { loadTrustedDocuments } from '../../src/protection.js';
+import { loadTrustedDocuments } from '../../src/protection/trusted-documents.js';
 import { post, startStack, type Stack } from '../support/stack.js';
 
 const MANIFEST = 'examples/web-client/src/gql/persisted-documents.json';

@@ -1,11 +1,14 @@
-import { parse } from 'graphql';
+import { getOperationAST, isObjectType, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { estimateUpstreamCalls, ROOT_COSTS } from './cost.js';
-import { createSchema } from './server.js';
+import { costOf } from '../catalogue/fields.js';
+import { estimateUpstreamCalls } from './estimate.js';
+import { createSchema } from '../server.js';
 
 const schema = createSchema();
-const estimate = (query: string, variables: Record<string, unknown> = {}) =>
-  estimateUpstreamCalls({ schema, document: parse(query), variables, perPage: 15 });
+const estimate = (query: string, variables: Record<string, unknown> = {}) => {
+  const document = parse(query);
+  return estimateUpstreamCalls({ schema, document, operation: getOperationAST(document)!, variables, perPage: 15 });
+};
 
 describe('estimateUpstreamCalls', () => {
   it('counts nothing for introspection, _service and ids alone', () => {
@@ -42,11 +45,24 @@ describe('estimateUpstreamCalls', () => {
     expect(estimate('{ workflow(id: "fl_a") { executions(first: 100) { nodes { id } } } }')).toBe(8);
   });
 
-  it('refuses to estimate a root field it has no cost for, so none can slip by', () => {
-    for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
-      for (const field of Object.keys(root?.getFields() ?? {})) expect(ROOT_COSTS[root!.name]?.[field], `${root!.name}.${field}`).toBeDefined();
+  it('knows a cost for every field of every object type of the schema, federation’s included', () => {
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith('__')) continue;
+      for (const field of Object.keys(type.getFields())) expect(costOf(type.name, field), `${type.name}.${field}`).toBeDefined();
     }
+  });
+
+  it('refuses a field it has no cost for, at the root or anywhere below, so none can slip by', () => {
     expect(() => estimate('subscription { __typename }')).toThrow(/no cost is known for Subscription.__typename/);
+    expect(() => estimate('{ workflows { nodes { notCatalogued } } }')).toThrow(/no cost is known for Workflow.notCatalogued/);
+    expect(() => estimate('{ workflow(id: "fl_a") { graph { nodes { position { z } } } } }')).toThrow(/no cost is known for WorkflowGraphPosition.z/);
+  });
+
+  it('picks the operation the executor runs: the named one', () => {
+    const document = parse('query A { workflow(id: "fl_a") { name } } query B { workflows(first: 3) { nodes { graph { nodes { id } } } } }');
+    const run = (name: string) => estimateUpstreamCalls({ schema, document, operation: getOperationAST(document, name)!, variables: {}, perPage: 15 });
+    expect(run('A')).toBe(1);
+    expect(run('B')).toBe(1 + 3);
   });
 
   it('counts every entity reference', () => {

@@ -1,0 +1,82 @@
+/**
+ * The upstream-call budget at execution, where variables are known (docs/guarantees.md, "The
+ * upstream-call budget"): an operation whose estimate (estimate.ts) exceeds MAX_UPSTREAM_CALLS is
+ * refused before any call, and so is one the estimate cannot cost.
+ *
+ * The operation is picked by the executor's own rule (graphql's `getOperationAST`: the named one,
+ * or the only one), and the estimate is given that node, so both always see the same operation.
+ * Variables are coerced here and again by the executor: neither Yoga nor graphql-jit takes values
+ * already coerced (jit's compiled query always coerces its raw variables, and coerced enum values
+ * are the upstream's words, which would not coerce twice), so the two coercions are of the same
+ * raw values by the same schema, and agree.
+ */
+import type { Plugin } from 'graphql-yoga';
+import { getOperationAST, getVariableValues, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { codedError, ErrorCode } from '../errors.js';
+import type { PageSizeMemory } from '../upstream/page-size.js';
+import { EstimateCache } from './cache.js';
+import { estimateUpstreamCalls, UnknownCostError } from './estimate.js';
+
+/** Runs per page assumed by the cost estimate until the upstream has said (Altostrat's usual). */
+const ASSUMED_PAGE_SIZE = 15;
+
+/**
+ * graphql-js names a variable that does not fit its type with the whole value it got
+ * (`Variable "$input" got invalid value { name: ..., secret: "..." }; Field "x" is not defined`),
+ * which would echo a vault secret back. Keep the variable, the path and the reason only.
+ */
+function withoutValue(message: string): string {
+  const variable = /^Variable "\$([A-Za-z_][A-Za-z0-9_]*)"/.exec(message)?.[1];
+  const reasonAt = message.lastIndexOf('; ');
+  if (variable === undefined || reasonAt < 0) return message;
+  const head = message.slice(0, reasonAt);
+  const at = / at "([^"]*)"$/.exec(head)?.[1];
+  return `Variable "$${variable}" got an invalid value${at === undefined ? '' : ` at "${at}"`}: ${message.slice(reasonAt + 2)}`;
+}
+
+/**
+ * Refuses, before any upstream call, an operation that could cost more calls than the budget. The
+ * estimate sees the operation as it will run (coerced variables, defaults, `@include`/`@skip`);
+ * an operation it cannot estimate is refused, never let through. Subscriptions are estimated on
+ * their first event's selection the same way.
+ */
+export function useUpstreamCallBudget(maxCalls: number, pageSize: PageSizeMemory): Plugin {
+  const estimates = new EstimateCache();
+  const refusal = (args: ExecutionArgs): ExecutionResult | undefined => {
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation) return undefined; // execution reports it
+    const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 10 });
+    if (coerced.errors) return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message))) };
+    const perPage = pageSize.perPage ?? ASSUMED_PAGE_SIZE;
+    let estimate: number;
+    try {
+      estimate = estimates.get(args.document, `${args.operationName ?? ''}|${perPage}|${JSON.stringify(coerced.coerced)}`, () =>
+        estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables: coerced.coerced, perPage }),
+      );
+    } catch (error) {
+      const reason = error instanceof UnknownCostError ? error.message : 'the estimate failed';
+      return { errors: [codedError(ErrorCode.BAD_USER_INPUT, `This operation cannot be run: ${reason}.`)] };
+    }
+    if (estimate <= maxCalls) return undefined;
+    return {
+      errors: [
+        codedError(
+          ErrorCode.BAD_USER_INPUT,
+          `This query could need up to ${estimate} calls to Altostrat; the limit is ${maxCalls}. ` +
+            'Ask for fewer items (smaller `first`/`last`) or fewer nested connections, and page through the rest.',
+          { cost: { estimate, limit: maxCalls } },
+        ),
+      ],
+    };
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { Plugin } from 'graphql-yoga';
+import { ErrorCode } from '../errors.js';
+
+/** Refuses a body over the limit before reading it; a POST must say its length. */
+export function useBodyLimit(maxBytes: number): Plugin {
+  return {
+    onRequest({ request, endResponse, fetchAPI }) {
+      if (request.method !== 'POST') return;
+      const length = request.headers.get('content-length');
+      const refuse = (status: number, message: string) =>
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] }), {
+            status,
+            headers: { 'content-type': 'application/json' },
+          }),
+        );
+      if (length === null) refuse(411, 'Send the request body with a Content-Length header.');
+      else if (Number(length) > maxBytes) refuse(413, `The request body is ${length} bytes; the limit is ${maxBytes}.`);
+    },
+  };
+}
+

@@ -1,0 +1,62 @@
+/**
+ * Trusted documents (PERSISTED_DOCUMENTS): the manifest, read once at start, and the plugin that
+ * lets only its documents run.
+ */
+import { readFileSync } from 'node:fs';
+import { Kind, parse } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { ConfigError } from '../config.js';
+import { ErrorCode } from '../errors.js';
+
+/**
+ * Trusted documents: a manifest `{ "<id>": "<document>" }` (what graphql-codegen's client preset
+ * writes as persisted-documents.json, ids like `sha256:<hex>`); only its documents run. A client
+ * sends `{"documentId": "<id>"}` or Apollo's `extensions.persistedQuery.sha256Hash`.
+ */
+export function loadTrustedDocuments(path: string): Map<string, string> {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`PERSISTED_DOCUMENTS must name a readable JSON manifest, got "${path}" (${(error as Error).message})`);
+  }
+  const entries = manifest && typeof manifest === 'object' && !Array.isArray(manifest) ? Object.entries(manifest) : [];
+  if (entries.length === 0 || !entries.every(([, document]) => typeof document === 'string')) {
+    throw new ConfigError(`PERSISTED_DOCUMENTS must be a JSON object of document ids to documents, got "${path}"`);
+  }
+  return new Map(entries as Array<[string, string]>);
+}
+
+/** The operation names of a trusted-documents manifest. */
+export function trustedOperationNames(documents: Map<string, string>): Set<string> {
+  const names = new Set<string>();
+  for (const document of documents.values()) {
+    for (const definition of parse(document).definitions) {
+      if (definition.kind === Kind.OPERATION_DEFINITION && definition.name) names.add(definition.name.value);
+    }
+  }
+  return names;
+}
+
+export function useTrustedDocuments(documents: Map<string, string>): Plugin {
+  return usePersistedOperations({
+    allowArbitraryOperations: false,
+    extractPersistedOperationId: (params, request, context) => {
+      const { documentId } = params as { documentId?: unknown };
+      return typeof documentId === 'string' ? documentId : defaultExtractPersistedOperationId(params, request, context);
+    },
+    getPersistedOperation: (id) => documents.get(id) ?? documents.get(`sha256:${id}`) ?? null,
+    customErrors: {
+      persistedQueryOnly: {
+        message: 'This gateway runs trusted documents only: send a `documentId` from the manifest instead of a query.',
+        extensions: { code: ErrorCode.PERSISTED_QUERY_ONLY },
+      },
+      notFound: {
+        message: 'No trusted document has this id: regenerate the manifest with the client preset and deploy it.',
+        extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_FOUND },
+      },
+    },
+  });
+}
+
