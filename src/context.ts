@@ -40,7 +40,13 @@ export interface GatewayContext extends YogaInitialContext {
 
 export interface LiveAccess {
   /** The caller's stream of `resource` (e.g. `run:fl_run_...`), from a source the hub polls for every subscriber with this token. */
-  subscribe(resource: string, source: (clientFor: PollClient) => Source<RunRecord>, replayLast: boolean): AsyncIterableIterator<RunRecord>;
+  subscribe(
+    resource: string,
+    source: (clientFor: PollClient) => Source<RunRecord>,
+    replayLast: boolean,
+    /** What makes two events the same change, so that a second copy is dropped. */
+    identify: (run: RunRecord) => string,
+  ): AsyncIterableIterator<RunRecord>;
 }
 
 /** What the process's requests share: connections, policies, learned figures, counters; never a token or data. */
@@ -94,6 +100,8 @@ const splitRoute = (route: string) => {
 };
 
 interface ClientSettings {
+  /** Polls take their slots in a lane of their own (fair-share.ts). */
+  fairShare?: FairShare;
   signal: AbortSignal;
   deadline: Deadline;
   maxCalls: number;
@@ -119,6 +127,7 @@ export function createContextFactory(deps: ContextDependencies) {
       pageSize: deps.pageSize,
       ...settings,
     });
+  const pollShare = deps.fairShare.forPolls();
   /** A poll's calls count in metrics, never in a request's log line: no request is waiting for them. */
   const pollCall = ({ route, status, ms }: CallReport) => deps.metrics.upstreamCall(route, status, ms);
 
@@ -154,12 +163,13 @@ export function createContextFactory(deps: ContextDependencies) {
       return { client, loaders };
     };
     const live: LiveAccess = {
-      subscribe(resource, source, replayLast) {
+      subscribe(resource, source, replayLast, identify) {
         if (authorization === null) {
           throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
         }
         const pollClient: PollClient = (signal) =>
           clientFor(authorization, {
+            fairShare: pollShare,
             signal,
             deadline: deadlineIn(config.upstreamTimeoutMs),
             maxCalls: MAX_CALLS_PER_POLL,
@@ -171,6 +181,7 @@ export function createContextFactory(deps: ContextDependencies) {
           resource,
           makeSource: () => source(pollClient),
           replayLast,
+          identify,
           signal: initial.request.signal,
         });
       },
