@@ -126,6 +126,24 @@ describe('replicas sharing pollers', () => {
   });
 });
 
+describe('a dropped subscriber connection', () => {
+  it('reads back what was published while it was down: every event once, in order', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    a.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting()) });
+    await waitFor(() => a.stats().pollers === 1, 'replica A to poll');
+    const onB = b.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting()) });
+    const heard = await take(onB, 2);
+    for (let drop = 0; drop < 3; drop++) {
+      await inspector.client('KILL', 'TYPE', 'pubsub');
+      heard.push(...(await take(onB, 4)));
+    }
+    const numbers = heard.map((e) => e.n);
+    expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
+    expect(log.count('b')).toBe(0); // B only listened
+  });
+});
+
 describe('handing the poll over', () => {
   it('lets a replica that still has subscribers take over, from the stored state, when the polling one has none left', async () => {
     const log = new PollLog();
