@@ -32,14 +32,14 @@ afterAll(async () => {
 describe('a token flooding the gateway with queries', () => {
   it('does not delay the polls of its own subscriptions: they hear every state, and the queries are served', async () => {
     const [gateway] = await startReplicas(1, { ALTOSTRAT_API_URL: simulator.url, UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN: String(SHARE) }, cleanup);
-    const id = await startRun(gateway!.url, authorization, workflowId);
+    const id = await startRun(gateway.url, authorization, workflowId);
 
     let flooding = true;
     const answers: number[] = [];
     const query = JSON.stringify({ query: `{ workflow(id: "${workflowId}") { name } }` });
     const worker = async (): Promise<void> => {
       while (flooding) {
-        const response = await fetch(gateway!.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: query });
+        const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: query });
         answers.push(response.status);
         await response.arrayBuffer();
       }
@@ -52,7 +52,7 @@ describe('a token flooding the gateway with queries', () => {
     const lookups = () => simulator.calls.filter((c) => c.path === `/workflows/${workflowId}`);
     await until(() => maxInFlight(lookups()) >= SHARE, 'the flood to hold the token’s whole share');
 
-    const subscriber = watch<RunEvent>('sse', gateway!.url, EXECUTION_UPDATED, { authorization, variables: { id } });
+    const subscriber = watch<RunEvent>('sse', gateway.url, EXECUTION_UPDATED, { authorization, variables: { id } });
     cleanup.push(() => subscriber.close());
     await expectCourse(subscriber, () => courseOf(simulator, workflowId, id), 'the subscriber');
 

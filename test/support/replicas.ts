@@ -13,11 +13,15 @@ export const INTERVAL_MS = 250;
 /** Long enough that each state of a run lasts over two poll intervals. */
 export const STEP_MS = 600;
 
-/** Starts `count` gateway processes with `env`, killed by the returned cleanup steps' caller. */
-export async function startReplicas(count: number, env: Record<string, string>, cleanup: Array<() => unknown>): Promise<GatewayProcess[]> {
+/** Starts `count` gateway processes with `env`; `cleanup` gets the steps that kill them. */
+export async function startReplicas<N extends 1 | 2>(
+  count: N,
+  env: Record<string, string>,
+  cleanup: Array<() => unknown>,
+): Promise<N extends 1 ? [GatewayProcess] : [GatewayProcess, GatewayProcess]> {
   const replicas = await Promise.all(Array.from({ length: count }, () => spawnGateway({ LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), ...env })));
   for (const replica of replicas) cleanup.push(() => replica.kill());
-  return replicas;
+  return replicas as N extends 1 ? [GatewayProcess] : [GatewayProcess, GatewayProcess];
 }
 
 /** Starts a run of `workflowId` through the gateway at `url`; returns its id. */
