@@ -114,8 +114,12 @@ export class Poller {
     const stored = lease.stored === null ? undefined : parse<StateRecord>(lease.stored, this.context);
     // Back from polling alone with nothing stored (Redis lost its data): go on from what it polled.
     if (stored || !wasLocal) this.pollState = stored?.state;
+    // A poller that starts with no stored state numbers its messages from 1 again, in an epoch of
+    // its own, so that a listener that heard an earlier poller's numbers tells the new ones apart.
+    // (A listener that heard only a run's first and last states had lost its channel, not its
+    // numbering: listener.ts reads back what it missed.)
     this.seq = stored?.seq ?? 0;
-    this.epoch = stored?.epoch ?? randomUUID(); // new even for this owner: its old numbers may still be heard
+    this.epoch = stored?.epoch ?? randomUUID();
     this.failures = 0;
     this.notBefore = 0;
   }
