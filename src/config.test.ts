@@ -214,4 +214,15 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('hunter2');
     expect(error.message).not.toContain('cache.internal');
   });
+
+  it('refuses REDIS_URL without a password unless CURSOR_SECRET is set, naming CURSOR_SECRET and why', () => {
+    const error = configError({ REDIS_URL: 'redis://cache.internal:6379' });
+    expect(error.message).toContain('CURSOR_SECRET');
+    expect(error.message).toContain('poll every subscription alone');
+    expect(error.message).not.toContain('cache.internal');
+    expect(loadConfig({ REDIS_URL: 'redis://:pa55word@cache.internal:6379' }).redisUrl).toBe('redis://:pa55word@cache.internal:6379');
+    expect(loadConfig({ REDIS_URL: 'redis://cache.internal:6379', CURSOR_SECRET: 'cursor-secret-of-at-least-32-chars!' }).redisUrl).toBe(
+      'redis://cache.internal:6379',
+    );
+  });
 });

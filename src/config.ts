@@ -168,6 +168,12 @@ function redisUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
+/** The user name and password of a redis:// URL ('' when it has neither): what every replica of a deployment shares. */
+export function redisCredentials(url: string): string {
+  const { username, password } = new URL(url);
+  return username || password ? `${decodeURIComponent(username)}:${decodeURIComponent(password)}` : '';
+}
+
 function baseUrl(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return undefined;
@@ -201,6 +207,15 @@ export function loadConfig(env: Env = process.env): Config {
   if (!metricsOnMainPort && metricsPort !== 0 && metricsPort === port) {
     throw new ConfigError(`METRICS_PORT must differ from PORT (${port}), got "${env.METRICS_PORT ?? metricsPort}"; set METRICS_ON_MAIN_PORT=true to serve /metrics on the public port`);
   }
+  const cursorSecret = secret(env, 'CURSOR_SECRET');
+  const redis = redisUrl(env, 'REDIS_URL');
+  if (redis !== undefined && cursorSecret === undefined && redisCredentials(redis) === '') {
+    throw new ConfigError(
+      'REDIS_URL is set without a password, and CURSOR_SECRET is not set: replicas name the live topics they share in ' +
+        'Redis with a key derived from CURSOR_SECRET (or else from the Redis password), so each replica would poll ' +
+        'every subscription alone. Set CURSOR_SECRET (32+ characters, the same on every replica).',
+    );
+  }
   return Object.freeze({
     port,
     host,
@@ -216,7 +231,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamMaxInFlightPerToken: integer(env, 'UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN', 128, 1, 100_000),
     upstreamMaxBodyBytes: integer(env, 'UPSTREAM_MAX_BODY_BYTES', 5_000_000, 1_000, 1_000_000_000),
     upstreamMaxJsonDepth: integer(env, 'UPSTREAM_MAX_JSON_DEPTH', 64, 8, 1_000),
-    cursorSecret: secret(env, 'CURSOR_SECRET'),
+    cursorSecret,
     cursorSecretsPrevious: secrets(env, 'CURSOR_SECRETS_PREVIOUS'),
     routerSecret: secret(env, 'ROUTER_SECRET'),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
@@ -232,7 +247,7 @@ export function loadConfig(env: Env = process.env): Config {
     liveMaxSubscriptionsPerToken: integer(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN', 20, 1, 100_000),
     liveMaxSubscriptions: integer(env, 'LIVE_MAX_SUBSCRIPTIONS', 10_000, 1, 10_000_000),
     liveMaxUpstreamCallsPerMinute: integer(env, 'LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', 600, 1, 1_000_000),
-    redisUrl: redisUrl(env, 'REDIS_URL'),
+    redisUrl: redis,
     finishedRunsCacheBytes: integer(env, 'FINISHED_RUNS_CACHE_BYTES', 64 * 1024 * 1024, 0, 64 * 1024 * 1024 * 1024),
     maxUpstreamCalls: integer(env, 'MAX_UPSTREAM_CALLS', 500, 1, 1_000_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1_000, 100_000_000),

@@ -45,7 +45,13 @@ export interface GatewayContext extends YogaInitialContext {
 
 export interface LiveAccess {
   /** The caller's stream of `resource` (e.g. `run:fl_run_...`), from a source the hub polls for every subscriber with this token. */
-  subscribe(resource: string, source: (clientFor: PollClient) => Source<RunRecord>, replayLast: boolean): AsyncIterableIterator<RunRecord>;
+  subscribe(
+    resource: string,
+    source: (clientFor: PollClient) => Source<RunRecord>,
+    replayLast: boolean,
+    /** What makes two events the same change, so that a second copy is dropped. */
+    identify: (run: RunRecord) => string,
+  ): AsyncIterableIterator<RunRecord>;
 }
 
 /** What the process's requests share: connections, policies, learned figures, counters; never a token or data. */
@@ -100,6 +106,8 @@ interface Caller {
 }
 
 interface ClientSettings {
+  /** Polls take their slots in a lane of their own (fair-share.ts). */
+  fairShare?: FairShare;
   signal: AbortSignal;
   deadline: Deadline;
   maxCalls: number;
@@ -144,6 +152,7 @@ export function createUpstream(deps: ContextDependencies) {
       pageSize: deps.pageSize,
       ...settings,
     });
+  const pollShare = deps.fairShare.forPolls();
   /** A poll's calls count in metrics, never in a request's log line: no request is waiting for them. */
   const pollCall = ({ route, status, ms }: CallReport) => deps.metrics.upstreamCall(route, status, ms);
   /** Each call is reported once: to the request's stats (log line, `extensions.upstream`), the metrics and the trace. */
@@ -185,6 +194,7 @@ export function createUpstream(deps: ContextDependencies) {
     /** A client for one poll of a live topic, made with a subscriber's token; `signal` ends the poll. */
     forPoll: (caller: Caller, signal: AbortSignal): AltostratClient =>
       clientFor(caller, {
+        fairShare: pollShare,
         signal,
         deadline: deadlineIn(config.upstreamTimeoutMs),
         maxCalls: MAX_CALLS_PER_POLL,
@@ -223,7 +233,7 @@ export function createContextFactory(deps: ContextDependencies) {
     stats.tenant = caller.tenant;
     const { signal } = initial.request;
     const live: LiveAccess = {
-      subscribe(resource, source, replayLast) {
+      subscribe(resource, source, replayLast, identify) {
         if (authorization === null) {
           throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
         }
@@ -232,6 +242,7 @@ export function createContextFactory(deps: ContextDependencies) {
           resource,
           makeSource: () => source((pollSignal) => upstream.forPoll(caller, pollSignal)),
           replayLast,
+          identify,
           signal,
         });
       },

@@ -45,7 +45,16 @@ async function main(config: Config): Promise<void> {
       headersTimeout: config.httpHeadersTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, config.httpHeadersTimeoutMs),
     },
-    (req, res) => void gateway.yoga(req, res),
+    (req, res) => {
+      // Readiness, beside /health (liveness): a replica whose Redis is unreachable still serves,
+      // its subscriptions polled for it alone, but should not be sent new work.
+      if (req.method === 'GET' && req.url === '/ready') {
+        const ready = gateway.ready();
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready }));
+        return;
+      }
+      void gateway.yoga(req, res);
+    },
   );
   server.maxConnections = config.maxConnections;
   const sockets = attachWebSockets(server, gateway, config);

@@ -14,7 +14,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import { requestStats, type RequestStats } from './logging.js';
-import type { LiveMetrics } from './live/index.js';
+import type { LiveMetrics, LiveStats } from './live/index.js';
 import type { FinishedRunsObserver } from './upstream/finished-runs.js';
 
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -30,8 +30,8 @@ export interface Metrics {
   batch(loader: string, size: number): void;
   /** The live hub's polls by outcome, and time from a poll that found a change to its delivery. */
   live: LiveMetrics;
-  /** Reads the live hub's subscriptions, topics and pollers at each scrape. */
-  observeLive(stats: () => { subscriptions: number; topics: number; pollers: number }): void;
+  /** Reads the live hub's subscriptions, topics, pollers, channels and newest event's age at each scrape. */
+  observeLive(stats: () => LiveStats): void;
   /** Counts a result's errors by code (the plugin does it for HTTP; WebSocket results come here). */
   countErrors(result: ExecutionResult): void;
   /** The memory of finished runs: recalls that hit or missed, and entries evicted for room. */
@@ -103,17 +103,29 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
     registers: [registry],
   });
-  let liveStats: (() => { subscriptions: number; topics: number; pollers: number }) | undefined;
-  for (const [name, help, key] of [
-    ['live_subscriptions', 'Open subscriptions in this process', 'subscriptions'],
-    ['live_pollers', 'Pollers running in this process (one per token and resource; with Redis, for the whole deployment)', 'pollers'],
+  const liveEvents = new Counter({
+    name: 'live_coordination_events_total',
+    help:
+      'Live coordination across replicas, by event: leader_change (this replica took a lease), lease_lost, redis_error, ' +
+      'redis_reconnect, local_fallback (Redis unreachable: a topic polls for this replica alone), gap_detected, gap_repaired',
+    labelNames: ['event'],
+    registers: [registry],
+  });
+  let liveStats: (() => LiveStats) | undefined;
+  for (const [name, help, read] of [
+    ['live_subscriptions', 'Open subscriptions in this process', (s: LiveStats) => s.subscriptions],
+    ['live_pollers', 'Pollers running in this process (one per token and resource; with Redis, for the whole deployment)', (s: LiveStats) => s.pollers],
+    ['live_topics', 'Topics (token and resource) this process has subscribers of', (s: LiveStats) => s.topics],
+    ['live_channels_subscribed', 'Redis channels this process listens to: as many as live_topics when all is well', (s: LiveStats) => s.channels],
+    ['live_newest_event_age_seconds', 'The longest time since a topic of this process heard a message (the age of its newest event)', (s: LiveStats) => s.newestEventAgeMs / 1000],
   ] as const) {
     new Gauge({
       name,
       help,
       registers: [registry],
       collect() {
-        this.set(liveStats?.()[key] ?? 0);
+        const stats = liveStats?.();
+        this.set(stats ? read(stats) : 0);
       },
     });
   }
@@ -163,6 +175,7 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     live: {
       poll: (outcome) => polls.inc({ outcome }),
       eventLatency: (ms) => eventLatency.observe(ms / 1000),
+      event: (event) => liveEvents.inc({ event }),
     },
     observeLive: (stats) => {
       liveStats = stats;

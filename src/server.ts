@@ -11,7 +11,7 @@ import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { containsTooDeep } from './upstream/json.js';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { Agent } from 'undici';
-import type { Config } from './config.js';
+import { redisCredentials, type Config } from './config.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createLiveHub } from './live/index.js';
 import { createContextFactory, tenantOf, type GatewayContext } from './context.js';
@@ -110,6 +110,8 @@ export interface Gateway {
   tenantOf(authorization: string): string;
   /** True when CURSOR_SECRET is unset and this process signs cursors with a key of its own. */
   cursorKeyGenerated: boolean;
+  /** Readiness: false while a configured Redis is unreachable (or not reached yet). */
+  ready(): boolean;
   /** Completes every subscription stream and stops the pollers (the first step of shutdown). */
   closeStreams(): Promise<void>;
   /** Completes the streams, then closes the upstream connection pool. */
@@ -130,13 +132,15 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
   // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
   const cursorKey = config.cursorSecret ?? randomBytes(32).toString('base64url');
-  // Subscriptions' shared pollers. Topics are keyed by an HMAC of the token under a key derived
-  // from the cursor key, which replicas share (CURSOR_SECRET), so they agree on topics in Redis.
+  // Subscriptions' shared pollers. Topics are keyed by an HMAC of the token under a key that every
+  // replica derives alike, so they agree on topics in Redis: from CURSOR_SECRET, or else from the
+  // Redis credentials (config.ts refuses REDIS_URL with neither), never from public data.
+  const topicRoot = config.cursorSecret === undefined && config.redisUrl ? redisCredentials(config.redisUrl) : cursorKey;
   const hub = createLiveHub({
     intervalMs: config.livePollIntervalMs,
     maxPerToken: config.liveMaxSubscriptionsPerToken,
     maxTotal: config.liveMaxSubscriptions,
-    secret: createHmac('sha256', cursorKey).update('live topics').digest('base64url'),
+    secret: createHmac('sha256', topicRoot).update('live topics').digest('base64url'),
     ...(config.redisUrl && { redisUrl: config.redisUrl }),
     metrics: metrics.live,
     onError: (error) => logger.warn({ err: error }, 'live polling'),
@@ -224,6 +228,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
     requestLog,
     tenantOf: (authorization) => tenantOf(authorization, tenantKey),
     cursorKeyGenerated: config.cursorSecret === undefined,
+    ready: () => hub.ready(),
     closeStreams: () => hub.close(),
     close: async () => {
       await hub.close();

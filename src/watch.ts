@@ -19,7 +19,10 @@ export type PollClient = (signal: AbortSignal) => AltostratClient;
 const TERMINAL: ReadonlySet<RunRecord['status']> = new Set(['completed', 'failed']);
 
 /** What counts as a change of a run: its status, how many log entries it has, when it ended. */
-const fingerprint = (run: RunRecord): string => `${run.status}|${run.logs?.length ?? -1}|${run.completedAt ?? ''}`;
+export const runChange = (run: RunRecord): string => `${run.status}|${run.logs?.length ?? -1}|${run.completedAt ?? ''}`;
+
+/** executionStarted sends each run once, whatever its status by then. */
+export const runIdentity = (run: RunRecord): string => run.id;
 
 /** Ends the topic for faults that retrying cannot mend; passes the others on as transient. */
 function ending(error: unknown): never {
@@ -34,7 +37,7 @@ export function runSource(runId: string, clientFor: PollClient): Source<RunRecor
     async poll(state, signal) {
       const run = await clientFor(signal).getRun(runId).catch(ending);
       if (run === null) throw new LiveEnd(ErrorCode.NOT_FOUND, `Altostrat has no execution ${runId} for this token.`);
-      const now = fingerprint(run);
+      const now = runChange(run);
       const changed = state !== now;
       return { events: changed ? [run] : [], state: now, done: changed && TERMINAL.has(run.status) };
     },

@@ -1,15 +1,17 @@
 /**
  * How the replicas of a deployment agree on who polls a topic and hear what it published. A
  * topic (topic.ts) asks its coordinator for a lease before polling, commits each poll's outcome
- * through it (state, last event, message: all or nothing, and only while it holds the lease), and
- * hears every replica's messages from it. Two coordinators exist: the in-process one below, where
- * the only replica always holds every lease and its messages need no transport, and Redis
- * (redis.ts), which shares leases, state and messages across replicas.
+ * through it (state, recent messages, message: all or nothing, and only while it holds the
+ * lease), and hears every replica's messages from it. Two coordinators exist: the in-process one
+ * below, where the only replica always holds every lease and its messages need no transport, and
+ * Redis (redis.ts), which shares leases, state and messages across replicas.
  *
  * What is stored and sent is JSON text in the shapes below. A message carries the epoch and
- * sequence number of its poller so that a replica can drop a copy it already has (the poller's
- * own, or one it read as "last" while joining): sequence numbers grow within an epoch, and an
- * epoch begins each time a poller starts with no stored state.
+ * sequence number of its poller so that a replica can drop a copy it already has and notice one
+ * it missed: sequence numbers grow by one per message within an epoch, and an epoch begins each
+ * time a poller starts with no stored state. The last few messages are stored beside the lease,
+ * so that a replica that missed some (its connection dropped, it was still subscribing) reads
+ * them back instead of skipping them.
  */
 import type { Json } from './types.js';
 
@@ -18,13 +20,6 @@ export interface StateRecord {
   epoch: string;
   seq: number;
   state: Json;
-}
-
-/** The last event published, replayed to new subscribers. */
-export interface LastRecord {
-  epoch: string;
-  seq: number;
-  event: Json;
 }
 
 /** One poll's worth of news for every subscriber of a topic. */
@@ -44,17 +39,36 @@ export interface Commit {
   record: string;
   /** Absent when the poll found nothing to say: only the state moves on. */
   message?: string;
-  last?: string;
-  /** The topic is over: forget its lease, state and last event. */
+  /** The topic is over: forget its lease, state and messages. */
   final: boolean;
 }
 
-export type Receiver = (message: string) => void;
+/** A topic's side of a join: what the coordinator calls with what it hears. */
+export interface Link {
+  /** A message published by the topic's poller, wherever it runs. */
+  message(raw: string): void;
+  /** Listening again after the connection dropped: the stored recent messages, oldest first, to repair what was missed. */
+  resync(recent: string[]): void;
+}
+
+/**
+ * `up`: leases and messages work. `connecting`: not yet, and not known to fail (start-up, or a
+ * moment's reconnect). `down`: the store has been unreachable for a while; topics then poll for
+ * their own replica (topic.ts) until it is `up` again.
+ */
+export type Reach = 'up' | 'connecting' | 'down';
 
 export interface Coordinator {
-  /** Starts hearing the topic's messages; resolves with its stored LastRecord once listening. */
-  join(topic: string, receive: Receiver): Promise<string | null>;
-  leave(topic: string, receive: Receiver): void;
+  reach(): Reach;
+  /**
+   * Starts hearing the topic's messages. Resolves with the stored recent messages (oldest first)
+   * once listening; until then, and whenever the connection drops, the coordinator keeps the
+   * link and listens again on its own, calling `resync`.
+   */
+  join(topic: string, link: Link): Promise<string[]>;
+  leave(topic: string, link: Link): void;
+  /** The stored recent messages, oldest first: for a topic that noticed a gap, or is not listening yet. */
+  recent(topic: string): Promise<string[]>;
   /**
    * Takes the topic's lease for `owner` (or keeps it, if `owner` already holds it). Resolves
    * undefined when another owner holds it, else with the stored StateRecord, if any.
@@ -66,22 +80,34 @@ export interface Coordinator {
   commit(topic: string, owner: string, commit: Commit): Promise<boolean>;
   /** Gives the lease up, if `owner` still holds it, so that another replica can take over at once. */
   release(topic: string, owner: string): Promise<void>;
+  /**
+   * Counts `count` subscriptions of `tokenKey` on `replica` unless the deployment's total with
+   * them would pass `max`; resolves false (and counts nothing) then. Counts of a replica that
+   * stops sending `heartbeat` expire with it.
+   */
+  admit(tokenKey: string, replica: string, count: number, max: number): Promise<boolean>;
+  /** Stores this replica's subscription count per token (gone: 0), and that it is alive. */
+  heartbeat(replica: string, counts: ReadonlyMap<string, number>, gone: Iterable<string>): Promise<void>;
+  /** Channels this replica listens to right now (against the topics it holds). */
+  channels(): number;
   close(): Promise<void>;
-  /** Test-only: drops every connection as a killed process would, releasing nothing. */
-  crash(): void;
 }
 
 /**
- * The only replica: it holds every lease, and a committed message is delivered by the topic that
- * made it, so nothing is stored and nothing is sent.
+ * The only replica: it holds every lease, a committed message is delivered by the topic that made
+ * it, and the hub's own count is the whole deployment's, so nothing is stored and nothing is sent.
  */
 export const inProcessCoordinator: Coordinator = {
-  join: () => Promise.resolve(null),
+  reach: () => 'up',
+  join: () => Promise.resolve([]),
   leave: () => {},
+  recent: () => Promise.resolve([]),
   acquire: () => Promise.resolve({ stored: null }),
   renew: () => Promise.resolve(true),
   commit: () => Promise.resolve(true),
   release: () => Promise.resolve(),
+  admit: () => Promise.resolve(true),
+  heartbeat: () => Promise.resolve(),
+  channels: () => 0,
   close: () => Promise.resolve(),
-  crash: () => {},
 };

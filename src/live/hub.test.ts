@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLiveHub, LiveEnd, LiveLimitError, type LiveHub, type LiveHubOptions } from './index.js';
-import { backoffMs } from './topic.js';
+import { backoffMs } from './poller.js';
 import { counting, drain, PollLog, take, waitFor } from './testing.js';
 
 const INTERVAL = 20;
@@ -32,7 +32,7 @@ describe('one poller per token and resource', () => {
 
     for (const events of seen) expect(events.map((e) => e.n)).toEqual([1, 2, 3, 4, 5]);
     expect(log.made).toEqual(['a']);
-    expect(live.stats()).toEqual({ subscriptions: 5, topics: 1, pollers: 1 });
+    expect(live.stats()).toMatchObject({ subscriptions: 5, topics: 1, pollers: 1 });
     const starts = log.polls.map((p) => p.startedAt);
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(INTERVAL - 2);
   });
@@ -60,7 +60,7 @@ describe('one poller per token and resource', () => {
     expect(fromA.map((e) => e.tag)).toEqual(['a', 'a', 'a']);
     expect(fromB.map((e) => e.tag)).toEqual(['b', 'b', 'b']);
     expect(log.made.sort()).toEqual(['a', 'b']);
-    expect(live.stats()).toEqual({ subscriptions: 2, topics: 2, pollers: 2 });
+    expect(live.stats()).toMatchObject({ subscriptions: 2, topics: 2, pollers: 2 });
   });
 });
 
@@ -88,7 +88,7 @@ describe('stopping', () => {
     const pollsAtLeave = log.count();
     await sleep(5 * INTERVAL);
     expect(log.count()).toBe(pollsAtLeave);
-    expect(live.stats()).toEqual({ subscriptions: 0, topics: 0, pollers: 0 });
+    expect(live.stats()).toMatchObject({ subscriptions: 0, topics: 0, pollers: 0 });
   });
 
   it('gives a subscriber whose signal already aborted an ended stream, and polls nothing for it', async () => {
@@ -97,7 +97,7 @@ describe('stopping', () => {
     const stream = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', counting()), signal: AbortSignal.abort() });
     expect(await stream.next()).toEqual({ value: undefined, done: true });
     expect(log.made).toEqual([]);
-    expect(live.stats()).toEqual({ subscriptions: 0, topics: 0, pollers: 0 });
+    expect(live.stats()).toMatchObject({ subscriptions: 0, topics: 0, pollers: 0 });
   });
 
   it('starts a fresh poller for a subscriber who comes after the last one left', async () => {
@@ -124,7 +124,7 @@ describe('the end of a topic', () => {
     for (const stream of streams) expect(await drain(stream)).toEqual({ events: ['queued', 'running', 'completed'] });
     await sleep(3 * INTERVAL);
     expect(log.count()).toBe(2);
-    expect(live.stats()).toEqual({ subscriptions: 0, topics: 0, pollers: 0 });
+    expect(live.stats()).toMatchObject({ subscriptions: 0, topics: 0, pollers: 0 });
     expect(latencies).toHaveLength(2); // once per poll that found events, not per subscriber or event
     for (const ms of latencies) expect(ms).toBeGreaterThanOrEqual(0);
   });
@@ -244,9 +244,12 @@ describe('replay', () => {
     const log = new PollLog();
     const live = hub();
     const at = new Date('2026-01-02T03:04:05.000Z');
-    const make = log.source('a', () => ({ events: [{ at } as never], state: { at } as never }));
+    const make = log.source('a', (_state, index) => ({ events: [{ at, index } as never], state: { at } as never }));
     const stream = live.subscribe<{ at: unknown }>({ token: 'tok-a', resource: 'run:1', makeSource: make });
-    expect(await take(stream, 2)).toEqual([{ at: at.toISOString() }, { at: at.toISOString() }]);
+    expect(await take(stream, 2)).toEqual([
+      { at: at.toISOString(), index: 0 },
+      { at: at.toISOString(), index: 1 },
+    ]);
     expect(log.polls[1]!.state).toEqual({ at: at.toISOString() });
   });
 });
@@ -266,7 +269,7 @@ describe('close', () => {
     await live.close();
     for (const next of await Promise.all(pending)) expect(next).toEqual({ value: undefined, done: true });
     expect(log.polls.every((p) => p.signal.aborted)).toBe(true);
-    expect(live.stats()).toEqual({ subscriptions: 0, topics: 0, pollers: 0 });
+    expect(live.stats()).toMatchObject({ subscriptions: 0, topics: 0, pollers: 0 });
     await waitFor(() => log.inFlight === 0, 'the aborted polls to settle');
     expect(timers()).toBe(before);
 

@@ -2,7 +2,7 @@
  * The live hub: subscribe(token, resource) -> a stream of events, with one poller per (token,
  * resource) shared by every subscriber of it: in this process, or in the whole deployment when
  * Redis coordinates the replicas (redis.ts). The hub owns the limits, the map of topics, and
- * shutdown; a topic (topic.ts) owns its poller and its subscribers.
+ * shutdown; a topic (topic.ts) owns its listener, its poller and its subscribers.
  *
  * The token never leaves the caller's closure (makeSource) in clear: topics and limits are keyed
  * by HMAC-SHA256 of it under `secret`, so neither a Redis key, a channel nor this process's maps
@@ -10,8 +10,9 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { inProcessCoordinator, type Coordinator } from './coordinator.js';
+import { Subscriber, type SubscriberOwner } from './subscriber.js';
 import { Topic, type TopicContext } from './topic.js';
-import { LiveLimitError, type LiveHub, type LiveHubOptions, type SubscribeOptions } from './types.js';
+import { LiveLimitError, type Json, type LiveHub, type LiveHubOptions, type SubscribeOptions } from './types.js';
 
 export const DEFAULT_KEY_PREFIX = 'altostrat-gw:live:';
 const DEFAULT_MAX_BACKOFF_MS = 30_000;
@@ -19,13 +20,9 @@ const DEFAULT_STATE_TTL_MS = 60_000;
 /** A lease outlives this many missed renewals, so a dead poller is replaced within about as many intervals. */
 const LEASE_INTERVALS = 3;
 
-/**
- * Test-only: `hub[CRASH]()` makes the hub die as a killed replica would: its Redis connections
- * drop, its timers stop, and its leases are left to expire instead of being released.
- */
-export const CRASH = Symbol.for('altostrat-gw.live.crash-for-tests');
+const asJsonText = (event: unknown): string => JSON.stringify(event);
 
-export function createLiveHub(options: LiveHubOptions): LiveHub & { [CRASH](): void } {
+export function createLiveHub(options: LiveHubOptions): LiveHub {
   const { intervalMs, maxPerToken, maxTotal, secret, metrics } = options;
   for (const [name, value] of Object.entries({ intervalMs, maxPerToken, maxTotal })) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1, got ${value}`);
@@ -33,44 +30,58 @@ export function createLiveHub(options: LiveHubOptions): LiveHub & { [CRASH](): v
   if (!secret) throw new RangeError('secret must not be empty: it keys the HMAC that hides tokens');
   const report = (error: unknown): void => options.onError?.(error);
 
+  // ioredis (about 10 MB of memory and 30 ms of start-up) is loaded only by a gateway configured
+  // with REDIS_URL, and without delaying its start: topics made meanwhile start once it is loaded.
   const { redisUrl } = options;
-  const coordinator: Coordinator = redisUrl
-    ? loadedAtOnce(async () => {
-        const redisOptions = {
+  let coordinator: Coordinator | undefined = redisUrl ? undefined : inProcessCoordinator;
+  const loaded: Promise<Coordinator> = redisUrl
+    ? import('./redis.js').then(({ createRedisCoordinator }) =>
+        (coordinator = createRedisCoordinator({
           url: redisUrl,
           prefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
           leaseMs: LEASE_INTERVALS * intervalMs,
           endedMs: intervalMs,
           stateTtlMs: Math.max(options.stateTtlMs ?? DEFAULT_STATE_TTL_MS, LEASE_INTERVALS * intervalMs),
+          graceMs: intervalMs,
           onError: report,
-        };
-        return (await import('./redis.js')).createRedisCoordinator(redisOptions);
-      })
-    : inProcessCoordinator;
+          onEvent: (event) => metrics?.event?.(event),
+        })),
+      )
+    : Promise.resolve(inProcessCoordinator);
 
   const replica = randomUUID();
   let topicSerial = 0;
   const topics = new Map<string, Topic>();
   const perToken = new Map<string, number>();
+  /** Tokens whose count fell to 0 since the last heartbeat: their entry in Redis goes. */
+  const gone = new Set<string>();
   let subscriptions = 0;
   const stopping = new Set<Promise<void>>();
   let closing: Promise<void> | undefined;
 
   const hmac = (text: string): string => createHmac('sha256', secret).update(text).digest('hex');
 
+  /** A subscriber left (or was refused): give its place back to the limits. */
+  const giveBack = (tokenKey: string): void => {
+    subscriptions--;
+    const count = (perToken.get(tokenKey) ?? 1) - 1;
+    if (count > 0) perToken.set(tokenKey, count);
+    else {
+      perToken.delete(tokenKey);
+      gone.add(tokenKey);
+    }
+  };
+
   const context: TopicContext = {
-    coordinator,
+    get coordinator() {
+      return coordinator as Coordinator; // topics start only once it is loaded
+    },
     intervalMs,
     maxBackoffMs: Math.max(options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS, intervalMs),
     random: options.random ?? Math.random,
     ...(metrics && { metrics }),
     report,
-    left(topic) {
-      subscriptions--;
-      const count = (perToken.get(topic.tokenKey) ?? 1) - 1;
-      if (count > 0) perToken.set(topic.tokenKey, count);
-      else perToken.delete(topic.tokenKey);
-    },
+    left: (topic) => giveBack(topic.tokenKey),
     stopped(topic, done) {
       if (topics.get(topic.key) === topic) topics.delete(topic.key);
       stopping.add(done);
@@ -78,15 +89,50 @@ export function createLiveHub(options: LiveHubOptions): LiveHub & { [CRASH](): v
     },
   };
 
-  /** Completes every stream and stops every topic; then closes the coordinator. */
+  // With Redis, each replica tells every interval that it is alive and how many subscriptions
+  // each token holds on it, so that the token's limit holds across replicas and a dead
+  // replica's counts expire.
+  let heartbeat: NodeJS.Timeout | undefined;
+  if (redisUrl) {
+    heartbeat = setInterval(() => {
+      if (coordinator?.reach() !== 'up') return;
+      const leaving = [...gone];
+      gone.clear();
+      coordinator.heartbeat(replica, perToken, leaving).catch(() => {
+        for (const tokenKey of leaving) if (!perToken.has(tokenKey)) gone.add(tokenKey);
+      });
+    }, intervalMs).unref();
+  }
+
+  /** Puts an admitted subscriber into its topic, making and starting the topic if it is the first. */
+  const attach = <E>(subscriber: Subscriber<E>, tokenKey: string, { token, resource, makeSource, identify }: SubscribeOptions<E>): void => {
+    const key = hmac(`topic:${JSON.stringify([token, resource])}`);
+    let topic = topics.get(key);
+    const fresh = !topic;
+    if (!topic) {
+      const identity = (identify ?? asJsonText) as (event: Json) => string;
+      topic = new Topic(key, tokenKey, `${replica}:${++topicSerial}`, makeSource, identity, context);
+      topics.set(key, topic);
+    }
+    topic.add(subscriber, makeSource);
+    if (!fresh) return;
+    const started = topic;
+    if (coordinator) started.start();
+    else void loaded.then(() => started.start());
+  };
+
+  /** Shuts down: completes every stream and stops every topic, then closes the coordinator. */
   const shutDown = async (): Promise<void> => {
+    clearInterval(heartbeat);
+    const ready = await loaded;
     await Promise.all([...topics.values()].map((topic) => topic.finish()));
     await Promise.all(stopping);
-    await coordinator.close();
+    await ready.close();
   };
 
   return {
-    subscribe<E>({ token, resource, makeSource, replayLast = false, signal }: SubscribeOptions<E>) {
+    subscribe<E>(subscription: SubscribeOptions<E>) {
+      const { token, replayLast = false, signal } = subscription;
       if (closing || signal?.aborted) return (async function* (): AsyncGenerator<E> {})();
       const tokenKey = hmac(`token:${token}`);
       const count = perToken.get(tokenKey) ?? 0;
@@ -96,60 +142,48 @@ export function createLiveHub(options: LiveHubOptions): LiveHub & { [CRASH](): v
       if (subscriptions >= maxTotal) {
         throw new LiveLimitError('The gateway holds as many live subscriptions as it can; try again later');
       }
-      const key = hmac(`topic:${JSON.stringify([token, resource])}`);
-      let topic = topics.get(key);
-      const fresh = !topic;
-      if (!topic) {
-        topic = new Topic(key, tokenKey, `${replica}:${++topicSerial}`, makeSource, context);
-        topics.set(key, topic);
-      }
       perToken.set(tokenKey, count + 1);
+      gone.delete(tokenKey);
       subscriptions++;
-      const subscriber = topic.add(makeSource, replayLast, signal);
-      if (fresh) topic.start();
+      const waiting: SubscriberOwner = { detach: () => giveBack(tokenKey) };
+      const subscriber = new Subscriber<E>(waiting, replayLast, signal);
+      // Without Redis, or while it is unreachable, this replica's count is all there is to check.
+      if (coordinator === inProcessCoordinator || coordinator?.reach() !== 'up') {
+        attach(subscriber, tokenKey, subscription);
+        return subscriber;
+      }
+      coordinator.admit(tokenKey, replica, count + 1, maxPerToken).then(
+        (admitted) => {
+          if (subscriber.stopped) return;
+          if (admitted) attach(subscriber, tokenKey, subscription);
+          else subscriber.finish(new LiveLimitError(`At most ${maxPerToken} live subscriptions per token are allowed at once across the gateway's replicas; end one before starting another`));
+        },
+        () => {
+          if (!subscriber.stopped) attach(subscriber, tokenKey, subscription); // reported; this replica's limit stands
+        },
+      );
       return subscriber;
     },
 
     stats() {
       let pollers = 0;
-      for (const topic of topics.values()) if (topic.leader) pollers++;
-      return { subscriptions, topics: topics.size, pollers };
+      let oldest = 0;
+      const now = Date.now();
+      for (const topic of topics.values()) {
+        if (topic.poller.state === 'leading' || topic.poller.state === 'local') pollers++;
+        const { newestAt } = topic.listener;
+        if (newestAt !== undefined) oldest = Math.max(oldest, now - newestAt);
+      }
+      return { subscriptions, topics: topics.size, pollers, channels: coordinator?.channels() ?? 0, newestEventAgeMs: oldest };
+    },
+
+    ready() {
+      return coordinator?.reach() === 'up';
     },
 
     close() {
       closing ??= shutDown();
       return closing;
     },
-
-    [CRASH]() {
-      closing ??= (async () => {
-        coordinator.crash();
-        await Promise.all([...topics.values()].map((topic) => topic.finish()));
-      })();
-    },
-  };
-}
-
-/**
- * A coordinator whose module is imported now but not waited for: ioredis (about 10 MB of memory
- * and 30 ms of start-up) is loaded only by a gateway configured with REDIS_URL, and without
- * delaying its start. Calls made before it is loaded wait for it, in the order they were made.
- */
-function loadedAtOnce(load: () => Promise<Coordinator>): Coordinator {
-  let loaded: Coordinator | undefined;
-  const ready = load().then((coordinator) => (loaded = coordinator));
-  const whenReady = (use: (coordinator: Coordinator) => void): void => {
-    if (loaded) use(loaded);
-    else void ready.then(use);
-  };
-  return {
-    join: (topic, receive) => ready.then((c) => c.join(topic, receive)),
-    leave: (topic, receive) => whenReady((c) => c.leave(topic, receive)),
-    acquire: (topic, owner) => ready.then((c) => c.acquire(topic, owner)),
-    renew: (topic, owner) => ready.then((c) => c.renew(topic, owner)),
-    commit: (topic, owner, commit) => ready.then((c) => c.commit(topic, owner, commit)),
-    release: (topic, owner) => ready.then((c) => c.release(topic, owner)),
-    close: () => ready.then((c) => c.close()),
-    crash: () => whenReady((c) => c.crash()),
   };
 }

@@ -3,18 +3,30 @@
  * through a channel. Two connections: one for commands, one in subscriber mode (Redis allows
  * nothing else on a subscribed connection).
  *
- * Keys and channel, all under the prefix and named by the topic's HMAC (never the token):
+ * Keys and channel, all under the prefix and named by an HMAC (never the token):
  *   lease:<topic>   the owner that polls (`<replica>:<n>`), PX a few intervals, renewed each interval
  *   state:<topic>   the StateRecord after the last poll, so a replica taking over continues from it
- *   last:<topic>    the LastRecord, so a new subscriber on any replica starts with "the thing now"
+ *   log:<topic>     the last RECENT messages, so a new subscriber starts with "the thing now" and a
+ *                   replica that missed messages reads them back
  *   events:<topic>  the channel of Messages
+ *   subs:<token>    subscriptions of the token per replica (a hash), for the deployment-wide limit
+ *   replicas        the replicas alive (a sorted set scored by when their heartbeat runs out)
  * Every write that depends on holding the lease is a Lua script that checks the holder first, so
  * a replica that lost its lease (it paused, its poll was slow) can neither extend nor delete
- * another's lease, nor publish or store a stale poll. State and last event live `stateTtlMs`
- * past the last renewal, so a subscriber who comes back soon resumes where the topic was.
+ * another's lease, nor publish or store a stale poll. State and messages live `stateTtlMs` past
+ * the last renewal, so a subscriber who comes back soon resumes where the topic was.
+ *
+ * The subscriber connection subscribes only once it is ready (a SUBSCRIBE sent during the
+ * connection's start-up handshake puts it in subscriber mode before its ready check, which then
+ * fails), and on every `ready` after a reconnect it subscribes again to every channel its topics
+ * hold, retrying until it succeeds; each topic then reads the stored messages back (Link.resync).
+ * ioredis's own resubscription is off: it restores only channels it believes subscribed.
  */
 import { Redis } from 'ioredis';
-import type { Commit, Coordinator, Receiver } from './coordinator.js';
+import type { Commit, Coordinator, Link, Reach } from './coordinator.js';
+
+/** Messages kept per topic for replicas that missed some. */
+export const RECENT = 16;
 
 // Takes a free lease, or keeps one the caller already holds; reads the state in the same step.
 const ACQUIRE = `
@@ -32,22 +44,22 @@ redis.call('PEXPIRE', KEYS[3], ARGV[3])
 return 1
 `;
 
-// ARGV: owner, stateTtlMs, record, final ('1'|'0'), channel, message ('' for none), last ('' for
-// none), endedMs. A final commit forgets state and last event, and leaves the lease to an owner
-// that matches no one for a moment: long enough for the other replicas to hear the end instead
-// of taking the lease and starting the topic over.
+// ARGV: owner, stateTtlMs, record, final ('1'|'0'), channel, message ('' for none), endedMs,
+// recent. A final commit forgets state and messages, and leaves the lease to an owner that
+// matches no one for a moment: long enough for the other replicas to hear the end instead of
+// taking the lease and starting the topic over.
 const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[4] == '1' then
   redis.call('DEL', KEYS[2], KEYS[3])
-  redis.call('SET', KEYS[1], 'ended', 'PX', ARGV[8])
+  redis.call('SET', KEYS[1], 'ended', 'PX', ARGV[7])
 else
   redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
-  if ARGV[7] ~= '' then
-    redis.call('SET', KEYS[3], ARGV[7], 'PX', ARGV[2])
-  else
-    redis.call('PEXPIRE', KEYS[3], ARGV[2])
+  if ARGV[6] ~= '' then
+    redis.call('RPUSH', KEYS[3], ARGV[6])
+    redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
   end
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
 end
 if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
 return 1
@@ -58,16 +70,47 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-interface LeaseCommands {
+// KEYS: subs:<token>, replicas. ARGV: replica, its count with the newcomers, max, ttlMs. Counts
+// of replicas whose heartbeat ran out are dropped before adding up.
+const ADMIT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[1])
+local total = tonumber(ARGV[2])
+local counts = redis.call('HGETALL', KEYS[1])
+for i = 1, #counts, 2 do
+  if counts[i] ~= ARGV[1] then
+    if redis.call('ZSCORE', KEYS[2], counts[i]) then total = total + tonumber(counts[i + 1])
+    else redis.call('HDEL', KEYS[1], counts[i]) end
+  end
+end
+if total > tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`;
+
+const ALIVE = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+interface LiveCommands {
   liveAcquire(lease: string, state: string, owner: string, leaseMs: number): Promise<string | number>;
-  liveRenew(lease: string, state: string, last: string, owner: string, leaseMs: number, ttlMs: number): Promise<number>;
+  liveRenew(lease: string, state: string, log: string, owner: string, leaseMs: number, ttlMs: number): Promise<number>;
   liveCommit(
     lease: string,
     state: string,
-    last: string,
-    ...argv: [owner: string, ttlMs: number, record: string, final: string, channel: string, message: string, last: string, endedMs: number]
+    log: string,
+    ...argv: [owner: string, ttlMs: number, record: string, final: string, channel: string, message: string, endedMs: number, recent: number]
   ): Promise<number>;
   liveRelease(lease: string, owner: string): Promise<number>;
+  liveAdmit(subs: string, replicas: string, replica: string, count: number, max: number, ttlMs: number): Promise<number>;
+  liveAlive(replicas: string, replica: string, ttlMs: number): Promise<number>;
 }
 
 export interface RedisCoordinatorOptions {
@@ -77,32 +120,63 @@ export interface RedisCoordinatorOptions {
   /** How long an ended topic's lease stays unavailable (see COMMIT). */
   endedMs: number;
   stateTtlMs: number;
+  /** How long the command connection may be lost before reach() says `down`; also the wait between two tries to subscribe. */
+  graceMs: number;
   /** Told once per run of failures (a command failing, a connection dropping), not on every retry. */
   onError: (error: unknown) => void;
+  /** Every error of a connection or command, and every reconnect, for the metrics. */
+  onEvent?: (event: 'redis_error' | 'redis_reconnect') => void;
 }
 
-export function createRedisCoordinator({ url, prefix, leaseMs, endedMs, stateTtlMs, onError }: RedisCoordinatorOptions): Coordinator {
+interface Channel {
+  topic: string;
+  links: Set<Link>;
+  subscribed: boolean;
+  /** Subscribed at least once: a later subscription is a resubscription, after which links resync. */
+  heard: boolean;
+  /** join()s waiting for the first subscription. */
+  waiting: Array<() => void>;
+}
+
+export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordinator {
+  const { url, prefix, leaseMs, endedMs, stateTtlMs, graceMs, onError } = options;
+  const note = (event: 'redis_error' | 'redis_reconnect'): void => options.onEvent?.(event);
   // Few retries per command: a poller that cannot reach Redis should give up its turn quickly
   // (the next interval tries again) rather than queue commands for a long outage.
-  const connect = (name: string): Redis =>
-    new Redis(url, { maxRetriesPerRequest: 2, connectionName: `altostrat-gw-live-${name}` });
-  const commands = connect('commands') as Redis & LeaseCommands;
-  const listener = connect('events');
+  const commands = new Redis(url, { maxRetriesPerRequest: 2, connectionName: 'altostrat-gw-live-commands' }) as Redis & LiveCommands;
+  // The subscriber connection sends nothing until it is ready (no offline queue), and resubscribes
+  // by itself (below), not by ioredis's list.
+  const listener = new Redis(url, {
+    connectionName: 'altostrat-gw-live-events',
+    autoResubscribe: false,
+    enableOfflineQueue: false,
+  });
   commands.defineCommand('liveAcquire', { numberOfKeys: 2, lua: ACQUIRE });
   commands.defineCommand('liveRenew', { numberOfKeys: 3, lua: RENEW });
   commands.defineCommand('liveCommit', { numberOfKeys: 3, lua: COMMIT });
   commands.defineCommand('liveRelease', { numberOfKeys: 1, lua: RELEASE });
+  commands.defineCommand('liveAdmit', { numberOfKeys: 2, lua: ADMIT });
+  commands.defineCommand('liveAlive', { numberOfKeys: 1, lua: ALIVE });
 
   let healthy = true;
-  let crashed = false;
+  let closed = false;
   const fault = (error: unknown): void => {
-    if (healthy && !crashed) onError(error);
+    note('redis_error');
+    if (healthy && !closed) onError(error);
     healthy = false;
   };
-  for (const client of [commands, listener]) {
-    client.on('error', fault);
-    client.on('ready', () => (healthy = true));
-  }
+  /** Since when the command connection has not been ready (start-up counts). */
+  let lostSince: number | undefined = Date.now();
+  let readyBefore = false;
+  commands.on('ready', () => {
+    lostSince = undefined;
+    healthy = true;
+    if (readyBefore) note('redis_reconnect');
+    readyBefore = true;
+  });
+  commands.on('close', () => (lostSince ??= Date.now()));
+  for (const client of [commands, listener]) client.on('error', fault);
+
   /** Runs a command; a failure is reported (once per run of failures) and rethrown to the topic. */
   const run = async <T>(command: () => Promise<T>): Promise<T> => {
     try {
@@ -115,38 +189,96 @@ export function createRedisCoordinator({ url, prefix, leaseMs, endedMs, stateTtl
     }
   };
 
-  const key = (kind: 'lease' | 'state' | 'last', topic: string): string => `${prefix}${kind}:${topic}`;
+  const key = (kind: 'lease' | 'state' | 'log', topic: string): string => `${prefix}${kind}:${topic}`;
   const channelOf = (topic: string): string => `${prefix}events:${topic}`;
+  const subsOf = (tokenKey: string): string => `${prefix}subs:${tokenKey}`;
+  const replicas = `${prefix}replicas`;
+  const recent = (topic: string): Promise<string[]> => run(() => commands.lrange(key('log', topic), 0, -1));
 
   // A channel is subscribed while any topic on this replica listens to it; during a topic's quick
-  // stop-and-restart two receivers may share it for a moment.
-  const channels = new Map<string, { receivers: Set<Receiver>; subscribed: Promise<unknown> }>();
+  // stop-and-restart two links may share it for a moment.
+  const channels = new Map<string, Channel>();
   listener.on('message', (channel: string, message: string) => {
-    for (const receive of channels.get(channel)?.receivers ?? []) receive(message);
+    for (const link of channels.get(channel)?.links ?? []) link.message(message);
+  });
+  listener.on('close', () => {
+    for (const channel of channels.values()) channel.subscribed = false;
+  });
+  let listenerReadyBefore = false;
+  listener.on('ready', () => {
+    if (listenerReadyBefore) note('redis_reconnect');
+    listenerReadyBefore = true;
+    void subscribeAll();
   });
 
-  return {
-    async join(topic, receive) {
-      const channel = channelOf(topic);
-      let entry = channels.get(channel);
-      if (!entry) {
-        entry = { receivers: new Set(), subscribed: listener.subscribe(channel) };
-        channels.set(channel, entry);
+  let retry: NodeJS.Timeout | undefined;
+  /** Subscribes every channel not subscribed yet, on a ready connection; tries again later if that fails. */
+  async function subscribeAll(): Promise<void> {
+    clearTimeout(retry);
+    if (closed || listener.status !== 'ready') return;
+    const pending = [...channels].filter(([, channel]) => !channel.subscribed).map(([name]) => name);
+    if (pending.length === 0) return;
+    try {
+      await listener.subscribe(...pending);
+    } catch (error) {
+      fault(error);
+      retry = setTimeout(() => void subscribeAll(), graceMs).unref();
+      return;
+    }
+    for (const name of pending) {
+      const channel = channels.get(name);
+      if (!channel) {
+        // Left while subscribing.
+        if (listener.status === 'ready') listener.unsubscribe(name).catch(fault);
+        continue;
       }
-      entry.receivers.add(receive);
-      // Listening before reading the last event: what is published in between is heard, and the
-      // topic drops it if it is the event it read (same epoch, same sequence number).
-      await run(() => entry.subscribed);
-      return run(() => commands.get(key('last', topic)));
+      channel.subscribed = true;
+      for (const wake of channel.waiting.splice(0)) wake();
+      if (channel.heard) void resync(channel);
+      channel.heard = true;
+    }
+  }
+
+  async function resync(channel: Channel): Promise<void> {
+    const messages = await recent(channel.topic).catch(() => undefined);
+    // When the read fails the topic still notices the gap at its next message, or reads the
+    // messages itself while it is not listening.
+    if (messages) for (const link of channel.links) link.resync(messages);
+  }
+
+  return {
+    reach(): Reach {
+      if (commands.status === 'ready') return 'up';
+      return lostSince !== undefined && Date.now() - lostSince >= graceMs ? 'down' : 'connecting';
     },
 
-    leave(topic, receive) {
-      const channel = channelOf(topic);
-      const entry = channels.get(channel);
-      if (!entry?.receivers.delete(receive) || entry.receivers.size > 0) return;
-      channels.delete(channel);
-      if (!crashed) listener.unsubscribe(channel).catch(fault);
+    async join(topic, link) {
+      const name = channelOf(topic);
+      let channel = channels.get(name);
+      if (!channel) {
+        channel = { topic, links: new Set(), subscribed: false, heard: false, waiting: [] };
+        channels.set(name, channel);
+      }
+      channel.links.add(link);
+      if (!channel.subscribed) {
+        const subscribed = new Promise<void>((resolve) => channel.waiting.push(resolve));
+        void subscribeAll();
+        await subscribed;
+      }
+      // Listening before reading the stored messages: what is published in between is heard
+      // too, and the topic drops the copy it already has (same epoch, same sequence number).
+      return recent(topic);
     },
+
+    leave(topic, link) {
+      const name = channelOf(topic);
+      const channel = channels.get(name);
+      if (!channel?.links.delete(link) || channel.links.size > 0) return;
+      channels.delete(name);
+      if (channel.subscribed && listener.status === 'ready') listener.unsubscribe(name).catch(fault);
+    },
+
+    recent,
 
     async acquire(topic, owner) {
       const reply = await run(() => commands.liveAcquire(key('lease', topic), key('state', topic), owner, leaseMs));
@@ -154,48 +286,59 @@ export function createRedisCoordinator({ url, prefix, leaseMs, endedMs, stateTtl
     },
 
     async renew(topic, owner) {
-      const renewed = await run(() =>
-        commands.liveRenew(key('lease', topic), key('state', topic), key('last', topic), owner, leaseMs, stateTtlMs),
-      );
+      const renewed = await run(() => commands.liveRenew(key('lease', topic), key('state', topic), key('log', topic), owner, leaseMs, stateTtlMs));
       return renewed === 1;
     },
 
-    async commit(topic, owner, { record, message, last, final }: Commit) {
+    async commit(topic, owner, { record, message, final }: Commit) {
       const committed = await run(() =>
         commands.liveCommit(
           key('lease', topic),
           key('state', topic),
-          key('last', topic),
+          key('log', topic),
           owner,
           stateTtlMs,
           record,
           final ? '1' : '0',
           channelOf(topic),
           message ?? '',
-          last ?? '',
           endedMs,
+          RECENT,
         ),
       );
       return committed === 1;
     },
 
     async release(topic, owner) {
-      if (crashed) return;
       await run(() => commands.liveRelease(key('lease', topic), owner)).catch(() => {});
     },
 
+    async admit(tokenKey, replica, count, max) {
+      return (await run(() => commands.liveAdmit(subsOf(tokenKey), replicas, replica, count, max, leaseMs))) === 1;
+    },
+
+    async heartbeat(replica, counts, gone) {
+      await run(() => commands.liveAlive(replicas, replica, leaseMs));
+      const batch = commands.multi();
+      for (const [tokenKey, count] of counts) batch.hset(subsOf(tokenKey), replica, count).pexpire(subsOf(tokenKey), leaseMs);
+      for (const tokenKey of gone) batch.hdel(subsOf(tokenKey), replica);
+      await run(() => batch.exec());
+    },
+
+    channels() {
+      let subscribed = 0;
+      for (const channel of channels.values()) if (channel.subscribed) subscribed++;
+      return subscribed;
+    },
+
     async close() {
+      closed = true;
+      clearTimeout(retry);
       const end = async (client: Redis): Promise<void> => {
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
         else client.disconnect();
       };
       await Promise.all([end(commands), end(listener)]);
-    },
-
-    crash() {
-      crashed = true;
-      commands.disconnect();
-      listener.disconnect();
     },
   };
 }

@@ -23,12 +23,18 @@ export class Subscriber<E> implements AsyncIterableIterator<E> {
   private error: Error | undefined;
 
   constructor(
-    private readonly owner: SubscriberOwner,
+    /** Who is told when it stops listening: the topic, or the hub while the subscription waits to be admitted. */
+    public owner: SubscriberOwner,
     replayLast: boolean,
     private readonly signal?: AbortSignal,
   ) {
     this.wantsReplay = replayLast;
     signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** Finished, or abandoned by its caller. */
+  get stopped(): boolean {
+    return this.ended;
   }
 
   /** Queues an event; a finished or abandoned subscriber drops it. */

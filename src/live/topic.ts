@@ -1,102 +1,87 @@
 /**
- * A topic: the subscribers of one (token, resource) on this replica, and the poller they share.
- *
- * Every interval the topic takes or keeps the lease (always granted in process; in Redis only one
- * replica holds it) and, while it holds it, starts a poll unless one is in flight or a backoff
- * is running. So a topic polls at most once per interval and never twice at once, however many
- * subscribers it has, and a poll that outlasts the interval delays the next one instead of
- * overlapping it. What a poll returns is committed through the coordinator (state, last event,
- * message, only while the lease is still held) and then delivered to subscribers; other replicas
- * hear the same message from Redis. A topic lives exactly as long as it has local subscribers:
- * the last one leaving stops its timer, aborts its poll and gives its lease up.
+ * A topic: the subscribers of one (token, resource) on this replica, the Listener that delivers
+ * what they hear (listener.ts) and the Poller they share (poller.ts). Every interval the topic
+ * steps both: the listener reads the stored messages while its channel is not subscribed yet
+ * (or retries the read for a gap), and the poller takes, keeps or gives up the lease and perhaps
+ * polls. What the poller publishes reaches this replica's subscribers through the listener, as
+ * the other replicas' subscribers hear it through Redis. A topic lives exactly as long as it
+ * has local subscribers: the last one leaving stops its timer, aborts its poll and gives its
+ * lease up.
  */
-import { randomUUID } from 'node:crypto';
-import type { Commit, Coordinator, LastRecord, Message, Receiver, StateRecord } from './coordinator.js';
-import { Subscriber, type SubscriberOwner } from './subscriber.js';
-import { LiveEnd, type Json, type LiveMetrics, type PollResult, type Source } from './types.js';
+import type { Coordinator, Link, Message } from './coordinator.js';
+import { Listener } from './listener.js';
+import { Poller, type PollerContext } from './poller.js';
+import type { Subscriber, SubscriberOwner } from './subscriber.js';
+import { LiveEnd, type Json, type Source } from './types.js';
 
-export interface TopicContext {
+export interface TopicContext extends PollerContext {
   coordinator: Coordinator;
-  intervalMs: number;
-  maxBackoffMs: number;
-  random: () => number;
-  metrics?: LiveMetrics;
-  report(error: unknown): void;
   /** A subscriber left: give its place back to the limits. */
   left(topic: Topic): void;
   /** The topic stopped: forget it, and wait for `stopping` before closing the coordinator. */
   stopped(topic: Topic, stopping: Promise<void>): void;
 }
 
-/**
- * Capped exponential backoff with "equal jitter" (half fixed, half random), never below the
- * interval: after the n-th failure in a row (n from 0), between half and all of
- * min(max, interval * 2^n).
- */
-export function backoffMs(failures: number, intervalMs: number, maxMs: number, random: () => number): number {
-  const ceiling = Math.min(maxMs, intervalMs * 2 ** failures);
-  return Math.max(intervalMs, ceiling * (0.5 + random() / 2));
-}
-
-type Outcome = Pick<Message, 'done' | 'end'> & { events: Json[]; state: Json | undefined };
-
 export class Topic implements SubscriberOwner {
   readonly subscribers = new Set<Subscriber<unknown>>();
+  readonly listener: Listener;
+  readonly poller: Poller;
   /** The newest subscriber's: any will do (same token, same resource), and only one is kept. */
   private makeSource: () => Source<unknown>;
-  private readonly receiver: Receiver = (raw) => this.receive(raw);
-  private readonly tick = (): void => this.step();
-
-  // Hearing: what subscribers have been sent.
-  private joined = false;
-  private early: string[] = [];
-  private last: { event: Json } | undefined;
-  private heard: { epoch: string; seq: number } | undefined;
-
-  // Polling: meaningful while this topic holds the lease.
-  leader = false;
-  private source: Source<unknown> | undefined;
-  private state: Json | undefined;
-  private epoch = '';
-  private seq = 0;
-  private polling: AbortController | undefined;
-  private failures = 0;
-  private notBefore = 0;
-
+  private readonly link: Link = {
+    message: (raw) => this.listener.hear(raw),
+    resync: (recent) => this.listener.resync(recent),
+  };
+  private readonly tick = (): void => void this.step();
   private timer: NodeJS.Timeout | undefined;
-  private leasing: Promise<void> = Promise.resolve();
+  private catchingUp = false;
+  private stepping = false;
+  private started = false;
   private stopping: Promise<void> | undefined;
 
   constructor(
     readonly key: string,
     readonly tokenKey: string,
-    /** This topic's lease owner: unique per replica and per topic instance. */
-    private readonly owner: string,
+    owner: string,
     makeSource: () => Source<unknown>,
+    identify: (event: Json) => string,
     private readonly context: TopicContext,
   ) {
     this.makeSource = makeSource;
+    this.listener = new Listener(
+      {
+        deliver: (events, at) => {
+          context.metrics?.eventLatency?.(Date.now() - at);
+          for (const subscriber of this.subscribers) for (const event of events) subscriber.push(event);
+        },
+        end: (message) => void this.end(message),
+        recent: () => context.coordinator.recent(key),
+        note: (event) => context.metrics?.event?.(event),
+        report: (error) => context.report(error),
+      },
+      identify,
+    );
+    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context);
   }
 
   start(): void {
-    this.context.coordinator.join(this.key, this.receiver).then(
-      (last) => this.onJoined(last),
-      (error: unknown) => {
-        this.context.report(error);
-        this.onJoined(null);
-      },
+    if (this.stopped) return;
+    this.started = true;
+    this.context.coordinator.join(this.key, this.link).then(
+      (recent) => this.baseline(recent, true),
+      (error: unknown) => this.context.report(error),
     );
+    void this.step();
   }
 
-  add<E>(makeSource: () => Source<E>, replayLast: boolean, signal: AbortSignal | undefined): Subscriber<E> {
-    const subscriber = new Subscriber<E>(this, replayLast, signal);
+  add(subscriber: Subscriber<unknown>, makeSource: () => Source<unknown>): void {
+    subscriber.owner = this;
     this.subscribers.add(subscriber);
     this.makeSource = makeSource;
-    if (this.joined) {
-      if (replayLast && this.last) subscriber.push(this.last.event as E);
+    if (this.listener.state !== 'joining') {
+      if (subscriber.wantsReplay && this.listener.last) subscriber.push(this.listener.last.event);
       subscriber.wantsReplay = false;
     }
-    return subscriber;
   }
 
   detach(subscriber: Subscriber<unknown>): void {
@@ -111,182 +96,69 @@ export class Topic implements SubscriberOwner {
     return this.stop();
   }
 
+  get stopped(): boolean {
+    return this.stopping !== undefined;
+  }
+
   private stop(): Promise<void> {
     if (this.stopping) return this.stopping;
     clearTimeout(this.timer);
-    this.polling?.abort();
-    this.context.coordinator.leave(this.key, this.receiver);
-    this.stopping = this.leasing.then(async () => {
-      if (!this.leader) return;
-      this.demote();
-      await this.context.coordinator.release(this.key, this.owner);
-    });
+    this.listener.stop();
+    if (this.started) this.context.coordinator.leave(this.key, this.link);
+    this.stopping = this.poller.stop();
     this.context.stopped(this, this.stopping);
     return this.stopping;
   }
 
-  private get stopped(): boolean {
-    return this.stopping !== undefined;
+  private end(message: Message): Promise<void> {
+    return this.finish(message.end ? new LiveEnd(message.end.code, message.end.message) : undefined);
   }
 
-  private onJoined(stored: string | null): void {
-    if (this.stopped) return;
-    this.joined = true;
-    const last = stored === null ? undefined : parse<LastRecord>(stored, this.context);
-    if (last) {
-      this.last = { event: last.event };
-      this.heard = { epoch: last.epoch, seq: last.seq };
-    }
+  /** The stored messages, read once listening (`subscribed`) or while catching up. */
+  private baseline(recent: string[], subscribed: boolean): void {
+    const joining = this.listener.state === 'joining';
+    this.listener.joined(recent, subscribed);
+    if (!joining || this.listener.state === 'joining') return;
+    const last = this.listener.last;
     for (const subscriber of this.subscribers) {
       if (subscriber.wantsReplay && last) subscriber.push(last.event);
       subscriber.wantsReplay = false;
     }
-    const early = this.early;
-    this.early = [];
-    for (const raw of early) this.receive(raw);
-    this.step();
-  }
-
-  private receive(raw: string): void {
-    if (this.stopped) return;
-    if (!this.joined) {
-      this.early.push(raw);
-      return;
+    // The poller was waiting for this: its step comes now, not an interval later.
+    if (!this.stepping) {
+      clearTimeout(this.timer);
+      void this.step();
     }
-    const message = parse<Message>(raw, this.context);
-    if (!message) return;
-    const { heard } = this;
-    if (heard && heard.epoch === message.epoch && message.seq <= heard.seq) return;
-    this.heard = { epoch: message.epoch, seq: message.seq };
-    const { events } = message;
-    if (events.length > 0) {
-      this.last = { event: events[events.length - 1] as Json };
-      this.context.metrics?.eventLatency?.(Date.now() - message.at);
-      for (const subscriber of this.subscribers) for (const event of events) subscriber.push(event);
-    }
-    if (message.end) void this.finish(new LiveEnd(message.end.code, message.end.message));
-    else if (message.done) void this.finish();
   }
 
-  /** One interval: lease, then perhaps a poll, then the next interval. */
-  private step(): void {
+  /** One interval: catch up or repair the hearing, then the poller's step, then the next interval. */
+  private async step(): Promise<void> {
     if (this.stopped) return;
-    this.leasing = this.lease().catch(() => this.demote()); // the coordinator has reported it
-    void this.leasing.then(() => {
-      if (this.stopped) return;
-      if (this.leader && !this.polling && Date.now() >= this.notBefore) void this.poll();
-      this.timer = setTimeout(this.tick, this.context.intervalMs);
-    });
-  }
-
-  private async lease(): Promise<void> {
+    this.stepping = true;
     const { coordinator } = this.context;
-    if (this.leader) {
-      if (!(await coordinator.renew(this.key, this.owner))) this.demote();
-      return;
-    }
-    const lease = await coordinator.acquire(this.key, this.owner);
-    if (!lease) return;
-    // Held from here, even if the topic stopped meanwhile: stop() releases it once this settles.
-    this.leader = true;
-    const stored = lease.stored === null ? undefined : parse<StateRecord>(lease.stored, this.context);
-    this.state = stored?.state;
-    this.seq = stored?.seq ?? 0;
-    this.epoch = stored?.epoch ?? randomUUID(); // new even for this owner: its old numbers may still be heard
-    this.failures = 0;
-    this.notBefore = 0;
+    const reach = coordinator.reach();
+    if (reach === 'down') this.listener.standAlone();
+    else if (reach === 'up') this.catchUp();
+    if (this.listener.state === 'repairing') this.listener.repair();
+    // The poller waits for a first read of the stored messages, so that its own first message
+    // comes after them, unless there is no coordinator to read them from.
+    if (this.listener.state !== 'joining' || reach === 'down') await this.poller.step();
+    this.stepping = false;
+    if (!this.stopped) this.timer = setTimeout(this.tick, this.context.intervalMs);
   }
 
-  private demote(): void {
-    this.leader = false;
-    this.source = undefined;
-    this.polling?.abort();
-  }
-
-  private async poll(): Promise<void> {
-    const polling = (this.polling = new AbortController());
-    try {
-      const outcome = await this.pollOnce(polling.signal);
-      if (outcome && !polling.signal.aborted) await this.publish(outcome);
-    } finally {
-      if (this.polling === polling) this.polling = undefined;
-    }
-  }
-
-  /** Runs the source once: what to publish, or undefined when there is nothing (aborted, transient failure). */
-  private async pollOnce(signal: AbortSignal): Promise<Outcome | undefined> {
-    try {
-      this.source ??= this.makeSource();
-      const result: PollResult<unknown> = await this.source.poll(this.state, signal);
-      if (!Array.isArray(result?.events)) throw new TypeError('A live source resolved without an events array');
-      if (signal.aborted) return undefined;
-      this.context.metrics?.poll('ok');
-      return { events: result.events as Json[], state: result.state, ...(result.done && { done: true }) };
-    } catch (error) {
-      if (signal.aborted) return undefined;
-      if (error instanceof LiveEnd) {
-        this.context.metrics?.poll('end');
-        return { events: [], state: this.state, end: { code: error.code, message: error.message } };
-      }
-      this.context.metrics?.poll('transient');
-      this.backOff(error);
-      return undefined;
-    }
-  }
-
-  /** A transient failure: the first of a run is reported, and the next poll waits longer each time. */
-  private backOff(error: unknown): void {
-    if (this.failures === 0) this.context.report(error);
-    const { intervalMs, maxBackoffMs, random } = this.context;
-    this.notBefore = Date.now() + backoffMs(this.failures++, intervalMs, maxBackoffMs, random);
-  }
-
-  private async publish(outcome: Outcome): Promise<void> {
-    let prepared: { commit: Commit; seq: number };
-    try {
-      prepared = this.prepare(outcome);
-    } catch (error) {
-      return this.backOff(error); // state or events that JSON cannot hold: a bug in the source
-    }
-    const { commit, seq } = prepared;
-    let committed: boolean;
-    try {
-      committed = await this.context.coordinator.commit(this.key, this.owner, commit);
-    } catch {
-      // Reported by the coordinator. Whether it was stored is unknown, so poll again only after
-      // taking the lease, and the stored state with it, anew.
-      return this.demote();
-    }
-    if (!committed) return this.demote();
-    // The next poll starts from the state as stored, as a replica taking over would.
-    this.state = (JSON.parse(commit.record) as StateRecord).state;
-    this.seq = seq;
-    this.failures = 0;
-    if (commit.message) this.receive(commit.message);
-  }
-
-  private prepare({ events, state, done, end }: Outcome): { commit: Commit; seq: number } {
-    const { epoch } = this;
-    const final = Boolean(done || end);
-    const news = events.length > 0 || final;
-    const seq = news ? this.seq + 1 : this.seq;
-    const message: Message = { epoch, seq, at: Date.now(), events, ...(done && { done }), ...(end && { end }) };
-    const lastEvent = events[events.length - 1];
-    const commit: Commit = {
-      record: JSON.stringify({ epoch, seq, state: state ?? null } satisfies StateRecord),
-      final,
-      ...(news && { message: JSON.stringify(message) }),
-      ...(lastEvent !== undefined && { last: JSON.stringify({ epoch, seq, event: lastEvent } satisfies LastRecord) }),
-    };
-    return { commit, seq };
-  }
-}
-
-function parse<T>(raw: string, context: TopicContext): T | undefined {
-  try {
-    return JSON.parse(raw) as T;
-  } catch (error) {
-    context.report(error);
-    return undefined;
+  /** While the channel is not subscribed yet, reads what was published instead of missing it. */
+  private catchUp(): void {
+    const { state } = this.listener;
+    if ((state !== 'joining' && state !== 'catchingUp') || this.catchingUp) return;
+    this.catchingUp = true;
+    this.context.coordinator.recent(this.key).then(
+      (recent) => {
+        this.catchingUp = false;
+        if (this.listener.state === 'joining') this.baseline(recent, false);
+        else this.listener.resync(recent);
+      },
+      () => (this.catchingUp = false), // reported by the coordinator
+    );
   }
 }

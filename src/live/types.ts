@@ -55,12 +55,18 @@ export interface SubscribeOptions<E> {
   replayLast?: boolean;
   /** Aborting it ends this subscriber's stream, as return() does. */
   signal?: AbortSignal;
+  /**
+   * What makes two events the same change (default: their JSON text). A replica delivers an event
+   * once even when two pollers published it (around a takeover, or after a Redis outage).
+   */
+  identify?: (event: E) => string;
 }
 
 export interface LiveHub {
   /**
-   * A stream of the topic's events. Throws LiveLimitError at once when over a limit (before any
-   * poll). The iterator ends when the topic is done, throws LiveEnd when the source ends it, and
+   * A stream of the topic's events. Throws LiveLimitError at once when over a limit of this
+   * replica (before any poll); over the token's limit across the deployment (Redis), the stream
+   * throws it at its first read instead. The iterator ends when the topic is done, throws LiveEnd when the source ends it, and
    * gives up its share of the topic on return() (the client went away) or when `signal` aborts.
    * Events must be JSON values: they are passed through JSON in every mode, so that the embedded
    * default behaves as a Redis deployment does. A subscriber hears what is published once its
@@ -69,21 +75,47 @@ export interface LiveHub {
    */
   subscribe<E>(options: SubscribeOptions<E>): AsyncIterableIterator<E>;
   /** Open subscriptions, topics with local subscribers, and topics this replica polls. */
-  stats(): { subscriptions: number; topics: number; pollers: number };
+  stats(): LiveStats;
+  /**
+   * Whether the hub can share its topics: false while a configured Redis is unreachable (its
+   * topics then poll for this replica alone) or not connected yet. Always true without Redis.
+   */
+  ready(): boolean;
   /** Completes every open stream, stops every poller, releases its leases and quits Redis. */
   close(): Promise<void>;
 }
+
+export interface LiveStats {
+  subscriptions: number;
+  topics: number;
+  pollers: number;
+  /** Channels this replica listens to in Redis (0 without Redis): as many as `topics` when all is well. */
+  channels: number;
+  /** The longest time since a topic heard a message (its newest event's age), 0 with no topic. */
+  newestEventAgeMs: number;
+}
+
+/** What an operator alerts on: changes of the polling replica, failures of Redis, repairs. */
+export type LiveEvent =
+  | 'leader_change'
+  | 'lease_lost'
+  | 'redis_error'
+  | 'redis_reconnect'
+  | 'local_fallback'
+  | 'gap_detected'
+  | 'gap_repaired';
 
 export interface LiveMetrics {
   poll(outcome: 'ok' | 'transient' | 'end'): void;
   /** From the end of the poll that found an event to the event reaching this replica's subscribers. */
   eventLatency?(ms: number): void;
+  event?(event: LiveEvent): void;
 }
 
 export interface LiveHubOptions {
   /** LIVE_POLL_INTERVAL_MS: the least time between two polls of a topic (default 1000 in config). */
   intervalMs: number;
-  /** LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN, per replica (default 20 in config). */
+  /** LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN, across the deployment with Redis (default 20 in config). */
   maxPerToken: number;
   /** Subscriptions the whole process accepts. */
   maxTotal: number;

@@ -10,7 +10,8 @@ import type { SubscriptionResolvers } from '../generated/resolvers-types.js';
 import { LiveEnd, LiveLimitError } from '../live/index.js';
 import type { RunRecord } from '../upstream/records.js';
 import { checkedId } from '../upstream/ids.js';
-import { newRunsSource, runSource } from '../watch.js';
+import { newRunsSource, runChange, runIdentity, runSource } from '../watch.js';
+import type { GatewayContext } from '../context.js';
 
 function asCoded(error: unknown): unknown {
   if (error instanceof LiveEnd) return codedError(error.code as ErrorCode, error.message);
@@ -51,14 +52,14 @@ export const Subscription: SubscriptionResolvers = {
   executionUpdated: {
     subscribe: (_, { id }, { live }) => {
       const runId = checkedId('run', id);
-      return coded(() => live.subscribe(`run:${runId}`, (clientFor) => runSource(runId, clientFor), true));
+      return coded(() => live.subscribe(`run:${runId}`, (clientFor) => runSource(runId, clientFor), true, runChange));
     },
     resolve: eachEvent,
   },
   executionStarted: {
     subscribe: (_, { workflowId }, { live }) => {
       const id = checkedId('workflow', workflowId);
-      return coded(() => live.subscribe(`workflow:${id}`, (clientFor) => newRunsSource(id, clientFor), false));
+      return coded(() => live.subscribe(`workflow:${id}`, (clientFor) => newRunsSource(id, clientFor), false, runIdentity));
     },
     resolve: eachEvent,
   },

@@ -7,6 +7,11 @@
  * their caller goes away (the signal), or their request's deadline passes (checked whenever a
  * slot frees, so no timer is armed per waiter). Nothing here is a fault of Altostrat's: the
  * breaker never counts a wait that ended.
+ *
+ * A tenant's calls come in two lanes. Requests hold up to `perTenant` slots. The polls of its live
+ * subscriptions (forPolls()) hold up to `pollsPerTenant(perTenant)` slots of their own, and are
+ * served first when the tenant's turn comes: a tenant flooding the gateway with queries does not
+ * delay its own subscriptions' polls, and its polls, bounded, cannot take its requests' slots.
  */
 
 export interface FairShareOptions {
@@ -22,10 +27,28 @@ interface Waiter {
   expired(): boolean;
 }
 
-interface Tenant {
+interface Lane {
   running: number;
   waiting: Waiter[];
 }
+
+type LaneName = 'requests' | 'polls';
+
+interface Tenant {
+  lanes: Record<LaneName, Lane>;
+}
+
+/** What the lanes of one FairShare share: the process's slots and its tenants. */
+interface Pool {
+  capacity: number;
+  limits: Record<LaneName, number>;
+  running: number;
+  /** Tenants with a call in flight or waiting; Map order is the round-robin order. */
+  tenants: Map<string, Tenant>;
+}
+
+/** Slots a tenant's polls may hold besides its requests': an eighth of its share, at least one. */
+export const pollsPerTenant = (perTenant: number): number => Math.max(1, Math.ceil(perTenant / 8));
 
 /** The request's deadline passed while its call waited for a slot. */
 export class WaitExpired extends Error {
@@ -38,19 +61,23 @@ export interface WaitLimits {
 }
 
 export class FairShare {
-  readonly #capacity: number;
-  readonly #perTenant: number;
-  #running = 0;
-  /** Tenants with a call in flight or waiting; Map order is the round-robin order. */
-  readonly #tenants = new Map<string, Tenant>();
+  readonly #pool: Pool;
+  readonly #lane: LaneName;
 
-  constructor({ capacity, perTenant }: FairShareOptions) {
-    this.#capacity = capacity;
-    this.#perTenant = Math.min(perTenant, capacity);
+  constructor({ capacity, perTenant }: FairShareOptions, lane: LaneName = 'requests', pool?: Pool) {
+    const share = Math.min(perTenant, capacity);
+    this.#pool = pool ?? { capacity, limits: { requests: share, polls: pollsPerTenant(share) }, running: 0, tenants: new Map() };
+    this.#lane = lane;
+  }
+
+  /** The same slots, taken in the lane of live subscriptions' polls. */
+  forPolls(): FairShare {
+    const { capacity, limits } = this.#pool;
+    return new FairShare({ capacity, perTenant: limits.requests }, 'polls', this.#pool);
   }
 
   get running(): number {
-    return this.#running;
+    return this.#pool.running;
   }
 
   /** Runs `call` in a slot of `tenant` once one is free; rejects if the signal aborts or the deadline passes first. */
@@ -65,21 +92,23 @@ export class FairShare {
 
   #acquire(key: string, { signal, deadline }: WaitLimits): Promise<void> {
     signal?.throwIfAborted();
-    let tenant = this.#tenants.get(key);
+    const pool = this.#pool;
+    let tenant = pool.tenants.get(key);
     if (!tenant) {
-      tenant = { running: 0, waiting: [] };
-      this.#tenants.set(key, tenant);
+      tenant = { lanes: { requests: { running: 0, waiting: [] }, polls: { running: 0, waiting: [] } } };
+      pool.tenants.set(key, tenant);
     }
-    if (tenant.waiting.length === 0 && this.#mayStart(tenant)) {
-      this.#start(tenant);
+    const lane = tenant.lanes[this.#lane];
+    if (lane.waiting.length === 0 && mayStart(pool, tenant, this.#lane)) {
+      start(pool, lane);
       return Promise.resolve();
     }
     const queued = tenant;
     return new Promise<void>((resolve, reject) => {
       const leave = () => {
         signal?.removeEventListener('abort', abort);
-        const at = queued.waiting.indexOf(waiter);
-        if (at >= 0) queued.waiting.splice(at, 1);
+        const at = lane.waiting.indexOf(waiter);
+        if (at >= 0) lane.waiting.splice(at, 1);
       };
       const waiter: Waiter = {
         wake: () => {
@@ -94,55 +123,61 @@ export class FairShare {
       };
       const abort = () => {
         leave();
-        this.#forget(key, queued);
+        forget(pool, key, queued);
         reject(signal!.reason instanceof Error ? signal!.reason : new DOMException('The operation was aborted.', 'AbortError'));
       };
-      queued.waiting.push(waiter);
+      lane.waiting.push(waiter);
       signal?.addEventListener('abort', abort, { once: true });
     });
   }
 
-  #mayStart(tenant: Tenant): boolean {
-    return this.#running < this.#capacity && tenant.running < this.#perTenant;
-  }
-
-  #start(tenant: Tenant): void {
-    this.#running++;
-    tenant.running++;
-  }
-
   #release(key: string): void {
-    const tenant = this.#tenants.get(key)!;
-    this.#running--;
-    tenant.running--;
-    this.#forget(key, tenant);
-    this.#dispatch();
+    const pool = this.#pool;
+    const tenant = pool.tenants.get(key)!;
+    pool.running--;
+    tenant.lanes[this.#lane].running--;
+    forget(pool, key, tenant);
+    dispatch(pool);
   }
+}
 
-  /** Hands free slots to waiting tenants in turn, moving each served tenant to the back. */
-  #dispatch(): void {
-    let progressed = true;
-    while (progressed && this.#running < this.#capacity) {
-      progressed = false;
-      for (const [key, tenant] of this.#tenants) {
-        if (this.#running >= this.#capacity) break;
+function mayStart(pool: Pool, tenant: Tenant, lane: LaneName): boolean {
+  return pool.running < pool.capacity && tenant.lanes[lane].running < pool.limits[lane];
+}
+
+function start(pool: Pool, lane: Lane): void {
+  pool.running++;
+  lane.running++;
+}
+
+/** Hands free slots to waiting tenants in turn (a tenant's polls before its requests), moving each served tenant to the back. */
+function dispatch(pool: Pool): void {
+  let progressed = true;
+  while (progressed && pool.running < pool.capacity) {
+    progressed = false;
+    for (const [key, tenant] of pool.tenants) {
+      if (pool.running >= pool.capacity) break;
+      const name = (['polls', 'requests'] as const).find((lane) => {
+        const { waiting } = tenant.lanes[lane];
         // Waiters whose deadline passed leave now, without taking a slot.
-        for (const waiter of tenant.waiting.filter((w) => w.expired())) waiter.expire();
-        if (tenant.waiting.length === 0 || tenant.running >= this.#perTenant) {
-          this.#forget(key, tenant);
-          continue;
-        }
-        this.#start(tenant);
-        tenant.waiting.shift()!.wake();
-        this.#tenants.delete(key);
-        this.#tenants.set(key, tenant);
-        progressed = true;
-        break;
+        for (const waiter of waiting.filter((w) => w.expired())) waiter.expire();
+        return waiting.length > 0 && tenant.lanes[lane].running < pool.limits[lane];
+      });
+      if (!name) {
+        forget(pool, key, tenant);
+        continue;
       }
+      const lane = tenant.lanes[name];
+      start(pool, lane);
+      lane.waiting.shift()!.wake();
+      pool.tenants.delete(key);
+      pool.tenants.set(key, tenant);
+      progressed = true;
+      break;
     }
   }
+}
 
-  #forget(key: string, tenant: Tenant): void {
-    if (tenant.running === 0 && tenant.waiting.length === 0) this.#tenants.delete(key);
-  }
+function forget(pool: Pool, key: string, { lanes }: Tenant): void {
+  if (Object.values(lanes).every((lane) => lane.running === 0 && lane.waiting.length === 0)) pool.tenants.delete(key);
 }

@@ -11,8 +11,11 @@ import { bearer, DEMO_TOKENS } from '../support/stack.js';
 import { startRedis, type RedisProcess } from '../support/redis.js';
 import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, statusesOf, until, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
 import { spawnGateway, type GatewayProcess } from '../support/process.js';
+import { courseOf, expectCourse } from '../support/replicas.js';
 
 const INTERVAL_MS = 250;
+/** Longer than a lease (three intervals). */
+const FROZEN_MS = 2_000;
 const authorization = bearer(DEMO_TOKENS.acme);
 let redis: RedisProcess;
 let simulator: Simulator;
@@ -128,6 +131,26 @@ describe('two replicas on one Redis', () => {
     const after = runCalls(id).filter((c) => c.startedAt > killedAt);
     expect(after.length).toBeGreaterThan(0);
     expect(maxInFlight(after)).toBe(1);
+  });
+
+  it('never poll twice at once when the polling replica freezes and comes back: every subscriber hears the run in order, each state once', async () => {
+    const [a, b] = await replicas();
+    const id = await execute(a.url);
+    const onA = opened([watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id } })])[0]!;
+    await until(() => onA.events.length > 0, 'the first event on A');
+    const onB = opened([watch<RunEvent>('ws', b.url, EXECUTION_UPDATED, { authorization, variables: { id } })])[0]!;
+    await until(() => onB.events.length > 0, 'the first event on B');
+
+    // A stops for longer than its lease: B takes over; then A wakes up believing it still polls.
+    // A state that comes and goes before B's takeover (the lease, three intervals) is excused.
+    const since = Date.now() + 4 * INTERVAL_MS;
+    a.child.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, FROZEN_MS));
+    a.child.kill('SIGCONT');
+
+    const course = () => courseOf(simulator, workflowId, id);
+    for (const [name, w] of [['B', onB], ['A', onA]] as const) await expectCourse(w, course, `the subscriber on ${name}`, since);
+    expect(maxInFlight(runCalls(id))).toBe(1);
   });
 
   it('send each new run once to executionStarted subscribers on both, and carry the baseline over a takeover', async () => {

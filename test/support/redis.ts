@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RedisProcess {
   url: string;
+  port: number;
   stop(): Promise<void>;
   kill(): void;
 }
@@ -27,7 +28,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Sends PING over a raw socket; true on +PONG. */
-function ping(port: number): Promise<boolean> {
+function ping(port: number, password: string | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let reply = '';
@@ -37,19 +38,28 @@ function ping(port: number): Promise<boolean> {
     };
     socket.setTimeout(1_000, () => done(false));
     socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('connect', () => socket.write(password ? `AUTH ${password}\r\nPING\r\n` : 'PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      if (reply.endsWith('+PONG\r\n')) done(true);
+      else if (reply.includes('-')) done(false);
     });
   });
 }
 
-export async function startRedis(): Promise<RedisProcess> {
-  const port = await freePort();
+export interface RedisOptions {
+  /** Default: a free one. A killed server's port, to start it again where its clients reconnect. */
+  port?: number;
+  /** requirepass: clients must send it (the URL carries it). */
+  password?: string;
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<RedisProcess> {
+  const { password } = options;
+  const port = options.port ?? (await freePort());
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password ? ['--requirepass', password] : [])],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -59,7 +69,7 @@ export async function startRedis(): Promise<RedisProcess> {
   child.on('error', (error) => (spawnError = error));
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!(await ping(port))) {
+  while (!(await ping(port, password))) {
     if (child.exitCode !== null || spawnError || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`redis-server did not answer PING on port ${port}: ${spawnError?.message ?? (stderr.trim() || `exit ${child.exitCode}`)}`);
@@ -68,7 +78,8 @@ export async function startRedis(): Promise<RedisProcess> {
   }
 
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: password ? `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
+    port,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

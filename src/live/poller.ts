@@ -1,0 +1,242 @@
+/**
+ * A topic's polling, one step per interval (driven by topic.ts):
+ *
+ *   waiting   another replica holds the lease (or none is known yet): ask for it every interval
+ *   leading   this replica holds the lease: renew it and poll; each outcome is committed through
+ *             the coordinator (stored and published) before it is delivered
+ *   local     the coordinator has been unreachable for a while: poll for this replica's
+ *             subscribers alone, storing nothing, until it is reachable again; then wait for
+ *             the lease like any replica, so that the deployment is back to one poller
+ *   stopped   the topic stopped; a held lease is released
+ *
+ * Whatever the state, a poll starts only when none is in flight and no backoff is running, so a
+ * topic polls at most once per interval and never twice at once, and a poll that outlasts the
+ * interval delays the next one instead of overlapping it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Commit, Coordinator, Message, StateRecord } from './coordinator.js';
+import { LiveEnd, type Json, type LiveEvent, type LiveMetrics, type PollResult, type Source } from './types.js';
+
+export type PollerState = 'waiting' | 'leading' | 'local' | 'stopped';
+
+export interface PollerContext {
+  coordinator: Coordinator;
+  intervalMs: number;
+  maxBackoffMs: number;
+  random: () => number;
+  metrics?: LiveMetrics;
+  report(error: unknown): void;
+}
+
+/**
+ * Capped exponential backoff with "equal jitter" (half fixed, half random), never below the
+ * interval: after the n-th failure in a row (n from 0), between half and all of
+ * min(max, interval * 2^n).
+ */
+export function backoffMs(failures: number, intervalMs: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.min(maxMs, intervalMs * 2 ** failures);
+  return Math.max(intervalMs, ceiling * (0.5 + random() / 2));
+}
+
+type Outcome = Pick<Message, 'done' | 'end'> & { events: Json[]; state: Json | undefined };
+
+export class Poller {
+  state: PollerState = 'waiting';
+  private source: Source<unknown> | undefined;
+  private pollState: Json | undefined;
+  private epoch = '';
+  private seq = 0;
+  private polling: AbortController | undefined;
+  private failures = 0;
+  private notBefore = 0;
+  private stepping: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly key: string,
+    /** This topic's lease owner: unique per replica and per topic instance. */
+    private readonly owner: string,
+    /** The newest subscriber's source (any will do: same token, same resource). */
+    private readonly makeSource: () => Source<unknown>,
+    /** Delivers a message this poller published to this replica's subscribers. */
+    private readonly deliver: (message: string) => void,
+    private readonly context: PollerContext,
+  ) {}
+
+  /** One interval's step; resolves once the lease is settled (the poll it starts runs on). */
+  step(): Promise<void> {
+    this.stepping = this.settle().then(
+      () => this.pollIfDue(),
+      () => this.demote(), // the coordinator has reported it
+    );
+    return this.stepping;
+  }
+
+  /** Stops polling and gives a held lease back, once the step in progress has settled. */
+  async stop(): Promise<void> {
+    this.polling?.abort();
+    await this.stepping;
+    const leading = this.state === 'leading';
+    this.state = 'stopped';
+    this.polling?.abort();
+    if (leading) await this.context.coordinator.release(this.key, this.owner);
+  }
+
+  private async settle(): Promise<void> {
+    const { coordinator } = this.context;
+    if (this.state === 'stopped') return;
+    const reach = coordinator.reach();
+    if (reach === 'down') {
+      if (this.state !== 'local') this.goLocal();
+      return;
+    }
+    if (reach === 'connecting') return;
+    if (this.state === 'leading') {
+      if (!(await coordinator.renew(this.key, this.owner))) {
+        this.note('lease_lost');
+        this.demote();
+      }
+      return;
+    }
+    if (this.state !== 'waiting' && this.state !== 'local') return;
+    const lease = await coordinator.acquire(this.key, this.owner);
+    if ((this.state as PollerState) === 'stopped') {
+      // Taken while stopping: give it back at once.
+      if (lease) await coordinator.release(this.key, this.owner);
+      return;
+    }
+    const wasLocal = this.state === 'local';
+    if (!lease) {
+      if (wasLocal) this.demote(); // back to one poller for the deployment: the holder's
+      return;
+    }
+    this.state = 'leading';
+    this.note('leader_change');
+    const stored = lease.stored === null ? undefined : parse<StateRecord>(lease.stored, this.context);
+    // Back from polling alone with nothing stored (Redis lost its data): go on from what it polled.
+    if (stored || !wasLocal) this.pollState = stored?.state;
+    // A poller that starts with no stored state numbers its messages from 1 again, in an epoch of
+    // its own, so that a listener that heard an earlier poller's numbers tells the new ones apart.
+    // (A listener that heard only a run's first and last states had lost its channel, not its
+    // numbering: listener.ts reads back what it missed.)
+    this.seq = stored?.seq ?? 0;
+    this.epoch = stored?.epoch ?? randomUUID();
+    this.failures = 0;
+    this.notBefore = 0;
+  }
+
+  private goLocal(): void {
+    this.demote();
+    this.state = 'local';
+    this.note('local_fallback');
+    // Its own epoch: the other replicas poll alone too, and number their messages as they like.
+    this.epoch = `local:${randomUUID()}`;
+    this.seq = 0;
+  }
+
+  private demote(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'waiting';
+    this.source = undefined;
+    this.polling?.abort();
+  }
+
+  private pollIfDue(): void {
+    const active = this.state === 'leading' || this.state === 'local';
+    if (active && !this.polling && Date.now() >= this.notBefore) void this.poll();
+  }
+
+  private async poll(): Promise<void> {
+    const polling = (this.polling = new AbortController());
+    try {
+      const outcome = await this.pollOnce(polling.signal);
+      if (outcome && !polling.signal.aborted) await this.publish(outcome);
+    } finally {
+      if (this.polling === polling) this.polling = undefined;
+    }
+  }
+
+  /** Runs the source once: what to publish, or undefined when there is nothing (aborted, transient failure). */
+  private async pollOnce(signal: AbortSignal): Promise<Outcome | undefined> {
+    const { metrics } = this.context;
+    try {
+      this.source ??= this.makeSource();
+      const result: PollResult<unknown> = await this.source.poll(this.pollState, signal);
+      if (!Array.isArray(result?.events)) throw new TypeError('A live source resolved without an events array');
+      if (signal.aborted) return undefined;
+      metrics?.poll('ok');
+      return { events: result.events as Json[], state: result.state, ...(result.done && { done: true }) };
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      if (error instanceof LiveEnd) {
+        metrics?.poll('end');
+        return { events: [], state: this.pollState, end: { code: error.code, message: error.message } };
+      }
+      metrics?.poll('transient');
+      this.backOff(error);
+      return undefined;
+    }
+  }
+
+  /** A transient failure: the first of a run is reported, and the next poll waits longer each time. */
+  private backOff(error: unknown): void {
+    if (this.failures === 0) this.context.report(error);
+    const { intervalMs, maxBackoffMs, random } = this.context;
+    this.notBefore = Date.now() + backoffMs(this.failures++, intervalMs, maxBackoffMs, random);
+  }
+
+  private async publish(outcome: Outcome): Promise<void> {
+    let prepared: { commit: Commit; seq: number };
+    try {
+      prepared = this.prepare(outcome);
+    } catch (error) {
+      return this.backOff(error); // state or events that JSON cannot hold: a bug in the source
+    }
+    const { commit, seq } = prepared;
+    if (this.state === 'leading') {
+      let committed: boolean;
+      try {
+        committed = await this.context.coordinator.commit(this.key, this.owner, commit);
+      } catch {
+        // Reported by the coordinator. Whether it was stored is unknown, so poll again only after
+        // taking the lease, and the stored state with it, anew.
+        return this.demote();
+      }
+      if (!committed) {
+        this.note('lease_lost');
+        return this.demote();
+      }
+    }
+    // The next poll starts from the state as stored, as a replica taking over would.
+    this.pollState = (JSON.parse(commit.record) as StateRecord).state;
+    this.seq = seq;
+    this.failures = 0;
+    if (commit.message) this.deliver(commit.message);
+  }
+
+  private prepare({ events, state, done, end }: Outcome): { commit: Commit; seq: number } {
+    const { epoch } = this;
+    const final = Boolean(done || end);
+    const news = events.length > 0 || final;
+    const seq = news ? this.seq + 1 : this.seq;
+    const message: Message = { epoch, seq, at: Date.now(), events, ...(done && { done }), ...(end && { end }) };
+    const commit: Commit = {
+      record: JSON.stringify({ epoch, seq, state: state ?? null } satisfies StateRecord),
+      final,
+      ...(news && { message: JSON.stringify(message) }),
+    };
+    return { commit, seq };
+  }
+
+  private note(event: LiveEvent): void {
+    this.context.metrics?.event?.(event);
+  }
+}
+
+export function parse<T>(raw: string, context: { report(error: unknown): void }): T | undefined {
+  try {
+    return JSON.parse(raw) as T;
+  } catch (error) {
+    context.report(error);
+    return undefined;
+  }
+}
