@@ -11,7 +11,6 @@ import { LiveEnd, LiveLimitError } from '../live/index.js';
 import type { RunRecord } from '../upstream/records.js';
 import { checkedId } from '../upstream/ids.js';
 import { newRunsSource, runChange, runIdentity, runSource } from '../watch.js';
-import type { GatewayContext } from '../context.js';
 
 function asCoded(error: unknown): unknown {
   if (error instanceof LiveEnd) return codedError(error.code as ErrorCode, error.message);
