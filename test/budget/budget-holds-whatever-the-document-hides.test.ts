@@ -10,41 +10,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, callsTo, DEMO_TOKENS, expectCode, startStack, type Stack } from '../support/stack.js';
+import { bearer, callsTo, DEMO_TOKENS, expectCode, stackWorld, startStack, type Stack } from '../support/stack.js';
 
 const FAN_OUT = 'nodes { executions(first: 100) { nodes { logs { id } } } }';
 
 describe('the limit', () => {
-  let stack: Stack;
-  let workflowId: string;
-  beforeAll(async () => {
-    stack = await startStack({}, { MAX_UPSTREAM_CALLS: '300' });
-    workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
-  });
-  afterAll(() => stack.close());
-  beforeEach(() => stack.simulator.clearCalls());
+  const world = stackWorld({}, { MAX_UPSTREAM_CALLS: '300' });
+  beforeEach(() => world.stack.simulator.clearCalls());
 
   it('refuses fan-out that could cost thousands of calls, naming the estimate and the limit', async () => {
-    const response = await stack.gql(`{ workflows(first: 100) { nodes { executions(first: 100) { nodes { logs { id } } } } } }`);
+    const response = await world.stack.gql(`{ workflows(first: 100) { nodes { executions(first: 100) { nodes { logs { id } } } } } }`);
     const error = expectCode(response, 'BAD_USER_INPUT');
     expect(error.message).toContain('up to 10801 calls to Altostrat; the limit is 300');
     expect(error.extensions!.cost).toEqual({ estimate: 10801, limit: 300 });
-    expect(stack.simulator.calls).toHaveLength(0);
+    expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
   it('reads sizes from variables', async () => {
-    const query = `query($n: Int) { workflow(id: "${workflowId}") { executions(first: $n) { nodes { logs { id } } } } }`;
-    expect((await stack.gql(query, { n: 10 })).errors).toBeUndefined();
-    stack.simulator.clearCalls();
+    const query = `query($n: Int) { workflow(id: "${world.workflowId}") { executions(first: $n) { nodes { logs { id } } } } }`;
+    expect((await world.stack.gql(query, { n: 10 })).errors).toBeUndefined();
+    world.stack.simulator.clearCalls();
     // ...and a workflows page of them multiplies: 1 + 30 x (pages + 10 runs) > 300.
     const fanOut = `query($n: Int) { workflows(first: 30) { nodes { executions(first: $n) { nodes { logs { id } } } } } }`;
-    expectCode(await stack.gql(fanOut, { n: 10 }), 'BAD_USER_INPUT');
-    expect(stack.simulator.calls).toHaveLength(0);
+    expectCode(await world.stack.gql(fanOut, { n: 10 }), 'BAD_USER_INPUT');
+    expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
   it('lets the README’s example through', async () => {
     const { EXAMPLE_QUERY } = await import('../../src/example-query.js');
-    const response = await stack.gql(EXAMPLE_QUERY);
+    const response = await world.stack.gql(EXAMPLE_QUERY);
     expect(response.errors).toBeUndefined();
     expect(response.data.workflows.nodes.length).toBeGreaterThan(0);
   });

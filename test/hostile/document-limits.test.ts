@@ -4,66 +4,59 @@
  * coded error before any upstream call.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_TOKENS, expectCode, post, startStack, type Stack } from '../support/stack.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { expectCode, post, stackWorld, startStack } from '../support/stack.js';
 
-let stack: Stack;
-let workflowId: string;
-
-beforeAll(async () => {
-  stack = await startStack({}, { MAX_UPSTREAM_CALLS: '300' });
-  workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
-});
-afterAll(() => stack.close());
-beforeEach(() => stack.simulator.clearCalls());
+const world = stackWorld({}, { MAX_UPSTREAM_CALLS: '300' });
+beforeEach(() => world.stack.simulator.clearCalls());
 
 describe('document limits', () => {
   it('refuses a query nested deeper than the limit', async () => {
     let nested = 'id';
     for (let i = 0; i < 4; i++) nested = `executions(first: 1) { nodes { workflow { ${nested} } } }`;
-    expect(expectCode(await stack.gql(`{ workflow(id: "${workflowId}") { ${nested} } }`), 'BAD_USER_INPUT').message).toContain(
+    expect(expectCode(await world.stack.gql(`{ workflow(id: "${world.workflowId}") { ${nested} } }`), 'BAD_USER_INPUT').message).toContain(
       'depth limit of 12',
     );
-    expect(stack.simulator.calls).toHaveLength(0);
+    expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
   it('refuses too many aliases, tokens or directives', async () => {
     const aliases = Array.from({ length: 70 }, (_, i) => `a${i}: workflow(id: "fl_${i}") { id }`).join(' ');
-    expect(expectCode(await stack.gql(`{ ${aliases} }`), 'BAD_USER_INPUT').message).toContain('Aliases limit of 64');
+    expect(expectCode(await world.stack.gql(`{ ${aliases} }`), 'BAD_USER_INPUT').message).toContain('Aliases limit of 64');
     const tokens = Array.from({ length: 6000 }, () => 'id').join(' ');
-    expect(expectCode(await stack.gql(`{ workflow(id: "x") { ${tokens} } }`), 'GRAPHQL_PARSE_FAILED').message).toContain('Token limit');
+    expect(expectCode(await world.stack.gql(`{ workflow(id: "x") { ${tokens} } }`), 'GRAPHQL_PARSE_FAILED').message).toContain('Token limit');
     const directives = Array.from({ length: 60 }, () => '@include(if: true)').join(' ');
-    expect(expectCode(await stack.gql(`{ __typename ${directives} }`), 'BAD_USER_INPUT').message).toContain('Directives limit');
-    expect(stack.simulator.calls).toHaveLength(0);
+    expect(expectCode(await world.stack.gql(`{ __typename ${directives} }`), 'BAD_USER_INPUT').message).toContain('Directives limit');
+    expect(world.stack.simulator.calls).toHaveLength(0);
   });
 });
 
 describe('HTTP', () => {
   it('refuses a body over the size limit with 413', async () => {
-    const response = await post(stack.url, { query: `{ __typename }`, padding: 'x'.repeat(200_000) });
+    const response = await post(world.stack.url, { query: `{ __typename }`, padding: 'x'.repeat(200_000) });
     expect(response.status).toBe(413);
     expect(((await response.json())).errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('refuses a request a browser could send cross-site without a preflight (CSRF)', async () => {
-    const simple = await post(stack.url, { query: '{ __typename }' }, { 'content-type': 'text/plain', authorization: null });
+    const simple = await post(world.stack.url, { query: '{ __typename }' }, { 'content-type': 'text/plain', authorization: null });
     expect(simple.status).toBe(403);
     expect(((await simple.json())).errors[0].extensions.code).toBe('FORBIDDEN');
-    const get = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`);
+    const get = await fetch(`${world.stack.url}?query=${encodeURIComponent('{ __typename }')}`);
     expect(get.status).toBe(403);
     expect(((await get.json())).errors[0].extensions.code).toBe('FORBIDDEN');
-    const withHeader = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`, {
+    const withHeader = await fetch(`${world.stack.url}?query=${encodeURIComponent('{ __typename }')}`, {
       headers: { 'x-graphql-yoga-csrf': '1' },
     });
     expect(((await withHeader.json())).data).toEqual({ __typename: 'Query' });
   });
 
   it('does not take batched requests', async () => {
-    const response = await post(stack.url, [{ query: '{ __typename }' }, { query: '{ __typename }' }]);
+    const response = await post(world.stack.url, [{ query: '{ __typename }' }, { query: '{ __typename }' }]);
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
     expect(body.errors.map((e) => e.extensions.code)).toEqual(['BAD_REQUEST']);
-    expect(stack.simulator.calls).toHaveLength(0);
+    expect(world.stack.simulator.calls).toHaveLength(0);
   });
 });
 
@@ -96,16 +89,16 @@ describe('fuzzed pagination arguments', () => {
           { requiredKeys: [] },
         ),
         async (args) => {
-          stack.simulator.clearCalls();
-          const response = await stack.gql(
+          world.stack.simulator.clearCalls();
+          const response = await world.stack.gql(
             `query($id: ID!, $first: Int, $last: Int, $after: String, $before: String) {
               workflow(id: $id) { executions(first: $first, last: $last, after: $after, before: $before) { totalCount } }
             }`,
-            { id: workflowId, ...args },
+            { id: world.workflowId, ...args },
           );
           const codes = (response.errors ?? []).map((e) => e.extensions?.code);
           expect(codes.every((c) => c === 'BAD_USER_INPUT')).toBe(true);
-          if (codes.length > 0) expect(stack.simulator.calls).toHaveLength(0);
+          if (codes.length > 0) expect(world.stack.simulator.calls).toHaveLength(0);
         },
       ),
       { numRuns: 60 },

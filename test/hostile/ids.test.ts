@@ -5,9 +5,9 @@
  * with requests that fail on their own data.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, RecordedCall } from '../../src/demo/simulator.js';
-import { bearer, callsTo, DEMO_TOKENS, expectCode, startStack, type Stack } from '../support/stack.js';
+import { bearer, callsTo, DEMO_TOKENS, expectCode, stackWorld, startStack } from '../support/stack.js';
 
 const BAD_IDS = [
   ...['.', '', '..', '%2e%2e', 'fl_a/b', 'fl_run_..', '%2e', 'fl_..', 'fl_run_a/../b', 'fl_a?page=2', 'fl_a#x', ' fl_a'],
@@ -16,15 +16,8 @@ const BAD_IDS = [
 ];
 
 describe('ids of no Altostrat shape', () => {
-  let stack: Stack;
-  let workflowId: string;
-
-  beforeAll(async () => {
-    stack = await startStack();
-    workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
-  });
-  afterAll(() => stack.close());
-  beforeEach(() => stack.simulator.clearCalls());
+  const world = stackWorld();
+  beforeEach(() => world.stack.simulator.clearCalls());
 
   it.each(BAD_IDS)('refuses %j as a workflow, execution or node id with BAD_USER_INPUT and zero calls', async (id) => {
     const asLiteral = JSON.stringify(id);
@@ -33,17 +26,17 @@ describe('ids of no Altostrat shape', () => {
       ['execution', '{ status logs { id } }'],
       ['node', '{ ... on Workflow { name } ... on WorkflowExecution { status } }'],
     ] as const) {
-      expectCode(await stack.gql(`{ ${root}(id: ${asLiteral}) ${selection} }`), 'BAD_USER_INPUT', [root]);
-      expectCode(await stack.gql(`query($id: ID!) { ${root}(id: $id) ${selection} }`, { id }), 'BAD_USER_INPUT', [root]);
+      expectCode(await world.stack.gql(`{ ${root}(id: ${asLiteral}) ${selection} }`), 'BAD_USER_INPUT', [root]);
+      expectCode(await world.stack.gql(`query($id: ID!) { ${root}(id: $id) ${selection} }`, { id }), 'BAD_USER_INPUT', [root]);
     }
-    expect(stack.simulator.calls).toHaveLength(0);
+    expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
   it('refuses an execution id as a workflow id and a workflow id as an execution id, with zero calls', async () => {
-    const runId = stack.simulator.runsOf(workflowId)[0]!.id;
-    expectCode(await stack.gql(`{ workflow(id: "${runId}") { name } }`), 'BAD_USER_INPUT', ['workflow']);
-    expectCode(await stack.gql(`{ execution(id: "${workflowId}") { status } }`), 'BAD_USER_INPUT', ['execution']);
-    expect(stack.simulator.calls).toHaveLength(0);
+    const runId = world.stack.simulator.runsOf(world.workflowId)[0]!.id;
+    expectCode(await world.stack.gql(`{ workflow(id: "${runId}") { name } }`), 'BAD_USER_INPUT', ['workflow']);
+    expectCode(await world.stack.gql(`{ execution(id: "${world.workflowId}") { status } }`), 'BAD_USER_INPUT', ['execution']);
+    expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
   it('resolves `_entities` representations with bad, missing, null or object ids to null with zero calls', async () => {
@@ -63,21 +56,21 @@ describe('ids of no Altostrat shape', () => {
       ]),
       // A valid id of the other kind is no better.
       { __typename: 'Workflow', id: 'fl_run_01k8x246q8q8e4mzfw3045a8ch' },
-      { __typename: 'WorkflowExecution', id: workflowId },
+      { __typename: 'WorkflowExecution', id: world.workflowId },
     ];
-    const response = await stack.gql(query, { r: representations });
+    const response = await world.stack.gql(query, { r: representations });
     expect(response.status).toBe(200);
     expect(response.data._entities).toHaveLength(representations.length);
     expect(response.data._entities.every((entity: unknown) => entity === null)).toBe(true);
     expect(response.errors).toBeUndefined();
-    expect(stack.simulator.calls).toHaveLength(0);
+    expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
   it('still calls the one path it means, with the caller’s token, for a well-shaped id', async () => {
-    const response = await stack.gql(`{ workflow(id: "${workflowId}") { name executions(first: 1) { nodes { id } } } }`);
+    const response = await world.stack.gql(`{ workflow(id: "${world.workflowId}") { name executions(first: 1) { nodes { id } } } }`);
     expect(response.errors).toBeUndefined();
-    expect(stack.simulator.calls.map((c) => c.path).sort()).toEqual([`/workflows/${workflowId}`, `/workflows/${workflowId}/executions`]);
-    expect(stack.simulator.calls.every((c) => c.authorization === bearer(DEMO_TOKENS.acme))).toBe(true);
+    expect(world.stack.simulator.calls.map((c) => c.path).sort()).toEqual([`/workflows/${world.workflowId}`, `/workflows/${world.workflowId}/executions`]);
+    expect(world.stack.simulator.calls.every((c) => c.authorization === bearer(DEMO_TOKENS.acme))).toBe(true);
   });
 });
 

@@ -4,43 +4,13 @@
  * say the gateway did.
  */
 import type { RunJson } from '../../src/demo/seed.js';
+import { executionsPage, executionsTruth } from './executions.js';
 import { callsTo, type GraphQLResponse, type Stack } from './stack.js';
 
-export const PAGE = `query Page($id: ID!) {
-  workflow(id: $id) {
-    executions(first: 20) {
-      nodes {
-        id status errorMessage startedAt completedAt durationInSeconds
-        logs { id nodeId componentId status output createdAt }
-        workflow { id }
-      }
-    }
-  }
-}`;
+export const PAGE = executionsPage(20);
 
 /** The page as the upstream holds it now, in the schema's words. */
-export function truthOf(stack: Stack, workflowId: string) {
-  return stack.simulator
-    .runsOf(workflowId)
-    .slice(0, 20)
-    .map((run) => ({
-      id: run.id,
-      status: run.status.toUpperCase(),
-      errorMessage: run.error_message,
-      startedAt: run.started_at,
-      completedAt: run.completed_at,
-      durationInSeconds: run.duration_in_seconds,
-      logs: run.logs.map((log) => ({
-        id: log.id,
-        nodeId: log.node_id,
-        componentId: log.component_id,
-        status: log.status,
-        output: log.output,
-        createdAt: log.created_at,
-      })),
-      workflow: { id: workflowId },
-    }));
-}
+export const truthOf = (stack: Stack, workflowId: string) => executionsTruth(stack, workflowId, 20);
 
 export const isFinished = (run: RunJson): boolean => run.status === 'completed' || run.status === 'failed';
 

@@ -1,13 +1,14 @@
 /**
  * A gateway in front of a simulator, both on 127.0.0.1 free ports, and the few helpers that keep a
  * test a screen long: gql() sends a query over HTTP as a client would, post() sends any body,
- * listen() serves on a free port, expectCode() reads errors, busiestWorkflow() picks the workflow
+ * listen() serves on a free port, stackWorld() gives a file or describe block a stack of its own,
+ * expectCode() reads errors, busiestWorkflow() picks the workflow
  * with the most runs, overlapped() reads the simulator's call timing, until() waits with a bound.
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
@@ -90,6 +91,26 @@ export async function startStack(
       await simulator.close();
     },
   };
+}
+
+export interface StackWorld {
+  stack: Stack;
+  /** Acme's first workflow. */
+  workflowId: string;
+}
+
+/**
+ * Registers, where it is called (a file or a describe block), a beforeAll that starts a stack as
+ * startStack() does and an afterAll that closes it. The world's fields are set once beforeAll has run.
+ */
+export function stackWorld(simulatorOptions: SimulatorOptions = {}, env: Record<string, string> = {}): StackWorld {
+  const world = {} as StackWorld;
+  beforeAll(async () => {
+    world.stack = await startStack(simulatorOptions, env);
+    world.workflowId = world.stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+  });
+  afterAll(() => world.stack.close());
+  return world;
 }
 
 /** Asserts that the response has an error with `code` (at `path`, when given) and returns it. */
