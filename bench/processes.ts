@@ -64,13 +64,14 @@ async function startServer(name: string, args: string[], env: Record<string, str
 }
 
 /**
- * `node dist/main.js` with only what `npm start` needs from its environment: nothing else is set,
- * so every other setting (LOG_LEVEL info, metrics, limits) is the default. Extra options (for the
+ * `node dist/main.js` with only what `npm start` needs from its environment, and a metrics port
+ * of its own (METRICS_PORT=0: any free one, so two gateways never collide on the default): nothing
+ * else is set, so every other setting (LOG_LEVEL info, metrics, limits) is the default. Extra options (for the
  * profiler) go to node before the script.
  */
 export async function startGateway(upstream: string, nodeOptions: string[] = []): Promise<Server> {
   const port = await freePort();
-  const env = { PORT: String(port), HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream };
+  const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream };
   return startServer('gateway', [...nodeOptions, 'dist/main.js'], env, `http://127.0.0.1:${port}/graphql`, `http://127.0.0.1:${port}/health`);
 }
 

@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `node dist/main.js` with its output in a log file, and waits for /health. */
+/** Starts `node dist/main.js` (metrics on a free port of its own) with its output in a log file, and waits for /health. */
 export async function startGateway(name: string, upstream: string, settings: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -31,7 +31,7 @@ export async function startGateway(name: string, upstream: string, settings: Rec
   const log = join(LOG_DIR, `${name}.log`);
   const fd = openSync(log, 'w');
   const started = performance.now();
-  const env = { PORT: String(port), HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream, ...settings };
+  const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream, ...settings };
   const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   process.once('exit', () => child.kill('SIGKILL'));

@@ -12,7 +12,7 @@ afterEach(() => {
 
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: '', ...env },
+    env: { ...process.env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: '', ...env },
   });
   running.push(child);
   let output = '';
