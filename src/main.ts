@@ -107,7 +107,13 @@ async function main(config: Config): Promise<void> {
 try {
   await main(loadConfig());
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`Configuration error: ${error.message}`);
+  const { code, address, port } = error as { code?: string; address?: string; port?: number };
+  if (code === 'EADDRINUSE') {
+    console.error(`Configuration error: ${address}:${port} is in use. Set PORT, and METRICS_PORT (default 9464; 0 for any free port), to free ports.`);
+  } else if (error instanceof ConfigError) {
+    console.error(`Configuration error: ${error.message}`);
+  } else {
+    throw error;
+  }
   process.exit(1);
 }
