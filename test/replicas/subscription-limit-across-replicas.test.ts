@@ -3,45 +3,28 @@
  * subscriptions are counted in Redis per replica, so the one past the limit is refused whichever
  * replica it reaches, and the counts of a replica that dies expire with it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/demo/simulator.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
-import { startRedis, type RedisProcess } from '../support/redis.js';
 import { endOf, EXECUTION_STARTED, watch, type Watch } from '../support/live.js';
 import type { GatewayProcess } from '../support/process.js';
-import { get, startReplicas, untilAsync } from '../support/replicas.js';
+import { CURSOR_SECRET, metricsOf, replicaWorld, untilAsync } from '../support/replicas.js';
 
 const authorization = bearer(DEMO_TOKENS.acme);
 const LIMIT = 3;
-let redis: RedisProcess;
-let simulator: Simulator;
+const world = replicaWorld();
 let workflowIds: string[];
-const cleanup: Array<() => unknown> = [];
 
-beforeAll(async () => {
-  redis = await startRedis();
-  simulator = await startSimulator();
+beforeAll(() => {
   // A workflow per subscription that is let in (each one's topic shows it was).
-  simulator.cloneWorkflow(simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id, 4);
-  workflowIds = simulator.workflowsOf(DEMO_TOKENS.acme).map((w) => w.id);
-});
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-afterAll(async () => {
-  await simulator.close();
-  await redis.stop();
+  world.simulator.cloneWorkflow(world.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id, 4);
+  workflowIds = world.simulator.workflowsOf(DEMO_TOKENS.acme).map((w) => w.id);
 });
 
 describe('the per-token subscription limit with Redis', () => {
   it('holds across replicas, and frees the places of a replica that died', async () => {
-    const [a, b] = await startReplicas(
-      2,
-      { ALTOSTRAT_API_URL: simulator.url, REDIS_URL: redis.url, CURSOR_SECRET: 'replicas-test-cursor-secret-0123456789abcdef', LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN: String(LIMIT) },
-      cleanup,
-    );
+    const [a, b] = await world.startReplicas(2, { CURSOR_SECRET, LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN: String(LIMIT) });
     const opened: Array<Watch<unknown>> = [];
-    cleanup.push(() => Promise.all(opened.map((w) => w.close())));
+    world.cleanup.push(() => Promise.all(opened.map((w) => w.close())));
     let open = 0;
     /**
      * Opens an executionStarted on `replica`, each on a workflow of its own so that each makes a
@@ -77,6 +60,6 @@ describe('the per-token subscription limit with Redis', () => {
 
 /** Topics the replica has subscribers of: one per admitted subscription here. */
 async function topics(replica: GatewayProcess): Promise<number> {
-  const text = await (await get(replica, '/metrics')).text();
+  const text = await metricsOf(replica);
   return Number(/^live_topics (\d+)$/m.exec(text)?.[1] ?? 0);
 }

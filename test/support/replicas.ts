@@ -3,25 +3,72 @@
  * held to. A run of the simulator goes PENDING, RUNNING, then one log entry per step, then
  * COMPLETED or FAILED, one step every `stepMs`; with polls more often than that, a subscriber
  * hears every state from the one it joined at, in order, once, then the stream completes.
+ * replicaWorld() sets up a test file's Redis, simulator and cleanup.
  */
-import { expect } from 'vitest';
-import { maxInFlight, type RecordedCall, type Simulator } from '../../src/demo/simulator.js';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { DEMO_TOKENS } from '../../src/demo/seed.js';
+import { maxInFlight, startSimulator, type RecordedCall, type Simulator, type SimulatorOptions } from '../../src/demo/simulator.js';
 import { endOf, type RunEvent, type Watch } from './live.js';
 import { spawnGateway, type GatewayProcess } from './process.js';
+import { startRedis, type RedisOptions, type RedisProcess } from './redis.js';
 
 export const INTERVAL_MS = 250;
 /** Long enough that each state of a run lasts over two poll intervals. */
 export const STEP_MS = 600;
 
-/** Starts `count` gateway processes with `env`; `cleanup` gets the steps that kill them. */
-export async function startReplicas<N extends 1 | 2>(
-  count: N,
-  env: Record<string, string>,
-  cleanup: Array<() => unknown>,
-): Promise<N extends 1 ? [GatewayProcess] : [GatewayProcess, GatewayProcess]> {
-  const replicas = await Promise.all(Array.from({ length: count }, () => spawnGateway({ LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), ...env })));
-  for (const replica of replicas) cleanup.push(() => replica.kill());
-  return replicas as N extends 1 ? [GatewayProcess] : [GatewayProcess, GatewayProcess];
+/** The key the replicas name their shared topics with, when a test gives them one. */
+export const CURSOR_SECRET = 'replicas-test-cursor-secret-0123456789abcdef';
+
+export interface ReplicaWorld {
+  /** The Redis the replicas share; a test may replace it (started again on its port). */
+  redis: RedisProcess;
+  simulator: Simulator;
+  /** An active workflow of Acme's with at least five nodes: its runs last long enough to watch. */
+  workflowId: string;
+  /** Steps run after each test, the last pushed first. */
+  cleanup: Array<() => unknown>;
+  /**
+   * Starts `count` gateway processes on the simulator, and on Redis unless the world has none,
+   * with `env` on top; each is killed after the test.
+   */
+  startReplicas<N extends 1 | 2>(count: N, env?: Record<string, string>): Promise<Replicas<N>>;
+}
+
+type Replicas<N extends 1 | 2> = N extends 1 ? [GatewayProcess] : [GatewayProcess, GatewayProcess];
+
+export interface ReplicaWorldOptions {
+  /** The redis-server to start; false starts none. */
+  redis?: RedisOptions | false;
+  /** On top of `stepMs: STEP_MS`. */
+  simulator?: SimulatorOptions;
+}
+
+/**
+ * Registers, in the file that calls it, a beforeAll that starts a redis-server and a simulator, an
+ * afterEach that runs the cleanup steps, and an afterAll that stops both. The world's fields are
+ * set once beforeAll has run.
+ */
+export function replicaWorld(options: ReplicaWorldOptions = {}): ReplicaWorld {
+  const world = { cleanup: [] as Array<() => unknown> } as ReplicaWorld;
+  world.startReplicas = async <N extends 1 | 2>(count: N, env: Record<string, string> = {}): Promise<Replicas<N>> => {
+    const shared = { ALTOSTRAT_API_URL: world.simulator.url, ...(options.redis !== false && { REDIS_URL: world.redis.url }) };
+    const replicas = await Promise.all(Array.from({ length: count }, () => spawnGateway({ LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), ...shared, ...env })));
+    for (const replica of replicas) world.cleanup.push(() => replica.kill());
+    return replicas as Replicas<N>;
+  };
+  beforeAll(async () => {
+    if (options.redis !== false) world.redis = await startRedis(options.redis);
+    world.simulator = await startSimulator({ stepMs: STEP_MS, ...options.simulator });
+    world.workflowId = world.simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active && w.nodes.length >= 5)!.id;
+  });
+  afterEach(async () => {
+    for (const step of world.cleanup.splice(0).reverse()) await step();
+  });
+  afterAll(async () => {
+    await world.simulator.close();
+    if (options.redis !== false) await world.redis.stop();
+  });
+  return world;
 }
 
 /** Starts a run of `workflowId` through the gateway at `url`; returns its id. */
@@ -89,9 +136,14 @@ export function expectOnePoller(reads: RecordedCall[]): void {
   expect(reads.length).toBeLessThanOrEqual(window / INTERVAL_MS + 2);
 }
 
-/** GET `path` on the replica (e.g. /ready, /metrics). */
-export async function get(replica: GatewayProcess, path: string): Promise<Response> {
-  return fetch(replica.url.replace(/\/graphql$/, path));
+/** The status of GET /ready on the replica's public port. */
+export async function readiness(replica: GatewayProcess): Promise<number> {
+  return (await fetch(replica.url.replace(/\/graphql$/, '/ready'))).status;
+}
+
+/** The replica's /metrics, from the port it serves them on. */
+export async function metricsOf(replica: GatewayProcess): Promise<string> {
+  return (await fetch(replica.metricsUrl)).text();
 }
 
 /** Checks `check` every 50 ms until it holds, failing after `tries` checks with `what`. */
