@@ -187,6 +187,10 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       return origin !== null && config.corsOrigins.includes(origin) ? { origin } : false;
     },
     healthCheckEndpoint: '/health',
+    // protection/body-limit.ts already refuses a POST without Content-Length or over the limit,
+    // and Node reads no more than Content-Length: Yoga's own limit (a stream wrapped round every
+    // body) would check it twice.
+    maxRequestBodySize: false,
     landingPage: false,
     // Errors not made by errors.ts are bugs: their message and stack stay in the server.
     maskedErrors: true,
