@@ -125,6 +125,7 @@ interface ClientSettings {
   /** Polls take their slots in a lane of their own (fair-share.ts). */
   fairShare?: FairShare;
   signal: AbortSignal;
+  cutsInFlight: boolean;
   deadline: Deadline;
   maxCalls: number;
   requestId: string;
@@ -187,6 +188,7 @@ export function createUpstream(deps: ContextDependencies) {
     forRequest({ caller, signal, deadline, stats, admitCall }: RequestUpstreamOptions): RequestUpstream {
       const upstream = clientFor(caller, {
         signal,
+        cutsInFlight: false,
         deadline,
         maxCalls: config.maxUpstreamCalls,
         requestId: stats.requestId,
@@ -212,6 +214,7 @@ export function createUpstream(deps: ContextDependencies) {
       clientFor(caller, {
         fairShare: pollShare,
         signal,
+        cutsInFlight: true,
         deadline: deadlineIn(config.upstreamTimeoutMs),
         maxCalls: MAX_CALLS_PER_POLL,
         requestId: randomUUID(),
