@@ -8,6 +8,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 import type { Dispatcher } from 'undici';
 import type { IPolicy } from 'cockatiel';
 import type { Config } from './config.js';
@@ -63,8 +64,8 @@ export interface ContextDependencies {
   fairShare: FairShare;
   pageSize: PageSizeMemory;
   cursors: CursorCodec;
-  /** Keys tenants (fair share) by a hash of their token, never the token itself. */
-  tenantKey: string;
+  /** Names tenants (fair share) by a hash of their token, never the token itself: `tenantNamer`'s. */
+  tenantOf(authorization: string | null): string;
   metrics: Metrics;
   hub: LiveHub;
   /** The memory of finished runs; undefined when FINISHED_RUNS_CACHE_BYTES is 0. */
@@ -89,8 +90,23 @@ export function bearerAuthorization(header: string | null): string | null {
 const tokenOf = (authorization: string): string => authorization.slice('Bearer '.length);
 
 /** A keyed hash that names a tenant (its token) without holding the token. */
-export function tenantOf(authorization: string | null, key: string): string {
+function tenantOf(authorization: string | null, key: string): string {
   return authorization === null ? 'anonymous' : createHmac('sha256', key).update(tokenOf(authorization)).digest('base64url').slice(0, 22);
+}
+
+/**
+ * `tenantOf` under one key, remembered per Authorization header: a client sends the same header
+ * with every request, and the hash need not be made again. The headers stay in this process's
+ * memory only, as they do in its requests; nothing here is logged.
+ */
+export function tenantNamer(key: string): (authorization: string | null) => string {
+  const known = new LRUCache<string, string>({ max: 1_000 });
+  return (authorization) => {
+    if (authorization === null) return tenantOf(null, key);
+    let tenant = known.get(authorization);
+    if (tenant === undefined) known.set(authorization, (tenant = tenantOf(authorization, key)));
+    return tenant;
+  };
 }
 
 /** `GET /workflows/{id}` -> method and path pattern. */
@@ -109,6 +125,7 @@ interface ClientSettings {
   /** Polls take their slots in a lane of their own (fair-share.ts). */
   fairShare?: FairShare;
   signal: AbortSignal;
+  cutsInFlight: boolean;
   deadline: Deadline;
   maxCalls: number;
   requestId: string;
@@ -171,6 +188,7 @@ export function createUpstream(deps: ContextDependencies) {
     forRequest({ caller, signal, deadline, stats, admitCall }: RequestUpstreamOptions): RequestUpstream {
       const upstream = clientFor(caller, {
         signal,
+        cutsInFlight: false,
         deadline,
         maxCalls: config.maxUpstreamCalls,
         requestId: stats.requestId,
@@ -196,6 +214,7 @@ export function createUpstream(deps: ContextDependencies) {
       clientFor(caller, {
         fairShare: pollShare,
         signal,
+        cutsInFlight: true,
         deadline: deadlineIn(config.upstreamTimeoutMs),
         maxCalls: MAX_CALLS_PER_POLL,
         requestId: randomUUID(),
@@ -229,7 +248,7 @@ export function createContextFactory(deps: ContextDependencies) {
       stats.remembered ??= [];
     }
     const authorization = bearerAuthorization(initial.request.headers.get('authorization'));
-    const caller: Caller = { authorization, tenant: tenantOf(authorization, deps.tenantKey) };
+    const caller: Caller = { authorization, tenant: deps.tenantOf(authorization) };
     stats.tenant = caller.tenant;
     const { signal } = initial.request;
     const live: LiveAccess = {

@@ -144,8 +144,15 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
 
   // The runs this request's list pages showed finished, with that status: the proof a remembered run needs.
   const finishedProofs = new Map<string, RunStatus>();
-  const run = lazy(() =>
-    fetchLoader('run', async (id: string) => {
+  // Whole runs from list pages read before anything asked for the run loader: it is primed with
+  // them when made. Most requests that list runs never look one up by id, and pay nothing.
+  let listedRuns: RunRecord[] | undefined = [];
+  const primeRun = (item: RunRecord) => {
+    if (listedRuns) listedRuns.push(item);
+    else run().prime(item.id, item);
+  };
+  const run = lazy(() => {
+    const loader = fetchLoader('run', async (id: string) => {
       const proven = finishedProofs.get(id);
       const remembered = proven && finishedRuns?.recall(id, proven);
       if (remembered) {
@@ -155,8 +162,11 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
       const answer = await client.getRun(id);
       if (answer) finishedRuns?.remember(answer);
       return answer;
-    }),
-  );
+    });
+    for (const item of listedRuns!) loader.prime(item.id, item);
+    listedRuns = undefined;
+    return loader;
+  });
   const workflow = lazy(() => fetchLoader('workflow', (id: string) => client.getWorkflow(id)));
   const runPage = lazy(() =>
     fetchLoader(
@@ -165,7 +175,7 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
         const answer = await client.listExecutions(workflowId, page);
         // A list item with its logs is the whole run: later lookups of it in this request need no call.
         for (const item of answer?.items ?? []) {
-          if (item.logs !== undefined) run().prime(item.id, item);
+          if (item.logs !== undefined) primeRun(item);
           else if (isFinished(item.status)) finishedProofs.set(item.id, item.status);
         }
         return answer;

@@ -14,7 +14,7 @@ import { Agent } from 'undici';
 import { redisCredentials, type Config } from './config.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createLiveHub } from './live/index.js';
-import { createContextFactory, tenantOf, type GatewayContext } from './context.js';
+import { createContextFactory, tenantNamer, type GatewayContext } from './context.js';
 import { CursorCodec } from './pagination/cursor.js';
 import { resolvers } from './resolvers/index.js';
 import { createBreaker } from './upstream/resilience.js';
@@ -127,7 +127,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
   });
   const requestLog = createRequestLog(logger);
   // Keys tenants (fair share, limits, metric quotas) by a hash of their token, never the token itself.
-  const tenantKey = randomBytes(32).toString('base64url');
+  const tenantOf = tenantNamer(randomBytes(32).toString('base64url'));
   // Shared by the process's requests: connections, policies, learned figures; never a token or data.
   // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
@@ -173,7 +173,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       fairShare: new FairShare({ capacity: config.upstreamMaxInFlight, perTenant: config.upstreamMaxInFlightPerToken }),
       pageSize,
       cursors: new CursorCodec({ current: cursorKey, previous: config.cursorSecretsPrevious }),
-      tenantKey,
+      tenantOf,
       metrics,
       hub,
       finishedRuns,
@@ -187,6 +187,10 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       return origin !== null && config.corsOrigins.includes(origin) ? { origin } : false;
     },
     healthCheckEndpoint: '/health',
+    // protection/body-limit.ts already refuses a POST without Content-Length or over the limit,
+    // and Node reads no more than Content-Length: Yoga's own limit (a stream wrapped round every
+    // body) would check it twice.
+    maxRequestBodySize: false,
     landingPage: false,
     // Errors not made by errors.ts are bugs: their message and stack stay in the server.
     maskedErrors: true,
@@ -226,7 +230,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
     metrics,
     logger,
     requestLog,
-    tenantOf: (authorization) => tenantOf(authorization, tenantKey),
+    tenantOf,
     cursorKeyGenerated: config.cursorSecret === undefined,
     ready: () => hub.ready(),
     closeStreams: () => hub.close(),

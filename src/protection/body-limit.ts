@@ -1,7 +1,11 @@
 import type { Plugin } from 'graphql-yoga';
 import { ErrorCode } from '../errors.js';
 
-/** Refuses a body over the limit before reading it; a POST must say its length. */
+/**
+ * Refuses a body over the limit before reading it; a POST must say its length (a chunked body has
+ * none). Node's parser reads exactly Content-Length bytes as the body, so a body longer than it
+ * says is never read past the limit: this check is the only body limit (server.ts).
+ */
 export function useBodyLimit(maxBytes: number): Plugin {
   return {
     onRequest({ request, endResponse, fetchAPI }) {

@@ -63,8 +63,10 @@ export interface ClientOptions {
   timeoutMs: number;
   /** The GraphQL request's deadline: no call or retry outlives it. */
   deadline: Deadline;
-  /** Aborts when the caller goes away: calls in flight end and none start. */
+  /** Aborts when the caller goes away: no call starts after it (transport.ts). */
   signal: AbortSignal;
+  /** Whether the signal also cuts a call in flight (transport.ts). */
+  cutsInFlight: boolean;
   /** The process-wide circuit breaker. */
   breaker: IPolicy;
   /** Retries of an idempotent call on a transient fault. */

@@ -30,7 +30,14 @@ export interface TransportLimits {
   /** Longest wait for the headers, and between two chunks of the body. */
   timeoutMs: number;
   deadline: Deadline;
+  /** No attempt starts once it has aborted. */
   signal: AbortSignal;
+  /**
+   * Whether `signal` also cuts an attempt in flight (a poll's, so that stopping a poller frees its
+   * connection at once). A request's attempts run to their end, bounded by their timeout, and the
+   * answer is dropped: handing undici the request's signal costs every call a listener on it.
+   */
+  cutsInFlight: boolean;
   maxBodyBytes: number;
 }
 
@@ -67,7 +74,7 @@ export async function send(exchange: Exchange, limits: TransportLimits, hooks: A
         ...(idempotencyKey !== undefined && { 'idempotency-key': idempotencyKey }),
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal,
+      ...(limits.cutsInFlight && { signal }),
       headersTimeout: budgetMs,
       bodyTimeout: budgetMs,
     });

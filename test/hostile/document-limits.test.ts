@@ -3,6 +3,10 @@
  * batching, introspection switched off, and fuzzed pagination arguments. Each is refused with a
  * coded error before any upstream call.
  */
+import { once } from 'node:events';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectCode, post, stackWorld, startStack } from '../support/stack.js';
@@ -36,6 +40,34 @@ describe('HTTP', () => {
     const response = await post(world.stack.url, { query: `{ __typename }`, padding: 'x'.repeat(200_000) });
     expect(response.status).toBe(413);
     expect(((await response.json())).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses a chunked body, which declares no length, with 411', async () => {
+    const { hostname, port, pathname } = new URL(stack.url);
+    const request = httpRequest({ hostname, port, path: pathname, method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
+    request.end(JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(200_000) }));
+    const [response] = (await once(request, 'response')) as [IncomingMessage];
+    const text = await new Response(Readable.toWeb(response) as ReadableStream).text();
+    expect(response.statusCode).toBe(411);
+    expect(JSON.parse(text).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('reads no more of a body than its Content-Length says', async () => {
+    const { hostname, port, pathname } = new URL(stack.url);
+    const declared = JSON.stringify({ query: `{ __typename }` });
+    const socket = connect(Number(port), hostname);
+    socket.setTimeout(5_000, () => socket.destroy());
+    socket.end(
+      `POST ${pathname} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(declared)}\r\n\r\n${declared}` +
+        `GET /health HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`,
+    );
+    let received = '';
+    for await (const chunk of socket) received += String(chunk);
+    // The declared bytes are the body; what follows them is read as the next request, not as body.
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received).toContain('{"data":{"__typename":"Query"}}');
+    expect(received.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
   });
 
   it('refuses a request a browser could send cross-site without a preflight (CSRF)', async () => {
