@@ -43,7 +43,7 @@ describe('HTTP', () => {
   });
 
   it('refuses a chunked body, which declares no length, with 411', async () => {
-    const { hostname, port, pathname } = new URL(stack.url);
+    const { hostname, port, pathname } = new URL(world.stack.url);
     const request = httpRequest({ hostname, port, path: pathname, method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
     request.end(JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(200_000) }));
     const [response] = (await once(request, 'response')) as [IncomingMessage];
@@ -53,7 +53,7 @@ describe('HTTP', () => {
   });
 
   it('reads no more of a body than its Content-Length says', async () => {
-    const { hostname, port, pathname } = new URL(stack.url);
+    const { hostname, port, pathname } = new URL(world.stack.url);
     const declared = JSON.stringify({ query: `{ __typename }` });
     const socket = connect(Number(port), hostname);
     socket.setTimeout(5_000, () => socket.destroy());
