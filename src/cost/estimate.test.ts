@@ -29,6 +29,15 @@ describe('estimateUpstreamCalls', () => {
     expect(estimate('{ workflows(first: 100) { nodes { executions(first: 100) { nodes { logs { id } } } } } }')).toBe(1 + 100 * (8 + 100));
   });
 
+  it('counts every call an item makes, whichever aliases of nodes and edges ask for it', () => {
+    // Stats, logs and the graph: three calls per workflow, not the dearest one alone.
+    expect(estimate('{ workflows(first: 100) { a: nodes { stats { totalRuns } } b: nodes { logs { nodes { id } } } c: edges { node { graph { nodes { id } } } } } }')).toBe(
+      1 + 100 * 3,
+    );
+    // The same fetch asked twice for one item is still one call.
+    expect(estimate('{ workflows(first: 10) { a: nodes { graph { nodes { id } } } b: edges { node { graph { edges { source } } } } } }')).toBe(1 + 10);
+  });
+
   it('follows fragments, aliases and skip/include', () => {
     const query = `query($skip: Boolean!) {
       a: workflow(id: "fl_a") { ...W }

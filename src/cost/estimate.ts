@@ -146,16 +146,25 @@ export function estimateUpstreamCalls({ schema, document, operation, variables, 
     }
   }
 
-  /** The most one item of a connection can cost, however it is reached (`nodes`, `edges { node }`). */
+  /**
+   * What one item of a connection costs, however often it is reached (`nodes`, `edges { node }`,
+   * each under any number of aliases): every such selection resolves on the same item, so they
+   * are walked together, and one item's fetches count once whichever alias asks for them.
+   */
   function perItem(field: Selected, items: EntityType, scope: Scope): number {
-    if (!field.inner) return 0;
-    let most = 0;
+    const nodes = itemNodes(field, []);
+    return nodes.length === 0 ? 0 : walk(objectType(items), nodes, scope);
+  }
+
+  /** The field nodes that select a connection's items, through any free wrapper (`edges`). */
+  function itemNodes(field: Selected, into: FieldNode[]): FieldNode[] {
+    if (!field.inner) return into;
     for (const inner of selected(field.inner, field.nodes)) {
-      if (inner.cost.kind === 'item') most = Math.max(most, walk(objectType(items), inner.nodes, scope));
-      else if (inner.cost.kind === 'free') most = Math.max(most, perItem(inner, items, scope));
+      if (inner.cost.kind === 'item') into.push(...inner.nodes);
+      else if (inner.cost.kind === 'free') itemNodes(inner, into);
       else throw new UnknownCostError(`${field.inner.name}.${inner.name} cannot be costed inside a connection`);
     }
-    return most;
+    return into;
   }
 
   const root = collectFields(schema, fragments, variables, rootType, operation.selectionSet).fields;
