@@ -11,7 +11,7 @@
  * raw values by the same schema, and agree.
  */
 import type { Plugin } from 'graphql-yoga';
-import { getOperationAST, getVariableValues, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { getOperationAST, getVariableValues, OperationTypeNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { codedError, ErrorCode } from '../errors.js';
 import type { PageSizeMemory } from '../upstream/page-size.js';
 import { EstimateCache } from './cache.js';
@@ -48,11 +48,15 @@ export function useUpstreamCallBudget(maxCalls: number, pageSize: PageSizeMemory
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 10 });
     if (coerced.errors) return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message))) };
     const perPage = pageSize.perPage ?? ASSUMED_PAGE_SIZE;
+    const estimateNow = () => estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables: coerced.coerced, perPage });
     let estimate: number;
     try {
-      estimate = estimates.get(args.document, `${args.operationName ?? ''}|${perPage}|${JSON.stringify(coerced.coerced)}`, () =>
-        estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables: coerced.coerced, perPage }),
-      );
+      // Only queries are cached: a write's variables carry its input (vault secrets, whole
+      // graphs), which must not outlive the request as a cache key.
+      estimate =
+        operation.operation === OperationTypeNode.QUERY
+          ? estimates.get(args.document, `${args.operationName ?? ''}|${perPage}|${JSON.stringify(coerced.coerced)}`, estimateNow)
+          : estimateNow();
     } catch (error) {
       const reason = error instanceof UnknownCostError ? error.message : 'the estimate failed';
       return { errors: [codedError(ErrorCode.BAD_USER_INPUT, `This operation cannot be run: ${reason}.`)] };
