@@ -283,6 +283,7 @@ export function workflowDeleted(loaders: Loaders, workflowId: string): void {
 /** A run started (rerun, sync): run lists, logs and stats of some workflow moved. */
 export function runStarted(loaders: Loaders, run?: RunRecord): void {
   loaders.runPage.clearAll();
+  loaders.clearFinishedProofs();
   loaders.executions.clearAll();
   loaders.byId('listWorkflowLogs').clearAll();
   loaders.byId('getWorkflowStats').clearAll();

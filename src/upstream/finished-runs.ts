@@ -22,7 +22,7 @@ const FINISHED: ReadonlySet<RunStatus> = new Set(['completed', 'failed']);
 export const isFinished = (status: RunStatus): boolean => FINISHED.has(status);
 
 /** A day: a page refreshed every few seconds hits well within it, and it is far inside the upstream's 90-day retention. */
-export const FINISHED_RUN_TTL_MS = 24 * 60 * 60 * 1000;
+const FINISHED_RUN_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Who counts what the memory does (metrics.ts). */
 export interface FinishedRunsObserver {
@@ -74,10 +74,12 @@ export class FinishedRuns {
 
   /** The memory as the holder of `token` (the bearer token, without its scheme) may use it. */
   forToken(token: string): TokenFinishedRuns {
-    const prefix = `${createHmac('sha256', this.#secret).update(token).digest('base64url').slice(0, 22)}:`;
+    // Hashed on first use: most requests never recall or remember a run.
+    let prefix: string | undefined;
+    const key = (runId: string) => (prefix ??= `${createHmac('sha256', this.#secret).update(token).digest('base64url').slice(0, 22)}:`) + runId;
     return {
       recall: (runId, status) => {
-        const json = this.#cache.get(prefix + runId);
+        const json = this.#cache.get(key(runId));
         const run = json === undefined ? undefined : (JSON.parse(json) as RunRecord);
         if (run?.status !== status) {
           this.#observer?.miss();
@@ -87,7 +89,7 @@ export class FinishedRuns {
         return run;
       },
       remember: (run) => {
-        if (isFinished(run.status) && run.logs !== undefined) this.#cache.set(prefix + run.id, JSON.stringify(run));
+        if (isFinished(run.status) && run.logs !== undefined) this.#cache.set(key(run.id), JSON.stringify(run));
       },
     };
   }
