@@ -13,6 +13,7 @@ export class CallWindow {
     private readonly windowMs = 60_000,
     private readonly now: () => number = () => performance.now(),
   ) {
+    if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new RangeError(`limit must be a whole number of at least 1, got ${limit}`);
     // A slot never used reads as a call long ago.
     this.#times = new Float64Array(limit).fill(Number.NEGATIVE_INFINITY);
   }

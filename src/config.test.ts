@@ -143,7 +143,7 @@ describe('loadConfig', () => {
     [{ PORT: '9000', METRICS_PORT: '9000' }, 'METRICS_PORT', 'METRICS_ON_MAIN_PORT=true'],
     [{ WS_IDLE_TIMEOUT_MS: '99' }, 'WS_IDLE_TIMEOUT_MS', 'from 100 to 3600000'],
     [{ WS_MAX_CONNECTIONS_PER_TOKEN: '0' }, 'WS_MAX_CONNECTIONS_PER_TOKEN', 'from 1 to 100000'],
-    [{ LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE: '0' }, 'LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', 'from 1 to 1000000'],
+    [{ LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE: '0' }, 'LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', 'from 1 to 100000'],
     [{ UPSTREAM_MAX_JSON_DEPTH: '7' }, 'UPSTREAM_MAX_JSON_DEPTH', 'from 8 to 1000'],
     [{ HTTP_HEADERS_TIMEOUT_MS: '999' }, 'HTTP_HEADERS_TIMEOUT_MS', 'from 1000 to 600000'],
     [{ LIVE_POLL_INTERVAL_MS: '9' }, 'LIVE_POLL_INTERVAL_MS', 'from 10 to 600000'],
@@ -220,6 +220,8 @@ describe('loadConfig', () => {
     expect(error.message).toContain('CURSOR_SECRET');
     expect(error.message).toContain('poll every subscription alone');
     expect(error.message).not.toContain('cache.internal');
+    // A user name is no secret: it does not key the topics either.
+    expect(configError({ REDIS_URL: 'redis://default@cache.internal:6379' }).message).toContain('CURSOR_SECRET');
     expect(loadConfig({ REDIS_URL: 'redis://:pa55word@cache.internal:6379' }).redisUrl).toBe('redis://:pa55word@cache.internal:6379');
     expect(loadConfig({ REDIS_URL: 'redis://cache.internal:6379', CURSOR_SECRET: 'cursor-secret-of-at-least-32-chars!' }).redisUrl).toBe(
       'redis://cache.internal:6379',

@@ -171,7 +171,8 @@ function redisUrl(env: Env, name: string): string | undefined {
 /** The user name and password of a redis:// URL ('' when it has neither): what every replica of a deployment shares. */
 export function redisCredentials(url: string): string {
   const { username, password } = new URL(url);
-  return username || password ? `${decodeURIComponent(username)}:${decodeURIComponent(password)}` : '';
+  // A user name alone (`redis://default@host`) is no secret: only a password keys the topics.
+  return password ? `${decodeURIComponent(username)}:${decodeURIComponent(password)}` : '';
 }
 
 function baseUrl(env: Env, name: string): string | undefined {
@@ -246,7 +247,7 @@ export function loadConfig(env: Env = process.env): Config {
     livePollIntervalMs: integer(env, 'LIVE_POLL_INTERVAL_MS', 1_000, 10, 600_000),
     liveMaxSubscriptionsPerToken: integer(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN', 20, 1, 100_000),
     liveMaxSubscriptions: integer(env, 'LIVE_MAX_SUBSCRIPTIONS', 10_000, 1, 10_000_000),
-    liveMaxUpstreamCallsPerMinute: integer(env, 'LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', 600, 1, 1_000_000),
+    liveMaxUpstreamCallsPerMinute: integer(env, 'LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', 600, 1, 100_000),
     redisUrl: redis,
     finishedRunsCacheBytes: integer(env, 'FINISHED_RUNS_CACHE_BYTES', 64 * 1024 * 1024, 0, 64 * 1024 * 1024 * 1024),
     maxUpstreamCalls: integer(env, 'MAX_UPSTREAM_CALLS', 500, 1, 1_000_000),

@@ -68,7 +68,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     if (count > 0) perToken.set(tokenKey, count);
     else {
       perToken.delete(tokenKey);
-      gone.add(tokenKey);
+      if (redisUrl) gone.add(tokenKey); // only the heartbeat to Redis reads (and empties) it
     }
   };
 
