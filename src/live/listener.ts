@@ -11,9 +11,14 @@
  *               until the stored ones are read, and the missing ones are delivered first
  *   stopped     the topic stopped
  *
- * A message is new when its sequence number is past the highest heard in its epoch. An event is
- * new when its identity (SubscribeOptions.identify) is not among the last ones delivered: two
- * pollers may publish the same change, around a takeover or after a Redis outage.
+ * A message is new when its sequence number is past the highest heard in its epoch and, when it
+ * comes from another epoch than the newest message heard, it was polled after that one. Within an
+ * epoch sequence numbers order messages; across epochs (a replica that polled alone while Redis
+ * was unreachable, a poller that started over without stored state) only poll times can: the
+ * stored messages of a poller from before an outage are the past to a listener that has since
+ * delivered its own replica's polls, and to a topic that started after they were polled. An
+ * event is new when its identity (SubscribeOptions.identify) is not among the last ones
+ * delivered: two pollers may publish the same change, around a takeover or after an outage.
  */
 import type { Message } from './coordinator.js';
 import type { Json, LiveEvent } from './types.js';
@@ -42,6 +47,10 @@ export class Listener {
   /** When the newest message was heard (Date.now()), for the metrics. */
   newestAt: number | undefined;
   private readonly heard = new Map<string, number>();
+  /** The newest message heard, by poll time: what a message from another epoch must come after. */
+  private newest: { epoch: string; at: number } | undefined;
+  /** When the topic started: what was polled before is the past, even with no baseline to say so. */
+  private readonly since = Date.now();
   private readonly seen = new Set<string>();
   private held: Message[] = [];
   private reading = false;
@@ -57,6 +66,7 @@ export class Listener {
     if (this.state === 'joining') {
       for (const message of this.parseAll(recent)) {
         this.mark(message);
+        this.advance(message);
         for (const event of message.events) this.remember(event);
         const event = message.events.at(-1);
         if (event !== undefined) this.last = { event };
@@ -71,6 +81,7 @@ export class Listener {
 
   /** Polling for this replica alone (the coordinator is down): no baseline is coming. */
   standAlone(): void {
+    if (this.state === 'joining') this.newest ??= { epoch: '', at: this.since };
     if (this.state === 'joining' || this.state === 'repairing') {
       this.state = 'catchingUp';
       this.flush(false);
@@ -136,6 +147,10 @@ export class Listener {
     const top = this.heard.get(message.epoch);
     if (top !== undefined && message.seq <= top) return false;
     this.mark(message);
+    const { newest } = this;
+    // Polled before what was already heard from another poller: the past, events and end alike.
+    if (newest && message.epoch !== newest.epoch && message.at <= newest.at) return false;
+    this.advance(message);
     this.newestAt = Date.now();
     const events = message.events.filter((event) => this.remember(event));
     if (events.length > 0) {
@@ -162,6 +177,10 @@ export class Listener {
     this.heard.delete(epoch); // most recent last, so that the oldest epoch is forgotten first
     this.heard.set(epoch, top);
     if (this.heard.size > EPOCHS) this.heard.delete(this.heard.keys().next().value as string);
+  }
+
+  private advance({ epoch, at }: Message): void {
+    if (!this.newest || at > this.newest.at) this.newest = { epoch, at };
   }
 
   /** True when the event was not delivered before; it is remembered from now on. */

@@ -1,6 +1,7 @@
 /**
  * A real, throwaway redis-server for tests: on a free 127.0.0.1 port, with no persistence, ready
- * once it answers PING. Call stop() in afterAll; kill() is for a test that wants Redis gone at once.
+ * once it answers PING. Call stop() in afterAll; kill() is for a test that wants Redis gone at once,
+ * pause() for one that wants it hung.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,6 +13,9 @@ export interface RedisProcess {
   port: number;
   stop(): Promise<void>;
   kill(): void;
+  /** SIGSTOP: Redis hangs, its connections open and its data kept, until resume(). */
+  pause(): void;
+  resume(): void;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -86,6 +90,12 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
     },
     kill() {
       child.kill('SIGKILL');
+    },
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
     },
   };
 }
