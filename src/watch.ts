@@ -11,12 +11,11 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode } from './errors.js';
 import { LiveEnd, type Json, type Source } from './live/index.js';
 import type { AltostratClient } from './upstream/client.js';
+import { isFinished } from './upstream/finished-runs.js';
 import type { RunRecord } from './upstream/records.js';
 
 /** A client for one poll, ended by its signal. */
 export type PollClient = (signal: AbortSignal) => AltostratClient;
-
-const TERMINAL: ReadonlySet<RunRecord['status']> = new Set(['completed', 'failed']);
 
 /** What counts as a change of a run: its status, how many log entries it has, when it ended. */
 export const runChange = (run: RunRecord): string => `${run.status}|${run.logs?.length ?? -1}|${run.completedAt ?? ''}`;
@@ -39,7 +38,7 @@ export function runSource(runId: string, clientFor: PollClient): Source<RunRecor
       if (run === null) throw new LiveEnd(ErrorCode.NOT_FOUND, `Altostrat has no execution ${runId} for this token.`);
       const now = runChange(run);
       const changed = state !== now;
-      return { events: changed ? [run] : [], state: now, done: changed && TERMINAL.has(run.status) };
+      return { events: changed ? [run] : [], state: now, done: changed && isFinished(run.status) };
     },
   };
 }

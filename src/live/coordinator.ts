@@ -88,6 +88,8 @@ export interface Coordinator {
   admit(tokenKey: string, replica: string, count: number, max: number): Promise<boolean>;
   /** Stores this replica's subscription count per token (gone: 0), and that it is alive. */
   heartbeat(replica: string, counts: ReadonlyMap<string, number>, gone: Iterable<string>): Promise<void>;
+  /** The replica stops: it is no longer alive, and its counts of these tokens go. */
+  depart(replica: string, tokenKeys: Iterable<string>): Promise<void>;
   /** Channels this replica listens to right now (against the topics it holds). */
   channels(): number;
   close(): Promise<void>;
@@ -108,6 +110,7 @@ export const inProcessCoordinator: Coordinator = {
   release: () => Promise.resolve(),
   admit: () => Promise.resolve(true),
   heartbeat: () => Promise.resolve(),
+  depart: () => Promise.resolve(),
   channels: () => 0,
   close: () => Promise.resolve(),
 };

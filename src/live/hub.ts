@@ -14,7 +14,7 @@ import { Subscriber, type SubscriberOwner } from './subscriber.js';
 import { Topic, type TopicContext } from './topic.js';
 import { LiveLimitError, type Json, type LiveHub, type LiveHubOptions, type SubscribeOptions } from './types.js';
 
-export const DEFAULT_KEY_PREFIX = 'altostrat-gw:live:';
+const DEFAULT_KEY_PREFIX = 'altostrat-gw:live:';
 const DEFAULT_MAX_BACKOFF_MS = 30_000;
 const DEFAULT_STATE_TTL_MS = 60_000;
 /** A lease outlives this many missed renewals, so a dead poller is replaced within about as many intervals. */
@@ -56,6 +56,8 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   /** Tokens whose count fell to 0 since the last heartbeat: their entry in Redis goes. */
   const gone = new Set<string>();
   let subscriptions = 0;
+  /** Subscribers waiting for Redis to admit them: shutdown ends them too. */
+  const admitting = new Set<Subscriber<unknown>>();
   const stopping = new Set<Promise<void>>();
   let closing: Promise<void> | undefined;
 
@@ -125,8 +127,11 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const shutDown = async (): Promise<void> => {
     clearInterval(heartbeat);
     const ready = await loaded;
+    for (const subscriber of admitting) subscriber.finish();
     await Promise.all([...topics.values()].map((topic) => topic.finish()));
     await Promise.all(stopping);
+    // Every subscriber has left: this replica's counts go now rather than when its heartbeat runs out.
+    if (redisUrl && ready.reach() === 'up') await ready.depart(replica, gone).catch(() => {});
     await ready.close();
   };
 
@@ -152,13 +157,16 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
         attach(subscriber, tokenKey, subscription);
         return subscriber;
       }
+      admitting.add(subscriber);
       coordinator.admit(tokenKey, replica, count + 1, maxPerToken).then(
         (admitted) => {
+          admitting.delete(subscriber);
           if (subscriber.stopped) return;
           if (admitted) attach(subscriber, tokenKey, subscription);
           else subscriber.finish(new LiveLimitError(`At most ${maxPerToken} live subscriptions per token are allowed at once across the gateway's replicas; end one before starting another`));
         },
         () => {
+          admitting.delete(subscriber);
           if (!subscriber.stopped) attach(subscriber, tokenKey, subscription); // reported; this replica's limit stands
         },
       );

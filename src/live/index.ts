@@ -3,7 +3,7 @@
  * (token, resource) however many subscribers watch it. See hub.ts for the design; this is the
  * module's public surface.
  */
-export { createLiveHub, DEFAULT_KEY_PREFIX } from './hub.js';
+export { createLiveHub } from './hub.js';
 export {
   LiveEnd,
   LiveLimitError,

@@ -232,7 +232,7 @@ export class Poller {
   }
 }
 
-export function parse<T>(raw: string, context: { report(error: unknown): void }): T | undefined {
+function parse<T>(raw: string, context: { report(error: unknown): void }): T | undefined {
   try {
     return JSON.parse(raw) as T;
   } catch (error) {

@@ -233,11 +233,34 @@ describe('close with Redis', () => {
     expect(await inspector.pubsub('CHANNELS', '*')).toEqual([]);
     await waitFor(async () => (await clients()) === 1, 'the server to see both connections go');
   });
+
+  it('ends at shutdown the subscribers still waiting to be admitted, and takes its counts out of Redis', async () => {
+    const log = new PollLog();
+    const hub = replica();
+    await take(hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', counting()) }), 1);
+    await waitFor(async () => (await inspector.keys(`${prefix}subs:*`)).length === 1, 'the count in Redis');
+    redis.pause();
+    try {
+      const waiting = hub.subscribe({ token: TOKEN, resource: 'run:2', makeSource: log.source('y', counting()) });
+      const closing = hub.close();
+      expect(await waiting.next()).toEqual({ value: undefined, done: true });
+      redis.resume();
+      await closing;
+    } finally {
+      redis.resume();
+    }
+    expect(await inspector.keys(`${prefix}subs:*`)).toEqual([]);
+    expect(await inspector.zrange(`${prefix}replicas`, 0, -1)).toEqual([]);
+  });
 });
 
 describe('a Redis outage', () => {
-  it('polls for its own subscribers while Redis is gone, then goes back to one poller, every event once and in order', async () => {
-    const own = await startRedis();
+  /**
+   * Two replicas' subscribers across `cut` and `mend`: each replica polls alone in between, then
+   * one polls for both again; every subscriber hears every event once and in order. Resolves with
+   * the errors reported.
+   */
+  async function acrossAnOutage(own: RedisProcess, cut: () => unknown, mend: () => unknown): Promise<unknown[]> {
     const errors: unknown[] = [];
     const log = new PollLog();
     const make = (): LiveHub => {
@@ -246,7 +269,6 @@ describe('a Redis outage', () => {
       return hub;
     };
     const [a, b] = [make(), make()];
-    let restarted: RedisProcess | undefined;
     try {
       // The upstream's truth moves on every two intervals; a poll reports it when it changed.
       const started = performance.now();
@@ -254,11 +276,11 @@ describe('a Redis outage', () => {
       const step = (state: Json | undefined) => ({ events: state === now() ? [] : [{ n: now() }], state: now() });
       const streams = [a, b].map((hub, i) => hub.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', makeSource: log.source(`${i}`, step) }));
       await Promise.all(streams.map((s) => take(s, 2)));
-      own.kill();
+      await cut();
       await waitFor(() => a.stats().pollers === 1 && b.stats().pollers === 1, 'both replicas to poll alone');
       expect(a.ready() || b.ready()).toBe(false);
       const during = await Promise.all(streams.map((s) => take(s, 3)));
-      restarted = await startRedis({ port: own.port });
+      await mend();
       await waitFor(() => a.ready() && b.ready(), 'both replicas to reach Redis again');
       await waitFor(() => pollersOf([a, b]) === 1, 'one poller again');
       const after = await Promise.all(streams.map((s) => take(s, 3)));
@@ -267,10 +289,55 @@ describe('a Redis outage', () => {
         expect(numbers).toEqual([...numbers].sort((x, y) => x - y));
         expect(new Set(numbers).size).toBe(numbers.length);
       }
-      expect(errors.length).toBeGreaterThan(0);
+      return errors;
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  }
+
+  it('polls for its own subscribers while Redis is gone, then goes back to one poller, every event once and in order', async () => {
+    const own = await startRedis();
+    let restarted: RedisProcess | undefined;
+    try {
+      const errors = await acrossAnOutage(
+        own,
+        () => own.kill(),
+        async () => (restarted = await startRedis({ port: own.port })),
+      );
+      expect(errors.length).toBeGreaterThan(0);
+    } finally {
       await restarted?.stop();
+      await own.stop();
+    }
+  });
+
+  it('polls alone while Redis refuses writes (out of memory), and goes back to one poller once it takes them', async () => {
+    const own = await startRedis();
+    const admin = new Redis(own.url);
+    try {
+      const errors = await acrossAnOutage(
+        own,
+        () => admin.config('SET', 'maxmemory', '1'),
+        () => admin.config('SET', 'maxmemory', '0'),
+      );
+      expect(errors.some((error) => /OOM/.test(String(error)))).toBe(true);
+    } finally {
+      admin.disconnect();
+      await own.stop();
+    }
+  });
+
+  it('polls alone while Redis hangs, and goes back to one poller once it answers', async () => {
+    const own = await startRedis();
+    try {
+      const errors = await acrossAnOutage(
+        own,
+        () => own.pause(),
+        () => own.resume(),
+      );
+      expect(errors.some((error) => /timed out/i.test(String(error)))).toBe(true);
+    } finally {
+      own.resume();
       await own.stop();
     }
   });

@@ -26,7 +26,9 @@ import { Redis } from 'ioredis';
 import type { Commit, Coordinator, Link, Reach } from './coordinator.js';
 
 /** Messages kept per topic for replicas that missed some. */
-export const RECENT = 16;
+const RECENT = 16;
+/** A busy Redis may take this long to answer without being called unreachable. */
+const MIN_COMMAND_TIMEOUT_MS = 1_000;
 
 // Takes a free lease, or keeps one the caller already holds; reads the state in the same step.
 const ACQUIRE = `
@@ -143,7 +145,13 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
   const note = (event: 'redis_error' | 'redis_reconnect'): void => options.onEvent?.(event);
   // Few retries per command: a poller that cannot reach Redis should give up its turn quickly
   // (the next interval tries again) rather than queue commands for a long outage.
-  const commands = new Redis(url, { maxRetriesPerRequest: 2, connectionName: 'altostrat-gw-live-commands' }) as Redis & LiveCommands;
+  // A command unanswered for a grace period fails, so that a Redis that hangs (stopped, swapping)
+  // is found unreachable like one that is gone.
+  const commands = new Redis(url, {
+    maxRetriesPerRequest: 2,
+    commandTimeout: Math.max(graceMs, MIN_COMMAND_TIMEOUT_MS),
+    connectionName: 'altostrat-gw-live-commands',
+  }) as Redis & LiveCommands;
   // The subscriber connection sends nothing until it is ready (no offline queue), and resubscribes
   // by itself (below), not by ioredis's list.
   const listener = new Redis(url, {
@@ -158,19 +166,19 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
   commands.defineCommand('liveAdmit', { numberOfKeys: 2, lua: ADMIT });
   commands.defineCommand('liveAlive', { numberOfKeys: 1, lua: ALIVE });
 
-  let healthy = true;
   let closed = false;
+  /** Since when every command has failed (READONLY, OOM, timed out, ...): undefined while they work. */
+  let failingSince: number | undefined;
   const fault = (error: unknown): void => {
     note('redis_error');
-    if (healthy && !closed) onError(error);
-    healthy = false;
+    if (failingSince === undefined && !closed) onError(error);
+    failingSince ??= Date.now();
   };
   /** Since when the command connection has not been ready (start-up counts). */
   let lostSince: number | undefined = Date.now();
   let readyBefore = false;
   commands.on('ready', () => {
     lostSince = undefined;
-    healthy = true;
     if (readyBefore) note('redis_reconnect');
     readyBefore = true;
   });
@@ -181,7 +189,7 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
   const run = async <T>(command: () => Promise<T>): Promise<T> => {
     try {
       const result = await command();
-      healthy = true;
+      failingSince = undefined;
       return result;
     } catch (error) {
       fault(error);
@@ -239,6 +247,16 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
     }
   }
 
+  let probing = false;
+  /** One write at a time, as reach() is asked: its success ends the run of failures. */
+  function probe(): void {
+    if (probing || closed) return;
+    probing = true;
+    run(() => commands.set(`${prefix}probe`, '1', 'PX', graceMs))
+      .catch(() => {})
+      .finally(() => (probing = false));
+  }
+
   async function resync(channel: Channel): Promise<void> {
     const messages = await recent(channel.topic).catch(() => undefined);
     // When the read fails the topic still notices the gap at its next message, or reads the
@@ -248,8 +266,12 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
 
   return {
     reach(): Reach {
-      if (commands.status === 'ready') return 'up';
-      return lostSince !== undefined && Date.now() - lostSince >= graceMs ? 'down' : 'connecting';
+      if (commands.status !== 'ready') return lostSince !== undefined && Date.now() - lostSince >= graceMs ? 'down' : 'connecting';
+      if (failingSince === undefined || Date.now() - failingSince < graceMs) return 'up';
+      // Connected, but refusing or not answering: down until a write goes through again. Topics
+      // poll alone meanwhile and send nothing to Redis, so the probe is what notices the mend.
+      probe();
+      return 'down';
     },
 
     async join(topic, link) {
@@ -322,6 +344,12 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
       const batch = commands.multi();
       for (const [tokenKey, count] of counts) batch.hset(subsOf(tokenKey), replica, count).pexpire(subsOf(tokenKey), leaseMs);
       for (const tokenKey of gone) batch.hdel(subsOf(tokenKey), replica);
+      await run(() => batch.exec());
+    },
+
+    async depart(replica, tokenKeys) {
+      const batch = commands.multi().zrem(replicas, replica);
+      for (const tokenKey of tokenKeys) batch.hdel(subsOf(tokenKey), replica);
       await run(() => batch.exec());
     },
 
