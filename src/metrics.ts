@@ -118,6 +118,11 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     ['live_topics', 'Topics (token and resource) this process has subscribers of', (s: LiveStats) => s.topics],
     ['live_channels_subscribed', 'Redis channels this process listens to: as many as live_topics when all is well', (s: LiveStats) => s.channels],
     ['live_newest_event_age_seconds', 'The longest time since a topic of this process heard a message (the age of its newest event)', (s: LiveStats) => s.newestEventAgeMs / 1000],
+    [
+      'live_stalest_poll_age_seconds',
+      'The longest time since a poller of this process last polled successfully: under an interval when topics are merely quiet, growing when a poll is stuck or failing',
+      (s: LiveStats) => s.stalestPollAgeMs / 1000,
+    ],
   ] as const) {
     new Gauge({
       name,

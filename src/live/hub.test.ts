@@ -278,3 +278,20 @@ describe('close', () => {
     expect(log.made).not.toContain('late');
   });
 });
+
+describe('what an operator reads', () => {
+  it('tells a quiet topic from a stuck poll: the stalest poll stays under an interval, then grows while a poll hangs', async () => {
+    const log = new PollLog();
+    const live = hub();
+    let stuck = false;
+    const quietOrStuck = () => (stuck ? new Promise<never>(() => {}) : { events: [], state: 'same' });
+    const stream = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', quietOrStuck) });
+    await waitFor(() => log.count('a') >= 3, 'three quiet polls');
+    expect(live.stats().stalestPollAgeMs).toBeLessThan(8 * INTERVAL);
+    stuck = true;
+    await sleep(10 * INTERVAL);
+    expect(live.stats().stalestPollAgeMs).toBeGreaterThanOrEqual(10 * INTERVAL);
+    expect(live.stats().newestEventAgeMs).toBe(0); // no event was ever heard: that alone says nothing
+    await stream.return?.();
+  });
+});

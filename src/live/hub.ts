@@ -176,13 +176,23 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     stats() {
       let pollers = 0;
       let oldest = 0;
+      let stalest = 0;
       const now = Date.now();
-      for (const topic of topics.values()) {
-        if (topic.poller.state === 'leading' || topic.poller.state === 'local') pollers++;
-        const { newestAt } = topic.listener;
-        if (newestAt !== undefined) oldest = Math.max(oldest, now - newestAt);
+      for (const { poller, listener } of topics.values()) {
+        if (poller.state === 'leading' || poller.state === 'local') {
+          pollers++;
+          stalest = Math.max(stalest, now - poller.polledAt);
+        }
+        if (listener.newestAt !== undefined) oldest = Math.max(oldest, now - listener.newestAt);
       }
-      return { subscriptions, topics: topics.size, pollers, channels: coordinator?.channels() ?? 0, newestEventAgeMs: oldest };
+      return {
+        subscriptions,
+        topics: topics.size,
+        pollers,
+        channels: coordinator?.channels() ?? 0,
+        newestEventAgeMs: oldest,
+        stalestPollAgeMs: stalest,
+      };
     },
 
     ready() {

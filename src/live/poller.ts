@@ -50,6 +50,8 @@ export class Poller {
   private failures = 0;
   private notBefore = 0;
   private stepping: Promise<void> = Promise.resolve();
+  /** When this poller last polled successfully, or began polling (Date.now()), for the metrics. */
+  polledAt = 0;
 
   constructor(
     private readonly key: string,
@@ -110,6 +112,7 @@ export class Poller {
       return;
     }
     this.state = 'leading';
+    this.polledAt = Date.now();
     this.note('leader_change');
     const stored = lease.stored === null ? undefined : parse<StateRecord>(lease.stored, this.context);
     // Back from polling alone with nothing stored (Redis lost its data): go on from what it polled.
@@ -127,6 +130,7 @@ export class Poller {
   private goLocal(): void {
     this.demote();
     this.state = 'local';
+    this.polledAt = Date.now();
     this.note('local_fallback');
     // Its own epoch: the other replicas poll alone too, and number their messages as they like.
     this.epoch = `local:${randomUUID()}`;
@@ -163,6 +167,7 @@ export class Poller {
       const result: PollResult<unknown> = await this.source.poll(this.pollState, signal);
       if (!Array.isArray(result?.events)) throw new TypeError('A live source resolved without an events array');
       if (signal.aborted) return undefined;
+      this.polledAt = Date.now();
       metrics?.poll('ok');
       return { events: result.events as Json[], state: result.state, ...(result.done && { done: true }) };
     } catch (error) {

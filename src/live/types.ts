@@ -93,6 +93,11 @@ export interface LiveStats {
   channels: number;
   /** The longest time since a topic heard a message (its newest event's age), 0 with no topic. */
   newestEventAgeMs: number;
+  /**
+   * The longest time since a poller of this process last heard from the upstream (with or without
+   * news), 0 with none: a quiet topic keeps it under an interval, a stuck or failing poll lets it grow.
+   */
+  stalestPollAgeMs: number;
 }
 
 /** What an operator alerts on: changes of the polling replica, failures of Redis, repairs. */
