@@ -2,8 +2,9 @@
  * Where the gateway's CPU goes: the built gateway, started as `npm start` starts it but under
  * `node --cpu-prof`, serves S1 (bench/scenarios.ts) at saturation for a while over the simulator;
  * then its .cpuprofile is summed by self time into the top 30 functions and the top 30 packages
- * (node_modules/<package>, the gateway's own dist/, Node's core, V8's garbage collector), printed
- * and written to bench/PROFILE.md. It measures nothing against a target: it says where to look.
+ * (node_modules/<package>, the gateway's own code, Node's core, V8's garbage collector), printed
+ * and written to bench/PROFILE.md. dist/main.js is one bundle: its frames are put back at their
+ * source files (and so their packages) through its source map. It measures nothing against a target: it says where to look.
  *
  *   npm run build && tsx bench/profile.ts            # 10 s at 32 connections
  *   PROFILE_SECONDS=20 PROFILE_CONNECTIONS=16 tsx bench/profile.ts
@@ -11,9 +12,11 @@
  * The profile file itself is kept in a temporary folder (its path is printed), for Chrome DevTools
  * or speedscope.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startGateway, startSimulator, stop } from './processes.js';
 import { AUTHORIZATION, S1 } from './scenarios.js';
@@ -26,7 +29,7 @@ const INTERVAL_US = Number(process.env.PROFILE_INTERVAL_US ?? 1000);
 const OUT = new URL('./PROFILE.md', import.meta.url);
 
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }>;
   samples: number[];
   timeDeltas: number[];
 }
@@ -52,18 +55,30 @@ const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
 if (!file) throw new Error(`no .cpuprofile in ${dir}`);
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
 
+const sourceMaps = new Map<string, SourceMap | undefined>();
+/** Where a frame of the bundle (dist/main.js or a chunk) came from: its source file and line, through the bundle's source map. */
+function sourceOf(url: string, line: number, column: number): { url: string; line: number } {
+  if (!url.startsWith('file:') || !url.includes('/dist/')) return { url, line };
+  if (!sourceMaps.has(url)) {
+    const path = `${fileURLToPath(url)}.map`;
+    sourceMaps.set(url, existsSync(path) ? new SourceMap(JSON.parse(readFileSync(path, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]) : undefined);
+  }
+  const entry = sourceMaps.get(url)?.findEntry(line, column);
+  return entry && 'originalSource' in entry ? { url: entry.originalSource, line: entry.originalLine } : { url, line };
+}
+
 /** Which package a frame belongs to: the last node_modules/<package> in its URL, else what runs it. */
 function packageOf(url: string, functionName: string): string {
   const inModules = /.*\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (inModules) return inModules[1]!;
-  if (url.includes('/dist/')) return 'the gateway (dist/)';
+  if (/(^|\/)(src|dist)\//.test(url)) return 'the gateway';
   if (url.startsWith('node:')) return 'Node.js core';
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   return url.replace(/^.*\//, '');
 }
 /** The frame's function and place, without this machine's paths. */
 function frameOf(url: string, functionName: string, line: number): string {
-  const where = url.startsWith('node:') ? url : (/\/((node_modules|dist)\/.*)/.exec(url)?.[1] ?? url.replace(/^.*\//, ''));
+  const where = url.startsWith('node:') ? url : (/(?:^|\/)((node_modules|src|dist)\/.*)/.exec(url)?.[1] ?? url.replace(/^.*\//, ''));
   return `${functionName || '(anonymous)'}${where ? ` ${where}:${line + 1}` : ''}`;
 }
 
@@ -76,12 +91,13 @@ let busyUs = 0;
 let idleUs = 0;
 for (const node of profile.nodes) {
   const us = selfUs.get(node.id) ?? 0;
-  const { functionName, url, lineNumber } = node.callFrame;
+  const { functionName } = node.callFrame;
   if (functionName === '(idle)') {
     idleUs += us;
     continue;
   }
   busyUs += us;
+  const { url, line: lineNumber } = sourceOf(node.callFrame.url, node.callFrame.lineNumber, node.callFrame.columnNumber);
   const fn = frameOf(url, functionName, lineNumber);
   const pkg = packageOf(url, functionName);
   byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);

@@ -5,7 +5,12 @@
  * the last `limit` calls, no more.
  */
 export class CallWindow {
-  readonly #times: Float64Array;
+  /**
+   * The times of the last calls, oldest at `#next` once full. It grows with the calls made, up to
+   * `limit`: most subscriptions make a few calls a minute, and a slot made up front for every
+   * possible call (600 by default) was the largest part of an idle subscription's memory.
+   */
+  readonly #times: number[] = [];
   #next = 0;
 
   constructor(
@@ -14,13 +19,16 @@ export class CallWindow {
     private readonly now: () => number = () => performance.now(),
   ) {
     if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new RangeError(`limit must be a whole number of at least 1, got ${limit}`);
-    // A slot never used reads as a call long ago.
-    this.#times = new Float64Array(limit).fill(Number.NEGATIVE_INFINITY);
   }
 
   /** Counts a call if the window has room for it, and says whether it had. */
   take(): boolean {
     const now = this.now();
+    // Fewer than `limit` calls ever: room.
+    if (this.#times.length < this.limit) {
+      this.#times.push(now);
+      return true;
+    }
     // The slot to reuse holds the oldest of the last `limit` calls: room only if it left the window.
     if (now - this.#times[this.#next]! < this.windowMs) return false;
     this.#times[this.#next] = now;

@@ -10,25 +10,29 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './server.js';
 import { serveMetrics } from './metrics.js';
 import { attachWebSockets } from './websocket.js';
-import { DEMO_SIMULATOR_OPTIONS, startSimulator } from './demo/simulator.js';
-import { DEMO_TOKENS } from './demo/seed.js';
 import { startTracing } from './tracing.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
 
+/** The embedded demo, loaded (its seed and its data) only in demo mode: in front of a real API nothing needs it. */
+async function startDemo() {
+  const { DEMO_SIMULATOR_OPTIONS, DEMO_TOKENS, startSimulator } = await import('./demo/simulator.js');
+  const simulator = await startSimulator(DEMO_SIMULATOR_OPTIONS);
+  // GraphiQL's tabs start a run of this workflow, and watch a run of it that never ends.
+  const workflowId = simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)?.id;
+  return { simulator, token: DEMO_TOKENS.acme, authorization: `Bearer ${DEMO_TOKENS.acme}`, workflowId };
+}
+
 async function main(config: Config): Promise<void> {
   const stopTracing = config.otelTracing ? await startTracing() : undefined;
-  const demo = config.altostratApiUrl === undefined ? await startSimulator(DEMO_SIMULATOR_OPTIONS) : undefined;
-  const demoAuthorization = `Bearer ${DEMO_TOKENS.acme}`;
-  // GraphiQL's tabs start a run of this workflow, and watch a run of it that never ends.
-  const demoWorkflowId = demo?.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)?.id;
+  const demo = config.altostratApiUrl === undefined ? await startDemo() : undefined;
   const gateway = createGateway({
     config,
-    upstreamUrl: config.altostratApiUrl ?? demo!.url,
+    upstreamUrl: config.altostratApiUrl ?? demo!.simulator.url,
     ...(demo && {
-      graphiqlHeaders: { Authorization: demoAuthorization },
-      graphiqlWorkflowId: demoWorkflowId,
-      graphiqlExecutionId: demoWorkflowId && demo.startEndlessRun(demoWorkflowId).id,
+      graphiqlHeaders: { Authorization: demo.authorization },
+      graphiqlWorkflowId: demo.workflowId,
+      graphiqlExecutionId: demo.workflowId && demo.simulator.startEndlessRun(demo.workflowId).id,
     }),
   });
   if (gateway.cursorKeyGenerated && !demo) {
@@ -69,10 +73,10 @@ async function main(config: Config): Promise<void> {
   const lines = [`Altostrat GraphQL gateway ready at ${url}`, `Metrics at ${metricsUrl}`];
   if (demo) {
     lines.push(
-      `Upstream: the embedded demo Altostrat API at ${demo.url} (set ALTOSTRAT_API_URL for a real one).`,
-      `Demo token (organisation "Acme Networks"): ${DEMO_TOKENS.acme}`,
+      `Upstream: the embedded demo Altostrat API at ${demo.simulator.url} (set ALTOSTRAT_API_URL for a real one).`,
+      `Demo token (organisation "Acme Networks"): ${demo.token}`,
       `Open GraphiQL, with the token already in its headers tab: ${url}`,
-      `Or: curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${demoAuthorization}' \\`,
+      `Or: curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${demo.authorization}' \\`,
       `       -d '{"query":"{ workflows(first: 3) { nodes { name executions(first: 2) { nodes { id status } } } } }"}'`,
     );
   }
@@ -95,7 +99,7 @@ async function main(config: Config): Promise<void> {
     clearTimeout(force);
     metricsServer?.close();
     await gateway.close();
-    await demo?.close();
+    await demo?.simulator.close();
     await stopTracing?.();
     await new Promise<void>((resolve) => gateway.logger.flush(() => resolve()));
     process.exit(0);
