@@ -11,6 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/support/bundle-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -1,6 +1,6 @@
 /**
  * The gateway as `npm start` runs
- * it (src/main.ts under tsx) in front of a simulator. A separate metrics port, a connection cap,
+ * it (dist/main.js) in front of a simulator. A separate metrics port, a connection cap,
  * and an upstream body over the cap announced by its Content-Length, which must leave the process
  * alive and healthy.
  */

@@ -1,4 +1,8 @@
-/** The process as `npm start` runs it: start-up on the demo upstream, health, GraphiQL, config errors, draining shutdown. */
+/**
+ * The process as `npm start` runs it, the bundle `npm run build` writes (made from the sources as
+ * they are by the tests' global setup): start-up on the demo upstream, health, GraphiQL, config
+ * errors, draining shutdown.
+ */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +15,7 @@ afterEach(() => {
 });
 
 function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['dist/main.js'], {
     env: { ...process.env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: '', ...env },
   });
   running.push(child);

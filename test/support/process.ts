@@ -1,6 +1,7 @@
 /**
- * The gateway as its own process, as `npm start` runs it (src/main.ts, under tsx here), for the
- * tests that need what only a process shows: signals, ports, replicas, a crash.
+ * The gateway as its own process, as `npm start` runs it (dist/main.js, which the tests' global
+ * setup bundles), for the tests that need what only a process shows: signals, ports, replicas, a
+ * crash.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
@@ -17,9 +18,9 @@ export interface GatewayProcess {
   kill(): void;
 }
 
-/** Spawns `src/main.ts` as `npm start` runs it (with tsx), on a free port, and waits until it is ready. */
+/** Spawns `dist/main.js` as `npm start` runs it, on a free port, and waits until it is ready. */
 export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['dist/main.js'], {
     // METRICS_PORT 0: a free port, not the default one, which parallel gateways would share.
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', METRICS_PORT: '0', ...env },
   });
