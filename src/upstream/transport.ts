@@ -68,7 +68,7 @@ export async function send(exchange: Exchange, limits: TransportLimits, hooks: A
     const response = await dispatcher.request({
       origin,
       path,
-      method: method as Dispatcher.HttpMethod,
+      method,
       headers: {
         authorization,
         accept: 'application/json',
