@@ -195,7 +195,7 @@ export function createUpstream(deps: ContextDependencies) {
         onCall: reportTo(stats),
         ...(admitCall && { admitCall }),
       });
-      const finishedRuns = caller.authorization === null ? undefined : deps.finishedRuns?.forToken(tokenOf(caller.authorization));
+      const finishedRuns = caller.authorization === null ? undefined : deps.finishedRuns?.forTenant(caller.tenant);
       const loaders = createLoaders({
         client: upstream,
         codec: deps.cursors,

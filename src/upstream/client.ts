@@ -287,12 +287,14 @@ export class AltostratClient {
   async #attempt<N extends EndpointName>(route: Route, path: string, call: Call<N, AnswerOf<N>>, authorization: string, admit: () => void): Promise<AnswerOf<N> | null> {
     const { baseUrl, requestId, onCall, maxJsonDepth } = this.#options;
     const endpoint = ENDPOINTS[call.endpoint];
+    const base = splitBase(baseUrl);
     const started = performance.now();
     const { status, headers, text } = await send(
       {
         route,
         method: endpoint.method,
-        url: `${baseUrl}${path}${call.query === undefined ? '' : `?${call.query}`}`,
+        origin: base.origin,
+        path: `${base.prefix}${path}${call.query === undefined ? '' : `?${call.query}`}`,
         authorization,
         requestId,
         body: call.body,
@@ -322,6 +324,23 @@ export class AltostratClient {
       throw error;
     }
   }
+}
+
+/** A base URL (config.ts's: no query, no fragment) as its origin and the path prefix that each call's path follows. */
+interface Base {
+  url: string;
+  origin: string;
+  prefix: string;
+}
+// Split once: a process has one base URL, and its clients are made per request.
+let lastBase: Base | undefined;
+function splitBase(url: string): Base {
+  if (lastBase?.url !== url) {
+    const { origin, pathname } = new URL(url);
+    // `http://host` parses to the path `/`, which `http://host` + `/workflows` does not carry.
+    lastBase = { url, origin, prefix: pathname === '/' && !url.endsWith('/') ? '' : pathname };
+  }
+  return lastBase;
 }
 
 /** The endpoint's path pattern with each `{...}` filled by its id, checked against its kind's shape: nothing else ever reaches a URL. */

@@ -82,7 +82,8 @@ export class FairShare {
 
   /** Runs `call` in a slot of `tenant` once one is free; rejects if the signal aborts or the deadline passes first. */
   async run<T>(tenant: string, call: () => Promise<T>, limits: WaitLimits = {}): Promise<T> {
-    await this.#acquire(tenant, limits);
+    const wait = this.#acquire(tenant, limits);
+    if (wait) await wait;
     try {
       return await call();
     } finally {
@@ -90,7 +91,8 @@ export class FairShare {
     }
   }
 
-  #acquire(key: string, { signal, deadline }: WaitLimits): Promise<void> {
+  /** Takes a slot of `key`: at once (undefined), or once the returned wait ends. */
+  #acquire(key: string, { signal, deadline }: WaitLimits): Promise<void> | undefined {
     signal?.throwIfAborted();
     const pool = this.#pool;
     let tenant = pool.tenants.get(key);
@@ -101,7 +103,7 @@ export class FairShare {
     const lane = tenant.lanes[this.#lane];
     if (lane.waiting.length === 0 && mayStart(pool, tenant, this.#lane)) {
       start(pool, lane);
-      return Promise.resolve();
+      return undefined;
     }
     const queued = tenant;
     return new Promise<void>((resolve, reject) => {
@@ -157,12 +159,7 @@ function dispatch(pool: Pool): void {
     progressed = false;
     for (const [key, tenant] of pool.tenants) {
       if (pool.running >= pool.capacity) break;
-      const name = (['polls', 'requests'] as const).find((lane) => {
-        const { waiting } = tenant.lanes[lane];
-        // Waiters whose deadline passed leave now, without taking a slot.
-        for (const waiter of waiting.filter((w) => w.expired())) waiter.expire();
-        return waiting.length > 0 && tenant.lanes[lane].running < pool.limits[lane];
-      });
+      const name = laneToServe(pool, tenant);
       if (!name) {
         forget(pool, key, tenant);
         continue;
@@ -178,6 +175,20 @@ function dispatch(pool: Pool): void {
   }
 }
 
-function forget(pool: Pool, key: string, { lanes }: Tenant): void {
-  if (Object.values(lanes).every((lane) => lane.running === 0 && lane.waiting.length === 0)) pool.tenants.delete(key);
+const LANES_IN_TURN = ['polls', 'requests'] as const;
+
+/** The tenant's first lane, in turn, with a waiter and a slot of its own free. */
+function laneToServe(pool: Pool, tenant: Tenant): LaneName | undefined {
+  for (const name of LANES_IN_TURN) {
+    const lane = tenant.lanes[name];
+    if (lane.waiting.length === 0) continue;
+    // Waiters whose deadline passed leave now, without taking a slot.
+    for (const waiter of lane.waiting.filter((w) => w.expired())) waiter.expire();
+    if (lane.waiting.length > 0 && lane.running < pool.limits[name]) return name;
+  }
+  return undefined;
+}
+
+function forget(pool: Pool, key: string, { lanes: { requests, polls } }: Tenant): void {
+  if (requests.running === 0 && requests.waiting.length === 0 && polls.running === 0 && polls.waiting.length === 0) pool.tenants.delete(key);
 }

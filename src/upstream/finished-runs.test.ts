@@ -30,7 +30,7 @@ function counted(maxBytes: number) {
 describe('the memory of finished runs', () => {
   it('gives back a remembered finished run as it was read, a copy each time', () => {
     const { memory, counts } = counted(1_000_000);
-    const acme = memory.forToken('acme-token');
+    const acme = memory.forTenant('acme-token');
     acme.remember(run('fl_run_1'));
     acme.remember(run('fl_run_2', 'failed'));
     const first = acme.recall('fl_run_1', 'completed');
@@ -43,7 +43,7 @@ describe('the memory of finished runs', () => {
 
   it('keeps nothing of a run that is not finished, or that came without its logs', () => {
     const { memory, counts } = counted(1_000_000);
-    const acme = memory.forToken('acme-token');
+    const acme = memory.forTenant('acme-token');
     for (const status of ['pending', 'running', 'awaiting_ui_interaction'] as const) acme.remember(run(`fl_run_${status.length}`, status));
     acme.remember({ ...run('fl_run_9'), logs: undefined });
     expect(memory.bytes).toBe(0);
@@ -53,22 +53,22 @@ describe('the memory of finished runs', () => {
 
   it('answers only for the status the proof showed', () => {
     const { memory } = counted(1_000_000);
-    const acme = memory.forToken('acme-token');
+    const acme = memory.forTenant('acme-token');
     acme.remember(run('fl_run_1', 'failed'));
     expect(acme.recall('fl_run_1', 'completed')).toBeUndefined();
   });
 
   it('never answers one token with what another token read', () => {
     const { memory } = counted(1_000_000);
-    memory.forToken('acme-token').remember(run('fl_run_1'));
-    expect(memory.forToken('globex-token').recall('fl_run_1', 'completed')).toBeUndefined();
-    expect(memory.forToken('acme-token').recall('fl_run_1', 'completed')).toBeDefined();
+    memory.forTenant('acme-token').remember(run('fl_run_1'));
+    expect(memory.forTenant('globex-token').recall('fl_run_1', 'completed')).toBeUndefined();
+    expect(memory.forTenant('acme-token').recall('fl_run_1', 'completed')).toBeDefined();
   });
 
   it('holds no more bytes than its bound under a flood of distinct runs, the least recently used out first', () => {
     const maxBytes = 50_000;
     const { memory, counts } = counted(maxBytes);
-    const acme = memory.forToken('acme-token');
+    const acme = memory.forTenant('acme-token');
     const entryBytes = JSON.stringify(run('fl_run_0000')).length;
     const flood = 5_000;
     let largest = 0;
@@ -89,7 +89,7 @@ describe('the memory of finished runs', () => {
 
   it('keeps no run bigger than the whole bound', () => {
     const { memory } = counted(10_000);
-    const acme = memory.forToken('acme-token');
+    const acme = memory.forTenant('acme-token');
     acme.remember(run('fl_run_1', 'completed', 'x'.repeat(20_000)));
     expect(memory.bytes).toBe(0);
     expect(acme.recall('fl_run_1', 'completed')).toBeUndefined();
@@ -97,7 +97,7 @@ describe('the memory of finished runs', () => {
 
   it('forgets a run after its time to live', async () => {
     const memory = new FinishedRuns({ maxBytes: 1_000_000, secret: SECRET, ttlMs: 1 });
-    const acme = memory.forToken('acme-token');
+    const acme = memory.forTenant('acme-token');
     acme.remember(run('fl_run_1'));
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(acme.recall('fl_run_1', 'completed')).toBeUndefined();

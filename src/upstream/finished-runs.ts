@@ -6,8 +6,9 @@
  * but only with proof: the loaders (loaders.ts) recall a run only when the same request has just
  * read, with the same token, a list page holding that run with that finished status.
  *
- * Entries are keyed by a keyed hash of the token and the run id, so one token never reaches
- * another's entries, and the token itself is never held. Values are the record's JSON text: its
+ * Entries are keyed by a keyed hash of the token's tenant name (itself a keyed hash of the token,
+ * context.ts) and the run id, so one token never reaches another's entries, and the token itself
+ * is never held. Values are the record's JSON text: its
  * size in bytes is exact, and every recall parses a copy of its own, so nothing one request does
  * to a record can reach another request. The whole memory is bounded in bytes, least recently
  * used out first, and an entry lives at most `ttlMs`.
@@ -51,6 +52,8 @@ export interface TokenFinishedRuns {
 export class FinishedRuns {
   readonly #cache: LRUCache<string, string>;
   readonly #secret: string;
+  /** Each tenant's key prefix, hashed once: a client sends many requests with one token. */
+  readonly #prefixes = new LRUCache<string, string>({ max: 1_000 });
   readonly #observer: FinishedRunsObserver | undefined;
 
   constructor({ maxBytes, secret, ttlMs = FINISHED_RUN_TTL_MS, observer }: FinishedRunsOptions) {
@@ -72,11 +75,11 @@ export class FinishedRuns {
     return this.#cache.calculatedSize;
   }
 
-  /** The memory as the holder of `token` (the bearer token, without its scheme) may use it. */
-  forToken(token: string): TokenFinishedRuns {
+  /** The memory as the holder of one token may use it, named by its tenant (context.ts: a keyed hash of the token, never the token). */
+  forTenant(tenant: string): TokenFinishedRuns {
     // Hashed on first use: most requests never recall or remember a run.
     let prefix: string | undefined;
-    const key = (runId: string) => (prefix ??= `${createHmac('sha256', this.#secret).update(token).digest('base64url').slice(0, 22)}:`) + runId;
+    const key = (runId: string) => (prefix ??= this.#prefixOf(tenant)) + runId;
     return {
       recall: (runId, status) => {
         const json = this.#cache.get(key(runId));
@@ -92,5 +95,11 @@ export class FinishedRuns {
         if (isFinished(run.status) && run.logs !== undefined) this.#cache.set(key(run.id), JSON.stringify(run));
       },
     };
+  }
+
+  #prefixOf(tenant: string): string {
+    let prefix = this.#prefixes.get(tenant);
+    if (prefix === undefined) this.#prefixes.set(tenant, (prefix = `${createHmac('sha256', this.#secret).update(tenant).digest('base64url').slice(0, 22)}:`));
+    return prefix;
   }
 }

@@ -7,7 +7,6 @@
  * breaker, fair share) is policy.ts's; which endpoint and record is the client's.
  */
 import type { Dispatcher } from 'undici';
-import { request } from 'undici';
 import type { GraphQLError } from 'graphql';
 import { codedError, ErrorCode } from '../errors.js';
 import { UpstreamFault, type Deadline } from './resilience.js';
@@ -16,7 +15,9 @@ import type { Route } from '../catalogue/endpoints.js';
 export interface Exchange {
   route: Route;
   method: string;
-  url: string;
+  /** The upstream's origin (`https://host:port`) and the path after it, query string included. */
+  origin: string;
+  path: string;
   authorization: string;
   requestId: string;
   /** A write's JSON body. */
@@ -55,7 +56,7 @@ export interface AttemptHooks {
 
 /** One attempt. */
 export async function send(exchange: Exchange, limits: TransportLimits, hooks: AttemptHooks): Promise<Answer> {
-  const { route, method, url, authorization, requestId, body, idempotencyKey } = exchange;
+  const { route, method, origin, path, authorization, requestId, body, idempotencyKey } = exchange;
   const { dispatcher, timeoutMs, deadline, signal } = limits;
   if (signal.aborted) throw new UpstreamFault('cancelled', `${route}: the caller went away`);
   const budgetMs = Math.min(timeoutMs, deadline.remainingMs());
@@ -63,9 +64,11 @@ export async function send(exchange: Exchange, limits: TransportLimits, hooks: A
   hooks.admit();
   let status: number | 'error' = 'error';
   try {
-    const response = await request(url, {
+    // The dispatcher's own request: undici's top-level request() would parse a URL string per call.
+    const response = await dispatcher.request({
+      origin,
+      path,
       method,
-      dispatcher,
       headers: {
         authorization,
         accept: 'application/json',
@@ -87,26 +90,41 @@ export async function send(exchange: Exchange, limits: TransportLimits, hooks: A
   }
 }
 
-/** The body as text, refused past `maxBodyBytes` (by its Content-Length, or while it streams). */
-async function readBody(route: Route, response: Dispatcher.ResponseData, { maxBodyBytes, deadline }: TransportLimits): Promise<string> {
+/**
+ * The body as text, refused past `maxBodyBytes` (by its Content-Length, or while it streams). Read
+ * from the stream's events: an async iterator costs each call several promises and listeners more.
+ */
+function readBody(route: Route, response: Dispatcher.ResponseData, { maxBodyBytes, deadline }: TransportLimits): Promise<string> {
+  const body = response.body;
   const abandon = (fault: UpstreamFault) => {
     // A body nobody reads errors when destroyed; that error is this fault, already reported.
-    response.body.on('error', () => {});
-    response.body.destroy();
+    body.on('error', () => {});
+    body.destroy();
     return fault;
   };
-  const tooLarge = () => abandon(new UpstreamFault('tooLarge', `Altostrat answered ${route} with a body over ${maxBodyBytes} bytes.`));
-  if (Number(response.headers['content-length']) > maxBodyBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBodyBytes) throw tooLarge();
-    // A body that drips in stays within the deadline: bodyTimeout bounds only the gaps.
-    if (deadline.remainingMs() <= 0) throw abandon(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
+  const tooLarge = () => new UpstreamFault('tooLarge', `Altostrat answered ${route} with a body over ${maxBodyBytes} bytes.`);
+  if (Number(response.headers['content-length']) > maxBodyBytes) return Promise.reject(abandon(tooLarge()));
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (fault: UpstreamFault) => {
+      body.off('data', onData);
+      reject(abandon(fault));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) return fail(tooLarge());
+      // A body that drips in stays within the deadline: bodyTimeout bounds only the gaps.
+      if (deadline.remainingMs() <= 0) return fail(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
+      chunks.push(chunk);
+    };
+    body
+      .on('data', onData)
+      .once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8')))
+      .once('error', reject)
+      // Closed without its end or an error (a settled promise ignores this): the connection broke.
+      .once('close', () => reject(new Error('the body closed before its end')));
+  });
 }
 
 /** `cutByDeadline`: the call's timeout was what was left of the request's deadline, not UPSTREAM_TIMEOUT_MS. */

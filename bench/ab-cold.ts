@@ -1,0 +1,129 @@
+/**
+ * An A/B of two gateway builds under S2-cold-like load: `tsx bench/ab-cold.ts <before main.js> <after main.js>`
+ * (default: /work/main/dist/main.js against this checkout's dist/main.js). Both gateways run at once
+ * over one simulator (pages of 20 finished runs without logs), started as `npm start` starts them.
+ * Each round sends both the same pages, which neither has read, once each at 10 connections, the
+ * gateways' order alternating; the figures are the medians of the per-round ratios (after /
+ * before) of req/s and CPU ms per query. Before the rounds, the answers to a page never read and to
+ * that page read again are compared byte for byte. AB_ROUNDS (8) and AB_PAGES (250 per round) tune it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import autocannon from 'autocannon';
+import { cpuMs, startSimulator, stop } from './processes.js';
+import { AUTHORIZATION, freshBodies } from './scenarios.js';
+
+const ROUNDS = Number(process.env.AB_ROUNDS ?? 8);
+const PAGES = Number(process.env.AB_PAGES ?? 250);
+const WARM_UP = 100;
+const CONNECTIONS = 10;
+const [beforeScript, afterScript] = [resolve(process.argv[2] ?? '/work/main/dist/main.js'), resolve(process.argv[3] ?? 'dist/main.js')];
+
+interface Gateway {
+  name: string;
+  child: ChildProcess;
+  url: string;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+async function startGateway(name: string, script: string, upstream: string): Promise<Gateway> {
+  const port = await freePort();
+  const fd = openSync(join(tmpdir(), `ab-cold-${name}.log`), 'w');
+  const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream };
+  const child = spawn(process.execPath, [script], { cwd: dirname(dirname(script)), env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited at start`);
+    if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { name, child, url: `http://127.0.0.1:${port}/graphql` };
+}
+
+async function ask(gateway: Gateway, body: string): Promise<string> {
+  const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: AUTHORIZATION }, body });
+  return response.text();
+}
+
+/** Sends each body once at 10 connections: req/s and CPU ms per query. */
+async function fire(gateway: Gateway, bodies: string[]): Promise<{ rps: number; cpu: number }> {
+  let next = 0;
+  const cpuBefore = cpuMs(gateway.child.pid!);
+  const t0 = performance.now();
+  // autocannon notices the last answer only at its next tick: time to the last answer instead.
+  let last = t0;
+  const run = autocannon({
+    url: gateway.url,
+    connections: CONNECTIONS,
+    amount: bodies.length,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
+    requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[next++] }) }],
+    verifyBody: (answer?: string | Buffer) => !String(answer).includes('"errors"'),
+  }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
+  void run.on('response', () => (last = performance.now()));
+  const result = await run;
+  const seconds = (last - t0) / 1000;
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.mismatches > 0) throw new Error(`${gateway.name}: failures under load`);
+  return { rps: bodies.length / seconds, cpu: (cpuMs(gateway.child.pid!) - cpuBefore) / bodies.length };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const sim = await startSimulator({ pageSize: 20, inlineLogs: false, latencyMs: 0, freshPages: 2 + WARM_UP + ROUNDS * PAGES });
+const bodies = freshBodies(sim.fixture);
+const before = await startGateway('before', beforeScript, sim.fixture.url);
+const after = await startGateway('after', afterScript, sim.fixture.url);
+try {
+  // Byte-identical answers: a page never read (cold), then the same page again (remembered runs).
+  for (const body of [bodies[0]!, bodies[0]!, bodies[1]!]) {
+    const [a, b] = [await ask(before, body), await ask(after, body)];
+    if (a !== b || a.includes('"errors"')) throw new Error(`answers differ:\n${a.slice(0, 400)}\n${b.slice(0, 400)}`);
+  }
+  console.log(`answers byte-identical (${Buffer.byteLength(await ask(after, bodies[1]!))} bytes)`);
+  const warm = bodies.slice(2, 2 + WARM_UP);
+  await fire(before, warm);
+  await fire(after, warm);
+  const ratios = { rps: [] as number[], cpu: [] as number[] };
+  const figures = { before: { rps: [] as number[], cpu: [] as number[] }, after: { rps: [] as number[], cpu: [] as number[] } };
+  for (let r = 0; r < ROUNDS; r++) {
+    const pages = bodies.slice(2 + WARM_UP + r * PAGES, 2 + WARM_UP + (r + 1) * PAGES);
+    // ABBA: drifts in the machine's load fall on both sides alike.
+    const order = r % 4 === 0 || r % 4 === 3 ? [before, after] : [after, before];
+    const got: Record<string, { rps: number; cpu: number }> = {};
+    for (const gateway of order) got[gateway.name] = await fire(gateway, pages);
+    for (const side of ['before', 'after'] as const) {
+      figures[side].rps.push(got[side]!.rps);
+      figures[side].cpu.push(got[side]!.cpu);
+    }
+    ratios.rps.push(got.after!.rps / got.before!.rps);
+    ratios.cpu.push(got.after!.cpu / got.before!.cpu);
+    console.log(
+      `round ${r + 1}: before ${got.before!.rps.toFixed(0)} req/s ${got.before!.cpu.toFixed(2)} ms, after ${got.after!.rps.toFixed(0)} req/s ${got.after!.cpu.toFixed(2)} ms; load ${loadavg()[0]!.toFixed(2)}`,
+    );
+  }
+  console.log(
+    `median: before ${median(figures.before.rps).toFixed(0)} req/s ${median(figures.before.cpu).toFixed(2)} CPU ms/query; after ${median(figures.after.rps).toFixed(0)} req/s ${median(figures.after.cpu).toFixed(2)} CPU ms/query`,
+  );
+  console.log(`ratio after/before (median of rounds): req/s ${median(ratios.rps).toFixed(3)}x, CPU ms/query ${median(ratios.cpu).toFixed(3)}x`);
+} finally {
+  await stop(before.child);
+  await stop(after.child);
+  await stop(sim.child);
+}
