@@ -48,14 +48,14 @@ export function useUpstreamCallBudget(maxCalls: number, pageSize: PageSizeMemory
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 10 });
     if (coerced.errors) return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message))) };
     const perPage = pageSize.perPage ?? ASSUMED_PAGE_SIZE;
-    const estimateNow = () => estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables: coerced.coerced, perPage });
+    const estimateNow = (variables = coerced.coerced) => estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables, perPage });
     let estimate: number;
     try {
       // Only queries are cached: a write's variables carry its input (vault secrets, whole
       // graphs), which must not outlive the request as a cache key.
       estimate =
         operation.operation === OperationTypeNode.QUERY
-          ? estimates.get(args.document, `${args.operationName ?? ''}|${perPage}|${JSON.stringify(coerced.coerced)}`, estimateNow)
+          ? estimates.get(args.document, `${args.operationName ?? ''}|${perPage}`, coerced.coerced, estimateNow)
           : estimateNow();
     } catch (error) {
       const reason = error instanceof UnknownCostError ? error.message : 'the estimate failed';
