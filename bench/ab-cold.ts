@@ -1,6 +1,6 @@
 /**
  * An A/B of two gateway builds under S2-cold-like load: `tsx bench/ab-cold.ts <before main.js> <after main.js>`
- * (default: /work/main/dist/main.js against this checkout's dist/main.js). Both gateways run at once
+ * (the after one defaults to this checkout's dist/main.js). Both gateways run at once
  * over one simulator (pages of 20 finished runs without logs), started as `npm start` starts them.
  * Each round sends both the same pages, which neither has read, once each at 10 connections, the
  * gateways' order alternating; the figures are the medians of the per-round ratios (after /
@@ -11,9 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { cpuMs, startSimulator, stop } from './processes.js';
 import { AUTHORIZATION, freshBodies } from './scenarios.js';
@@ -22,7 +21,8 @@ const ROUNDS = Number(process.env.AB_ROUNDS ?? 8);
 const PAGES = Number(process.env.AB_PAGES ?? 250);
 const WARM_UP = 100;
 const CONNECTIONS = 10;
-const [beforeScript, afterScript] = [resolve(process.argv[2] ?? '/work/main/dist/main.js'), resolve(process.argv[3] ?? 'dist/main.js')];
+if (!process.argv[2]) throw new Error('Usage: tsx bench/ab-cold.ts <before main.js> [after main.js]');
+const [beforeScript, afterScript] = [resolve(process.argv[2]), resolve(process.argv[3] ?? 'dist/main.js')];
 
 interface Gateway {
   name: string;

@@ -1,0 +1,146 @@
+/**
+ * A/B of two built gateways on one query: both started as `npm start` starts them (each from its
+ * own checkout, `node dist/main.js` with METRICS_PORT=0), over one simulator; first the same
+ * requests to both, whose statuses, headers (but the date and request id) and bodies must be
+ * byte-identical; then rounds of closed-loop load at AB_CONNECTIONS, the two taking turns (each
+ * round starting with the other one), or both at once with AB_CONCURRENT=1, so that load from
+ * outside falls on both. Prints each round's req/s and CPU ms per query (from /proc) and the
+ * median and quartiles of the per-round ratios B/A.
+ *
+ *   npx tsx bench/ab.ts <before checkout> <after checkout>
+ *   AB_ROUNDS=10 AB_SECONDS=3 AB_CONNECTIONS=10 AB_NODE_OPTIONS="--trace-gc" npx tsx bench/ab.ts ../before .
+ *
+ * The query is S1 (page 20, logs inline) unless AB_BODY gives another JSON body. A checkout needs
+ * dist/ built, schema/ and node_modules/; the servers' output goes to altostrat-bench/ab-A.log and
+ * ab-B.log in the system temporary folder.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { cpuMs, LOG_DIR, startSimulator, stop } from './processes.js';
+import { AUTHORIZATION, S1 } from './scenarios.js';
+
+const [before, after] = process.argv.slice(2);
+if (!before || !after) throw new Error('usage: npx tsx bench/ab.ts <before checkout> <after checkout>');
+const ROUNDS = Number(process.env.AB_ROUNDS ?? 10);
+const SECONDS = Number(process.env.AB_SECONDS ?? 3);
+const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 10);
+const NODE_OPTIONS = process.env.AB_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+
+interface Gateway {
+  name: 'A' | 'B';
+  child: ChildProcess;
+  pid: number;
+  base: string;
+  queries: number;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+async function startGateway(name: Gateway['name'], checkout: string, upstream: string): Promise<Gateway> {
+  const port = await freePort();
+  mkdirSync(LOG_DIR, { recursive: true });
+  const fd = openSync(join(LOG_DIR, `ab-${name}.log`), 'w');
+  const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream };
+  const child = spawn(process.execPath, [...NODE_OPTIONS, 'dist/main.js'], { cwd: resolve(checkout), env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const base = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; !(await fetch(`${base}/health`).then((r) => r.ok, () => false)); attempt++) {
+    if (attempt > 500 || child.exitCode !== null) throw new Error(`gateway ${name} (${checkout}) did not start; see ${LOG_DIR}/ab-${name}.log`);
+    await new Promise((done) => setTimeout(done, 20));
+  }
+  return { name, child, pid: child.pid!, base, queries: 0 };
+}
+
+const sim = await startSimulator({ pageSize: 20, inlineLogs: true, latencyMs: 0 });
+const body = process.env.AB_BODY ?? S1.body(sim.fixture);
+const gateways = [await startGateway('A', before, sim.fixture.url), await startGateway('B', after, sim.fixture.url)] as const;
+const [A, B] = gateways;
+const stopAll = () => Promise.all([...gateways.map((g) => stop(g.child)), stop(sim.child)]);
+
+// The same requests to both: what a front end or a careless client sends, and what must be refused.
+const JSON_POST = { 'content-type': 'application/json', authorization: AUTHORIZATION };
+const post = (extra: Record<string, string>, sent = body): RequestInit => ({ method: 'POST', headers: { ...JSON_POST, ...extra }, body: sent });
+const requests: Array<[string, string, RequestInit]> = [
+  ['the query', '/graphql', post({})],
+  ['accepting graphql-response+json', '/graphql', post({ accept: 'application/graphql-response+json' })],
+  ['accepting both', '/graphql', post({ accept: 'application/graphql-response+json, application/json;q=0.9' })],
+  ['accepting */*', '/graphql', post({ accept: '*/*' })],
+  ['accepting text/html', '/graphql', post({ accept: 'text/html' })],
+  ['with a request id', '/graphql', post({ 'x-request-id': 'ab-1' })],
+  ['from an origin', '/graphql', post({ origin: 'https://elsewhere.example' })],
+  ['without a token', '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body }],
+  ['not JSON', '/graphql', post({}, '{"query": ')],
+  ['no query', '/graphql', post({}, '{}')],
+  ['a batch', '/graphql', post({}, '[]')],
+  ['a syntax error', '/graphql', post({}, '{"query":"{"}')],
+  ['a validation error', '/graphql', post({}, '{"query":"{ nope }"}')],
+  ['introspection', '/graphql', post({}, '{"query":"{ __schema { queryType { name } } }"}')],
+  ['text/plain', '/graphql', post({ 'content-type': 'text/plain' })],
+  ['a GET', `/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { authorization: AUTHORIZATION } }],
+  ['/health', '/health', {}],
+];
+const comparable = (response: Response) => JSON.stringify([...response.headers].filter(([name]) => !['date', 'x-request-id', 'keep-alive'].includes(name)));
+let identical = true;
+for (const [name, path, init] of requests) {
+  const [a, b] = await Promise.all([fetch(A.base + path, init), fetch(B.base + path, init)]);
+  const [textA, textB] = await Promise.all([a.text(), b.text()]);
+  if (a.status !== b.status || textA !== textB || comparable(a) !== comparable(b)) {
+    identical = false;
+    console.log(`DIFFERENT: ${name}\n  A ${a.status} ${comparable(a)} ${textA.slice(0, 300)}\n  B ${b.status} ${comparable(b)} ${textB.slice(0, 300)}`);
+  }
+}
+console.log(identical ? `answers byte-identical (${requests.length} requests)` : 'ANSWERS DIFFER');
+
+interface Measure {
+  rps: number;
+  cpu: number;
+}
+async function load(gateway: Gateway): Promise<Measure> {
+  const cpuBefore = cpuMs(gateway.pid);
+  const started = performance.now();
+  const result = await autocannon({ url: `${gateway.base}/graphql`, connections: CONNECTIONS, duration: SECONDS, method: 'POST', headers: JSON_POST, body });
+  const seconds = (performance.now() - started) / 1000;
+  // What autocannon left in flight is answered meanwhile, and counted as one query per connection.
+  await new Promise((done) => setTimeout(done, 300));
+  const queries = result.requests.total + CONNECTIONS;
+  gateway.queries += queries;
+  if (result.non2xx || result.errors) console.log(`${gateway.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return { rps: result.requests.total / seconds, cpu: (cpuMs(gateway.pid) - cpuBefore) / queries };
+}
+
+// Warm-up: the JIT and the caches of both, not measured.
+await Promise.all(gateways.map(load));
+const ratios: Measure[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  let a: Measure, b: Measure;
+  if (process.env.AB_CONCURRENT === '1') [a, b] = await Promise.all([load(A), load(B)]);
+  else if (round % 2 === 0) [a, b] = [await load(A), await load(B)];
+  else [b, a] = [await load(B), await load(A)];
+  ratios.push({ rps: b.rps / a.rps, cpu: b.cpu / a.cpu });
+  console.log(
+    `round ${round}: A ${a.rps.toFixed(0)} req/s ${a.cpu.toFixed(3)} ms/query | B ${b.rps.toFixed(0)} req/s ${b.cpu.toFixed(3)} ms/query | ` +
+      `B/A req/s ${(b.rps / a.rps).toFixed(3)} CPU ${(b.cpu / a.cpu).toFixed(3)} | loadavg ${loadavg()[0]!.toFixed(2)}`,
+  );
+}
+const quartiles = (values: number[]) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(3);
+  return `median ${at(0.5)} (quartiles ${at(0.25)} to ${at(0.75)})`;
+};
+console.log(`B/A req/s: ${quartiles(ratios.map((r) => r.rps))}`);
+console.log(`B/A CPU ms per query: ${quartiles(ratios.map((r) => r.cpu))}`);
+console.log(`queries: A ${A.queries}, B ${B.queries} (with the warm-up; for per-query figures from the logs)`);
+await stopAll();
+process.exit(identical ? 0 : 1);
