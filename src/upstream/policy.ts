@@ -11,6 +11,7 @@
  * the policies or the connection here. A write that got no answer may have happened: it says so
  * (`outcomeUnknown`) rather than UPSTREAM_ERROR alone.
  */
+import pLimit, { type LimitFunction } from 'p-limit';
 import { GraphQLError } from 'graphql';
 import { BrokenCircuitError, type IPolicy } from 'cockatiel';
 import { codedError, ErrorCode } from '../errors.js';
@@ -43,7 +44,7 @@ export interface CallTerms {
 export class RequestPolicy {
   readonly #options: PolicyOptions;
   // Made at the first call: a request that calls nothing (an idle subscription's) pays nothing.
-  #limit: Limit | undefined;
+  #limit: LimitFunction | undefined;
   #retrying: IPolicy | undefined;
   #calls = 0;
 
@@ -59,7 +60,7 @@ export class RequestPolicy {
   /** Runs `attempt` under the policies; it calls `admit()` just before sending, which spends one call of the budget. */
   async run<T>(terms: CallTerms, attempt: (admit: () => void) => Promise<T>): Promise<T> {
     const { fairShare, tenant, signal, deadline, breaker, retries, concurrency } = this.#options;
-    const limit = (this.#limit ??= new Limit(concurrency));
+    const limit = (this.#limit ??= pLimit(concurrency));
     const policy = terms.retried ? (this.#retrying ??= withRetries(breaker, retries, deadline)) : breaker;
     const admit = () => {
       if (this.#calls >= this.#options.maxCalls) throw callBudgetSpent(this.#options.maxCalls);
@@ -67,35 +68,9 @@ export class RequestPolicy {
       this.#calls++;
     };
     try {
-      return await limit.run(() => policy.execute(() => fairShare.run(tenant, () => attempt(admit), { signal, deadline })));
+      return await limit(() => policy.execute(() => fairShare.run(tenant, () => attempt(admit), { signal, deadline })));
     } catch (error) {
       throw asCodedError(terms, error);
-    }
-  }
-}
-
-/**
- * At most `max` calls at once; the others start in the order they came, each as a call ends. A
- * freed slot passes straight to the next waiter, so a newcomer never overtakes one.
- */
-class Limit {
-  readonly #max: number;
-  #running = 0;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  async run<T>(call: () => Promise<T>): Promise<T> {
-    if (this.#running < this.#max) this.#running++;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await call();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#running--;
     }
   }
 }
