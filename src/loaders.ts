@@ -209,42 +209,70 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
   let workflows: Promise<WorkflowRecord[]> | undefined;
   // Each loader is made when first used: most requests use two or three of them, and an idle
   // subscription's request none (its events get loaders of their own).
-  return {
-    get run() {
-      return run();
+  return new RequestLoaders(
+    { run, workflow, runPage, executions, recentLogs, triggerableWorkflows, vaultItems, authorizations },
+    {
+      byId: <N extends ReadById>(endpoint: N) => {
+        let loader = byId.get(endpoint);
+        if (!loader) byId.set(endpoint, (loader = new DataLoader<string, unknown>(settleEach((id: string) => client.read(endpoint, id)))));
+        return loader as DataLoader<string, Answered<N>>;
+      },
+      workflowList: () => (workflows ??= client.listWorkflows()),
+      clearWorkflowList: () => {
+        workflows = undefined;
+      },
+      clearFinishedProofs: () => finishedProofs.clear(),
     },
-    get workflow() {
-      return workflow();
-    },
-    get runPage() {
-      return runPage();
-    },
-    get executions() {
-      return executions();
-    },
-    byId<N extends ReadById>(endpoint: N) {
-      let loader = byId.get(endpoint);
-      if (!loader) byId.set(endpoint, (loader = new DataLoader<string, unknown>(settleEach((id: string) => client.read(endpoint, id)))));
-      return loader as DataLoader<string, Answered<N>>;
-    },
-    get recentLogs() {
-      return recentLogs();
-    },
-    get triggerableWorkflows() {
-      return triggerableWorkflows();
-    },
-    get vaultItems() {
-      return vaultItems();
-    },
-    get authorizations() {
-      return authorizations();
-    },
-    workflowList: () => (workflows ??= client.listWorkflows()),
-    clearWorkflowList: () => {
-      workflows = undefined;
-    },
-    clearFinishedProofs: () => finishedProofs.clear(),
-  };
+  );
+}
+
+type MadeOnFirstUse = 'run' | 'workflow' | 'runPage' | 'executions' | 'recentLogs' | 'triggerableWorkflows' | 'vaultItems' | 'authorizations';
+type Makers = { [K in MadeOnFirstUse]: () => Loaders[K] };
+type Eager = Omit<Loaders, MadeOnFirstUse>;
+
+/**
+ * A request's loaders, the lazy ones behind a prototype's getters: an object literal's getters
+ * would keep the request alive through scavenges (see LazyEdge in pagination/plan.ts).
+ */
+class RequestLoaders implements Loaders {
+  readonly #make: Makers;
+  readonly byId: Eager['byId'];
+  readonly workflowList: Eager['workflowList'];
+  readonly clearWorkflowList: Eager['clearWorkflowList'];
+  readonly clearFinishedProofs: Eager['clearFinishedProofs'];
+
+  constructor(make: Makers, eager: Eager) {
+    this.#make = make;
+    this.byId = eager.byId;
+    this.workflowList = eager.workflowList;
+    this.clearWorkflowList = eager.clearWorkflowList;
+    this.clearFinishedProofs = eager.clearFinishedProofs;
+  }
+
+  get run() {
+    return this.#make.run();
+  }
+  get workflow() {
+    return this.#make.workflow();
+  }
+  get runPage() {
+    return this.#make.runPage();
+  }
+  get executions() {
+    return this.#make.executions();
+  }
+  get recentLogs() {
+    return this.#make.recentLogs();
+  }
+  get triggerableWorkflows() {
+    return this.#make.triggerableWorkflows();
+  }
+  get vaultItems() {
+    return this.#make.vaultItems();
+  }
+  get authorizations() {
+    return this.#make.authorizations();
+  }
 }
 
 /** A value made on first use, then kept. */

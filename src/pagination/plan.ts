@@ -83,16 +83,28 @@ export interface Edge<T> {
 /**
  * An edge whose cursor is signed when first read, then kept: most queries never ask for
  * cursors, and an HMAC for every edge would be work thrown away.
+ *
+ * A class, never an object literal with a getter: V8 keeps the accessor pair of such a literal in
+ * old space, so its closure, and the whole request the closure reaches, outlives every scavenge
+ * until the next full GC. A getter on a prototype is made once.
  */
-export function edgeOf<T>(node: T, sign: () => string): Edge<T> {
-  let cursor: string | undefined;
-  return {
-    node,
-    get cursor() {
-      return (cursor ??= sign());
-    },
-  };
+class LazyEdge<T> implements Edge<T> {
+  #cursor: string | undefined;
+  readonly #sign: () => string;
+
+  constructor(
+    readonly node: T,
+    sign: () => string,
+  ) {
+    this.#sign = sign;
+  }
+
+  get cursor(): string {
+    return (this.#cursor ??= this.#sign());
+  }
 }
+
+export const edgeOf = <T>(node: T, sign: () => string): Edge<T> => new LazyEdge(node, sign);
 
 export interface Connection<T> {
   edges: Array<Edge<T>>;
@@ -112,15 +124,30 @@ export function pageInfo<T>(
   windowSize: number,
   beyond: { before: boolean; after: boolean },
 ): PageInfo {
-  return {
-    hasPreviousPage: size.from === 'last' ? windowSize > size.count : beyond.before,
-    hasNextPage: size.from === 'first' ? windowSize > size.count : beyond.after,
-    // Read when asked for, like the edges' own cursors.
-    get startCursor() {
-      return edges[0]?.cursor ?? null;
-    },
-    get endCursor() {
-      return edges.at(-1)?.cursor ?? null;
-    },
-  };
+  return new LazyPageInfo(
+    edges,
+    size.from === 'first' ? windowSize > size.count : beyond.after,
+    size.from === 'last' ? windowSize > size.count : beyond.before,
+  );
+}
+
+/** PageInfo whose cursors are read when asked for, like the edges' own (a class: see LazyEdge). */
+class LazyPageInfo<T> implements PageInfo {
+  readonly #edges: ReadonlyArray<Edge<T>>;
+
+  constructor(
+    edges: ReadonlyArray<Edge<T>>,
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+  ) {
+    this.#edges = edges;
+  }
+
+  get startCursor(): string | null {
+    return this.#edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.#edges.at(-1)?.cursor ?? null;
+  }
 }
