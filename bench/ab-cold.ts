@@ -1,67 +1,34 @@
 /**
- * An A/B of two gateway builds under S2-cold-like load: `tsx bench/ab-cold.ts <before main.js> <after main.js>`
- * (the after one defaults to this checkout's dist/main.js). Both gateways run at once
+ * An A/B of two gateway builds under S2-cold-like load: `npx tsx bench/ab-cold.ts <before checkout>
+ * [after checkout]` (the after one defaults to this one), each running its dist/main.js. Both gateways run at once
  * over one simulator (pages of 20 finished runs without logs), started as `npm start` starts them.
  * Each round sends both the same pages, which neither has read, once each at 10 connections, the
  * gateways' order alternating; the figures are the medians of the per-round ratios (after /
  * before) of req/s and CPU ms per query. Before the rounds, the answers to a page never read and to
  * that page read again are compared byte for byte. AB_ROUNDS (8) and AB_PAGES (250 per round) tune it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { closeSync, openSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
-import { cpuMs, startSimulator, stop } from './processes.js';
+import { startGateway } from './live/gateway.js';
+import { cpuMs, startSimulator, stop, type Server } from './processes.js';
 import { AUTHORIZATION, freshBodies } from './scenarios.js';
 
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 8);
 const PAGES = Number(process.env.AB_PAGES ?? 250);
 const WARM_UP = 100;
 const CONNECTIONS = 10;
-if (!process.argv[2]) throw new Error('Usage: tsx bench/ab-cold.ts <before main.js> [after main.js]');
-const [beforeScript, afterScript] = [resolve(process.argv[2]), resolve(process.argv[3] ?? 'dist/main.js')];
+const [beforeCheckout, afterCheckout = '.'] = process.argv.slice(2);
+if (!beforeCheckout) throw new Error('usage: npx tsx bench/ab-cold.ts <before checkout> [after checkout]');
 
-interface Gateway {
-  name: string;
-  child: ChildProcess;
-  url: string;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
-
-async function startGateway(name: string, script: string, upstream: string): Promise<Gateway> {
-  const port = await freePort();
-  const fd = openSync(join(tmpdir(), `ab-cold-${name}.log`), 'w');
-  const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream };
-  const child = spawn(process.execPath, [script], { cwd: dirname(dirname(script)), env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited at start`);
-    if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { name, child, url: `http://127.0.0.1:${port}/graphql` };
-}
-
-async function ask(gateway: Gateway, body: string): Promise<string> {
+async function ask(gateway: Server, body: string): Promise<string> {
   const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: AUTHORIZATION }, body });
   return response.text();
 }
 
 /** Sends each body once at 10 connections: req/s and CPU ms per query. */
-async function fire(gateway: Gateway, bodies: string[]): Promise<{ rps: number; cpu: number }> {
+async function fire(gateway: Server, bodies: string[]): Promise<{ rps: number; cpu: number }> {
   let next = 0;
-  const cpuBefore = cpuMs(gateway.child.pid!);
+  const cpuBefore = cpuMs(gateway.pid);
   const t0 = performance.now();
   // autocannon notices the last answer only at its next tick: time to the last answer instead.
   let last = t0;
@@ -78,7 +45,7 @@ async function fire(gateway: Gateway, bodies: string[]): Promise<{ rps: number; 
   const result = await run;
   const seconds = (last - t0) / 1000;
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.mismatches > 0) throw new Error(`${gateway.name}: failures under load`);
-  return { rps: bodies.length / seconds, cpu: (cpuMs(gateway.child.pid!) - cpuBefore) / bodies.length };
+  return { rps: bodies.length / seconds, cpu: (cpuMs(gateway.pid) - cpuBefore) / bodies.length };
 }
 
 const median = (xs: number[]) => {
@@ -88,8 +55,8 @@ const median = (xs: number[]) => {
 
 const sim = await startSimulator({ pageSize: 20, inlineLogs: false, latencyMs: 0, freshPages: 2 + WARM_UP + ROUNDS * PAGES });
 const bodies = freshBodies(sim.fixture);
-const before = await startGateway('before', beforeScript, sim.fixture.url);
-const after = await startGateway('after', afterScript, sim.fixture.url);
+const before = await startGateway('before', sim.fixture.url, {}, { checkout: beforeCheckout });
+const after = await startGateway('after', sim.fixture.url, {}, { checkout: afterCheckout });
 try {
   // Byte-identical answers: a page never read (cold), then the same page again (remembered runs).
   for (const body of [bodies[0]!, bodies[0]!, bodies[1]!]) {

@@ -14,14 +14,10 @@
  * dist/ built, schema/ and node_modules/; the servers' output goes to altostrat-bench/ab-A.log and
  * ab-B.log in the system temporary folder.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { cpuMs, LOG_DIR, startSimulator, stop } from './processes.js';
+import { startGateway } from './live/gateway.js';
+import { cpuMs, startSimulator, stop, type Server } from './processes.js';
 import { AUTHORIZATION, S1 } from './scenarios.js';
 
 const [before, after] = process.argv.slice(2);
@@ -31,41 +27,12 @@ const SECONDS = Number(process.env.AB_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 10);
 const NODE_OPTIONS = process.env.AB_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
 
-interface Gateway {
-  name: 'A' | 'B';
-  child: ChildProcess;
-  pid: number;
-  base: string;
-  queries: number;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
-
-async function startGateway(name: Gateway['name'], checkout: string, upstream: string): Promise<Gateway> {
-  const port = await freePort();
-  mkdirSync(LOG_DIR, { recursive: true });
-  const fd = openSync(join(LOG_DIR, `ab-${name}.log`), 'w');
-  const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream };
-  const child = spawn(process.execPath, [...NODE_OPTIONS, 'dist/main.js'], { cwd: resolve(checkout), env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; !(await fetch(`${base}/health`).then((r) => r.ok, () => false)); attempt++) {
-    if (attempt > 500 || child.exitCode !== null) throw new Error(`gateway ${name} (${checkout}) did not start; see ${LOG_DIR}/ab-${name}.log`);
-    await new Promise((done) => setTimeout(done, 20));
-  }
-  return { name, child, pid: child.pid!, base, queries: 0 };
-}
-
 const sim = await startSimulator({ pageSize: 20, inlineLogs: true, latencyMs: 0 });
 const body = process.env.AB_BODY ?? S1.body(sim.fixture);
-const gateways = [await startGateway('A', before, sim.fixture.url), await startGateway('B', after, sim.fixture.url)] as const;
+const build = (checkout: string) => ({ checkout, nodeOptions: NODE_OPTIONS });
+const gateways = [await startGateway('ab-A', sim.fixture.url, {}, build(before)), await startGateway('ab-B', sim.fixture.url, {}, build(after))] as const;
+const origin = (gateway: Server) => gateway.url.replace(/\/graphql$/, '');
+const queries = new Map<Server, number>(gateways.map((g) => [g, 0]));
 const [A, B] = gateways;
 const stopAll = () => Promise.all([...gateways.map((g) => stop(g.child)), stop(sim.child)]);
 
@@ -94,7 +61,7 @@ const requests: Array<[string, string, RequestInit]> = [
 const comparable = (response: Response) => JSON.stringify([...response.headers].filter(([name]) => !['date', 'x-request-id', 'keep-alive'].includes(name)));
 let identical = true;
 for (const [name, path, init] of requests) {
-  const [a, b] = await Promise.all([fetch(A.base + path, init), fetch(B.base + path, init)]);
+  const [a, b] = await Promise.all([fetch(origin(A) + path, init), fetch(origin(B) + path, init)]);
   const [textA, textB] = await Promise.all([a.text(), b.text()]);
   if (a.status !== b.status || textA !== textB || comparable(a) !== comparable(b)) {
     identical = false;
@@ -107,17 +74,17 @@ interface Measure {
   rps: number;
   cpu: number;
 }
-async function load(gateway: Gateway): Promise<Measure> {
+async function load(gateway: Server): Promise<Measure> {
   const cpuBefore = cpuMs(gateway.pid);
   const started = performance.now();
-  const result = await autocannon({ url: `${gateway.base}/graphql`, connections: CONNECTIONS, duration: SECONDS, method: 'POST', headers: JSON_POST, body });
+  const result = await autocannon({ url: gateway.url, connections: CONNECTIONS, duration: SECONDS, method: 'POST', headers: JSON_POST, body });
   const seconds = (performance.now() - started) / 1000;
   // What autocannon left in flight is answered meanwhile, and counted as one query per connection.
   await new Promise((done) => setTimeout(done, 300));
-  const queries = result.requests.total + CONNECTIONS;
-  gateway.queries += queries;
+  const answered = result.requests.total + CONNECTIONS;
+  queries.set(gateway, (queries.get(gateway) ?? 0) + answered);
   if (result.non2xx || result.errors) console.log(`${gateway.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return { rps: result.requests.total / seconds, cpu: (cpuMs(gateway.pid) - cpuBefore) / queries };
+  return { rps: result.requests.total / seconds, cpu: (cpuMs(gateway.pid) - cpuBefore) / answered };
 }
 
 // Warm-up: the JIT and the caches of both, not measured.
@@ -141,6 +108,6 @@ const quartiles = (values: number[]) => {
 };
 console.log(`B/A req/s: ${quartiles(ratios.map((r) => r.rps))}`);
 console.log(`B/A CPU ms per query: ${quartiles(ratios.map((r) => r.cpu))}`);
-console.log(`queries: A ${A.queries}, B ${B.queries} (with the warm-up; for per-query figures from the logs)`);
+console.log(`queries: A ${queries.get(A)}, B ${queries.get(B)} (with the warm-up; for per-query figures from the logs)`);
 await stopAll();
 process.exit(identical ? 0 : 1);

@@ -31,7 +31,8 @@ export interface Server {
   log: string;
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now, on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1');
   await once(probe, 'listening');
   const { port } = probe.address() as AddressInfo;

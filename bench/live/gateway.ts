@@ -1,30 +1,27 @@
 /**
- * A gateway process for the subscription and load benchmarks: `node dist/main.js`, as `npm start`
- * runs it, with PORT, HOST and ALTOSTRAT_API_URL plus only the settings a scenario names (each
- * figure says which). bench/processes.ts starts the gateway with none at all; this one exists
- * because the subscription benchmark must raise the per-token limit and give replicas Redis.
+ * A gateway process for the subscription, load and A/B benchmarks: `node dist/main.js`, as `npm
+ * start` runs it, with PORT, HOST and ALTOSTRAT_API_URL plus only the settings a scenario names
+ * (each figure says which). bench/processes.ts starts the gateway with none at all; this one exists
+ * because the subscription benchmark must raise the per-token limit and give replicas Redis, and
+ * the A/B benchmarks run the builds of two checkouts side by side.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOG_DIR, type Server } from '../processes.js';
+import { freePort, LOG_DIR, type Server } from '../processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
+export interface GatewayBuild {
+  /** The checkout whose dist/main.js runs; this one by default. */
+  checkout?: string;
+  /** Node flags before the script (e.g. --trace-gc), reported beside any figure they touch. */
+  nodeOptions?: string[];
 }
 
 /** Starts `node dist/main.js` (metrics on a free port of its own) with its output in a log file, and waits for /health. */
-export async function startGateway(name: string, upstream: string, settings: Record<string, string> = {}): Promise<Server> {
+export async function startGateway(name: string, upstream: string, settings: Record<string, string> = {}, build: GatewayBuild = {}): Promise<Server> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   mkdirSync(LOG_DIR, { recursive: true });
@@ -32,7 +29,8 @@ export async function startGateway(name: string, upstream: string, settings: Rec
   const fd = openSync(log, 'w');
   const started = performance.now();
   const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream, ...settings };
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  const cwd = build.checkout ? resolve(build.checkout) : ROOT;
+  const child = spawn(process.execPath, [...(build.nodeOptions ?? []), 'dist/main.js'], { cwd, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   process.once('exit', () => child.kill('SIGKILL'));
   for (let attempt = 0; attempt < 2000; attempt++) {
