@@ -1,8 +1,9 @@
 /**
- * The subscription benchmark (issue 11, "Benchmark"): 5,000 idle SSE subscriptions over 500
+ * The subscription benchmark: 5,000 idle SSE subscriptions over 500
  * distinct (token, run) pairs, 10 a pair, first on one gateway process, then on two replicas
  * sharing one Redis with the subscribers split across them. For each: upstream polls per second
- * (the simulator counts GET /workflows/runs/{id}), RSS and V8 heap per idle subscription, CPU
+ * (the simulator counts GET /workflows/runs/{id}), RSS and V8 heap per idle subscription (the
+ * heap live after a full collection, read through the inspector: `liveHeap`), CPU
  * while idle, and the time from a change of a run in the simulator to the event reaching a
  * client. Prints a markdown table for bench/RESULTS.md ("Subscriptions").
  *
@@ -15,7 +16,7 @@
  * change, are compared with Date.now() when the event arrived (one machine, one clock).
  */
 import { startSimulator, stop, cpuMs, rssMb, type Server } from './processes.js';
-import { heapUsed, startGateway } from './live/gateway.js';
+import { liveHeap, startGateway } from './live/gateway.js';
 import { subscribe, type Stream } from './live/sse.js';
 import { startRedis } from '../test/support/redis.js';
 import { DEMO_TOKENS } from '../src/demo/seed.js';
@@ -68,16 +69,22 @@ async function startRuns(token: string, count: number): Promise<string[]> {
   return ids;
 }
 
-/** Heap and RSS of a settled process: the lowest of a few readings, nearest to what is live after a GC. */
+/** The live heap (after a full collection) and the RSS of a settled process, the RSS the lowest of a few readings. */
 async function memory(server: Server): Promise<{ heap: number; rss: number }> {
-  let heap = Infinity;
+  const heap = await liveHeap(server);
   let rss = Infinity;
   for (let i = 0; i < 5; i++) {
-    heap = Math.min(heap, await heapUsed(server));
     rss = Math.min(rss, rssMb(server.pid) * 1024 * 1024);
     await sleep(400);
   }
   return { heap, rss };
+}
+
+/** `memory` of each process, one after the other (liveHeap opens one inspector at a time). */
+async function memories(servers: Server[]): Promise<Array<{ heap: number; rss: number }>> {
+  const measured = [];
+  for (const server of servers) measured.push(await memory(server));
+  return measured;
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
@@ -194,7 +201,7 @@ async function scenario(label: string, gateways: Server[], pairs: { token: strin
   // Warm each process up with one subscription's worth of work (JIT, first connections), then take the baseline.
   await openAll(gateways, pairs.slice(0, 1)).then(({ streams }) => streams.forEach((s) => s.close()));
   await sleep(2 * INTERVAL_MS);
-  const before = await Promise.all(gateways.map(memory));
+  const before = await memories(gateways);
   const opened = await openAll(gateways, pairs);
   console.error(`${label}: ${SUBSCRIPTIONS} subscriptions open in ${opened.seconds.toFixed(1)} s, ${opened.failures} failed, ${opened.silent} silent`);
   await sleep(3 * INTERVAL_MS);
@@ -206,7 +213,7 @@ async function scenario(label: string, gateways: Server[], pairs: { token: strin
   const { polls } = await controlCall('/calls');
   const seconds = (performance.now() - windowStart) / 1000;
   const cpu = gateways.reduce((sum, g, i) => sum + cpuMs(g.pid) - cpuStart[i]!, 0);
-  const after = await Promise.all(gateways.map(memory));
+  const after = await memories(gateways);
   const sum = (list: { heap: number; rss: number }[], key: 'heap' | 'rss') => list.reduce((n, m) => n + m[key], 0);
 
   const measured = await latency(gateways);

@@ -1,7 +1,7 @@
 /**
- * Load, isolation and a hostile tenant (issue 10, "Proof"). Two honest tenants hammer one gateway
- * process, alone (the quiet run) and beside a hostile tenant that sends the requests of
- * issue 10 without pause: budget tricks hidden behind @include and variable defaults, 1000
+ * Load, isolation and a hostile tenant. Two honest tenants hammer one gateway
+ * process, alone (the quiet run) and beside a hostile tenant that sends hostile requests
+ * without pause: budget tricks hidden behind @include and variable defaults, 1000
  * `_entities` representations, forged cursors, ids like "." and "..", nesting and aliases just
  * within the limits. Every honest answer is checked: only its own organisation's items, no error.
  * The figures: honest latency in each run (the target: within 2x of the quiet run), honest
@@ -87,7 +87,7 @@ const honest = (['acme', 'globex'] as const).map((name) => {
   return { name, token, workflows, runs };
 });
 
-/** The hostile requests of issue 10, made once: the worker sends them round-robin. */
+/** The hostile requests, made once: the worker sends them round-robin. */
 async function hostileRequests(): Promise<{ name: string; body: string }[]> {
   const workflowIds = simulator.workflowsOf(DEMO_TOKENS.acme).map((w) => w.id);
   const workflowId = workflowIds[0]!;

@@ -28,7 +28,12 @@ import type { Metrics } from './metrics.js';
 import { recordUpstreamSpan } from './tracing.js';
 import type { CursorCodec } from './pagination/cursor.js';
 
-export interface GatewayContext extends YogaInitialContext {
+/**
+ * What resolvers get. A query's context also holds Yoga's own fields (the request, its params);
+ * the context of a subscription's event holds only these, so an open subscription keeps nothing
+ * of the request that opened it.
+ */
+export interface GatewayContext {
   loaders: Loaders;
   cursors: CursorCodec;
   /** The request's upstream client, for the few resolvers that call it directly (writes). */
@@ -270,13 +275,12 @@ export function createContextFactory(deps: ContextDependencies) {
       upstream.forRequest({ caller, signal, deadline: deadlineIn(config.requestTimeoutMs), stats, ...(admitCall && { admitCall }) });
     // Made at the first event: a query never needs one.
     let admitEventCall: (() => void) | undefined;
-    const context: GatewayContext = {
-      ...initial,
-      ...fresh(),
+    const forEvent = (): GatewayContext => ({
+      ...fresh((admitEventCall ??= perMinute(config.liveMaxUpstreamCallsPerMinute))),
       cursors: deps.cursors,
       live,
-      forEvent: () => ({ ...context, ...fresh((admitEventCall ??= perMinute(config.liveMaxUpstreamCallsPerMinute))) }),
-    };
-    return context;
+      forEvent,
+    });
+    return { ...initial, ...fresh(), cursors: deps.cursors, live, forEvent };
   };
 }

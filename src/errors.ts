@@ -4,7 +4,7 @@
  * INTERNAL_SERVER_ERROR. Messages say what was wrong and what to do; they never carry a token, a
  * header or an upstream body.
  */
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 export const ErrorCode = {
@@ -51,6 +51,12 @@ export function withCode(error: GraphQLError, fallback?: ErrorCode): GraphQLErro
     path: error.path,
     extensions: { ...error.extensions, code },
   });
+}
+
+/** What a client gets for an error in a stream's event (SSE and WebSocket): a code always, no HTTP details. */
+export function formattedError(error: GraphQLError): GraphQLFormattedError {
+  const { http: _http, unexpected: _unexpected, ...extensions } = withCode(error).extensions;
+  return { ...error.toJSON(), extensions };
 }
 
 /**

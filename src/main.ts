@@ -57,7 +57,7 @@ async function main(config: Config): Promise<void> {
         res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready }));
         return;
       }
-      void gateway.yoga(req, res);
+      gateway.handle(req, res);
     },
   );
   server.maxConnections = config.maxConnections;

@@ -10,6 +10,8 @@ import { defaultFieldResolver, getNamedType, parse, type GraphQLSchema } from 'g
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { containsTooDeep } from './upstream/json.js';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
+import { handleErrorFromRequestHandler, sendNodeResponse } from '@whatwg-node/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { redisCredentials, type Config } from './config.js';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -28,6 +30,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { useOperationSpans } from './tracing.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useFreshContextPerEvent } from './subscription-events.js';
+import { EventStreams } from './sse.js';
 import type { DestinationStream, Logger } from 'pino';
 import { EXAMPLE_QUERY, EXAMPLE_START_RUN, EXAMPLE_WATCH_RUN } from './example-query.js';
 import { codedError, ErrorCode, useErrorCodes } from './errors.js';
@@ -102,6 +105,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
+  /** The HTTP handler: Yoga's, but with the events of SSE subscriptions written by sse.ts. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   metrics: Metrics;
   logger: Logger;
   /** The request log, which WebSocket operations write their lines to as well. */
@@ -163,6 +168,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
     (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options)));
 
   const pageSize = new PageSizeMemory();
+  const streams = new EventStreams(metrics.countErrors);
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: createSchema(),
     context: createContextFactory({
@@ -221,12 +227,27 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       ...protectionPlugins(config, pageSize, trusted),
       // Execute queries and mutations compiled; subscriptions with a fresh context per event.
       useGraphQlJit(),
-      useFreshContextPerEvent(),
+      useFreshContextPerEvent(streams),
+      // Last: SSE answers to subscriptions, whose events sse.ts writes itself.
+      streams.plugin,
     ],
   });
 
+  // What Yoga's own Node listener does, except for the bodies `streams` writes.
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    Promise.resolve()
+      .then(() => yoga.handleNodeRequestAndResponse(req, res))
+      .catch((error: unknown) => handleErrorFromRequestHandler(error, yoga.fetchAPI.Response))
+      .then((response) => {
+        const events = streams.take(response);
+        return events ? streams.send(res, response, events) : sendNodeResponse(response, res, req, true);
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'sending a response'));
+  };
+
   return {
     yoga,
+    handle,
     metrics,
     logger,
     requestLog,

@@ -4,24 +4,60 @@
  * its own (`forEvent`: a fresh deadline, call budget and loader cache), as graphql-js's
  * `subscribe` does but with a new context for every event. graphql-jit does not run
  * subscriptions: it took the subscription field's arguments from the operation's variables.
+ *
+ * An open subscription holds only its `EventStream`: the source, the parsed document, the
+ * variables and `forEvent`; nothing of the request that opened it (the SSE writer, sse.ts, takes
+ * the stream from here and lets Yoga's request go).
  */
-import { createSourceEventStream, execute, type ExecutionArgs } from 'graphql';
-import { mapAsyncIterator } from '@graphql-tools/utils';
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayContext } from './context.js';
+import type { EventStreams } from './sse.js';
 
-async function subscribeWithFreshContexts(args: ExecutionArgs) {
-  const stream = await createSourceEventStream(args);
-  if (!isAsyncIterable(stream)) return stream; // the errors of `subscribe`
-  const context = args.contextValue as GatewayContext;
-  return mapAsyncIterator(stream, (event) => execute({ ...args, rootValue: event, contextValue: context.forEvent() }));
+type Execution = Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName' | 'fieldResolver' | 'typeResolver'>;
+
+/** The source's events, each executed in a fresh context; `return()` leaves the source at once, even while an event is awaited. */
+export class EventStream implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly execution: Execution,
+    private readonly forEvent: () => GatewayContext,
+  ) {}
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    const step = await this.source.next();
+    if (step.done) return { done: true, value: undefined };
+    return { done: false, value: await execute({ ...this.execution, rootValue: step.value, contextValue: this.forEvent() }) };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    return { done: true, value: undefined };
+  }
+
+  throw(): Promise<IteratorResult<ExecutionResult>> {
+    return this.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }
 
-/** Listed after graphql-jit, whose subscribe it replaces. */
-export function useFreshContextPerEvent(): Plugin {
+/** Listed after graphql-jit, whose subscribe it replaces. Offers each stream to `streams`, for SSE. */
+export function useFreshContextPerEvent(streams: EventStreams): Plugin {
+  const subscribe = async (args: ExecutionArgs) => {
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source; // the errors of `subscribe`
+    const { schema, document, variableValues, operationName, fieldResolver, typeResolver, contextValue } = args;
+    const context = contextValue as GatewayContext & { request?: Request };
+    const events = new EventStream(source[Symbol.asyncIterator](), { schema, document, variableValues, operationName, fieldResolver, typeResolver }, context.forEvent);
+    if (context.request) streams.offer(context.request, events);
+    return events;
+  };
   return {
     onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn(subscribeWithFreshContexts as never);
+      setSubscribeFn(subscribe as never);
     },
   };
 }

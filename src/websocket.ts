@@ -24,12 +24,12 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { handleProtocols, makeServer } from 'graphql-ws';
-import { GraphQLError, parse, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { isAsyncIterable, type GraphQLParams } from 'graphql-yoga';
 import type { Config } from './config.js';
 import type { Gateway } from './server.js';
 import { bearerAuthorization } from './context.js';
-import { codedError, ErrorCode, withCode } from './errors.js';
+import { codedError, ErrorCode, formattedError, withCode } from './errors.js';
 import { requestStats, type OperationOutcome } from './logging.js';
 
 /** graphql-ws pings idle sockets this often (and closes those that do not answer); Yoga's SSE pings every 12 s too. */
@@ -101,12 +101,6 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     if (state.operations.size === 0 && !state.closed) armIdle(state);
   };
 
-  /** What the client gets for an error: a code always, no HTTP details. */
-  const formatted = (error: GraphQLError): GraphQLFormattedError => {
-    const { http: _http, ...extensions } = withCode(error).extensions;
-    return { ...error.toJSON(), extensions };
-  };
-
   const protocol = makeServer<Record<string, unknown>, SocketState>({
     connectionInitWaitTimeout: 3_000,
     onConnect({ connectionParams, extra: state }) {
@@ -160,12 +154,12 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     execute: (args: ExecutionArgs) => args.rootValue as ExecutionResult,
     onNext(_ctx, _id, _payload, _args, result) {
       metrics.countErrors(result);
-      return result.errors ? { ...result, errors: result.errors.map(formatted) } : undefined;
+      return result.errors ? { ...result, errors: result.errors.map(formattedError) } : undefined;
     },
     onError({ extra: state }, id, _payload, errors) {
       metrics.countErrors({ errors });
       endOperation(state, id, 'error');
-      return errors.map(formatted);
+      return errors.map(formattedError);
     },
     onComplete({ extra: state }, id) {
       endOperation(state, id, 'complete');

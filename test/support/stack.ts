@@ -67,7 +67,7 @@ export async function startStack(
   const simulator = await startSimulator(simulatorOptions);
   const config: Config = loadConfig({ GRAPHIQL: 'true', LOG_LEVEL: 'silent', UPSTREAM_TRACE: 'false', METRICS_PORT: '0', ...env });
   const gateway = createGateway({ config, upstreamUrl: simulator.url, ...(logDestination && { logDestination }) });
-  const server: Server = createServer((req, res) => void gateway.yoga(req, res));
+  const server: Server = createServer((req, res) => gateway.handle(req, res));
   const sockets = attachWebSockets(server, gateway, config);
   const url = await listen(server);
   const metricsServer = config.metricsOnMainPort ? undefined : await serveMetrics(gateway.metrics.registry, 0, '127.0.0.1');
