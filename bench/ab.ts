@@ -9,6 +9,11 @@
  *
  *   npx tsx bench/ab.ts <before checkout> <after checkout>
  *   AB_ROUNDS=10 AB_SECONDS=3 AB_CONNECTIONS=10 AB_NODE_OPTIONS="--trace-gc" npx tsx bench/ab.ts ../before .
+ *   AB_NODE_OPTIONS_B="--max-semi-space-size=8" npx tsx bench/ab.ts . .
+ *
+ * AB_NODE_OPTIONS goes to both; AB_NODE_OPTIONS_A and AB_NODE_OPTIONS_B to one side each, after it,
+ * so one checkout can be measured against itself under other Node flags. Each round also reports
+ * each side's peak RSS, sampled every 100 ms.
  *
  * The query is S1 (page 20, logs inline) unless AB_BODY gives another JSON body. A checkout needs
  * dist/ built, schema/ and node_modules/; the servers' output goes to altostrat-bench/ab-A.log and
@@ -17,7 +22,7 @@
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { startGateway } from './live/gateway.js';
-import { cpuMs, startSimulator, stop, type Server } from './processes.js';
+import { cpuMs, rssMb, startSimulator, stop, type Server } from './processes.js';
 import { AUTHORIZATION, S1 } from './scenarios.js';
 
 const [before, after] = process.argv.slice(2);
@@ -25,12 +30,12 @@ if (!before || !after) throw new Error('usage: npx tsx bench/ab.ts <before check
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 10);
 const SECONDS = Number(process.env.AB_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 10);
-const NODE_OPTIONS = process.env.AB_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+const flags = (name: string) => process.env[name]?.split(' ').filter(Boolean) ?? [];
 
 const sim = await startSimulator({ pageSize: 20, inlineLogs: true, latencyMs: 0 });
 const body = process.env.AB_BODY ?? S1.body(sim.fixture);
-const build = (checkout: string) => ({ checkout, nodeOptions: NODE_OPTIONS });
-const gateways = [await startGateway('ab-A', sim.fixture.url, {}, build(before)), await startGateway('ab-B', sim.fixture.url, {}, build(after))] as const;
+const build = (checkout: string, side: 'A' | 'B') => ({ checkout, nodeOptions: [...flags('AB_NODE_OPTIONS'), ...flags(`AB_NODE_OPTIONS_${side}`)] });
+const gateways = [await startGateway('ab-A', sim.fixture.url, {}, build(before, 'A')), await startGateway('ab-B', sim.fixture.url, {}, build(after, 'B'))] as const;
 const origin = (gateway: Server) => gateway.url.replace(/\/graphql$/, '');
 const queries = new Map<Server, number>(gateways.map((g) => [g, 0]));
 const [A, B] = gateways;
@@ -73,18 +78,22 @@ console.log(identical ? `answers byte-identical (${requests.length} requests)` :
 interface Measure {
   rps: number;
   cpu: number;
+  rssMb: number;
 }
 async function load(gateway: Server): Promise<Measure> {
+  let peak = rssMb(gateway.pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(gateway.pid))), 100);
   const cpuBefore = cpuMs(gateway.pid);
   const started = performance.now();
   const result = await autocannon({ url: gateway.url, connections: CONNECTIONS, duration: SECONDS, method: 'POST', headers: JSON_POST, body });
   const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
   // What autocannon left in flight is answered meanwhile, and counted as one query per connection.
   await new Promise((done) => setTimeout(done, 300));
   const answered = result.requests.total + CONNECTIONS;
   queries.set(gateway, (queries.get(gateway) ?? 0) + answered);
   if (result.non2xx || result.errors) console.log(`${gateway.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return { rps: result.requests.total / seconds, cpu: (cpuMs(gateway.pid) - cpuBefore) / answered };
+  return { rps: result.requests.total / seconds, cpu: (cpuMs(gateway.pid) - cpuBefore) / answered, rssMb: peak };
 }
 
 // Warm-up: the JIT and the caches of both, not measured.
@@ -95,9 +104,9 @@ for (let round = 0; round < ROUNDS; round++) {
   if (process.env.AB_CONCURRENT === '1') [a, b] = await Promise.all([load(A), load(B)]);
   else if (round % 2 === 0) [a, b] = [await load(A), await load(B)];
   else [b, a] = [await load(B), await load(A)];
-  ratios.push({ rps: b.rps / a.rps, cpu: b.cpu / a.cpu });
+  ratios.push({ rps: b.rps / a.rps, cpu: b.cpu / a.cpu, rssMb: b.rssMb / a.rssMb });
   console.log(
-    `round ${round}: A ${a.rps.toFixed(0)} req/s ${a.cpu.toFixed(3)} ms/query | B ${b.rps.toFixed(0)} req/s ${b.cpu.toFixed(3)} ms/query | ` +
+    `round ${round}: A ${a.rps.toFixed(0)} req/s ${a.cpu.toFixed(3)} ms/query ${a.rssMb.toFixed(0)} MB | B ${b.rps.toFixed(0)} req/s ${b.cpu.toFixed(3)} ms/query ${b.rssMb.toFixed(0)} MB | ` +
       `B/A req/s ${(b.rps / a.rps).toFixed(3)} CPU ${(b.cpu / a.cpu).toFixed(3)} | loadavg ${loadavg()[0]!.toFixed(2)}`,
   );
 }
@@ -108,6 +117,7 @@ const quartiles = (values: number[]) => {
 };
 console.log(`B/A req/s: ${quartiles(ratios.map((r) => r.rps))}`);
 console.log(`B/A CPU ms per query: ${quartiles(ratios.map((r) => r.cpu))}`);
+console.log(`B/A peak RSS: ${quartiles(ratios.map((r) => r.rssMb))}`);
 console.log(`queries: A ${queries.get(A)}, B ${queries.get(B)} (with the warm-up; for per-query figures from the logs)`);
 await stopAll();
 process.exit(identical ? 0 : 1);
