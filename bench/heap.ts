@@ -22,7 +22,7 @@ if (!gc) throw new Error('run with node --expose-gc (npm run bench:heap does)');
 
 const simulator = await startSimulator({ pageSize: 15 });
 const gateway = createGateway({ config: loadConfig({ LOG_LEVEL: 'silent', GRAPHIQL: 'false' }), upstreamUrl: simulator.url });
-const server = createServer((req, res) => void gateway.yoga(req, res));
+const server = createServer((req, res) => gateway.handle(req, res));
 server.listen(0, '127.0.0.1');
 await once(server, 'listening');
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

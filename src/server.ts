@@ -30,7 +30,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { useOperationSpans } from './tracing.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useFreshContextPerEvent } from './subscription-events.js';
-import { EventStreams } from './sse.js';
+import { EventStreams, type EventWriting } from './sse.js';
 import type { DestinationStream, Logger } from 'pino';
 import { EXAMPLE_QUERY, EXAMPLE_START_RUN, EXAMPLE_WATCH_RUN } from './example-query.js';
 import { codedError, ErrorCode, useErrorCodes } from './errors.js';
@@ -104,7 +104,8 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
-  yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
+  /** Yoga itself. Serve HTTP with `handle`: through Yoga's own listener, SSE subscriptions hold Yoga's heavier writer. */
+  yoga: YogaServerInstance<EventWriting, GatewayContext>;
   /** The HTTP handler: Yoga's, but with the events of SSE subscriptions written by sse.ts. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   metrics: Metrics;
@@ -169,7 +170,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
 
   const pageSize = new PageSizeMemory();
   const streams = new EventStreams(metrics.countErrors);
-  const yoga = createYoga<Record<string, never>, GatewayContext>({
+  const yoga = createYoga<EventWriting, GatewayContext>({
     schema: createSchema(),
     context: createContextFactory({
       config,
@@ -236,7 +237,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
   // What Yoga's own Node listener does, except for the bodies `streams` writes.
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     Promise.resolve()
-      .then(() => yoga.handleNodeRequestAndResponse(req, res))
+      .then(() => yoga.handleNodeRequestAndResponse(req, res, { writesEvents: true }))
       .catch((error: unknown) => handleErrorFromRequestHandler(error, yoga.fetchAPI.Response))
       .then((response) => {
         const events = streams.take(response);

@@ -25,6 +25,11 @@ const HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive',
 
 type Events = AsyncIterator<ExecutionResult>;
 
+/** What the HTTP handler tells Yoga (its server context): it writes SSE subscriptions' events itself. */
+export interface EventWriting {
+  writesEvents?: boolean;
+}
+
 export class EventStreams {
   /** Each subscription's stream, from `subscribe` until Yoga processes the request's result. */
   readonly #offered = new WeakMap<Request, Events>();
@@ -43,14 +48,15 @@ export class EventStreams {
 
   /**
    * Listed after Yoga's own result processors: when they chose SSE for a subscription's stream,
-   * the answer is a bodiless Response with the stream's headers (other plugins add theirs: CORS,
-   * X-Request-Id), and its body is left to `send`.
+   * and the request came through a handler that writes events (`EventWriting`), the answer is a
+   * bodiless Response with the stream's headers (other plugins add theirs: CORS, X-Request-Id),
+   * and its body is left to `send`. Through Yoga's own listener, Yoga's writer serves it.
    */
-  readonly plugin: Plugin = {
-    onResultProcess: ({ request, result, resultProcessor, setResultProcessor }) => {
+  readonly plugin: Plugin<Record<string, unknown>, EventWriting> = {
+    onResultProcess: ({ request, result, resultProcessor, setResultProcessor, serverContext }) => {
       const events = this.#offered.get(request);
       this.#offered.delete(request);
-      if (!events || !isAsyncIterable(result) || !resultProcessor) return;
+      if (!events || !isAsyncIterable(result) || !resultProcessor || !serverContext.writesEvents) return;
       setResultProcessor((_result, fetchAPI) => {
         const response = new fetchAPI.Response(null, { status: 200, headers: HEADERS });
         this.#answered.set(response, events);

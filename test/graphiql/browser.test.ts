@@ -50,7 +50,7 @@ beforeAll(async () => {
     graphiqlWorkflowId: workflowId,
     graphiqlExecutionId: endlessRunId,
   });
-  server = createServer((req, res) => void gateway.yoga(req, res));
+  server = createServer((req, res) => gateway.handle(req, res));
   url = await listen(server);
   browser = await chromium.launch({
     executablePath: CHROMIUM,

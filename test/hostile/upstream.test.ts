@@ -62,7 +62,7 @@ describe('an upstream body that drips in', () => {
   /** A gateway in front of `upstreamUrl` (not the simulator), asked one query. */
   async function askThrough(upstreamUrl: string, query: string, env: Record<string, string>): Promise<{ response: GraphQLResponse; close: () => Promise<void> }> {
     const gateway = createGateway({ config: loadConfig({ LOG_LEVEL: 'silent', ...env }), upstreamUrl });
-    const server = createServer((req, res) => void gateway.yoga(req, res)).listen(0, '127.0.0.1');
+    const server = createServer((req, res) => gateway.handle(req, res)).listen(0, '127.0.0.1');
     await once(server, 'listening');
     const answer = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, {
       method: 'POST',
