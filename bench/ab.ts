@@ -1,6 +1,6 @@
 /**
  * A/B of two built gateways on one query: both started as `npm start` starts them (each from its
- * own checkout, `node dist/main.js` with METRICS_PORT=0), over one simulator; first the same
+ * own checkout, its `npm start` command with METRICS_PORT=0), over one simulator; first the same
  * requests to both, whose statuses, headers (but the date and request id) and bodies must be
  * byte-identical; then rounds of closed-loop load at AB_CONNECTIONS, the two taking turns (each
  * round starting with the other one), or both at once with AB_CONCURRENT=1, so that load from

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Fixture } from './scenarios.js';
+import { startArgs } from '../test/support/process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Where the servers' stdout and stderr go: a file each, rewritten at every start, never the console. */
@@ -65,15 +66,15 @@ async function startServer(name: string, args: string[], env: Record<string, str
 }
 
 /**
- * `node dist/main.js` with only what `npm start` needs from its environment, and a metrics port
- * of its own (METRICS_PORT=0: any free one, so two gateways never collide on the default): nothing
- * else is set, so every other setting (LOG_LEVEL info, metrics, limits) is the default. Extra options (for the
- * profiler) go to node before the script.
+ * `npm start`'s command (package.json: node, its flags, dist/main.js) with only what it needs
+ * from its environment, and a metrics port of its own (METRICS_PORT=0: any free one, so two
+ * gateways never collide on the default): nothing else is set, so every other setting (LOG_LEVEL
+ * info, metrics, limits) is the default. Extra options (for the profiler) go to node first.
  */
 export async function startGateway(upstream: string, nodeOptions: string[] = []): Promise<Server> {
   const port = await freePort();
   const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream };
-  return startServer('gateway', [...nodeOptions, 'dist/main.js'], env, `http://127.0.0.1:${port}/graphql`, `http://127.0.0.1:${port}/health`);
+  return startServer('gateway', [...nodeOptions, ...startArgs()], env, `http://127.0.0.1:${port}/graphql`, `http://127.0.0.1:${port}/health`);
 }
 
 /** Compiles the baseline and the bare-Yoga ceiling to their dist/ folders (git-ignored), so they run as plain JS. */

@@ -4,7 +4,8 @@
  * every ratio in the targets compares figures taken minutes apart at most, on the same machine, in
  * rotated order.
  *
- * The gateway runs as `npm start` runs it: `node dist/main.js` with only PORT, HOST and
+ * The gateway runs as `npm start` runs it (its command from package.json: Node's flags and
+ * dist/main.js) with only PORT, HOST and
  * ALTOSTRAT_API_URL set, so every other setting is its default (LOG_LEVEL info, one JSON line per
  * request; metrics on). Its stdout and stderr go to a file (processes.ts: LOG_DIR), as a container
  * runtime's log driver would take them. The baseline and the ceiling are compiled to JS and run with
@@ -36,6 +37,7 @@ import os from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { buildServers, cpuMs, LOG_DIR, rssMb, TICK_MS, startBaseline, startCeiling, startGateway, startSimulator, stop, type Server, type Simulator, type SimulatorSetup } from './processes.js';
+import { startArgs } from '../test/support/process.js';
 import { AUTHORIZATION, budget, freshBodies, S1, S1_PAGE15, S2_COLD, S2_WARM, S3, S4, S5, walkBody, waves, type Fixture, type Scenario, type ServerName } from './scenarios.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -597,7 +599,7 @@ const targets = [
   `| S2 warm req/s >= 3x the baseline's at 10 conns | ${fixed(ratio(S2_WARM, 'rps10'), 2)}x (at saturation: ${fixed(ratio(S2_WARM, 'rpsSat'), 2)}x; upstream calls/query: gateway ${fixed(row(S2_WARM, 'gateway')!.calls, 2)}, baseline ${fixed(row(S2_WARM, 'baseline')!.calls, 2)}) | ${verdict(ratio(S2_WARM, 'rps10') >= 3)} |`,
   `| p50 at 10 conns <= 1.10x the upstream critical path (waves x ${LATENCY_MS} ms), every scenario | worst ${fixed(critical(worstPath), 3)} (${worstPath.scenario.id}); ${gatewayPaths.map((r) => `${r.scenario.id} ${fixed(critical(r), 3)}`).join(', ')}; the floor itself at 10 conns: ${gatewayPaths.map((r) => `${r.scenario.id} ${fixed(r.floorAt10 / (waves(r.scenario) * LATENCY_MS), 3)}`).join(', ')} | ${verdict(critical(worstPath) <= 1.1)} |`,
   `| peak RSS < 150 MB at saturation, every scenario | ${fixed(maxRss, 0)} MB | ${verdict(maxRss < 150)} |`,
-  `| \`/health\` 200 within 1 s of spawning \`node dist/main.js\` | median ${fixed(median(healthMs), 0)} ms, worst ${fixed(Math.max(...healthMs), 0)} ms of ${healthMs.length} starts | ${verdict(Math.max(...healthMs) < 1000)} |`,
+  `| \`/health\` 200 within 1 s of spawning \`node ${startArgs().join(' ')}\` | median ${fixed(median(healthMs), 0)} ms, worst ${fixed(Math.max(...healthMs), 0)} ms of ${healthMs.length} starts | ${verdict(Math.max(...healthMs) < 1000)} |`,
   `| upstream calls/query within the budget in docs/guarantees.md (every server) | ${rows.every((r) => r.calls === r.budget) ? 'all equal to it' : budgetMet ? 'all within it; fewer where runs are remembered' : 'see table'} | ${verdict(budgetMet)} |`,
   `| the baseline is not handicapped: one query at a time, within a few percent of the upstream floor | ${baselinePaths.map((r) => `${r.scenario.id} ${fixed(r.p50one / r.floorOne, 3)}x (+${fixed(overFloor(r), 2)} ms; gateway +${fixed(overFloor(pathRow(r.scenario, 'gateway')!), 2)} ms)`).join(', ')} | ${withinFewPercent ? 'yes' : noWaveWasted ? `within ${fixed((worstBaseline.p50one / worstBaseline.floorOne - 1) * 100, 0)} %, not 5: no wave wasted (one would add ${LATENCY_MS} ms); what is left is its CPU and one more process hop, as for the gateway` : '**no**'} |`,
 ];
@@ -611,7 +613,7 @@ const generated = [
     `Medians of ${ROUNDS} rounds of ${SECONDS} s, the servers' order rotated each round; saturation = the fewest connections among ${SATURATION_PROBE.join(', ')} within 3 % of the most throughput; the upstream's page size (15 or 20) and whether its list pages carry the logs, as each scenario's name says. ` +
     `S2 cold: each round at least ${SECONDS} s of load at ${CONNECTIONS} connections, in passes; each pass starts the server afresh, reads ${WARM_UP_PAGES} pages of finished runs once each to warm it, then sends ${COLD_PAGES} other such pages once each, which are measured (upstream calls counted by the simulator over those only; peak RSS at ${CONNECTIONS} connections).`,
   '',
-  '- **Gateway**: `node dist/main.js` with only `PORT`, `HOST`, `ALTOSTRAT_API_URL` in its environment: **no setting changed for the bench** (LOG_LEVEL info, one log line per request, metrics on); stdout and stderr to a file in the system temporary folder (`altostrat-bench/gateway.log`), not /dev/null: the log lines are really written.',
+  `- **Gateway**: \`node ${startArgs().join(' ')}\` (\`npm start\`) with only \`PORT\`, \`HOST\`, \`ALTOSTRAT_API_URL\` in its environment: **no setting changed for the bench** (LOG_LEVEL info, one log line per request, metrics on); stdout and stderr to a file in the system temporary folder (\`altostrat-bench/gateway.log\`), not /dev/null: the log lines are really written.`,
   '- **Baseline**: Apollo Server 5 + @apollo/datasource-rest 6 (`bench/baseline/server.ts`), compiled, `NODE_ENV=production node bench/baseline/dist/server.js`; a RESTDataSource per request; every page of a query fetched at once, each run\'s logs side by side.',
   '- **Bare-Yoga ceiling** (S1 only): the gateway\'s own GraphQL Yoga and undici with one resolver calling the upstream and nothing else (`bench/ceiling/server.ts`), compiled, `NODE_ENV=production node bench/ceiling/dist/server.js`: how fast a Yoga server can answer S1 here.',
   `- **Load on the machine**: waited ${fixed(quiet.waitedS, 0)} s for other processes to use less than a quarter of a core (at the start they used ${fixed(quiet.othersCores, 2)}); loadavg ${loadBefore} before, ${loadAfter} after; the machine was busy ${fixed((machineAfter - machineBefore) / 1000, 0)} CPU s in ${fixed(wallS, 0)} s on ${cpu.length} cores, ` +

@@ -1,7 +1,7 @@
 /**
- * A gateway process for the subscription, load and A/B benchmarks: `node dist/main.js`, as `npm
- * start` runs it, with PORT, HOST and ALTOSTRAT_API_URL plus only the settings a scenario names
- * (each figure says which). bench/processes.ts starts the gateway with none at all; this one exists
+ * A gateway process for the subscription, load and A/B benchmarks: `npm start`'s command (node,
+ * its flags and dist/main.js, from the checkout's package.json), with PORT, HOST and
+ * ALTOSTRAT_API_URL plus only the settings a scenario names (each figure says which). bench/processes.ts starts the gateway with none at all; this one exists
  * because the subscription benchmark must raise the per-token limit and give replicas Redis, and
  * the A/B benchmarks run the builds of two checkouts side by side.
  */
@@ -13,6 +13,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, LOG_DIR, type Server } from '../processes.js';
+import { startArgs } from '../../test/support/process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -23,7 +24,7 @@ export interface GatewayBuild {
   nodeOptions?: string[];
 }
 
-/** Starts `node dist/main.js` (metrics on a free port of its own) with its output in a log file, and waits for /health. */
+/** Starts the gateway as `npm start` does (metrics on a free port of its own) with its output in a log file, and waits for /health. */
 export async function startGateway(name: string, upstream: string, settings: Record<string, string> = {}, build: GatewayBuild = {}): Promise<Server> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -33,7 +34,7 @@ export async function startGateway(name: string, upstream: string, settings: Rec
   const started = performance.now();
   const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream, ...settings };
   const cwd = build.checkout ? resolve(build.checkout) : ROOT;
-  const child = spawn(process.execPath, [...(build.nodeOptions ?? []), 'dist/main.js'], { cwd, env, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...(build.nodeOptions ?? []), ...startArgs(cwd)], { cwd, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   process.once('exit', () => child.kill('SIGKILL'));
   for (let attempt = 0; attempt < 2000; attempt++) {

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS, post, until } from '../support/stack.js';
+import { startArgs } from '../support/process.js';
 
 const running: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {
@@ -15,7 +16,7 @@ afterEach(() => {
 });
 
 function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, startArgs(), {
     env: { ...process.env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: '', ...env },
   });
   running.push(child);

@@ -4,6 +4,22 @@
  * crash.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * What follows `node` in `npm start` (package.json): its Node flags and the script. The tests and
+ * the benchmarks start the gateway with these, so that they run it exactly as it is started.
+ */
+export function startArgs(checkout = ROOT): string[] {
+  const start = (JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const [node, ...args] = start.trim().split(/\s+/);
+  if (node !== 'node' || args.at(-1) !== 'dist/main.js') throw new Error(`npm start is "${start}", not "node [flags] dist/main.js"`);
+  return args;
+}
 
 export interface GatewayProcess {
   child: ChildProcessWithoutNullStreams;
@@ -20,7 +36,7 @@ export interface GatewayProcess {
 
 /** Spawns `dist/main.js` as `npm start` runs it, on a free port, and waits until it is ready. */
 export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, startArgs(), {
     // METRICS_PORT 0: a free port, not the default one, which parallel gateways would share.
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', METRICS_PORT: '0', ...env },
   });
