@@ -58,7 +58,8 @@ export class EventStreams {
       this.#offered.delete(request);
       if (!events || !isAsyncIterable(result) || !resultProcessor || !serverContext.writesEvents) return;
       setResultProcessor((_result, fetchAPI) => {
-        const response = new fetchAPI.Response(null, { status: 200, headers: HEADERS });
+        // A copy each time: the Response's headers write through to the object they were made from.
+        const response = new fetchAPI.Response(null, { status: 200, headers: { ...HEADERS } });
         this.#answered.set(response, events);
         return response;
       }, 'text/event-stream');
