@@ -1,0 +1,111 @@
+/**
+ * Where the ArrayBuffers of a busy gateway come from, measured apart from the gateway: a client
+ * reads a page of about 36 KB (the simulator's S1 page) from a local HTTP server in another
+ * process, over and over, with N requests in flight, and this process's `arrayBuffers`
+ * (process.memoryUsage) is read at every collection. Each client stands for one way of reading
+ * the upstream:
+ *
+ * - `undici`: the upstream client's way (src/upstream/transport.ts): the dispatcher's `request`,
+ *   the body read from its `data` events, then parsed;
+ * - `sockets`: the same bytes read from plain keep-alive sockets, for comparison.
+ *
+ * Printed: the growth of `arrayBuffers` per young-generation collection (scavenge), and its peak
+ * before a full collection brings it back down. RESULTS.md ("Peak RSS") says what it shows.
+ *
+ *   npx tsx bench/socket-buffers.ts
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Agent } from 'undici';
+
+const REQUESTS = 20_000;
+const PAGE = JSON.stringify({
+  data: Array.from({ length: 20 }, (_, run) => ({ id: `run-${run}`, status: 'completed', logs: Array.from({ length: 8 }, (_, log) => ({ id: log, output: 'x'.repeat(200) })) })),
+});
+const RESPONSE = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(PAGE)}\r\nconnection: keep-alive\r\n\r\n${PAGE}`);
+
+if (process.argv[2] === 'server') {
+  // Answers each request (one line of bytes here, or an HTTP request) with the page.
+  const http = createHttpServer((_request, response) => response.setHeader('content-type', 'application/json').end(PAGE)).listen(0, '127.0.0.1');
+  const raw = createServer((socket) => socket.on('data', () => socket.write(RESPONSE))).listen(0, '127.0.0.1');
+  await Promise.all([once(http, 'listening'), once(raw, 'listening')]);
+  process.send!({ http: (http.address() as AddressInfo).port, raw: (raw.address() as AddressInfo).port });
+} else {
+  const server = fork(fileURLToPath(import.meta.url), ['server'], { execArgv: process.execArgv });
+  const [ports] = (await once(server, 'message')) as [{ http: number; raw: number }];
+
+  /** Work a query does after its page arrives: it allocates, so the young generation fills as in the gateway. */
+  const work = (text: string) => (JSON.parse(text) as { data: unknown[] }).data.map((run) => ({ run, seen: Date.now() }));
+
+  const viaUndici = (inFlight: number) => {
+    const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
+    const one = async () => {
+      const { body } = await dispatcher.request({ origin: `http://127.0.0.1:${ports.http}`, path: '/page', method: 'GET' });
+      const chunks: Buffer[] = [];
+      body.on('data', (chunk: Buffer) => chunks.push(chunk));
+      await once(body, 'end');
+      work(Buffer.concat(chunks).toString('utf8'));
+    };
+    return run(inFlight, one, () => dispatcher.close());
+  };
+
+  const viaSockets = (inFlight: number) => {
+    const waiting: Array<() => void> = [];
+    const sockets = Array.from({ length: inFlight }, () => connect(ports.raw, '127.0.0.1'));
+    const one = (socket = sockets.pop()!) =>
+      new Promise<void>((resolve) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const onData = (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+          if (size < RESPONSE.length) return;
+          socket.off('data', onData);
+          const text = Buffer.concat(chunks).toString('utf8');
+          work(text.slice(text.indexOf('\r\n\r\n') + 4));
+          sockets.push(socket);
+          waiting.shift()?.();
+          resolve();
+        };
+        socket.on('data', onData).write('page\n');
+      });
+    return run(inFlight, () => (sockets.length > 0 ? one() : new Promise<void>((resume) => waiting.push(resume)).then(() => one())), () => sockets.forEach((s) => s.destroy()));
+  };
+
+  /** REQUESTS requests, `inFlight` at a time; arrayBuffers in MB at each collection, by kind. */
+  async function run(inFlight: number, one: () => Promise<void>, close: () => unknown) {
+    const seen: Array<{ major: boolean; mb: number }> = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const kind = (entry as PerformanceEntry & { detail?: { kind: number } }).detail?.kind;
+        if (kind === constants.NODE_PERFORMANCE_GC_MINOR || kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+          seen.push({ major: kind === constants.NODE_PERFORMANCE_GC_MAJOR, mb: process.memoryUsage().arrayBuffers / 2 ** 20 });
+        }
+      }
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    let sent = 0;
+    await Promise.all(Array.from({ length: inFlight }, async () => { while (sent++ < REQUESTS) await one(); }));
+    await new Promise((resolve) => setImmediate(resolve)); // the observer's last entries
+    observer.disconnect();
+    await close();
+    // Growth between consecutive scavenges (a full collection in between resets it).
+    const steps = seen.slice(1).flatMap((now, i) => (now.major || seen[i]!.major ? [] : [now.mb - seen[i]!.mb]));
+    const perScavenge = steps.reduce((a, b) => a + b, 0) / Math.max(1, steps.length);
+    return { perScavenge, peak: Math.max(...seen.map((s) => s.mb)), scavenges: seen.filter((s) => !s.major).length, fulls: seen.filter((s) => s.major).length };
+  }
+
+  console.log(`${REQUESTS} requests of a ${(Buffer.byteLength(PAGE) / 1024).toFixed(0)} KB page each, per client and load; arrayBuffers in MB`);
+  console.log('| client | in flight | growth per scavenge | peak | scavenges | full collections |\n| --- | --: | --: | --: | --: | --: |');
+  for (const [name, client] of [['undici', viaUndici], ['sockets', viaSockets]] as const) {
+    for (const inFlight of [64, 4]) {
+      const r = await client(inFlight);
+      console.log(`| ${name} | ${inFlight} | ${r.perScavenge.toFixed(2)} | ${r.peak.toFixed(1)} | ${r.scavenges} | ${r.fulls} |`);
+    }
+  }
+  server.kill();
+}
