@@ -49,9 +49,9 @@ let server: Server | undefined;
 afterEach(() => server?.close());
 
 /** A server whose one answer is `feed`'s events; resolves with its URL and what countErrors saw. */
-async function serve(feed: Feed) {
+async function serve(feed: AsyncIterator<ExecutionResult>, stalledMs?: number) {
   const counted: ExecutionResult[] = [];
-  const streams = new EventStreams((result) => counted.push(result));
+  const streams = new EventStreams((result) => counted.push(result), stalledMs);
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => void streams.send(res, new Response(null, { headers: { 'content-type': 'text/event-stream', 'x-request-id': 'r-1' } }), feed));
@@ -133,5 +133,34 @@ describe('EventStreams.send', () => {
     req.destroy();
     for (let i = 0; i < 200 && !feed.returned; i++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(feed.returned).toBe(true);
+  });
+
+  it('cuts off a client that stops reading once its socket takes nothing for a while, and ends the source', async () => {
+    // A source with an event always ready, as a busy subscription's would be.
+    const big = 'x'.repeat(1 << 20);
+    let pulled = 0;
+    let returned = false;
+    const busy: AsyncIterator<ExecutionResult> = {
+      next: () => {
+        pulled++;
+        return Promise.resolve({ done: false, value: { data: { big } } });
+      },
+      return: () => {
+        returned = true;
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+    const { url } = await serve(busy, 300);
+    const req = request(url, { method: 'POST' }).on('error', () => {});
+    req.end();
+    const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+    res.pause(); // reads nothing more: the buffers fill and the server's socket stops draining
+    for (let i = 0; i < 400 && !returned; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(returned).toBe(true);
+    const pulledAtCut = pulled;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pulled).toBe(pulledAtCut);
+    // It pulled only what the socket's buffers took before they filled: a few MB, not an endless queue.
+    expect(pulledAtCut).toBeLessThan(64);
   });
 });

@@ -13,6 +13,8 @@
  * On the wire it is what Yoga's writer sends: a `:` comment at once and every 12 s, an
  * `event: next` per result, errors masked and coded as in every other answer, and `event:
  * complete` at the end; an error that ends the stream arrives as a last `next` with its errors.
+ * A client that stops reading is cut off once its socket has taken nothing for 24 s while events
+ * wait, and its subscription ends with it (docs/guarantees.md, "Subscriptions").
  */
 import type { ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
@@ -21,6 +23,12 @@ import { formattedError } from './errors.js';
 
 /** Comments keep proxies from closing a quiet stream (what Yoga's writer sends, as often). */
 const PING_MS = 12_000;
+/**
+ * A client whose socket takes nothing for this long, with events waiting, is not reading: its
+ * stream is cut, so that the events of its subscription do not pile up behind it (the WebSocket
+ * path cuts a socket that does not answer a ping within one interval).
+ */
+const STALLED_MS = 2 * PING_MS;
 const HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
 
 type Events = AsyncIterator<ExecutionResult>;
@@ -39,7 +47,10 @@ export class EventStreams {
   #pings: NodeJS.Timeout | undefined;
 
   /** `countErrors` sees every error sent in an event (the metrics). */
-  constructor(private readonly countErrors: (result: ExecutionResult) => void) {}
+  constructor(
+    private readonly countErrors: (result: ExecutionResult) => void,
+    private readonly stalledMs = STALLED_MS,
+  ) {}
 
   /** Called by `subscribe` with the stream of a subscription, for the request that opened it. */
   offer(request: Request, events: Events): void {
@@ -104,7 +115,7 @@ export class EventStreams {
           break;
         }
         if (step.done || gone) break;
-        if (!this.#write(res, step.value)) await drained(res);
+        if (!this.#write(res, step.value)) await drained(res, this.stalledMs);
       }
       if (!gone) res.end('event: complete\ndata:\n\n');
     } finally {
@@ -130,10 +141,12 @@ export class EventStreams {
   }
 }
 
-/** Resolves when the socket can take more, or has closed. */
-function drained(res: ServerResponse): Promise<void> {
+/** Resolves when the socket can take more, or has closed: by itself, or cut after `stalledMs` without taking anything. */
+function drained(res: ServerResponse, stalledMs: number): Promise<void> {
   return new Promise((resolve) => {
+    const stalled = setTimeout(() => res.destroy(), stalledMs);
     const done = () => {
+      clearTimeout(stalled);
       res.off('drain', done);
       res.off('close', done);
       resolve();
