@@ -18,6 +18,7 @@ import type { PageSizeMemory } from './upstream/page-size.js';
 import { deadlineIn, type Deadline } from './upstream/resilience.js';
 import type { RunRecord } from './upstream/records.js';
 import type { FinishedRuns } from './upstream/finished-runs.js';
+import type { ReadAnswers } from './upstream/answers.js';
 import { codedError, ErrorCode } from './errors.js';
 import type { LiveHub, Source } from './live/index.js';
 import { MAX_PAGES_PER_POLL, type PollClient } from './watch.js';
@@ -75,6 +76,8 @@ export interface ContextDependencies {
   hub: LiveHub;
   /** The memory of finished runs; undefined when FINISHED_RUNS_CACHE_BYTES is 0. */
   finishedRuns?: FinishedRuns | undefined;
+  /** The last answer each token got at each path, and its records; keyed by the tenant name, never the token. */
+  answers?: ReadAnswers | undefined;
 }
 
 /** Calls one poll of a subscription may make (a burst of new runs reads up to MAX_PAGES_PER_POLL pages). */
@@ -172,6 +175,7 @@ export function createUpstream(deps: ContextDependencies) {
       maxBodyBytes: config.upstreamMaxBodyBytes,
       maxJsonDepth: config.upstreamMaxJsonDepth,
       pageSize: deps.pageSize,
+      answers: deps.answers,
       ...settings,
     });
   const pollShare = deps.fairShare.forPolls();

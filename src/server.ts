@@ -23,6 +23,7 @@ import { createBreaker } from './upstream/resilience.js';
 import { FairShare } from './upstream/fair-share.js';
 import { PageSizeMemory } from './upstream/page-size.js';
 import { FinishedRuns } from './upstream/finished-runs.js';
+import { ReadAnswers } from './upstream/answers.js';
 import { protectionPlugins } from './protection.js';
 import { loadTrustedDocuments, trustedOperationNames } from './protection/trusted-documents.js';
 import { createLogger, createRequestLog, useUpstreamTrace, yogaLogger, type RequestLog } from './logging.js';
@@ -184,6 +185,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       metrics,
       hub,
       finishedRuns,
+      answers: new ReadAnswers(),
     }),
     graphqlEndpoint: '/graphql',
     // Cross-origin callers only from the configured origins, none by default (same-origin only).

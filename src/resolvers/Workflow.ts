@@ -8,7 +8,7 @@ import { carriedFrom, seen } from './carried.js';
 import { codedError, ErrorCode } from '../errors.js';
 import type { WorkflowResolvers } from '../generated/resolvers-types.js';
 import { isIdOf } from '../upstream/ids.js';
-import { executionsKey, findWorkflow } from './lookup.js';
+import { asEntity, executionsKey, findWorkflow } from './lookup.js';
 
 /** The whole workflow, fetched once per request. */
 const carried = carriedFrom(async (id, { loaders }) => seen(await loaders.workflow.load(id), `workflow ${id}`));
@@ -17,7 +17,7 @@ export const Workflow: WorkflowResolvers = {
   // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404,
   // and, with no call, when the id is not a workflow id at all.
   __resolveReference: (reference, context, info) =>
-    isIdOf('workflow', reference.id) ? findWorkflow(reference.id, context, info) : null,
+    isIdOf('workflow', reference.id) ? asEntity(findWorkflow(reference.id, context, info)) : null,
   name: carried('name'),
   description: carried('description'),
   isActive: carried('isActive'),

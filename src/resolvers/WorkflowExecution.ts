@@ -8,7 +8,7 @@ import { carriedFrom, seen } from './carried.js';
 import { codedError, ErrorCode } from '../errors.js';
 import type { WorkflowExecutionResolvers } from '../generated/resolvers-types.js';
 import { isIdOf } from '../upstream/ids.js';
-import { findExecution } from './lookup.js';
+import { asEntity, findExecution } from './lookup.js';
 
 /** The whole run, fetched once per request. */
 const carried = carriedFrom(async (id, { loaders }) => seen(await loaders.run.load(id), `execution ${id}`));
@@ -17,7 +17,7 @@ export const WorkflowExecution: WorkflowExecutionResolvers = {
   // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404,
   // and, with no call, when the id is not an execution id at all.
   __resolveReference: (reference, context, info) =>
-    isIdOf('run', reference.id) ? findExecution(reference.id, context, info) : null,
+    isIdOf('run', reference.id) ? asEntity(findExecution(reference.id, context, info)) : null,
   status: carried('status'),
   errorMessage: carried('errorMessage'),
   startedAt: carried('startedAt'),

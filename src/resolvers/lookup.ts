@@ -40,6 +40,15 @@ function isValid(check: () => unknown): boolean {
   }
 }
 
+/**
+ * An object for federation's `_entities`, which marks each with its `__typename` (@apollo/subgraph
+ * defines the property): a copy of its own, since records are frozen and may be shared (answers.ts).
+ */
+export const asEntity = async <T extends object>(found: Promise<T | null>): Promise<T | null> => {
+  const object = await found;
+  return object && { ...object };
+};
+
 export async function findWorkflow(id: string, context: GatewayContext, info: SelectionInfo): Promise<WorkflowParent | null> {
   const { loaders } = context;
   const fields = selectedFields(info, 'Workflow');

@@ -7,7 +7,8 @@
  *   no caller text can change it; logs, metrics and traces see only the route;
  * - policy.ts runs it under the request's concurrency, retries, the breaker, the fair share and
  *   the call budget; transport.ts makes each attempt and maps statuses to codes;
- * - the body is cut at `maxJsonDepth` (json.ts) and read by the endpoint's reader (records.ts).
+ * - the body is cut at `maxJsonDepth` (json.ts) and read by the endpoint's reader (records.ts),
+ *   unless it is the text the token got there last time (answers.ts).
  * Callers get records, `null` for a 404 where the endpoint says so, or a coded GraphQLError.
  */
 import type { Dispatcher } from 'undici';
@@ -18,6 +19,7 @@ import { cutDeepJson } from './json.js';
 import { checkedId, checkedNodeId } from './ids.js';
 import type { FairShare } from './fair-share.js';
 import type { PageSizeMemory } from './page-size.js';
+import type { ReadAnswers } from './answers.js';
 import type {
   AuthorizationRecord,
   CreatedVaultItemRecord,
@@ -83,6 +85,8 @@ export interface ClientOptions {
   maxJsonDepth: number;
   /** The run-list page size, learned from answers. */
   pageSize: PageSizeMemory;
+  /** The last answers each token got, and their records (reads only). */
+  answers?: ReadAnswers | undefined;
   /** Sent upstream as X-Request-Id. */
   requestId: string;
   onCall: (call: CallReport) => void;
@@ -100,6 +104,8 @@ interface Call<N extends EndpointName, T> extends Partial<Omit<UpstreamInput, 'b
   idempotencyKey?: string | undefined;
   /** A 422 as an answer rather than BAD_USER_INPUT (validation). */
   refused?: (fieldErrors: FieldErrors) => T;
+  /** Completes what was read with what only the call knows (from its path), before the records are shared. */
+  fill?: (answer: T) => void;
 }
 
 /** What a call answers: the record, or null for a 404 where the endpoint allows it. */
@@ -132,11 +138,15 @@ export class AltostratClient {
   /** One page of a workflow's runs, newest first; null when the workflow does not exist. */
   async listExecutions(workflowId: string, page: number): Promise<RunPageRecord | null> {
     if (!Number.isSafeInteger(page) || page < 1) throw new RangeError(`page must be a positive integer, got ${page}`);
-    const record = await this.#call({ endpoint: 'listExecutions', ids: [workflowId], query: `page=${page}` });
+    const record = await this.#call({
+      endpoint: 'listExecutions',
+      ids: [workflowId],
+      query: `page=${page}`,
+      // A run in a workflow's list belongs to that workflow, whether or not the item says so.
+      fill: (answer) => answer.items.forEach((run) => (run.workflowId = workflowId)),
+    });
     if (record === null) return null;
     this.#options.pageSize.learn(record.perPage);
-    // A run in a workflow's list belongs to that workflow, whether or not the item says so.
-    for (const run of record.items) run.workflowId = workflowId;
     return record;
   }
 
@@ -289,12 +299,13 @@ export class AltostratClient {
     const endpoint = ENDPOINTS[call.endpoint];
     const base = splitBase(baseUrl);
     const started = performance.now();
+    const target = `${base.prefix}${path}${call.query === undefined ? '' : `?${call.query}`}`;
     const { status, headers, text } = await send(
       {
         route,
         method: endpoint.method,
         origin: base.origin,
-        path: `${base.prefix}${path}${call.query === undefined ? '' : `?${call.query}`}`,
+        path: target,
         authorization,
         requestId,
         body: call.body,
@@ -311,18 +322,28 @@ export class AltostratClient {
       throw errorFor(422, { route, fieldErrors });
     }
     if (status < 200 || status >= 300) throw errorFor(status, { route });
-    let json: unknown;
-    try {
-      json = text.trim() === '' ? undefined : JSON.parse(cutDeepJson(text, maxJsonDepth));
-    } catch {
-      throw new UpstreamFault('body', `Altostrat answered ${route} with a body that is not JSON.`);
-    }
-    try {
-      return endpoint.read(json) as AnswerOf<N>;
-    } catch (error) {
-      if (error instanceof RecordRefused) throw new UpstreamFault('body', `Altostrat answered ${route} with an unexpected shape.`);
-      throw error;
-    }
+    // A read whose answer is the text this token got at this path last time is not parsed again (answers.ts).
+    const answers = endpoint.method === 'GET' ? this.#options.answers : undefined;
+    const read = () => readAnswer(route, call, text, maxJsonDepth);
+    return answers ? answers.read(this.#options.tenant, target, text, read) : read();
+  }
+}
+
+/** An answer's text -> the endpoint's records, completed by the call; an UpstreamFault when it is not JSON of the endpoint's shape. */
+function readAnswer<N extends EndpointName>(route: Route, call: Call<N, AnswerOf<N>>, text: string, maxJsonDepth: number): AnswerOf<N> {
+  let json: unknown;
+  try {
+    json = text.trim() === '' ? undefined : JSON.parse(cutDeepJson(text, maxJsonDepth));
+  } catch {
+    throw new UpstreamFault('body', `Altostrat answered ${route} with a body that is not JSON.`);
+  }
+  try {
+    const records = ENDPOINTS[call.endpoint].read(json) as AnswerOf<N>;
+    call.fill?.(records);
+    return records;
+  } catch (error) {
+    if (error instanceof RecordRefused) throw new UpstreamFault('body', `Altostrat answered ${route} with an unexpected shape.`);
+    throw error;
   }
 }
 
