@@ -13,8 +13,8 @@
  * On the wire it is what Yoga's writer sends: a `:` comment at once and every 12 s, an
  * `event: next` per result, errors masked and coded as in every other answer, and `event:
  * complete` at the end; an error that ends the stream arrives as a last `next` with its errors.
- * A client that stops reading is cut off once its socket has taken nothing for 24 s while events
- * wait, and its subscription ends with it (docs/guarantees.md, "Subscriptions").
+ * A client that stops reading is cut off once its socket has not drained for 60 s while an event
+ * waits, and its subscription ends with it (docs/guarantees.md, "Subscriptions").
  */
 import type { ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
@@ -24,11 +24,12 @@ import { formattedError } from './errors.js';
 /** Comments keep proxies from closing a quiet stream (what Yoga's writer sends, as often). */
 const PING_MS = 12_000;
 /**
- * A client whose socket takes nothing for this long, with events waiting, is not reading: its
+ * A client whose socket has not drained for this long, with an event waiting, is not reading: its
  * stream is cut, so that the events of its subscription do not pile up behind it (the WebSocket
- * path cuts a socket that does not answer a ping within one interval).
+ * path cuts a socket that does not answer a ping within one interval). Long enough for a slow link
+ * to take what the socket's buffers hold.
  */
-const STALLED_MS = 2 * PING_MS;
+const STALLED_MS = 60_000;
 const HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
 
 type Events = AsyncIterator<ExecutionResult>;
@@ -141,7 +142,7 @@ export class EventStreams {
   }
 }
 
-/** Resolves when the socket can take more, or has closed: by itself, or cut after `stalledMs` without taking anything. */
+/** Resolves when the socket can take more, or has closed: by itself, or cut when it has not drained within `stalledMs`. */
 function drained(res: ServerResponse, stalledMs: number): Promise<void> {
   return new Promise((resolve) => {
     const stalled = setTimeout(() => res.destroy(), stalledMs);
