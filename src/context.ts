@@ -9,7 +9,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
-import type { Dispatcher } from 'undici';
 import type { IPolicy } from 'cockatiel';
 import type { Config } from './config.js';
 import { AltostratClient, type CallReport } from './upstream/client.js';
@@ -19,6 +18,7 @@ import { deadlineIn, type Deadline } from './upstream/resilience.js';
 import type { RunRecord } from './upstream/records.js';
 import type { FinishedRuns } from './upstream/finished-runs.js';
 import type { ReadAnswers } from './upstream/answers.js';
+import type { Connections } from './upstream/connections.js';
 import { codedError, ErrorCode } from './errors.js';
 import type { LiveHub, Source } from './live/index.js';
 import { MAX_PAGES_PER_POLL, type PollClient } from './watch.js';
@@ -65,7 +65,7 @@ export interface LiveAccess {
 export interface ContextDependencies {
   config: Config;
   upstreamUrl: string;
-  dispatcher: Dispatcher;
+  connections: Connections;
   breaker: IPolicy;
   fairShare: FairShare;
   pageSize: PageSizeMemory;
@@ -166,7 +166,7 @@ export function createUpstream(deps: ContextDependencies) {
       baseUrl: deps.upstreamUrl,
       authorization,
       tenant,
-      dispatcher: deps.dispatcher,
+      connections: deps.connections,
       timeoutMs: config.upstreamTimeoutMs,
       breaker: deps.breaker,
       retries: config.upstreamRetries,

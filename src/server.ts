@@ -12,7 +12,6 @@ import { containsTooDeep } from './upstream/json.js';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { handleErrorFromRequestHandler, sendNodeResponse } from '@whatwg-node/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Agent } from 'undici';
 import { redisCredentials, type Config } from './config.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createLiveHub } from './live/index.js';
@@ -24,6 +23,7 @@ import { FairShare } from './upstream/fair-share.js';
 import { PageSizeMemory } from './upstream/page-size.js';
 import { FinishedRuns } from './upstream/finished-runs.js';
 import { ReadAnswers } from './upstream/answers.js';
+import { Connections } from './upstream/connections.js';
 import { protectionPlugins } from './protection.js';
 import { loadTrustedDocuments, trustedOperationNames } from './protection/trusted-documents.js';
 import { createLogger, createRequestLog, useUpstreamTrace, yogaLogger, type RequestLog } from './logging.js';
@@ -137,7 +137,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
   const tenantOf = tenantNamer(randomBytes(32).toString('base64url'));
   // Shared by the process's requests: connections, policies, learned figures; never a token or data.
   // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
-  const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
+  const connections = new Connections();
   const cursorKey = config.cursorSecret ?? randomBytes(32).toString('base64url');
   // Subscriptions' shared pollers. Topics are keyed by an HMAC of the token under a key that every
   // replica derives alike, so they agree on topics in Redis: from CURSOR_SECRET, or else from the
@@ -176,7 +176,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
     context: createContextFactory({
       config,
       upstreamUrl,
-      dispatcher,
+      connections,
       breaker: createBreaker(config),
       fairShare: new FairShare({ capacity: config.upstreamMaxInFlight, perTenant: config.upstreamMaxInFlightPerToken }),
       pageSize,
@@ -260,7 +260,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
     closeStreams: () => hub.close(),
     close: async () => {
       await hub.close();
-      await dispatcher.close();
+      connections.close();
     },
   };
 }

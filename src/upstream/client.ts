@@ -11,7 +11,6 @@
  *   unless it is the text the token got there last time (answers.ts).
  * Callers get records, `null` for a 404 where the endpoint says so, or a coded GraphQLError.
  */
-import type { Dispatcher } from 'undici';
 import type { IPolicy } from 'cockatiel';
 import { badInput, codedError, ErrorCode } from '../errors.js';
 import { ENDPOINTS, routeOf, type AnswerOf, type EndpointName, type PathSegment, type ReadById, type Route } from '../catalogue/endpoints.js';
@@ -20,6 +19,7 @@ import { checkedId, checkedNodeId } from './ids.js';
 import type { FairShare } from './fair-share.js';
 import type { PageSizeMemory } from './page-size.js';
 import type { ReadAnswers } from './answers.js';
+import type { Connections } from './connections.js';
 import type {
   AuthorizationRecord,
   CreatedVaultItemRecord,
@@ -60,7 +60,8 @@ export interface ClientOptions {
   authorization: string | null;
   /** Who the caller is for fair sharing: a keyed hash of the token, never the token. */
   tenant: string;
-  dispatcher: Dispatcher;
+  /** The process's keep-alive connections to the upstream. */
+  connections: Connections;
   /** Longest wait for one attempt's headers, and between two chunks of its body. */
   timeoutMs: number;
   /** The GraphQL request's deadline: no call or retry outlives it. */

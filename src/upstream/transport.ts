@@ -1,16 +1,17 @@
 /**
- * One HTTP exchange with Altostrat, and what its status means. `send` makes one attempt with
- * undici (headers, timeouts cut to the request's deadline, a body read up to `maxBodyBytes`) and
- * answers the status and text, or throws an UpstreamFault; `errorFor` turns a status the caller
- * must hear about into a coded error, from one table (docs/upstream.md, "Status to error code");
- * `fieldErrorsOf` reads a 422's body back onto the input's field names. Policy (budget, retries,
- * breaker, fair share) is policy.ts's; which endpoint and record is the client's.
+ * One HTTP exchange with Altostrat, and what its status means. `send` makes one attempt over the
+ * process's connections (headers, a timeout cut to the request's deadline, a body read up to
+ * `maxBodyBytes`) and answers the status and text, or throws an UpstreamFault; `errorFor` turns a
+ * status the caller must hear about into a coded error, from one table (docs/upstream.md, "Status
+ * to error code"); `fieldErrorsOf` reads a 422's body back onto the input's field names. Policy
+ * (budget, retries, breaker, fair share) is policy.ts's; which endpoint and record is the client's.
  */
-import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { codedError, ErrorCode } from '../errors.js';
 import { UpstreamFault, type Deadline } from './resilience.js';
 import type { Route } from '../catalogue/endpoints.js';
+import type { Connections } from './connections.js';
 
 export interface Exchange {
   route: Route;
@@ -27,7 +28,7 @@ export interface Exchange {
 }
 
 export interface TransportLimits {
-  dispatcher: Dispatcher;
+  connections: Connections;
   /** Longest wait for the headers, and between two chunks of the body. */
   timeoutMs: number;
   deadline: Deadline;
@@ -36,7 +37,7 @@ export interface TransportLimits {
   /**
    * Whether `signal` also cuts an attempt in flight (a poll's, so that stopping a poller frees its
    * connection at once). A request's attempts run to their end, bounded by their timeout, and the
-   * answer is dropped: handing undici the request's signal costs every call a listener on it.
+   * answer is dropped: handing each call the request's signal costs every call a listener on it.
    */
   cutsInFlight: boolean;
   maxBodyBytes: number;
@@ -44,7 +45,7 @@ export interface TransportLimits {
 
 export interface Answer {
   status: number;
-  headers: Dispatcher.ResponseData['headers'];
+  headers: IncomingHttpHeaders;
   text: string;
 }
 
@@ -55,88 +56,74 @@ export interface AttemptHooks {
 }
 
 /** One attempt. */
-export async function send(exchange: Exchange, limits: TransportLimits, hooks: AttemptHooks): Promise<Answer> {
+export function send(exchange: Exchange, limits: TransportLimits, hooks: AttemptHooks): Promise<Answer> {
   const { route, method, origin, path, authorization, requestId, body, idempotencyKey } = exchange;
-  const { dispatcher, timeoutMs, deadline, signal } = limits;
-  if (signal.aborted) throw new UpstreamFault('cancelled', `${route}: the caller went away`);
+  const { connections, timeoutMs, deadline, signal, maxBodyBytes } = limits;
+  if (signal.aborted) return Promise.reject(new UpstreamFault('cancelled', `${route}: the caller went away`));
   const budgetMs = Math.min(timeoutMs, deadline.remainingMs());
-  if (budgetMs <= 0) throw new UpstreamFault('deadline', `${route}: the request's deadline passed`, undefined, undefined, false);
+  if (budgetMs <= 0) return Promise.reject(new UpstreamFault('deadline', `${route}: the request's deadline passed`, undefined, undefined, false));
   hooks.admit();
-  let status: number | 'error' = 'error';
-  try {
-    // The dispatcher's own request: undici's top-level request() would parse a URL string per call.
-    const response = await dispatcher.request({
-      origin,
-      path,
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise<Answer>((resolve, reject) => {
+    let status: number | 'error' = 'error';
+    const settle = (fault: UpstreamFault | undefined, answer?: Answer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      hooks.onStatus(status);
+      if (fault) {
+        // Whatever is left of the exchange is dropped with its connection, which no other call reuses.
+        request.destroy();
+        reject(fault);
+      } else resolve(answer!);
+    };
+    let settled = false;
+    const request = connections.request(origin, {
       method,
+      path,
       headers: {
         authorization,
         accept: 'application/json',
         'x-request-id': requestId,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(payload !== undefined && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
         ...(idempotencyKey !== undefined && { 'idempotency-key': idempotencyKey }),
       },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-      ...(limits.cutsInFlight && { signal }),
-      headersTimeout: budgetMs,
-      bodyTimeout: budgetMs,
+      signal: limits.cutsInFlight ? signal : undefined,
     });
-    status = response.statusCode;
-    return { status, headers: response.headers, text: await readBody(route, response, limits) };
-  } catch (error) {
-    throw error instanceof UpstreamFault ? error : transportFault(route, error, signal, budgetMs < timeoutMs);
-  } finally {
-    hooks.onStatus(status);
-  }
-}
-
-/**
- * The body as text, refused past `maxBodyBytes` (by its Content-Length, or while it streams). Read
- * from the stream's events: an async iterator costs each call several promises and listeners more.
- */
-function readBody(route: Route, response: Dispatcher.ResponseData, { maxBodyBytes, deadline }: TransportLimits): Promise<string> {
-  const body = response.body;
-  const abandon = (fault: UpstreamFault) => {
-    // A body nobody reads errors when destroyed; that error is this fault, already reported.
-    body.on('error', () => {});
-    body.destroy();
-    return fault;
-  };
-  const tooLarge = () => new UpstreamFault('tooLarge', `Altostrat answered ${route} with a body over ${maxBodyBytes} bytes.`);
-  if (Number(response.headers['content-length']) > maxBodyBytes) return Promise.reject(abandon(tooLarge()));
-  return new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const fail = (fault: UpstreamFault) => {
-      body.off('data', onData);
-      reject(abandon(fault));
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) return fail(tooLarge());
-      // A body that drips in stays within the deadline: bodyTimeout bounds only the gaps.
-      if (deadline.remainingMs() <= 0) return fail(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
-      chunks.push(chunk);
-    };
-    body
-      .on('data', onData)
-      .once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8')))
-      .once('error', reject)
-      // Closed without its end or an error (a settled promise ignores this): the connection broke.
-      .once('close', () => reject(new Error('the body closed before its end')));
+    // Bounds the wait for the headers (from now: a queued call, a connection being made), then
+    // each gap between two chunks of the body; a body that drips in is bounded by the deadline.
+    const timer = setTimeout(() => settle(new UpstreamFault(budgetMs < timeoutMs ? 'deadline' : 'timeout', `${route} got no answer in time`)), budgetMs);
+    const fail = (error?: unknown) => settled || settle(transportFault(route, error, signal));
+    request.on('error', fail).on('response', (response: IncomingMessage) => {
+      const code = response.statusCode!;
+      status = code;
+      const tooLarge = () => new UpstreamFault('tooLarge', `Altostrat answered ${route} with a body over ${maxBodyBytes} bytes.`);
+      if (Number(response.headers['content-length']) > maxBodyBytes) return settle(tooLarge());
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response
+        .on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBodyBytes) return settle(tooLarge());
+          if (deadline.remainingMs() <= 0) return settle(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
+          chunks.push(chunk);
+          timer.refresh();
+        })
+        .once('end', () => {
+          const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+          settle(undefined, { status: code, headers: response.headers, text });
+        })
+        .on('error', fail)
+        // Closed without its end or an error: the connection broke. (It closes after its end too.)
+        .once('close', fail);
+    });
+    request.end(payload);
   });
 }
 
-/** `cutByDeadline`: the call's timeout was what was left of the request's deadline, not UPSTREAM_TIMEOUT_MS. */
-function transportFault(route: Route, error: unknown, signal: AbortSignal, cutByDeadline: boolean): UpstreamFault {
+function transportFault(route: Route, error: unknown, signal: AbortSignal): UpstreamFault {
   if (signal.aborted) return new UpstreamFault('cancelled', `${route}: the caller went away`);
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new UpstreamFault(cutByDeadline ? 'deadline' : 'timeout', `${route} got no answer in time`);
-  }
-  if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new UpstreamFault('refused', `${route}: no connection could be made`);
-  }
+  if ((error as { code?: unknown } | null)?.code === 'ECONNREFUSED') return new UpstreamFault('refused', `${route}: no connection could be made`);
   return new UpstreamFault('network', `${route} could not be completed`);
 }
 

@@ -91,8 +91,8 @@ describe('MAX_CONNECTIONS', () => {
 
 describe('an upstream body over UPSTREAM_MAX_BODY_BYTES announced by its Content-Length', () => {
   // A body refused by its Content-Length is dropped before anything read it; when it all came in
-  // with the headers, undici's body then errors with nobody listening, which once ended the
-  // process for every tenant. The client now listens before dropping it.
+  // with the headers, an error of the dropped body with nobody listening once ended the process
+  // for every tenant.
   it('is UPSTREAM_ERROR, made once, and the process stays up and healthy', async () => {
     const isRunFetch = (call: RecordedCall) => call.path.startsWith('/workflows/runs/');
     const simulator = await startSimulator({

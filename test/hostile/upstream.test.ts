@@ -100,7 +100,7 @@ describe('an upstream body that drips in', () => {
   });
 
   // A body announced by Content-Length is read chunk by chunk with the deadline checked at each,
-  // like a chunked one: undici's bodyTimeout bounds only the gap between two chunks.
+  // like a chunked one: the call's timeout bounds only the gap between two chunks.
   it('is cut at the request’s deadline when announced by Content-Length too', async () => {
     const upstream = await startDrippingUpstream({ body, gapMs: 25, contentLength: true });
     const { response, close } = await askThrough(upstream.url, query, env);
