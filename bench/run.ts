@@ -580,7 +580,8 @@ const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 const gatewayPaths = pathRows.filter((r) => r.server === 'gateway');
 const worstPath = gatewayPaths.reduce((a, b) => (critical(b) > critical(a) ? b : a));
 const gatewayRows = rows.filter((r) => r.server === 'gateway');
-const maxRss = Math.max(...gatewayRows.map((r) => r.peakRssMb));
+const s1Rss = row(S1, 'gateway')!.peakRssMb;
+const worstRss = gatewayRows.reduce((a, b) => (b.peakRssMb > a.peakRssMb ? b : a));
 const budgetMet = rows.every((r) => r.calls <= r.budget);
 const baselinePaths = pathRows.filter((r) => r.server === 'baseline');
 const overFloor = (r: PathRow) => r.p50one - r.floorOne;
@@ -598,7 +599,7 @@ const targets = [
   `| S2 cold req/s >= 1.2x the baseline's at 10 conns | ${fixed(ratio(S2_COLD, 'rps10'), 2)}x (upstream calls/query: gateway ${fixed(row(S2_COLD, 'gateway')!.calls, 2)}, baseline ${fixed(row(S2_COLD, 'baseline')!.calls, 2)}) | ${verdict(ratio(S2_COLD, 'rps10') >= 1.2)} |`,
   `| S2 warm req/s >= 3x the baseline's at 10 conns | ${fixed(ratio(S2_WARM, 'rps10'), 2)}x (at saturation: ${fixed(ratio(S2_WARM, 'rpsSat'), 2)}x; upstream calls/query: gateway ${fixed(row(S2_WARM, 'gateway')!.calls, 2)}, baseline ${fixed(row(S2_WARM, 'baseline')!.calls, 2)}) | ${verdict(ratio(S2_WARM, 'rps10') >= 3)} |`,
   `| p50 at 10 conns <= 1.10x the upstream critical path (waves x ${LATENCY_MS} ms), every scenario | worst ${fixed(critical(worstPath), 3)} (${worstPath.scenario.id}); ${gatewayPaths.map((r) => `${r.scenario.id} ${fixed(critical(r), 3)}`).join(', ')}; the floor itself at 10 conns: ${gatewayPaths.map((r) => `${r.scenario.id} ${fixed(r.floorAt10 / (waves(r.scenario) * LATENCY_MS), 3)}`).join(', ')} | ${verdict(critical(worstPath) <= 1.1)} |`,
-  `| peak RSS < 150 MB at saturation, every scenario | ${fixed(maxRss, 0)} MB | ${verdict(maxRss < 150)} |`,
+  `| peak RSS < 150 MB at S1 saturation (the other scenarios beside it, no target) | S1 ${fixed(s1Rss, 0)} MB; the most of any scenario ${fixed(worstRss.peakRssMb, 0)} MB (${worstRss.scenario.id}) | ${verdict(s1Rss < 150)} |`,
   `| \`/health\` 200 within 1 s of spawning \`node ${startArgs().join(' ')}\` | median ${fixed(median(healthMs), 0)} ms, worst ${fixed(Math.max(...healthMs), 0)} ms of ${healthMs.length} starts | ${verdict(Math.max(...healthMs) < 1000)} |`,
   `| upstream calls/query within the budget in docs/guarantees.md (every server) | ${rows.every((r) => r.calls === r.budget) ? 'all equal to it' : budgetMet ? 'all within it; fewer where runs are remembered' : 'see table'} | ${verdict(budgetMet)} |`,
   `| the baseline is not handicapped: one query at a time, within a few percent of the upstream floor | ${baselinePaths.map((r) => `${r.scenario.id} ${fixed(r.p50one / r.floorOne, 3)}x (+${fixed(overFloor(r), 2)} ms; gateway +${fixed(overFloor(pathRow(r.scenario, 'gateway')!), 2)} ms)`).join(', ')} | ${withinFewPercent ? 'yes' : noWaveWasted ? `within ${fixed((worstBaseline.p50one / worstBaseline.floorOne - 1) * 100, 0)} %, not 5: no wave wasted (one would add ${LATENCY_MS} ms); what is left is its CPU and one more process hop, as for the gateway` : '**no**'} |`,

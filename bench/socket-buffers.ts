@@ -5,8 +5,10 @@
  * (process.memoryUsage) is read at every collection. Each client stands for one way of reading
  * the upstream:
  *
- * - `undici`: the upstream client's way (src/upstream/transport.ts): the dispatcher's `request`,
- *   the body read from its `data` events, then parsed;
+ * - `undici`: the way the gateway read the upstream before (the bench's ceiling still does): an
+ *   Agent's `request`, the body read from its `data` events, then parsed;
+ * - `node:http`: the gateway's way now (src/upstream/connections.ts): a keep-alive Agent of Node's
+ *   own, the body read the same way;
  * - `sockets`: the same bytes read from plain keep-alive sockets, for comparison.
  *
  * Printed: how much of `arrayBuffers` full collections freed, per request: what the young
@@ -17,7 +19,7 @@
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer as createHttpServer } from 'node:http';
+import { Agent as HttpAgent, createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +62,20 @@ if (process.argv[2] === 'server') {
       work(Buffer.concat(chunks).toString('utf8'));
     };
     return run(inFlight, one, () => dispatcher.close());
+  };
+
+  const viaHttp = (inFlight: number) => {
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 128 });
+    const one = () =>
+      new Promise<void>((resolve, reject) => {
+        httpRequest({ agent, hostname: '127.0.0.1', port: ports.http, path: '/page', method: 'GET' }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk)).once('end', () => resolve(void work(Buffer.concat(chunks).toString('utf8'))));
+        })
+          .once('error', reject)
+          .end();
+      });
+    return run(inFlight, one, () => agent.destroy());
   };
 
   const viaSockets = (inFlight: number) => {
@@ -109,7 +125,7 @@ if (process.argv[2] === 'server') {
 
   console.log(`${REQUESTS} requests of a ${(Buffer.byteLength(PAGE) / 1024).toFixed(0)} KB page each, ${IN_FLIGHT} in flight, per client; process.memoryUsage().arrayBuffers`);
   console.log('| client | KB per request freed only by full collections | full collections |\n| --- | --: | --: |');
-  for (const [name, client] of [['undici', viaUndici], ['sockets', viaSockets]] as const) {
+  for (const [name, client] of [['undici', viaUndici], ['node:http', viaHttp], ['sockets', viaSockets]] as const) {
     const r = await client(IN_FLIGHT);
     console.log(`| ${name} | ${r.kbPerRequest.toFixed(1)} | ${r.fullCollections} |`);
   }
