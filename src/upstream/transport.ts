@@ -66,6 +66,7 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise<Answer>((resolve, reject) => {
     let status: number | 'error' = 'error';
+    let settled = false;
     const settle = (fault: UpstreamFault | undefined, answer?: Answer) => {
       if (settled) return;
       settled = true;
@@ -77,7 +78,6 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
         reject(fault);
       } else resolve(answer!);
     };
-    let settled = false;
     const request = connections.request(origin, {
       method,
       path,
