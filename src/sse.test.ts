@@ -49,9 +49,9 @@ let server: Server | undefined;
 afterEach(() => server?.close());
 
 /** A server whose one answer is `feed`'s events; resolves with its URL and what countErrors saw. */
-async function serve(feed: AsyncIterator<ExecutionResult>, stalledMs?: number) {
+async function serve(feed: AsyncIterator<ExecutionResult>, stalledMs?: number, pingMs?: number) {
   const counted: ExecutionResult[] = [];
-  const streams = new EventStreams((result) => counted.push(result), stalledMs);
+  const streams = new EventStreams((result) => counted.push(result), stalledMs, pingMs);
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => void streams.send(res, new Response(null, { headers: { 'content-type': 'text/event-stream', 'x-request-id': 'r-1' } }), feed));
@@ -168,5 +168,24 @@ describe('EventStreams.send', () => {
     // It pulled only what the socket's buffers took before they filled (a few MB), not an endless queue.
     expect(pulledAtCut * 64 * 1024).toBeLessThan(32 * 1024 * 1024);
   });
+});
 
+describe('EventStreams keep-alive', () => {
+  it('writes a comment on a quiet stream every interval, between its events', async () => {
+    const feed = new Feed();
+    const { url } = await serve(feed, undefined, 30);
+    const req = request(url, { method: 'POST' });
+    req.end();
+    const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+    let text = '';
+    res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    // The comment at once, then two more while nothing happens (the test's timeout bounds the wait).
+    while (events(text).filter((e) => e === ':').length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    feed.result({ data: { n: 1 } });
+    feed.end();
+    await once(res, 'end');
+    const received = events(text);
+    expect(received.slice(0, 3)).toEqual([':', ':', ':']);
+    expect(received.slice(-2)).toEqual([{ data: { n: 1 } }, 'event: complete\ndata:']);
+  });
 });

@@ -10,7 +10,7 @@
  * streams Yoga's own SSE writer would keep for as long as it is open (docs/operations.md,
  * "Subscriptions": the memory of an idle subscription).
  *
- * On the wire it is what Yoga's writer sends: a `:` comment at once and every 12 s, an
+ * On the wire it is Yoga's format: a `:` comment at once and then every 15 s, an
  * `event: next` per result, errors masked and coded as in every other answer, and `event:
  * complete` at the end; an error that ends the stream arrives as a last `next` with its errors.
  * A client that stops reading is cut off once its socket has not drained for 60 s while an event
@@ -20,9 +20,8 @@ import type { ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { isAsyncIterable, maskError, type Plugin } from 'graphql-yoga';
 import { formattedError } from './errors.js';
+import { KEEP_ALIVE_MS } from './subscription-events.js';
 
-/** Comments keep proxies from closing a quiet stream (what Yoga's writer sends, as often). */
-const PING_MS = 12_000;
 /**
  * A client whose socket has not drained for this long, with an event waiting, is not reading: its
  * stream is cut, so that the events of its subscription do not pile up behind it (the WebSocket
@@ -51,6 +50,8 @@ export class EventStreams {
   constructor(
     private readonly countErrors: (result: ExecutionResult) => void,
     private readonly stalledMs = STALLED_MS,
+    /** A comment this often keeps proxies from closing a quiet stream. */
+    private readonly pingMs = KEEP_ALIVE_MS,
   ) {}
 
   /** Called by `subscribe` with the stream of a subscription, for the request that opened it. */
@@ -105,7 +106,7 @@ export class EventStreams {
     };
     res.once('close', leave);
     this.#open.add(res);
-    this.#pings ??= setInterval(() => this.#ping(), PING_MS).unref();
+    this.#pings ??= setInterval(() => this.#ping(), this.pingMs).unref();
     try {
       for (;;) {
         let step: IteratorResult<ExecutionResult>;

@@ -14,6 +14,9 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayContext } from './context.js';
 import type { EventStreams } from './sse.js';
 
+/** Both transports ping an open connection this often: SSE a comment, WebSocket a ping frame (docs/guarantees.md, "Live subscriptions"). */
+export const KEEP_ALIVE_MS = 15_000;
+
 type Execution = Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName' | 'fieldResolver' | 'typeResolver'>;
 
 /** The source's events, each executed in a fresh context; `return()` leaves the source at once, even while an event is awaited. */

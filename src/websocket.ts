@@ -31,9 +31,8 @@ import type { Gateway } from './server.js';
 import { bearerAuthorization } from './context.js';
 import { codedError, ErrorCode, formattedError, withCode } from './errors.js';
 import { requestStats, type OperationOutcome } from './logging.js';
+import { KEEP_ALIVE_MS } from './subscription-events.js';
 
-/** graphql-ws pings idle sockets this often (and closes those that do not answer); Yoga's SSE pings every 12 s too. */
-const KEEP_ALIVE_MS = 12_000;
 
 /** Operations one socket may have running at once: a socket is one connection, as an HTTP request is. */
 export const MAX_OPERATIONS_PER_SOCKET = 100;
