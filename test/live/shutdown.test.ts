@@ -8,6 +8,7 @@ import { startSimulator, type Simulator } from '../../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
 import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, until, watch, type Watch } from '../support/live.js';
 import { spawnGateway, type GatewayProcess } from '../support/process.js';
+import { metricsOf, untilAsync } from '../support/replicas.js';
 
 const cleanup: Array<() => unknown> = [];
 const authorization = bearer(DEMO_TOKENS.acme);
@@ -83,6 +84,8 @@ describe('SIGTERM with open streams', () => {
       watch('ws', gateway.url, EXECUTION_STARTED, { authorization, variables: { workflowId } }),
     ]);
     await until(() => watches[0]!.events.length > 0 && watches[2]!.events.length > 0, 'the first events');
+    // executionStarted hears nothing until a run starts: its operations are open once the hub counts them.
+    await untilAsync(async () => /^live_subscriptions 4$/m.test(await metricsOf(gateway)), 'all four operations open');
     gateway.child.kill('SIGTERM');
     expect(await endingsOf(watches)).toEqual(['complete', 'complete', 'complete', 'complete']);
     expect(await gateway.exited).toBe(0);
