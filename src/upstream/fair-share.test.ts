@@ -1,16 +1,22 @@
-/** FairShare's lanes: a tenant's polls neither wait behind its requests nor take their slots. */
+/** FairShare's lanes (a tenant's polls neither wait behind its requests nor take their slots), and waits that outlive their deadline. */
 import { describe, expect, it } from 'vitest';
-import { FairShare, pollsPerTenant } from './fair-share.js';
+import { FairShare, pollsPerTenant, WaitExpired, type WaitLimits } from './fair-share.js';
 
-/** A call that runs until `release()`; `started` tells whether it got its slot. */
-function held(share: FairShare, tenant: string) {
+/** A call that runs until `release()`; `started` tells whether it got its slot, `failed` why its wait ended without one. */
+function held(share: FairShare, tenant: string, limits?: WaitLimits) {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const call = { started: false, release, done: Promise.resolve() };
-  call.done = share.run(tenant, () => {
-    call.started = true;
-    return gate;
-  });
+  const call = { started: false, failed: undefined as unknown, release, done: Promise.resolve() };
+  call.done = share
+    .run(
+      tenant,
+      () => {
+        call.started = true;
+        return gate;
+      },
+      limits,
+    )
+    .catch((error: unknown) => void (call.failed = error));
   return call;
 }
 
@@ -46,5 +52,46 @@ describe('the polls lane of a tenant', () => {
     for (const call of [...running, ...queued, nextPoll]) call.release();
     await Promise.all([...running, ...queued, poll, nextPoll].map((c) => c.done));
     expect(requests.running).toBe(0);
+  });
+});
+
+describe('a wait whose deadline passes', () => {
+  /** A deadline the test ends. */
+  const deadline = () => {
+    const d = { passed: false, remainingMs: () => (d.passed ? -1 : 60_000) };
+    return d;
+  };
+
+  it('ends without the slot: at once when its turn comes, and within a sweep wherever it waits', async () => {
+    const share = new FairShare({ capacity: 8, perTenant: 1 });
+    const first = held(share, 't');
+    const [early, late] = [deadline(), deadline()];
+    const next = held(share, 't');
+    const atTheHead = held(share, 't', { deadline: early });
+    const then = held(share, 't');
+    const deepInTheQueue = held(share, 't', { deadline: late });
+    const last = held(share, 't');
+    await tick();
+    first.release(); // the first freed slot also looks at every waiter: none has expired
+    await tick();
+    expect(next.started).toBe(true);
+
+    early.passed = true;
+    late.passed = true;
+    next.release(); // its turn has come: it goes without the slot, which passes on
+    await tick();
+    expect(atTheHead.failed).toBeInstanceOf(WaitExpired);
+    expect(atTheHead.started).toBe(false);
+    expect(then.started).toBe(true);
+
+    await new Promise((resolve) => setTimeout(resolve, 150)); // longer than a sweep's interval
+    then.release(); // this freed slot looks at every waiter again
+    await tick();
+    expect(deepInTheQueue.failed).toBeInstanceOf(WaitExpired);
+    expect(deepInTheQueue.started).toBe(false);
+    expect(last.started).toBe(true);
+    last.release();
+    await Promise.all([first, next, atTheHead, then, deepInTheQueue, last].map((c) => c.done));
+    expect(share.running).toBe(0);
   });
 });

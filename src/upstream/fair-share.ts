@@ -4,9 +4,12 @@
  * here each tenant may hold at most `perTenant` slots, and a freed slot goes to the next waiting
  * tenant in turn (round robin), so a tenant with one call waiting is served after at most one
  * call of each other waiting tenant. Waiters are not refused: they wait until a slot is theirs,
- * their caller goes away (the signal), or their request's deadline passes (checked whenever a
- * slot frees, so no timer is armed per waiter). Nothing here is a fault of Altostrat's: the
- * breaker never counts a wait that ended.
+ * their caller goes away (the signal), or their request's deadline passes. Deadlines are checked
+ * when a slot frees, so no timer is armed per waiter: a waiter whose turn has come is let go
+ * without the slot if its deadline has passed, and every waiter is looked at every `SWEEP_MS` at
+ * most (looking at all of them at every freed slot cost a busy tenant's hundreds of waiters a
+ * clock read each, for each slot). Nothing here is a fault of Altostrat's: the breaker never
+ * counts a wait that ended.
  *
  * A tenant's calls come in two lanes. Requests hold up to `perTenant` slots. The polls of its live
  * subscriptions (forPolls()) hold up to `pollsPerTenant(perTenant)` slots of their own, and are
@@ -45,7 +48,12 @@ interface Pool {
   running: number;
   /** Tenants with a call in flight or waiting; Map order is the round-robin order. */
   tenants: Map<string, Tenant>;
+  /** When every waiter's deadline was last looked at (Date.now()). */
+  sweptAt: number;
 }
+
+/** Every waiter's deadline is looked at this often at most, when a slot frees. */
+const SWEEP_MS = 100;
 
 /** Slots a tenant's polls may hold besides its requests': an eighth of its share, at least one. */
 export const pollsPerTenant = (perTenant: number): number => Math.max(1, Math.ceil(perTenant / 8));
@@ -66,7 +74,7 @@ export class FairShare {
 
   constructor({ capacity, perTenant }: FairShareOptions, lane: LaneName = 'requests', pool?: Pool) {
     const share = Math.min(perTenant, capacity);
-    this.#pool = pool ?? { capacity, limits: { requests: share, polls: pollsPerTenant(share) }, running: 0, tenants: new Map() };
+    this.#pool = pool ?? { capacity, limits: { requests: share, polls: pollsPerTenant(share) }, running: 0, tenants: new Map(), sweptAt: 0 };
     this.#lane = lane;
   }
 
@@ -154,6 +162,13 @@ function start(pool: Pool, lane: Lane): void {
 
 /** Hands free slots to waiting tenants in turn (a tenant's polls before its requests), moving each served tenant to the back. */
 function dispatch(pool: Pool): void {
+  const now = Date.now();
+  if (now - pool.sweptAt >= SWEEP_MS) {
+    pool.sweptAt = now;
+    for (const tenant of pool.tenants.values()) {
+      for (const lane of Object.values(tenant.lanes)) for (const waiter of lane.waiting.filter((w) => w.expired())) waiter.expire();
+    }
+  }
   let progressed = true;
   while (progressed && pool.running < pool.capacity) {
     progressed = false;
@@ -181,9 +196,8 @@ const LANES_IN_TURN = ['polls', 'requests'] as const;
 function laneToServe(pool: Pool, tenant: Tenant): LaneName | undefined {
   for (const name of LANES_IN_TURN) {
     const lane = tenant.lanes[name];
-    if (lane.waiting.length === 0) continue;
-    // Waiters whose deadline passed leave now, without taking a slot.
-    for (const waiter of lane.waiting.filter((w) => w.expired())) waiter.expire();
+    // A waiter whose turn has come but whose deadline passed leaves without the slot.
+    while (lane.waiting.length > 0 && lane.waiting[0]!.expired()) lane.waiting[0]!.expire();
     if (lane.waiting.length > 0 && lane.running < pool.limits[name]) return name;
   }
   return undefined;
