@@ -8,10 +8,10 @@
  * that page read again are compared byte for byte. AB_ROUNDS (8) and AB_PAGES (250 per round) tune it.
  */
 import { loadavg } from 'node:os';
-import autocannon from 'autocannon';
 import { startGateway } from './live/gateway.js';
 import { cpuMs, startSimulator, stop, type Server } from './processes.js';
 import { AUTHORIZATION, freshBodies } from './scenarios.js';
+import { sendEach } from './clients.js';
 
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 8);
 const PAGES = Number(process.env.AB_PAGES ?? 250);
@@ -27,25 +27,10 @@ async function ask(gateway: Server, body: string): Promise<string> {
 
 /** Sends each body once at 10 connections: req/s and CPU ms per query. */
 async function fire(gateway: Server, bodies: string[]): Promise<{ rps: number; cpu: number }> {
-  let next = 0;
   const cpuBefore = cpuMs(gateway.pid);
   const t0 = performance.now();
-  // autocannon notices the last answer only at its next tick: time to the last answer instead.
-  let last = t0;
-  const run = autocannon({
-    url: gateway.url,
-    connections: CONNECTIONS,
-    amount: bodies.length,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
-    requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[next++] }) }],
-    verifyBody: (answer?: string | Buffer) => !String(answer).includes('"errors"'),
-  }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
-  void run.on('response', () => (last = performance.now()));
-  const result = await run;
-  const seconds = (last - t0) / 1000;
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.mismatches > 0) throw new Error(`${gateway.name}: failures under load`);
-  return { rps: bodies.length / seconds, cpu: (cpuMs(gateway.pid) - cpuBefore) / bodies.length };
+  const { lastAt } = await sendEach(gateway, bodies, CONNECTIONS);
+  return { rps: bodies.length / ((lastAt - t0) / 1000), cpu: (cpuMs(gateway.pid) - cpuBefore) / bodies.length };
 }
 
 const median = (xs: number[]) => {

@@ -8,11 +8,10 @@
  *
  *   npm run build && npx tsx bench/cold-path.ts        # BENCH_ROUNDS (5) rounds, rotated
  */
-import { Agent, get } from 'node:http';
-import autocannon from 'autocannon';
 import { startGateway } from './live/gateway.js';
 import { buildServers, startBaseline, startSimulator, stop, type Server } from './processes.js';
-import { AUTHORIZATION, freshBodies, S2_COLD, waves, type Fixture } from './scenarios.js';
+import { freshBodies, S2_COLD, waves, type Fixture } from './scenarios.js';
+import { sendEach, upstreamClient } from './clients.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LATENCY_MS = 20;
@@ -24,36 +23,9 @@ const ONE = 60;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Sends each body once over `connections`: each answer's latency in ms. */
-async function fire(server: Server, bodies: string[], connections: number): Promise<number[]> {
-  let next = 0;
-  const latencies: number[] = [];
-  const run = autocannon({
-    url: server.url,
-    connections,
-    amount: bodies.length,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
-    requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[next++] }) }],
-    verifyBody: (answer?: string | Buffer) => !String(answer).includes('"errors"'),
-  }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
-  void run.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
-  const result = await run;
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.mismatches > 0) throw new Error(`${server.name}: failures under load`);
-  return latencies;
-}
-
 /** The floor: a page, then its runs, fetched directly and parsed, `queries` times over `concurrency` clients. */
 async function floor(f: Fixture, queries: number, concurrency: number): Promise<number[]> {
-  const agent = new Agent({ keepAlive: true });
-  const getJson = (path: string) =>
-    new Promise<{ data: Array<{ id: string }> }>((resolve, reject) => {
-      get(`${f.url}${path}`, { agent, headers: { authorization: AUTHORIZATION } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: Array<{ id: string }> }));
-      }).on('error', reject);
-    });
+  const { getJson, close } = upstreamClient(f);
   const latencies: number[] = [];
   let sent = 0;
   const client = async () => {
@@ -65,9 +37,12 @@ async function floor(f: Fixture, queries: number, concurrency: number): Promise<
     }
   };
   await Promise.all(Array.from({ length: concurrency }, client));
-  agent.destroy();
+  close();
   return latencies;
 }
+
+/** Each body sent once over `connections`: each answer's latency in ms. */
+const fire = async (server: Server, bodies: string[], connections: number) => (await sendEach(server, bodies, connections)).latencies;
 
 buildServers();
 const sim = await startSimulator({ pageSize: 20, inlineLogs: false, latencyMs: LATENCY_MS, freshPages: WARM_UP + AT_10 + ONE });

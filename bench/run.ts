@@ -31,13 +31,13 @@
  *
  * Writes bench/RESULTS.md: the generated part is rewritten; the hand-written notes after it are kept.
  */
-import { Agent, get } from 'node:http';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { buildServers, cpuMs, LOG_DIR, rssMb, TICK_MS, startBaseline, startCeiling, startGateway, startSimulator, stop, type Server, type Simulator, type SimulatorSetup } from './processes.js';
 import { startArgs } from '../test/support/process.js';
+import { upstreamClient } from './clients.js';
 import { AUTHORIZATION, budget, freshBodies, S1, S1_PAGE15, S2_COLD, S2_WARM, S3, S4, S5, walkBody, waves, type Fixture, type Scenario, type ServerName } from './scenarios.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -221,15 +221,7 @@ async function callsPerQuery(sim: Simulator, server: Server, body: string) {
  * bodies parsed, nothing else), in the same waves, by `concurrency` clients in a closed loop.
  */
 async function floorP50(f: Fixture, s: Scenario, concurrency: number, seconds = SECONDS) {
-  const agent = new Agent({ keepAlive: true });
-  const getJson = (path: string) =>
-    new Promise<{ data: Array<{ id: string }> }>((resolve, reject) => {
-      get(`${f.url}${path}`, { agent, headers: { authorization: AUTHORIZATION } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-      }).on('error', reject);
-    });
+  const { getJson, close } = upstreamClient(f);
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   const client = async () => {
@@ -241,7 +233,7 @@ async function floorP50(f: Fixture, s: Scenario, concurrency: number, seconds = 
     }
   };
   await Promise.all(Array.from({ length: concurrency }, client));
-  agent.destroy();
+  close();
   return percentile(latencies.sort((a, b) => a - b), 0.5);
 }
 
