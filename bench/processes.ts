@@ -2,7 +2,7 @@
  * The processes a benchmark runs, each on its own, on 127.0.0.1: the simulator (the upstream), the
  * gateway started exactly as `npm start` starts it, and the Apollo baseline and the bare-Yoga
  * ceiling started as production would start them. Also what the benchmarks read of a process from
- * /proc (CPU time, RSS). Shared by `bench/run.ts` and `bench/profile.ts`.
+ * /proc (CPU time, RSS). Shared by the benchmarks.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
