@@ -137,7 +137,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
   const tenantOf = tenantNamer(randomBytes(32).toString('base64url'));
   // Shared by the process's requests: connections, policies, learned figures; never a token or data.
   // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
-  const connections = new Connections();
+  const connections = new Connections(config.upstreamMaxInFlight);
   const cursorKey = config.cursorSecret ?? randomBytes(32).toString('base64url');
   // Subscriptions' shared pollers. Topics are keyed by an HMAC of the token under a key that every
   // replica derives alike, so they agree on topics in Redis: from CURSOR_SECRET, or else from the

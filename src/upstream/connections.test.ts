@@ -30,7 +30,7 @@ async function get(connections: Connections, origin: string, path: string): Prom
 describe('the upstream connections', () => {
   it('reuse one kept-alive connection for calls one after another', async () => {
     const { origin, sockets } = await upstream();
-    const connections = new Connections();
+    const connections = new Connections(8);
     try {
       for (const path of ['/a', '/b', '/c']) expect(await get(connections, origin, path)).toBe(path);
       expect(sockets).toHaveLength(1);
@@ -41,7 +41,7 @@ describe('the upstream connections', () => {
 
   it('open more connections for calls at once, and close them all when closed', async () => {
     const { origin, sockets } = await upstream();
-    const connections = new Connections();
+    const connections = new Connections(8);
     const answers = await Promise.all(['/a', '/b', '/c'].map((path) => get(connections, origin, path)));
     expect(answers).toEqual(['/a', '/b', '/c']);
     expect(sockets).toHaveLength(3);
@@ -50,7 +50,19 @@ describe('the upstream connections', () => {
     expect(sockets.every((socket) => socket.destroyed)).toBe(true);
   });
 
+  it('open no more connections than they were given, whatever is asked at once', async () => {
+    const { origin, sockets } = await upstream();
+    const connections = new Connections(2);
+    try {
+      const answers = await Promise.all(['/a', '/b', '/c', '/d', '/e'].map((path) => get(connections, origin, path)));
+      expect(answers).toEqual(['/a', '/b', '/c', '/d', '/e']);
+      expect(sockets).toHaveLength(2);
+    } finally {
+      connections.close();
+    }
+  });
+
   it('refuse an origin that is not http or https', () => {
-    expect(() => new Connections().request('ftp://127.0.0.1:21', { method: 'GET', path: '/', headers: {} })).toThrow(/http or https/);
+    expect(() => new Connections(1).request('ftp://127.0.0.1:21', { method: 'GET', path: '/', headers: {} })).toThrow(/http or https/);
   });
 });

@@ -10,8 +10,6 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
-/** Connections to one origin at most. */
-const MAX_SOCKETS = 128;
 /** An idle connection is closed after this long (sooner if the upstream's Keep-Alive header says so). */
 const IDLE_MS = 10_000;
 
@@ -33,7 +31,16 @@ interface Target {
 
 export class Connections {
   readonly #targets = new Map<string, Target>();
-  readonly #agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, timeout: IDLE_MS }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, timeout: IDLE_MS }) };
+  readonly #agents: { 'http:': HttpAgent; 'https:': HttpsAgent };
+
+  /**
+   * `maxSockets`: connections to one origin at most; the fair share's capacity (UPSTREAM_MAX_IN_FLIGHT),
+   * so that a call it lets go never waits again here, in a queue no limit or metric sees.
+   */
+  constructor(maxSockets: number) {
+    const options = { keepAlive: true, maxSockets, timeout: IDLE_MS };
+    this.#agents = { 'http:': new HttpAgent(options), 'https:': new HttpsAgent(options) };
+  }
 
   /** A request to `origin` (`http(s)://host[:port]`), sent when the caller ends it. */
   request(origin: string, { method, path, headers, signal }: Outgoing): ClientRequest {
