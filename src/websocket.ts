@@ -33,7 +33,6 @@ import { codedError, ErrorCode, formattedError, withCode } from './errors.js';
 import { requestStats, type OperationOutcome } from './logging.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
 
-
 /** Operations one socket may have running at once: a socket is one connection, as an HTTP request is. */
 export const MAX_OPERATIONS_PER_SOCKET = 100;
 
