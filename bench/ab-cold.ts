@@ -5,7 +5,9 @@
  * Each round sends both the same pages, which neither has read, once each at 10 connections, the
  * gateways' order alternating; the figures are the medians of the per-round ratios (after /
  * before) of req/s and CPU ms per query. Before the rounds, the answers to a page never read and to
- * that page read again are compared byte for byte. AB_ROUNDS (8) and AB_PAGES (250 per round) tune it.
+ * that page read again are compared byte for byte. AB_ROUNDS (8) and AB_PAGES (250 per round) tune it;
+ * AB_ENV_BEFORE and AB_ENV_AFTER (JSON objects) add settings to either gateway's environment, so that one
+ * build can be measured against itself with a part switched off (`AB_ENV_AFTER='{"LOG_LEVEL":"warn"}'`).
  */
 import { loadavg } from 'node:os';
 import { startGateway } from './live/gateway.js';
@@ -40,8 +42,9 @@ const median = (xs: number[]) => {
 
 const sim = await startSimulator({ pageSize: 20, inlineLogs: false, latencyMs: 0, freshPages: 2 + WARM_UP + ROUNDS * PAGES });
 const bodies = freshBodies(sim.fixture);
-const before = await startGateway('before', sim.fixture.url, {}, { checkout: beforeCheckout });
-const after = await startGateway('after', sim.fixture.url, {}, { checkout: afterCheckout });
+const settings = (name: string) => JSON.parse(process.env[name] ?? '{}') as Record<string, string>;
+const before = await startGateway('before', sim.fixture.url, settings('AB_ENV_BEFORE'), { checkout: beforeCheckout });
+const after = await startGateway('after', sim.fixture.url, settings('AB_ENV_AFTER'), { checkout: afterCheckout });
 try {
   // Byte-identical answers: a page never read (cold), then the same page again (remembered runs).
   for (const body of [bodies[0]!, bodies[0]!, bodies[1]!]) {

@@ -1,6 +1,7 @@
 /**
  * Where the gateway's CPU goes: the built gateway, started as `npm start` starts it but under
- * `node --cpu-prof`, serves S1 (bench/scenarios.ts) at saturation for a while over the simulator;
+ * `node --cpu-prof`, serves S1 (bench/scenarios.ts) at saturation for a while over the simulator (or S2 cold:
+ * pages no one has read, each sent once);
  * then its .cpuprofile is summed by self time into the top 30 functions and the top 30 packages
  * (node_modules/<package>, the gateway's own code, Node's core, V8's garbage collector), printed
  * and written to bench/PROFILE.md. dist/main.js is one bundle: its frames are put back at their
@@ -8,6 +9,7 @@
  *
  *   npm run build && tsx bench/profile.ts            # 10 s at 32 connections
  *   PROFILE_SECONDS=20 PROFILE_CONNECTIONS=16 tsx bench/profile.ts
+ *   PROFILE_COLD_PAGES=2500 tsx bench/profile.ts     # S2 cold instead: that many fresh pages, each once
  *
  * The profile file itself is kept in a temporary folder (its path is printed), for Chrome DevTools
  * or speedscope.
@@ -18,8 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { sendEach } from './clients.js';
 import { startGateway, startSimulator, stop } from './processes.js';
-import { AUTHORIZATION, S1 } from './scenarios.js';
+import { AUTHORIZATION, freshBodies, S1, S2_COLD } from './scenarios.js';
 import { startArgs } from '../test/support/process.js';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 10);
@@ -27,6 +30,8 @@ const CONNECTIONS = Number(process.env.PROFILE_CONNECTIONS ?? 32);
 const TOP = 30;
 /** Sampling interval in µs (Node's default is 1000). */
 const INTERVAL_US = Number(process.env.PROFILE_INTERVAL_US ?? 1000);
+/** S2 cold instead of S1: this many pages no one has read, each sent once (0: S1). */
+const COLD_PAGES = Number(process.env.PROFILE_COLD_PAGES ?? 0);
 const OUT = new URL('./PROFILE.md', import.meta.url);
 
 interface CpuProfile {
@@ -36,18 +41,26 @@ interface CpuProfile {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'altostrat-profile-'));
-const sim = await startSimulator({ pageSize: S1.pageSize, inlineLogs: S1.inlineLogs, latencyMs: 0 });
+const scenario = COLD_PAGES > 0 ? S2_COLD : S1;
+const sim = await startSimulator({ pageSize: scenario.pageSize, inlineLogs: scenario.inlineLogs, latencyMs: 0, freshPages: COLD_PAGES });
 const gateway = await startGateway(sim.fixture.url, ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${INTERVAL_US}`]);
-const body = S1.body(sim.fixture);
-const load = await autocannon({
-  url: gateway.url,
-  connections: CONNECTIONS,
-  duration: SECONDS,
-  method: 'POST',
-  headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
-  body,
-});
-if (load.non2xx > 0 || load.errors > 0) throw new Error(`${load.non2xx} non-2xx, ${load.errors} errors under load`);
+const started = performance.now();
+let requests: number;
+if (COLD_PAGES > 0) {
+  requests = (await sendEach(gateway, freshBodies(sim.fixture), CONNECTIONS)).latencies.length;
+} else {
+  const load = await autocannon({
+    url: gateway.url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
+    body: S1.body(sim.fixture),
+  });
+  if (load.non2xx > 0 || load.errors > 0) throw new Error(`${load.non2xx} non-2xx, ${load.errors} errors under load`);
+  requests = load.requests.total;
+}
+const seconds = (performance.now() - started) / 1000;
 // SIGTERM: the gateway drains and exits 0, and Node writes the profile on the way out.
 await stop(gateway.child);
 await stop(sim.child);
@@ -118,9 +131,9 @@ const report = [
   '# Gateway CPU profile',
   '',
   `Run ${new Date().toISOString()}: \`node --cpu-prof ${startArgs().join(' ')}\` (env PORT, HOST, ALTOSTRAT_API_URL only, as \`npm start\`), ` +
-    `${S1.name} for ${SECONDS} s at ${CONNECTIONS} connections: ${Math.round(load.requests.total / SECONDS)} req/s under the profiler ` +
+    `${scenario.name} for ${seconds.toFixed(1)} s at ${CONNECTIONS} connections: ${Math.round(requests / seconds)} req/s under the profiler ` +
     `(the profiler costs some throughput). Busy ${(busyUs / 1e6).toFixed(1)} s, idle ${(idleUs / 1e6).toFixed(1)} s of the main thread; ` +
-    'start-up and the first queries (JIT warm-up) are included. Repeat with `npm run build && tsx bench/profile.ts`.',
+    `start-up and the first queries (JIT warm-up) are included. Repeat with \`npm run build && ${COLD_PAGES > 0 ? `PROFILE_COLD_PAGES=${COLD_PAGES} ` : ''}tsx bench/profile.ts\`.`,
   '',
   `## Top ${TOP} packages by self time`,
   '',
