@@ -72,7 +72,8 @@ export interface WebSockets {
   close(): Promise<void>;
 }
 
-export function attachWebSockets(server: Server, gateway: Gateway, config: Config): WebSockets {
+/** `keepAliveMs`: how often each socket is pinged, and how long its pong may take (a test shortens it). */
+export function attachWebSockets(server: Server, gateway: Gateway, config: Config, keepAliveMs = KEEP_ALIVE_MS): WebSockets {
   const { yoga, logger, metrics, requestLog } = gateway;
   const { schema } = yoga.getEnveloped() as { schema: GraphQLSchema };
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes, handleProtocols });
@@ -171,9 +172,9 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     let pongWait: NodeJS.Timeout | undefined;
     const ping = setInterval(() => {
       if (socket.readyState !== socket.OPEN) return;
-      pongWait = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
+      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
       socket.ping();
-    }, KEEP_ALIVE_MS);
+    }, keepAliveMs);
     socket.on('pong', () => clearTimeout(pongWait));
     // A frame too big (1009) or malformed: ws closes the socket itself. Logged without its content.
     socket.on('error', (error: Error & { code?: string }) => logger.debug({ code: error.code }, 'websocket closed on a bad frame'));
