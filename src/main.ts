@@ -14,6 +14,9 @@ import { startTracing } from './tracing.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
 
+/** Whether Node runs with the heap flag `npm start` gives it (docs/operations.md, "Memory"); NODE_OPTIONS cannot carry it. */
+const heapBounded = (): boolean => process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'));
+
 /** The embedded demo, loaded (its seed and its data) only in demo mode: in front of a real API nothing needs it. */
 async function startDemo() {
   const { DEMO_SIMULATOR_OPTIONS, DEMO_TOKENS, startSimulator } = await import('./demo/simulator.js');
@@ -39,6 +42,12 @@ async function main(config: Config): Promise<void> {
     gateway.logger.warn(
       'CURSOR_SECRET is not set: cursors are signed with a key made for this process, so they stop working when it ' +
         'restarts and are not accepted by other replicas. Set CURSOR_SECRET (32+ characters, the same on every replica).',
+    );
+  }
+  if (!heapBounded()) {
+    gateway.logger.warn(
+      'Node runs without --heap-growing-percent=50, the flag `npm start` gives it: under load the process may hold twice ' +
+        'the memory. Start it with `npm start`, or keep the flag in the command that starts it (docs/operations.md, "Memory").',
     );
   }
   // Slow clients cannot hold a connection for Node's default five minutes, nor open without end.

@@ -15,8 +15,9 @@ afterEach(() => {
   for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, startArgs(), {
+/** Starts `dist/main.js` as `npm start` does, or with Node's arguments `args` instead. */
+function start(env: Record<string, string>, args = startArgs()) {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: '', ...env },
   });
   running.push(child);
@@ -92,6 +93,16 @@ describe('the gateway process', () => {
     } finally {
       await simulator.close();
     }
+  });
+
+  it('warns at start when Node runs without the heap flag `npm start` gives it, and only then', async () => {
+    const HEAP_WARNING = 'Node runs without --heap-growing-percent=50';
+    const started = [start({}), start({}, ['dist/main.js'])];
+    await Promise.all(started.map((process) => process.ready));
+    // Log lines are written in batches: all of them are out once the process has exited.
+    for (const { child } of started) child.kill('SIGTERM');
+    await Promise.all(started.map(({ child }) => once(child, 'exit')));
+    expect(started.map(({ output }) => output().includes(HEAP_WARNING))).toEqual([false, true]);
   });
 
   it('refuses a bad setting at start with its name, its value and what is allowed', async () => {
