@@ -2,7 +2,7 @@
  * The clients the benchmarks load servers with: autocannon sending a list of bodies once each (the
  * cold scenarios, whose pages must not be asked for twice), and the floor's keep-alive client of
  * the upstream, which only fetches and parses. Shared by `bench/run.ts`, `bench/ab-cold.ts` and
- * `bench/cold-path.ts`.
+ * `bench/profile.ts`.
  */
 import { Agent, get } from 'node:http';
 import autocannon from 'autocannon';
