@@ -46,8 +46,8 @@ async function main(config: Config): Promise<void> {
   }
   if (!heapBounded()) {
     gateway.logger.warn(
-      'Node runs without --heap-growing-percent=50, the flag `npm start` gives it: under load the process may hold twice ' +
-        'the memory. Start it with `npm start`, or keep the flag in the command that starts it (docs/operations.md, "Memory").',
+      'Node runs without --heap-growing-percent=50, the flag `npm start` gives it: under load the process may hold far ' +
+        'more memory than it uses. Start it with `npm start`, or keep the flag in the command that starts it (docs/operations.md, "Memory").',
     );
   }
   // Slow clients cannot hold a connection for Node's default five minutes, nor open without end.

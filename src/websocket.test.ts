@@ -53,7 +53,7 @@ describe('WebSocket keep-alive', () => {
     const answering = await open(true);
     const silent = await open(false);
     await silent.closed;
-    // Pinged once, then cut when the next interval found no pong (1006: no close frame, the socket was destroyed).
+    // Pinged, then cut an interval later with no pong (1006: no close frame, the socket was destroyed).
     expect(silent.seen.pings).toBeGreaterThanOrEqual(1);
     expect(silent.seen.closeCode).toBe(1006);
     // The socket that answers stays open, pinged at every interval.

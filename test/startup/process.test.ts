@@ -98,7 +98,7 @@ describe('the gateway process', () => {
   it('warns at start when Node runs without the heap flag `npm start` gives it, and only then', async () => {
     const HEAP_WARNING = 'Node runs without --heap-growing-percent=50';
     const started = [start({}), start({}, ['dist/main.js'])];
-    await Promise.all(started.map((process) => process.ready));
+    await Promise.all(started.map(({ ready }) => ready));
     // Log lines are written in batches: all of them are out once the process has exited.
     for (const { child } of started) child.kill('SIGTERM');
     await Promise.all(started.map(({ child }) => once(child, 'exit')));
