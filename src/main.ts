@@ -89,9 +89,8 @@ async function main(config: Config): Promise<void> {
       `       -d '{"query":"{ workflows(first: 3) { nodes { name executions(first: 2) { nodes { id status } } } } }"}'`,
     );
   }
-  // One write, so that a reader of the first line has the rest too.
-  console.log(lines.join('\n'));
-
+  // Before the ready line: whoever reads it may signal at once, and Node's default for a signal
+  // nobody handles yet is to die without draining.
   const stop = async (signal: string) => {
     console.log(`${signal}: draining in-flight requests`);
     const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
@@ -115,6 +114,9 @@ async function main(config: Config): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+
+  // One write, so that a reader of the first line has the rest too.
+  console.log(lines.join('\n'));
 }
 
 try {

@@ -103,6 +103,7 @@ describe('the gateway process', () => {
     for (const { child } of started) child.kill('SIGTERM');
     await Promise.all(started.map(({ child }) => once(child, 'exit')));
     expect(started.map(({ output }) => output().includes(HEAP_WARNING))).toEqual([false, true]);
+    expect(started.map(({ child }) => child.exitCode)).toEqual([0, 0]);
   });
 
   it('refuses a bad setting at start with its name, its value and what is allowed', async () => {
