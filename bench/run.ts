@@ -426,36 +426,49 @@ async function coldThroughput(sim: Simulator, all: Server[], s: Scenario) {
   }
 }
 
-async function criticalPath(sim: Simulator, all: Server[], s: Scenario, cursor = '') {
-  const servers = serving(all, s);
-  log(`${s.name}: critical path, ${servers.map((x) => x.name).join(', ')} and the floor`);
-  const { body, calls } = await prepare(sim, servers, s, cursor);
-  const at10: number[][] = servers.map(() => []);
-  const one: number[][] = servers.map(() => []);
+/**
+ * The rounds of a critical path: each round measures every server (`measure` answers its p50 at 10
+ * connections and one query at a time) and the floor, in an order rotated from round to round; the
+ * medians become the scenario's path rows.
+ */
+async function pathRounds(
+  sim: Simulator,
+  s: Scenario,
+  names: ServerName[],
+  wavesOf: (i: number) => number,
+  measure: (i: number) => Promise<{ at10: number; one: number }>,
+) {
+  const at10: number[][] = names.map(() => []);
+  const one: number[][] = names.map(() => []);
   const floorAt10: number[] = [];
   const floorOne: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    for (const i of rotate([...servers.keys(), -1], r)) {
+    for (const i of rotate([...names.keys(), -1], r)) {
       if (i < 0) {
         floorAt10.push(await floorP50(sim.fixture, s, CONNECTIONS));
         floorOne.push(await floorP50(sim.fixture, s, 1));
         continue;
       }
-      at10[i]!.push((await fire(sim, servers[i]!, body, CONNECTIONS)).p50);
-      one[i]!.push((await fire(sim, servers[i]!, body, 1)).p50);
+      const measured = await measure(i);
+      at10[i]!.push(measured.at10);
+      one[i]!.push(measured.one);
     }
   }
-  for (const [i, server] of servers.entries()) {
-    pathRows.push({
-      scenario: s,
-      server: nameOf(server),
-      waves: calls[i]! <= s.pages(sim.fixture).length ? 1 : waves(s),
-      p50at10: median(at10[i]!),
-      p50one: median(one[i]!),
-      floorAt10: median(floorAt10),
-      floorOne: median(floorOne),
-    });
+  for (const [i, server] of names.entries()) {
+    pathRows.push({ scenario: s, server, waves: wavesOf(i), p50at10: median(at10[i]!), p50one: median(one[i]!), floorAt10: median(floorAt10), floorOne: median(floorOne) });
   }
+}
+
+async function criticalPath(sim: Simulator, all: Server[], s: Scenario, cursor = '') {
+  const servers = serving(all, s);
+  log(`${s.name}: critical path, ${servers.map((x) => x.name).join(', ')} and the floor`);
+  const { body, calls } = await prepare(sim, servers, s, cursor);
+  // One wave for a server that needed no run read (none made, or all remembered).
+  const wavesOf = (i: number) => (calls[i]! <= s.pages(sim.fixture).length ? 1 : waves(s));
+  await pathRounds(sim, s, servers.map(nameOf), wavesOf, async (i) => ({
+    at10: (await fire(sim, servers[i]!, body, CONNECTIONS)).p50,
+    one: (await fire(sim, servers[i]!, body, 1)).p50,
+  }));
 }
 
 /**
@@ -471,29 +484,16 @@ async function coldCriticalPath(sim: Simulator, all: Server[], s: Scenario) {
   const warmUp = bodies.slice(0, WARM_UP_PAGES);
   const atTen = bodies.slice(WARM_UP_PAGES, WARM_UP_PAGES + PATH_AT_10);
   const oneByOne = bodies.slice(WARM_UP_PAGES + PATH_AT_10, WARM_UP_PAGES + PATH_AT_10 + PATH_ONE);
-  const at10: number[][] = names.map(() => []);
-  const one: number[][] = names.map(() => []);
-  const floorAt10: number[] = [];
-  const floorOne: number[] = [];
   // A sequence stops when it has been sent: the time given is only a bound.
   const bound = 10 * SECONDS;
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const i of rotate([...names.keys(), -1], r)) {
-      if (i < 0) {
-        floorAt10.push(await floorP50(sim.fixture, s, CONNECTIONS));
-        floorOne.push(await floorP50(sim.fixture, s, 1));
-        continue;
-      }
-      const server = await launch(names[i]!, sim.fixture.url);
-      await fire(sim, server, warmUp, CONNECTIONS, bound);
-      at10[i]!.push((await fire(sim, server, atTen, CONNECTIONS, bound)).p50);
-      one[i]!.push((await fire(sim, server, oneByOne, 1, bound)).p50);
-      await retire(server);
-    }
-  }
-  for (const [i, name] of names.entries()) {
-    pathRows.push({ scenario: s, server: name, waves: waves(s), p50at10: median(at10[i]!), p50one: median(one[i]!), floorAt10: median(floorAt10), floorOne: median(floorOne) });
-  }
+  await pathRounds(sim, s, names, () => waves(s), async (i) => {
+    const server = await launch(names[i]!, sim.fixture.url);
+    await fire(sim, server, warmUp, CONNECTIONS, bound);
+    const at10 = (await fire(sim, server, atTen, CONNECTIONS, bound)).p50;
+    const one = (await fire(sim, server, oneByOne, 1, bound)).p50;
+    await retire(server);
+    return { at10, one };
+  });
 }
 
 const quiet = await waitForQuiet();
