@@ -91,8 +91,10 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
       signal: limits.cutsInFlight ? signal : undefined,
     });
     // Bounds the wait for the headers (from now: a queued call, a connection being made), then
-    // each gap between two chunks of the body; a body that drips in is bounded by the deadline.
-    const timer = setTimeout(() => settle(new UpstreamFault(budgetMs < timeoutMs ? 'deadline' : 'timeout', `${route} got no answer in time`)), budgetMs);
+    // each gap between two chunks of the body: the call's timeout, or what is left of the
+    // deadline when that is less. A body that drips in is bounded by the deadline too.
+    const expire = (ms: number) => setTimeout(() => settle(new UpstreamFault(ms < timeoutMs ? 'deadline' : 'timeout', `${route} got no answer in time`)), ms);
+    let timer = expire(budgetMs);
     const fail = (error?: unknown) => settled || settle(transportFault(route, error, signal));
     request.on('error', fail).on('response', (response: IncomingMessage) => {
       const code = response.statusCode!;
@@ -105,9 +107,14 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
         .on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxBodyBytes) return settle(tooLarge());
-          if (deadline.remainingMs() <= 0) return settle(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
+          const leftMs = deadline.remainingMs();
+          if (leftMs <= 0) return settle(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
           chunks.push(chunk);
-          timer.refresh();
+          if (leftMs >= timeoutMs) timer.refresh();
+          else {
+            clearTimeout(timer);
+            timer = expire(leftMs);
+          }
         })
         .once('end', () => {
           const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');

@@ -1,7 +1,8 @@
 /**
  * An upstream that misbehaves in a way the simulator's faults do not: it answers 200 with a run
  * whose body drips in, one byte every `gapMs`, announced by Content-Length or sent chunked. Each
- * gap is shorter than any per-read timeout, so only a deadline on the whole body stops it. It
+ * gap is shorter than any per-read timeout, so only a deadline on the whole body stops it (or,
+ * with `stallAfter`, it stops sending after that many bytes and holds the connection open). It
  * records, per call, how much it had sent and whether the gateway hung up before the end.
  */
 import { createServer, type Server } from 'node:http';
@@ -37,7 +38,17 @@ export function runBody(bytes: number): string {
   return JSON.stringify({ ...run, padding: 'x'.repeat(Math.max(0, bytes - bare.length)) });
 }
 
-export async function startDrippingUpstream({ body, gapMs, contentLength }: { body: string; gapMs: number; contentLength: boolean }): Promise<DrippingUpstream> {
+export async function startDrippingUpstream({
+  body,
+  gapMs,
+  contentLength,
+  stallAfter = Infinity,
+}: {
+  body: string;
+  gapMs: number;
+  contentLength: boolean;
+  stallAfter?: number;
+}): Promise<DrippingUpstream> {
   const calls: DripCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
@@ -46,7 +57,7 @@ export async function startDrippingUpstream({ body, gapMs, contentLength }: { bo
     res.writeHead(200, { 'content-type': 'application/json', ...(contentLength && { 'content-length': String(Buffer.byteLength(body)) }) });
     res.flushHeaders();
     const tick = setInterval(() => {
-      if (res.destroyed) return;
+      if (res.destroyed || call.bytesSent >= stallAfter) return;
       res.write(body[call.bytesSent]!);
       call.bytesSent++;
       if (call.bytesSent === body.length) {
