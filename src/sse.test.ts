@@ -3,7 +3,7 @@
  * that a client going away ends the stream's source. (The whole path, Yoga included, is tested in
  * test/live with graphql-sse's client.)
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type ExecutionResult } from 'graphql';
@@ -128,7 +128,7 @@ describe('EventStreams.send', () => {
     const { url } = await serve(feed);
     const req = request(url, { method: 'POST' });
     req.end();
-    const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
     await once(res, 'data');
     req.destroy();
     for (let i = 0; i < 200 && !feed.returned; i++) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -158,7 +158,7 @@ describe('EventStreams.send', () => {
     const { url } = await serve(busy, 300);
     const req = request(url, { method: 'POST' }).on('error', () => {});
     req.end();
-    const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
     res.pause(); // reads nothing more: the buffers fill and the server's socket stops draining
     for (let i = 0; i < 400 && !busy.returned; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(busy.returned).toBe(true);
@@ -176,7 +176,7 @@ describe('EventStreams keep-alive', () => {
     const { url } = await serve(feed, undefined, 30);
     const req = request(url, { method: 'POST' });
     req.end();
-    const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
     let text = '';
     res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
     // The comment at once, then two more while nothing happens (the test's timeout bounds the wait).
