@@ -11,7 +11,7 @@ export interface Config {
   readonly altostratApiUrl: string | undefined;
   /** On by default in demo mode only; GRAPHIQL=true turns it on with a real upstream. */
   readonly graphiql: boolean;
-  /** Deadline of one upstream call, from sending it to the last byte of its body. */
+  /** Longest wait for one upstream attempt's headers, and between two chunks of its body. */
   readonly upstreamTimeoutMs: number;
   /** Upstream calls one GraphQL request may have in flight at once. */
   readonly upstreamConcurrency: number;

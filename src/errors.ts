@@ -16,8 +16,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
-  // Set by Yoga itself: the document does not parse, or does not validate against the schema
-  // (graphql-armor's limits on tokens, depth, aliases and directives answer these too).
+  // Set by Yoga itself: the document does not parse (graphql-armor's token limit answers this
+  // too), or does not validate against the schema.
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   // Set by Yoga for a request it cannot take as GraphQL over HTTP: a batch (an array of operations,
