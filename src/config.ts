@@ -168,7 +168,7 @@ function redisUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
-/** The user name and password of a redis:// URL ('' when it has neither): what every replica of a deployment shares. */
+/** The user name and password of a redis:// URL ('' when it has no password): what every replica of a deployment shares. */
 export function redisCredentials(url: string): string {
   const { username, password } = new URL(url);
   // A user name alone (`redis://default@host`) is no secret: only a password keys the topics.

@@ -159,7 +159,7 @@ export interface RequestUpstreamOptions {
 }
 
 /** Builds every upstream client of the process, from what its requests share. */
-export function createUpstream(deps: ContextDependencies) {
+function createUpstream(deps: ContextDependencies) {
   const { config } = deps;
   const clientFor = ({ authorization, tenant }: Caller, settings: ClientSettings) =>
     new AltostratClient({

@@ -51,7 +51,8 @@ async function main(config: Config): Promise<void> {
     );
   }
   // Slow clients cannot hold a connection for Node's default five minutes, nor open without end.
-  // Node checks those timeouts every connectionsCheckingInterval (30 s by default): often enough here.
+  // Node checks those timeouts every connectionsCheckingInterval, 30 s by default: a second here,
+  // so that a short HTTP_HEADERS_TIMEOUT_MS is kept to within about a second.
   const server = createServer(
     {
       requestTimeout: config.httpRequestTimeoutMs,

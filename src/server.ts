@@ -39,7 +39,7 @@ import { codedError, ErrorCode, useErrorCodes } from './errors.js';
 /** schema/ sits beside src/ and dist/, so one path serves both. */
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
 
-export function loadTypeDefs(): string {
+function loadTypeDefs(): string {
   return readdirSync(SCHEMA_DIR)
     .filter((file) => file.endsWith('.graphql'))
     .sort()
@@ -136,7 +136,6 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
   // Keys tenants (fair share, limits, metric quotas) by a hash of their token, never the token itself.
   const tenantOf = tenantNamer(randomBytes(32).toString('base64url'));
   // Shared by the process's requests: connections, policies, learned figures; never a token or data.
-  // One keep-alive pool to the upstream for the whole process; requests share connections, never tokens.
   const connections = new Connections(config.upstreamMaxInFlight);
   const cursorKey = config.cursorSecret ?? randomBytes(32).toString('base64url');
   // Subscriptions' shared pollers. Topics are keyed by an HMAC of the token under a key that every

@@ -34,10 +34,10 @@ import { requestStats, type OperationOutcome } from './logging.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
 
 /** Operations one socket may have running at once: a socket is one connection, as an HTTP request is. */
-export const MAX_OPERATIONS_PER_SOCKET = 100;
+const MAX_OPERATIONS_PER_SOCKET = 100;
 
 /** The close codes this server sends (docs/guarantees.md, "Live subscriptions"). */
-export const WsCloseCode = {
+const WsCloseCode = {
   /** No `authorization` in `connection_init`, or not a `Bearer <token>` HTTP would accept. */
   UNAUTHORIZED: 4401,
   /** No `connection_init` within 3 s (graphql-ws), or no operation running for WS_IDLE_TIMEOUT_MS. */

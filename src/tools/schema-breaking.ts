@@ -11,7 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 
@@ -36,12 +36,12 @@ const federationDirectives = /* GraphQL */ `
   directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA
 `;
 
-export interface Acknowledgement {
+interface Acknowledgement {
   change: string;
   reason: string;
 }
 
-export function buildPrintedSchema(sdl: string): GraphQLSchema {
+function buildPrintedSchema(sdl: string): GraphQLSchema {
   return buildSchema(`${federationDirectives}\n${sdl}`);
 }
 
@@ -66,15 +66,15 @@ function readAtRef(ref: string, explicit: boolean): string | null {
 }
 
 /** The acknowledgements in schema-changes.json; none when the file does not exist. */
-export function readAcknowledgements(file = ackFile): Acknowledgement[] {
-  if (!existsSync(file)) return [];
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+function readAcknowledgements(): Acknowledgement[] {
+  if (!existsSync(ackFile)) return [];
+  const parsed: unknown = JSON.parse(readFileSync(ackFile, 'utf8'));
   const valid = (a: unknown): a is Acknowledgement =>
     typeof a === 'object' && a !== null &&
     typeof (a as Acknowledgement).change === 'string' && (a as Acknowledgement).change !== '' &&
     typeof (a as Acknowledgement).reason === 'string' && (a as Acknowledgement).reason.trim() !== '';
   if (!Array.isArray(parsed) || !parsed.every(valid)) {
-    throw new Error(`${file} must be an array of { "change": "...", "reason": "..." }, each with a reason.`);
+    throw new Error(`${ackFile} must be an array of { "change": "...", "reason": "..." }, each with a reason.`);
   }
   return parsed;
 }
@@ -83,7 +83,7 @@ export function readAcknowledgements(file = ackFile): Acknowledgement[] {
  * Diffs the two SDLs, prints every change, and returns the BREAKING changes that no
  * acknowledgement names by message or by path.
  */
-export async function unacknowledgedBreaking(baseSdl: string, newSdl: string, acks: Acknowledgement[]): Promise<Change[]> {
+async function unacknowledgedBreaking(baseSdl: string, newSdl: string, acks: Acknowledgement[]): Promise<Change[]> {
   const changes = await diff(buildPrintedSchema(baseSdl), buildPrintedSchema(newSdl));
   const ackFor = (c: Change) => acks.find((a) => a.change === c.message || a.change === c.path);
   const failing: Change[] = [];
@@ -112,10 +112,7 @@ async function main(): Promise<number> {
   return 1;
 }
 
-// Run only as a script, so that the functions above can be imported (e.g. to try a changed SDL).
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    return 1;
-  });
-}
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  return 1;
+});

@@ -123,11 +123,6 @@ export class AltostratClient {
     this.#policy = new RequestPolicy(options);
   }
 
-  /** Calls made so far (each attempt counts). */
-  get calls(): number {
-    return this.#policy.calls;
-  }
-
   listWorkflows(): Promise<WorkflowRecord[]> {
     return this.#call({ endpoint: 'listWorkflows' });
   }

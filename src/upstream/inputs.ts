@@ -22,7 +22,7 @@ import type { FieldNames, UpstreamInput } from './transport.js';
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A node as Altostrat stores it: its component lives in its free-form `data`. */
-export function graphNodeBody(node: WorkflowGraphNodeInput): Record<string, unknown> {
+function graphNodeBody(node: WorkflowGraphNodeInput): Record<string, unknown> {
   const data = isObject(node.data) ? node.data : {};
   return {
     id: node.id,

@@ -52,11 +52,6 @@ export class RequestPolicy {
     this.#options = options;
   }
 
-  /** Attempts made so far. */
-  get calls(): number {
-    return this.#calls;
-  }
-
   /** Runs `attempt` under the policies; it calls `admit()` just before sending, which spends one call of the budget. */
   async run<T>(terms: CallTerms, attempt: (admit: () => void) => Promise<T>): Promise<T> {
     const { fairShare, tenant, signal, deadline, breaker, retries, concurrency } = this.#options;

@@ -62,7 +62,7 @@ export interface BreakerOptions {
 }
 
 /** Whether a fault says Altostrat is unwell (see the module comment). */
-export const isOutageFault = (error: Error): boolean =>
+const isOutageFault = (error: Error): boolean =>
   error instanceof UpstreamFault &&
   (error.kind === 'timeout' || error.kind === 'network' || error.kind === 'refused' || (error.kind === 'status' && (error.status ?? 0) >= 500));
 

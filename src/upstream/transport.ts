@@ -138,12 +138,12 @@ function transportFault(route: Route, error: unknown, signal: AbortSignal): Upst
 export const isFaultStatus = (status: number): boolean => status === 429 || status >= 500;
 
 /** Retry-After is either delay-seconds or an HTTP date (RFC 9110, 10.2.3). */
-export function retryAfterSeconds(header: string | string[] | undefined, now = Date.now()): number | undefined {
+export function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value.trim() === '') return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
 /** Upstream field names (snake_case, dotted for nested ones) -> the schema's names. */

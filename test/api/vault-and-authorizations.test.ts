@@ -1,8 +1,8 @@
 /**
  * Vault items and workflow authorizations through GraphQL, over real HTTP against the simulator:
  * reads (lists, by id, through Query.node), writes with what each sends upstream, the generated
- * API key shown once, and each error mapping. test/secrets-write.test.ts proves that secrets
- * never come back out.
+ * API key shown once, and each error mapping. test/auth/secrets-write-only.test.ts proves that
+ * secrets never come back out.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_TOKENS, expectCode, startStack, type Stack } from '../support/stack.js';

@@ -4,7 +4,7 @@
  * field, and a gateway that stays healthy after every fault. The gateway's call deadline is short
  * (300 ms) so that a stalled call is given up and retried several times within the request's
  * deadline (10 s), and that deadline is shorter than the Retry-After below, so a 429 answers at once
- * instead of being waited out (test/resilience.test.ts covers retries).
+ * instead of being waited out (upstream-faults.test.ts covers retries).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../../src/demo/simulator.js';

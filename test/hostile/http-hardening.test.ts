@@ -1,8 +1,7 @@
 /**
- * The gateway as `npm start` runs
- * it (dist/main.js) in front of a simulator. A separate metrics port, a connection cap,
- * and an upstream body over the cap announced by its Content-Length, which must leave the process
- * alive and healthy.
+ * The gateway as `npm start` runs it (dist/main.js) in front of a simulator: a separate metrics
+ * port, a connection cap, and an upstream body over the cap announced by its Content-Length, which
+ * must leave the process alive and healthy.
  */
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
@@ -90,9 +89,9 @@ describe('MAX_CONNECTIONS', () => {
 });
 
 describe('an upstream body over UPSTREAM_MAX_BODY_BYTES announced by its Content-Length', () => {
-  // A body refused by its Content-Length is dropped before anything read it; when it all came in
-  // with the headers, an error of the dropped body with nobody listening once ended the process
-  // for every tenant.
+  // A body refused by its Content-Length is dropped before anything reads it, even when it all
+  // came in with the headers: an error of the dropped body must find a listener, or it would end
+  // the process for every tenant.
   it('is UPSTREAM_ERROR, made once, and the process stays up and healthy', async () => {
     const isRunFetch = (call: RecordedCall) => call.path.startsWith('/workflows/runs/');
     const simulator = await startSimulator({

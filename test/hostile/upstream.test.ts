@@ -16,8 +16,8 @@ import { bearer, DEMO_TOKENS, expectCode, startStack, until, type GraphQLRespons
 const isRunFetch = (call: RecordedCall) => call.path.startsWith('/workflows/runs/');
 
 describe('upstream bodies over UPSTREAM_MAX_BODY_BYTES', () => {
-  // A small body over a small cap, announced by Content-Length, is in hostile-process.test.ts:
-  // it takes the process down.
+  // A body over the cap announced by its Content-Length is in http-hardening.test.ts, against the
+  // gateway as its own process: the process must stay up.
   it.each([false, true])('are UPSTREAM_ERROR, read once and not retried, and the gateway stays healthy (Content-Length: %s)', async (contentLength) => {
     const stack = await startStack(
       { fault: (call) => (isRunFetch(call) ? { kind: 'huge', bytes: 2_000_000, contentLength } : undefined) },

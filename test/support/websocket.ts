@@ -7,7 +7,7 @@
 import { createClient, type Client, type ExecutionResult, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
 
-export const wsUrl = (url: string): string => url.replace(/^http/, 'ws');
+const wsUrl = (url: string): string => url.replace(/^http/, 'ws');
 
 /** A graphql-ws client on `url` (the gateway's http://.../graphql) with `connectionParams`. */
 export function wsClient(url: string, connectionParams: Record<string, unknown>): Client {
