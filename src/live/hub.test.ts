@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLiveHub, LiveEnd, LiveLimitError, type LiveHub, type LiveHubOptions } from './index.js';
 import { backoffMs } from './poller.js';
-import { counting, drain, PollLog, take, waitFor } from './testing.js';
+import { counting, drain, PollLog, take } from './testing.js';
+import { until } from '../../test/support/wait.js';
 
 const INTERVAL = 20;
 const hubs: LiveHub[] = [];
@@ -77,7 +78,7 @@ describe('stopping', () => {
 
     await first.return!();
     const pollsWithOne = log.count();
-    await waitFor(() => log.count() > pollsWithOne, 'the poller to keep polling for the remaining subscriber');
+    await until('the poller to keep polling for the remaining subscriber', () => log.count() > pollsWithOne);
 
     const pending = second.next();
     controller.abort();
@@ -214,7 +215,7 @@ describe('limits', () => {
     const overTotal = (): unknown => live.subscribe({ token: 'tok-c', resource: 'run:1', makeSource: log.source('c1', counting()) });
     expect(overTotal).toThrow(LiveLimitError);
 
-    await waitFor(() => log.made.length === 3, 'the accepted subscriptions to poll');
+    await until('the accepted subscriptions to poll', () => log.made.length === 3);
     await sleep(2 * INTERVAL);
     expect(log.made.sort()).toEqual(['a1', 'a2', 'b1']);
     expect(live.stats().subscriptions).toBe(3);
@@ -263,14 +264,14 @@ describe('close', () => {
     const streams = ['run:1', 'run:2', 'run:3'].map((resource) =>
       live.subscribe({ token: 'tok-a', resource, makeSource: log.source(resource, counting(), 10 * INTERVAL) }),
     );
-    await waitFor(() => log.inFlight === 3, 'a poll in flight on every topic');
+    await until('a poll in flight on every topic', () => log.inFlight === 3);
     const pending = streams.map((s) => s.next());
 
     await live.close();
     for (const next of await Promise.all(pending)) expect(next).toEqual({ value: undefined, done: true });
     expect(log.polls.every((p) => p.signal.aborted)).toBe(true);
     expect(live.stats()).toMatchObject({ subscriptions: 0, topics: 0, pollers: 0 });
-    await waitFor(() => log.inFlight === 0, 'the aborted polls to settle');
+    await until('the aborted polls to settle', () => log.inFlight === 0);
     expect(timers()).toBe(before);
 
     const late = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('late', counting()) });
@@ -286,7 +287,7 @@ describe('what an operator reads', () => {
     let stuck = false;
     const quietOrStuck = () => (stuck ? new Promise<never>(() => {}) : { events: [], state: 'same' });
     const stream = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', quietOrStuck) });
-    await waitFor(() => log.count('a') >= 3, 'three quiet polls');
+    await until('three quiet polls', () => log.count('a') >= 3);
     expect(live.stats().stalestPollAgeMs).toBeLessThan(8 * INTERVAL);
     stuck = true;
     await sleep(10 * INTERVAL);

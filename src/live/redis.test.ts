@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisProcess } from '../../test/support/redis.js';
 import { createLiveHub } from './hub.js';
 import { LiveEnd, type Json, type LiveHub } from './types.js';
-import { counting, drain, PollLog, take, waitFor } from './testing.js';
+import { counting, drain, PollLog, take } from './testing.js';
+import { until } from '../../test/support/wait.js';
 
 const INTERVAL = 50;
 const TOKEN = 'secret-token-that-must-not-leak';
@@ -71,11 +72,11 @@ describe('replicas sharing pollers', () => {
     const step = counting();
     const make = (label: string) =>
       log.source(label, async (state: Json | undefined) => {
-        await waitFor(() => listening, 'both replicas to listen');
+        await until('both replicas to listen', () => listening);
         return step(state);
       });
     const streams = [a, a, b, b].map((hub, i) => hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: make(i < 2 ? 'a' : 'b') }));
-    await waitFor(async () => (await listeners()) === 2, 'both replicas to listen to the topic');
+    await until('both replicas to listen to the topic', async () => (await listeners()) === 2);
     listening = true;
     const seen = await Promise.all(streams.map((s) => take(s, 6)));
 
@@ -131,7 +132,7 @@ describe('a dropped subscriber connection', () => {
     const log = new PollLog();
     const [a, b] = [replica(), replica()];
     a.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting()) });
-    await waitFor(() => a.stats().pollers === 1, 'replica A to poll');
+    await until('replica A to poll', () => a.stats().pollers === 1);
     const onB = b.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting()) });
     const heard = await take(onB, 2);
     for (let drop = 0; drop < 3; drop++) {
@@ -149,7 +150,7 @@ describe('handing the poll over', () => {
     const log = new PollLog();
     const [a, b] = [replica(), replica()];
     const onA = a.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting('a')) });
-    await waitFor(() => a.stats().pollers === 1, 'replica A to poll');
+    await until('replica A to poll', () => a.stats().pollers === 1);
     const onB = b.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting('b')) });
     const before = await take(onB, 3);
 
@@ -181,21 +182,21 @@ describe('the end of a topic across replicas', () => {
     // The second poll waits until both replicas listen, so both hear the end.
     let ready = false;
     const make = log.source('x', async (_state: Json | undefined, index: number) => {
-      if (index > 0) await waitFor(() => ready, 'both replicas to subscribe');
+      if (index > 0) await until('both replicas to subscribe', () => ready);
       return script[index]!;
     });
     const onA = a.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make });
     const onB = b.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make, replayLast: true });
-    await waitFor(async () => (await listeners()) === 2, 'both replicas to listen to the topic');
+    await until('both replicas to listen to the topic', async () => (await listeners()) === 2);
     ready = true;
 
     expect(await drain(onA)).toEqual({ events: ['running', 'completed'] });
     expect(await drain(onB)).toEqual({ events: ['running', 'completed'] });
-    await waitFor(() => a.stats().topics + b.stats().topics === 0, 'both replicas to forget the topic');
+    await until('both replicas to forget the topic', () => a.stats().topics + b.stats().topics === 0);
     expect(await inspector.keys(`${prefix}state:*`)).toEqual([]);
     expect(await inspector.keys(`${prefix}log:*`)).toEqual([]);
     expect(log.count()).toBe(2); // nobody took the ended topic up again
-    await waitFor(async () => (await inspector.keys(`${prefix}lease:*`)).length === 0, 'the ended lease to expire');
+    await until('the ended lease to expire', async () => (await inspector.keys(`${prefix}lease:*`)).length === 0);
   });
 
   it('ends the subscribers of every replica with the LiveEnd a poll throws', async () => {
@@ -203,11 +204,11 @@ describe('the end of a topic across replicas', () => {
     const [a, b] = [replica(), replica()];
     let ready = false;
     const make = log.source<string>('x', async (): Promise<never> => {
-      await waitFor(() => ready, 'both replicas to subscribe');
+      await until('both replicas to subscribe', () => ready);
       throw new LiveEnd('FORBIDDEN', 'This token may not watch run:1');
     });
     const streams = [a, b].map((hub) => hub.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make }));
-    await waitFor(async () => (await listeners()) === 2, 'both replicas to listen to the topic');
+    await until('both replicas to listen to the topic', async () => (await listeners()) === 2);
     ready = true;
 
     for (const stream of streams) {
@@ -231,14 +232,14 @@ describe('close with Redis', () => {
     expect(await stream.next()).toEqual({ value: undefined, done: true });
     expect(await inspector.keys(`${prefix}lease:*`)).toEqual([]);
     expect(await inspector.pubsub('CHANNELS', '*')).toEqual([]);
-    await waitFor(async () => (await clients()) === 1, 'the server to see both connections go');
+    await until('the server to see both connections go', async () => (await clients()) === 1);
   });
 
   it('ends at shutdown the subscribers still waiting to be admitted, and takes its counts out of Redis', async () => {
     const log = new PollLog();
     const hub = replica();
     await take(hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', counting()) }), 1);
-    await waitFor(async () => (await inspector.keys(`${prefix}subs:*`)).length === 1, 'the count in Redis');
+    await until('the count in Redis', async () => (await inspector.keys(`${prefix}subs:*`)).length === 1);
     redis.pause();
     try {
       const waiting = hub.subscribe({ token: TOKEN, resource: 'run:2', makeSource: log.source('y', counting()) });
@@ -277,12 +278,12 @@ describe('a Redis outage', () => {
       const streams = [a, b].map((hub, i) => hub.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', makeSource: log.source(`${i}`, step) }));
       await Promise.all(streams.map((s) => take(s, 2)));
       await cut();
-      await waitFor(() => a.stats().pollers === 1 && b.stats().pollers === 1, 'both replicas to poll alone');
+      await until('both replicas to poll alone', () => a.stats().pollers === 1 && b.stats().pollers === 1);
       expect(a.ready() || b.ready()).toBe(false);
       const during = await Promise.all(streams.map((s) => take(s, 3)));
       await mend();
-      await waitFor(() => a.ready() && b.ready(), 'both replicas to reach Redis again');
-      await waitFor(() => pollersOf([a, b]) === 1, 'one poller again');
+      await until('both replicas to reach Redis again', () => a.ready() && b.ready());
+      await until('one poller again', () => pollersOf([a, b]) === 1);
       const after = await Promise.all(streams.map((s) => take(s, 3)));
       for (const [i] of streams.entries()) {
         const numbers = [...during[i]!, ...after[i]!].map((e) => e.n);

@@ -1,18 +1,9 @@
 /**
- * Fake sources and bounded waits shared by the live hub's tests (hub.test.ts, redis.test.ts).
+ * Fake sources and stream readers shared by the live hub's tests (hub.test.ts, redis.test.ts).
  * Not used by the gateway itself.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Json, PollResult, Source } from './types.js';
-
-/** Polls `condition` until it holds, failing after `timeoutMs` with `what` in the message. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** Reads `count` events, failing if the stream ends first. */
 export async function take<E>(stream: AsyncIterator<E>, count: number): Promise<E[]> {

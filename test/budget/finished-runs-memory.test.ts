@@ -6,8 +6,9 @@
  * byte bound.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, busiestWorkflow, callsTo, DEMO_TOKENS, startStack, until, type Stack } from '../support/stack.js';
+import { bearer, busiestWorkflow, callsTo, DEMO_TOKENS, startStack, type Stack } from '../support/stack.js';
 import { isFinished, metric, PAGE, remembered, runsRead, truthOf, unfinishedOn } from '../support/finished-runs.js';
+import { until } from '../support/wait.js';
 
 /** A fresh copy of the busiest workflow (its runs finished as the original's are), for a test of its own. */
 const copyOfBusiest = (stack: Stack): string => stack.simulator.cloneWorkflow(busiestWorkflow(stack.simulator), 1)[0]!.id;
@@ -62,7 +63,7 @@ describe('a page of runs asked again', () => {
     expect(runsRead(stack)).toContain(runId);
 
     const current = () => stack.simulator.runsOf(workflowId).find((run) => run.id === runId)!;
-    await until('the new run finished', () => isFinished(current()), { tries: 300, everyMs: 50 });
+    await until('the new run finished', () => isFinished(current()), { everyMs: 50 });
     stack.simulator.clearCalls();
     const done = await stack.gql(PAGE, { id: workflowId });
     expect(runsRead(stack)).toEqual([runId, ...unfinishedOn(stack, workflowId)].sort());

@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../../src/demo/simulator.js';
-import { DEMO_TOKENS, expectCode, startStack, until, workflowsByRuns, type GraphQLResponse, type Stack } from '../support/stack.js';
+import { DEMO_TOKENS, expectCode, startStack, workflowsByRuns, type GraphQLResponse, type Stack } from '../support/stack.js';
+import { until } from '../support/wait.js';
 
 let stack: Stack;
 let idA: string; // Acme's busiest workflow

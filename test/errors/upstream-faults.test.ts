@@ -7,7 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fault, RecordedCall } from '../../src/demo/simulator.js';
-import { callsTo, DEMO_TOKENS, expectCode, maxInFlight, startStack, until, type Stack } from '../support/stack.js';
+import { callsTo, DEMO_TOKENS, expectCode, maxInFlight, startStack, type Stack } from '../support/stack.js';
+import { until } from '../support/wait.js';
 
 /** Node may fire a timer up to a millisecond early by the clock the simulator records with. */
 const TIMER_SLACK_MS = 2;

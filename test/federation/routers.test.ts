@@ -6,8 +6,6 @@
  * must see the codes a direct client sees, and the other subgraph's data where the schema allows.
  */
 import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
@@ -17,7 +15,7 @@ import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, callsTo, DEMO_TOKENS, startStack, type Stack } from '../support/stack.js';
+import { bearer, callsTo, DEMO_TOKENS, listen, startStack, type Stack } from '../support/stack.js';
 
 const OWNERS_SDL = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
@@ -33,12 +31,6 @@ const OWNERS_SDL = `
     auditedRuns: [WorkflowExecution!]!
   }
 `;
-
-async function listen(server: Server): Promise<string> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-}
 
 let stack: Stack;
 let owners: Server;

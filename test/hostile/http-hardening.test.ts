@@ -4,11 +4,11 @@
  * must leave the process alive and healthy.
  */
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RecordedCall, type Simulator } from '../../src/demo/simulator.js';
 import { DEMO_TOKENS } from '../../src/demo/seed.js';
+import { freePort } from '../support/ports.js';
 import { spawnGateway, type GatewayProcess } from '../support/process.js';
 
 const running: GatewayProcess[] = [];
@@ -22,15 +22,6 @@ async function startGateway(env: Record<string, string>): Promise<GatewayProcess
   const gateway = await spawnGateway(env);
   running.push(gateway);
   return gateway;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 const query = (url: string, body: string, token: string = DEMO_TOKENS.acme) =>

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, RecordedCall } from '../../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS, expectCode, startStack, type Stack } from '../support/stack.js';
-import { createClient as createWsClient } from 'graphql-ws';
-import WebSocket from 'ws';
-import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, TRANSPORTS, until, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
+import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, TRANSPORTS, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
+import { until } from '../support/wait.js';
+import { wsClient } from '../support/websocket.js';
 
 const INTERVAL_MS = 50;
 const acme = bearer(DEMO_TOKENS.acme);
@@ -46,16 +46,16 @@ async function execute(): Promise<string> {
 
 /** Waits until the poller of `path` has answered at least once after `since`. */
 const polledSince = (path: string, since: number) =>
-  until(() => stack.simulator.calls.some((c) => c.path === path && c.startedAt > since && c.endedAt !== undefined), `a poll of ${path}`);
+  until(`a poll of ${path}`, () => stack.simulator.calls.some((c) => c.path === path && c.startedAt > since && c.endedAt !== undefined));
 
 describe.each(TRANSPORTS)('over %s', (transport) => {
   it('gives a subscriber who joins a shared poller late the run now, without waiting for a change', async () => {
     const id = await execute(); // stays PENDING: no change will come
     const first = track(watch<RunEvent>(transport, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }));
-    await until(() => first.events.length > 0, 'the first subscriber’s event');
+    await until('the first subscriber’s event', () => first.events.length > 0);
     await sleep(INTERVAL_MS * 3);
     const late = track(watch<RunEvent>(transport, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }));
-    await until(() => late.events.length > 0, 'the late subscriber’s event');
+    await until('the late subscriber’s event', () => late.events.length > 0);
     expect(late.events.map((e) => e.executionUpdated.status)).toEqual(['PENDING']);
     expect(first.events).toHaveLength(1);
   });
@@ -67,13 +67,13 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
     await polledSince(path, since);
     await sleep(INTERVAL_MS * 2);
     const early = stack.simulator.insertRuns(workflowId, 2).map((r) => r.id);
-    await until(() => first.events.length >= 2, 'two runs');
+    await until('two runs', () => first.events.length >= 2);
     const joined = performance.now();
     const late = track(watch<StartedEvent>(transport, stack.url, EXECUTION_STARTED, { authorization: acme, variables: { workflowId } }));
     await polledSince(path, joined);
     await sleep(INTERVAL_MS * 2);
     const [later] = stack.simulator.insertRuns(workflowId, 1).map((r) => r.id);
-    await until(() => late.events.length >= 1 && first.events.length >= 3, 'the later run on both');
+    await until('the later run on both', () => late.events.length >= 1 && first.events.length >= 3);
     await sleep(INTERVAL_MS * 2);
     expect(first.events.map((e) => e.executionStarted.id)).toEqual([...early.reverse(), later]);
     expect(late.events.map((e) => e.executionStarted.id)).toEqual([later]);
@@ -82,7 +82,7 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
   it('ends the stream with UNAUTHENTICATED when Altostrat starts refusing the token mid-stream', async () => {
     const id = await execute();
     const w = track(watch<RunEvent>(transport, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }));
-    await until(() => w.events.length > 0, 'the first event');
+    await until('the first event', () => w.events.length > 0);
     fault = (call) => (call.path === `/workflows/runs/${id}` ? { status: 401 } : undefined);
     await endOf(w);
     expect(w.codes).toEqual(['UNAUTHENTICATED']);
@@ -91,7 +91,7 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
   it('ends the stream with NOT_FOUND when the run disappears mid-stream', async () => {
     const id = await execute();
     const w = track(watch<RunEvent>(transport, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }));
-    await until(() => w.events.length > 0, 'the first event');
+    await until('the first event', () => w.events.length > 0);
     fault = (call) => (call.path === `/workflows/runs/${id}` ? { status: 404 } : undefined);
     await endOf(w);
     expect(w.codes).toEqual(['NOT_FOUND']);
@@ -149,13 +149,13 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
 describe('one WebSocket, several operations', () => {
   // The same, seen from a client that multiplexes: one bad document must not end the others.
   it('keeps the socket’s other operations open when one document does not parse', async () => {
-    const client = createWsClient({ url: stack.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: acme }, retryAttempts: 0 });
+    const client = wsClient(stack.url, { authorization: acme });
     try {
       const id = await execute();
       const events: unknown[] = [];
       let goodEnded: unknown;
       client.subscribe({ query: EXECUTION_UPDATED, variables: { id } }, { next: (r) => events.push(r), error: (e) => (goodEnded = e), complete: () => (goodEnded = 'complete') });
-      await until(() => events.length > 0, 'the first event');
+      await until('the first event', () => events.length > 0);
       const refused = await new Promise<unknown>((resolve) => {
         client.subscribe({ query: 'subscription { executionUpdated(id: "x" { id } }' }, { next: resolve, error: resolve, complete: () => resolve('complete') });
       });
@@ -178,7 +178,7 @@ describe('executionStarted and a burst of runs', () => {
     await polledSince(path, since);
     await sleep(INTERVAL_MS * 2);
     const burst = stack.simulator.insertRuns(workflowId, 20).map((r) => r.id); // seven pages of 3
-    await until(() => w.events.length >= 20, 'twenty runs', 2_000).catch(() => undefined); // short: 15 arrive today
+    await until('twenty runs', () => w.events.length >= 20, { timeoutMs: 2_000 }).catch(() => undefined); // short: 15 arrive today
     await sleep(INTERVAL_MS * 3);
     expect(w.events.map((e) => e.executionStarted.id)).toEqual([...burst].reverse());
   });

@@ -5,11 +5,11 @@
  * limits (per token, per process) and the live metrics. Counts come from the simulator's call log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient as createWsClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { maxInFlight } from '../../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS, startStack, type Stack } from '../support/stack.js';
-import { endOf, EXECUTION_UPDATED, statusesOf, until, watch, type RunEvent, type Transport, type Watch } from '../support/live.js';
+import { endOf, EXECUTION_UPDATED, statusesOf, watch, type RunEvent, type Transport, type Watch } from '../support/live.js';
+import { until } from '../support/wait.js';
+import { wsClient } from '../support/websocket.js';
 
 const INTERVAL_MS = 100;
 const acme = bearer(DEMO_TOKENS.acme);
@@ -53,7 +53,7 @@ describe('one poller per (token, run)', () => {
   it('gives two tokens separate pollers: each its own calls and its own events', async () => {
     const { id } = await execute(stack);
     const mine = watch<RunEvent>('sse', stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } });
-    await until(() => mine.events.length > 0, 'the first event');
+    await until('the first event', () => mine.events.length > 0);
     // Another organisation's token on the same run: its own poller, answered 404 by Altostrat.
     const theirs = watch<RunEvent>('ws', stack.url, EXECUTION_UPDATED, { authorization: bearer(DEMO_TOKENS.globex), variables: { id } });
     const suspended = watch<RunEvent>('sse', stack.url, EXECUTION_UPDATED, { authorization: bearer(DEMO_TOKENS.suspended), variables: { id } });
@@ -77,7 +77,7 @@ describe('one poller per (token, run)', () => {
         watch<RunEvent>('sse', stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }),
         watch<RunEvent>('ws', stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }),
       ];
-      await until(() => runCalls(stack, id).length >= 3, 'three polls');
+      await until('three polls', () => runCalls(stack, id).length >= 3);
       await watches[0]!.close();
       const afterFirst = runCalls(stack, id).length;
       await sleep(INTERVAL_MS * 3);
@@ -100,14 +100,14 @@ describe('one WebSocket, several operations', () => {
   // never), keeping the subscription counted and its poller calling Altostrat.
   it('stops the poller of an operation the client completes while its socket stays open', async () => {
     const stack = await startStack({ stepMs: 60_000 }, { LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS) });
-    const client = createWsClient({ url: stack.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: acme }, retryAttempts: 0 });
+    const client = wsClient(stack.url, { authorization: acme });
     try {
       const [kept, dropped] = [(await execute(stack)).id, (await execute(stack)).id];
       const heard = { [kept]: 0, [dropped]: 0 };
       const sink = (id: string) => ({ next: () => void heard[id]!++, error: () => undefined, complete: () => undefined });
       client.subscribe({ query: EXECUTION_UPDATED, variables: { id: kept } }, sink(kept));
       const unsubscribe = client.subscribe({ query: EXECUTION_UPDATED, variables: { id: dropped } }, sink(dropped));
-      await until(() => heard[kept]! > 0 && heard[dropped]! > 0, 'both first events');
+      await until('both first events', () => heard[kept]! > 0 && heard[dropped]! > 0);
       unsubscribe();
       const leftAt = performance.now();
       await sleep(INTERVAL_MS * 6);
@@ -133,7 +133,7 @@ describe('the same token, spelled differently', () => {
       for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
         open.push(watch<RunEvent>('sse', stack.url, EXECUTION_UPDATED, { authorization: `${scheme} ${DEMO_TOKENS.acme}`, variables: { id } }));
       }
-      await until(() => open.every((w) => w.events.length > 0), 'three streams open');
+      await until('three streams open', () => open.every((w) => w.events.length > 0));
       stack.simulator.clearCalls();
       await sleep(INTERVAL_MS * 10);
       expect(runCalls(stack, id).length).toBeLessThanOrEqual(10 + 2);
@@ -151,7 +151,7 @@ describe('the same token, spelled differently', () => {
       for (const scheme of ['Bearer', 'Bearer', 'bearer']) {
         open.push(watch<RunEvent>('ws', stack.url, EXECUTION_UPDATED, { authorization: `${scheme} ${DEMO_TOKENS.acme}`, variables: { id } }));
       }
-      await until(() => open.every((w) => w.events.length > 0 || !w.isOpen()), 'three answers');
+      await until('three answers', () => open.every((w) => w.events.length > 0 || !w.isOpen()));
       expect(open.map((w) => w.codes)).toEqual([[], [], ['RATE_LIMITED']]);
     } finally {
       for (const w of open) await w.close();
@@ -167,7 +167,7 @@ describe('limits', () => {
     try {
       const { id } = await execute(stack);
       for (const t of ['sse', 'ws', 'sse'] as const) open.push(watch<RunEvent>(t, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }));
-      await until(() => open.every((w) => w.events.length > 0), 'three streams open');
+      await until('three streams open', () => open.every((w) => w.events.length > 0));
       for (const t of ['sse', 'ws'] as const) {
         const extra = watch<RunEvent>(t, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } });
         await endOf(extra);
@@ -182,7 +182,7 @@ describe('limits', () => {
       await sleep(INTERVAL_MS);
       const again = watch<RunEvent>('ws', stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } });
       open.push(again);
-      await until(() => again.events.length > 0 || !again.isOpen(), 'a stream in the freed place');
+      await until('a stream in the freed place', () => again.events.length > 0 || !again.isOpen());
       expect(again.codes).toEqual([]);
       for (const w of open) expect(w.isOpen()).toBe(true);
     } finally {
@@ -213,7 +213,7 @@ describe('limits', () => {
     try {
       const { id } = await execute(stack);
       for (const t of ['sse', 'ws'] as const) open.push(watch<RunEvent>(t, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }));
-      await until(() => open.every((w) => w.events.length > 0), 'two streams open');
+      await until('two streams open', () => open.every((w) => w.events.length > 0));
       const extra = watch<RunEvent>('ws', stack.url, EXECUTION_UPDATED, { authorization: bearer(DEMO_TOKENS.globex), variables: { id } });
       await endOf(extra);
       expect(extra.codes).toEqual(['RATE_LIMITED']);
@@ -233,8 +233,8 @@ describe('live metrics', () => {
     try {
       const { id } = await execute(stack);
       for (const t of ['sse', 'ws', 'sse'] as const) open.push(watch<RunEvent>(t, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }));
-      await until(() => open.every((w) => w.events.length > 0), 'three streams open');
-      await until(() => runCalls(stack, id).length >= 3, 'three polls');
+      await until('three streams open', () => open.every((w) => w.events.length > 0));
+      await until('three polls', () => runCalls(stack, id).length >= 3);
       const during = await metrics();
       expect(value(during, 'live_subscriptions')).toBe(3);
       expect(value(during, 'live_pollers')).toBe(1);

@@ -6,9 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
-import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, until, watch, type Watch } from '../support/live.js';
+import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, watch, type Watch } from '../support/live.js';
 import { spawnGateway, type GatewayProcess } from '../support/process.js';
-import { metricsOf, untilAsync } from '../support/replicas.js';
+import { metricsOf } from '../support/replicas.js';
+import { until } from '../support/wait.js';
 
 const cleanup: Array<() => unknown> = [];
 const authorization = bearer(DEMO_TOKENS.acme);
@@ -55,8 +56,8 @@ describe('SIGTERM with open streams', () => {
       watch('sse', gateway.url, EXECUTION_STARTED, { authorization, variables: { workflowId } }),
       watch('ws', gateway.url, EXECUTION_STARTED, { authorization, variables: { workflowId } }),
     ]);
-    await until(() => watches[0]!.events.length > 0 && watches[1]!.events.length > 0, 'the first event on both transports');
-    await until(() => simulator.calls.filter((c) => c.path === `/workflows/${workflowId}/executions`).length >= 2, 'executionStarted polling');
+    await until('the first event on both transports', () => watches[0]!.events.length > 0 && watches[1]!.events.length > 0);
+    await until('executionStarted polling', () => simulator.calls.filter((c) => c.path === `/workflows/${workflowId}/executions`).length >= 2);
 
     gateway.child.kill('SIGTERM');
     const [sseRun, wsRun, sseStarted, wsStarted] = await endingsOf(watches);
@@ -83,9 +84,9 @@ describe('SIGTERM with open streams', () => {
       watch('ws', gateway.url, EXECUTION_UPDATED, { authorization, variables: { id } }),
       watch('ws', gateway.url, EXECUTION_STARTED, { authorization, variables: { workflowId } }),
     ]);
-    await until(() => watches[0]!.events.length > 0 && watches[2]!.events.length > 0, 'the first events');
+    await until('the first events', () => watches[0]!.events.length > 0 && watches[2]!.events.length > 0);
     // executionStarted hears nothing until a run starts: its operations are open once the hub counts them.
-    await untilAsync(async () => /^live_subscriptions 4$/m.test(await metricsOf(gateway)), 'all four operations open');
+    await until('all four operations open', async () => /^live_subscriptions 4$/m.test(await metricsOf(gateway)), { everyMs: 50 });
     gateway.child.kill('SIGTERM');
     expect(await endingsOf(watches)).toEqual(['complete', 'complete', 'complete', 'complete']);
     expect(await gateway.exited).toBe(0);

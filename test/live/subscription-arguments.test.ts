@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS, startStack, type Stack } from '../support/stack.js';
-import { endOf, TRANSPORTS, until, watch, type RunEvent, type StartedEvent } from '../support/live.js';
+import { endOf, TRANSPORTS, watch, type RunEvent, type StartedEvent } from '../support/live.js';
+import { until } from '../support/wait.js';
 
 const acme = bearer(DEMO_TOKENS.acme);
 let stack: Stack;
@@ -36,10 +37,10 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
     const named = watch<StartedEvent>(transport, stack.url, `subscription ($wf: ID!) { executionStarted(workflowId: $wf) { id } }`, { authorization: acme, variables: { wf: workflowId } });
     const path = `/workflows/${workflowId}/executions`;
     const since = performance.now();
-    await until(() => stack.simulator.calls.some((c) => c.path === path && c.startedAt > since && c.endedAt !== undefined), 'the baseline poll');
+    await until('the baseline poll', () => stack.simulator.calls.some((c) => c.path === path && c.startedAt > since && c.endedAt !== undefined));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const [started] = stack.simulator.insertRuns(workflowId, 1).map((r) => r.id);
-    await until(() => literal.events.length > 0 && named.events.length > 0, 'the new run on both');
+    await until('the new run on both', () => literal.events.length > 0 && named.events.length > 0);
     expect(literal.events.map((e) => e.executionStarted.id)).toEqual([started]);
     expect(named.events.map((e) => e.executionStarted.id)).toEqual([started]);
     expect([...literal.codes, ...named.codes]).toEqual([]);

@@ -7,17 +7,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, RecordedCall } from '../../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS, startStack, type Stack } from '../support/stack.js';
-import {
-  endOf,
-  EXECUTION_STARTED,
-  EXECUTION_UPDATED,
-  statusesOf,
-  TRANSPORTS,
-  until,
-  watch,
-  type RunEvent,
-  type StartedEvent,
-} from '../support/live.js';
+import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, statusesOf, TRANSPORTS, watch, type RunEvent, type StartedEvent } from '../support/live.js';
+import { until } from '../support/wait.js';
 
 const INTERVAL_MS = 50;
 let stack: Stack;
@@ -77,10 +68,10 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
       const id = await execute();
       const path = `/workflows/runs/${id}`;
       const w = watch<RunEvent>(transport, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } });
-      await until(() => w.events.length > 0, 'the first event');
+      await until('the first event', () => w.events.length > 0);
       let faulted = 0;
       fault = (call) => (call.path === path && faulted < 8 ? (faulted++, { status: 503 }) : undefined);
-      await until(() => faulted >= 8, 'eight polls answered 503');
+      await until('eight polls answered 503', () => faulted >= 8);
       expect(w.isOpen()).toBe(true);
       expect(w.codes).toEqual([]);
       expect(await endOf(w)).toEqual({ kind: 'complete' });
@@ -96,12 +87,12 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
       const w = watch<StartedEvent>(transport, stack.url, EXECUTION_STARTED, { authorization: acme, variables: { workflowId } });
       // The first poll takes the baseline; runs that arrive after it are new.
       const listPath = `/workflows/${workflowId}/executions`;
-      await until(() => stack.simulator.calls.some((c) => c.path === listPath && c.startedAt > subscribedAt && c.endedAt !== undefined), 'the first poll');
+      await until('the first poll', () => stack.simulator.calls.some((c) => c.path === listPath && c.startedAt > subscribedAt && c.endedAt !== undefined));
       await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 2));
       const burst = stack.simulator.insertRuns(workflowId, 8).map((r) => r.id);
-      await until(() => w.events.length >= 8, 'eight new runs');
+      await until('eight new runs', () => w.events.length >= 8);
       const started = await execute();
-      await until(() => w.events.some((e) => e.executionStarted.id === started), 'the executed run');
+      await until('the executed run', () => w.events.some((e) => e.executionStarted.id === started));
       await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 3));
       await w.close();
 

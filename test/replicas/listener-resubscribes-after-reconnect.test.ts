@@ -7,8 +7,9 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
-import { EXECUTION_STARTED, EXECUTION_UPDATED, until, watch, type RunEvent, type Watch } from '../support/live.js';
-import { courseOf, CURSOR_SECRET, expectOnePoller, expectCourse, INTERVAL_MS, metricsOf, replicaWorld, runReads, startRun, statesHeard, untilAsync } from '../support/replicas.js';
+import { EXECUTION_STARTED, EXECUTION_UPDATED, watch, type RunEvent, type Watch } from '../support/live.js';
+import { courseOf, CURSOR_SECRET, expectOnePoller, expectCourse, INTERVAL_MS, metricsOf, replicaWorld, runReads, startRun, statesHeard } from '../support/replicas.js';
+import { until } from '../support/wait.js';
 
 const authorization = bearer(DEMO_TOKENS.acme);
 const PAUSE_MS = 1200;
@@ -24,10 +25,10 @@ describe('a replica whose subscriber connection dropped', () => {
     world.cleanup.push(() => Promise.all(opened.map((w) => w.close())));
     // A subscribes first, and so polls.
     opened.push(watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id } }));
-    await until(() => opened[0]!.events.length > 0, 'the first state on A');
+    await until('the first state on A', () => opened[0]!.events.length > 0);
     // B listens to a topic of its own, so that its subscriber connection is one that drops.
     opened.push(watch<RunEvent>('ws', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
-    await untilAsync(async () => /^live_channels_subscribed 1$/m.test(await metricsOf(b)), 'B to listen to a channel');
+    await until('B to listen to a channel', async () => /^live_channels_subscribed 1$/m.test(await metricsOf(b)), { timeoutMs: 20_000, everyMs: 50 });
 
     // Every subscriber connection drops, and nobody's reconnect finishes its handshake for a while.
     await admin.client('KILL', 'TYPE', 'pubsub');

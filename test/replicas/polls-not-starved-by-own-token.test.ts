@@ -7,8 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { maxInFlight } from '../../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
-import { EXECUTION_UPDATED, until, watch, type RunEvent } from '../support/live.js';
+import { EXECUTION_UPDATED, watch, type RunEvent } from '../support/live.js';
 import { courseOf, expectCourse, replicaWorld, startRun } from '../support/replicas.js';
+import { until } from '../support/wait.js';
 
 const authorization = bearer(DEMO_TOKENS.acme);
 const SHARE = 16;
@@ -37,7 +38,7 @@ describe('a token flooding the gateway with queries', () => {
       await Promise.all(workers);
     });
     const lookups = () => world.simulator.calls.filter((c) => c.path === `/workflows/${world.workflowId}`);
-    await until(() => maxInFlight(lookups()) >= SHARE, 'the flood to hold the token’s whole share');
+    await until('the flood to hold the token’s whole share', () => maxInFlight(lookups()) >= SHARE);
 
     const subscriber = watch<RunEvent>('sse', gateway.url, EXECUTION_UPDATED, { authorization, variables: { id } });
     world.cleanup.push(() => subscriber.close());

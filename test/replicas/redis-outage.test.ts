@@ -7,8 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
 import { startRedis } from '../support/redis.js';
-import { EXECUTION_STARTED, EXECUTION_UPDATED, until, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
-import { courseOf, CURSOR_SECRET, expectCourse, expectOnePoller, INTERVAL_MS, metricsOf, readiness, replicaWorld, runReads, startRun, untilAsync } from '../support/replicas.js';
+import { EXECUTION_STARTED, EXECUTION_UPDATED, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
+import { courseOf, CURSOR_SECRET, expectCourse, expectOnePoller, INTERVAL_MS, metricsOf, readiness, replicaWorld, runReads, startRun } from '../support/replicas.js';
+import { until } from '../support/wait.js';
 
 const authorization = bearer(DEMO_TOKENS.acme);
 const world = replicaWorld();
@@ -19,7 +20,7 @@ const inserted = (count: number): string[] => world.simulator.insertRuns(world.w
 describe('a Redis outage', () => {
   it('leaves no stream silent: each replica polls alone meanwhile, then one poller again, nothing lost or repeated', async () => {
     const [a, b] = await world.startReplicas(2, { CURSOR_SECRET });
-    await untilAsync(async () => (await readiness(a)) === 200 && (await readiness(b)) === 200, 'both replicas to reach Redis');
+    await until('both replicas to reach Redis', async () => (await readiness(a)) === 200 && (await readiness(b)) === 200, { timeoutMs: 20_000, everyMs: 50 });
     const opened: Array<Watch<unknown>> = [];
     world.cleanup.push(() => Promise.all(opened.map((w) => w.close())));
     const open = <T>(w: Watch<T>): Watch<T> => (opened.push(w), w);
@@ -30,11 +31,11 @@ describe('a Redis outage', () => {
       open(watch<RunEvent>('ws', b.url, EXECUTION_UPDATED, { authorization, variables: { id: first } })),
     ];
     const startedBefore = open(watch<StartedEvent>('ws', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
-    await until(() => before.every((w) => w.events.length > 0), 'the first state everywhere');
-    await untilAsync(async () => /^live_subscriptions 2$/m.test(await metricsOf(a)), 'both subscriptions on A');
+    await until('the first state everywhere', () => before.every((w) => w.events.length > 0));
+    await until('both subscriptions on A', async () => /^live_subscriptions 2$/m.test(await metricsOf(a)), { timeoutMs: 20_000, everyMs: 50 });
 
     world.redis.kill();
-    await untilAsync(async () => (await readiness(a)) === 503 && (await readiness(b)) === 503, 'both replicas to be unready');
+    await until('both replicas to be unready', async () => (await readiness(a)) === 503 && (await readiness(b)) === 503, { timeoutMs: 20_000, everyMs: 50 });
     // From here each replica polls its own topics; a state that came and went before is excused.
     const since = Date.now() + INTERVAL_MS;
 
@@ -44,23 +45,23 @@ describe('a Redis outage', () => {
       open(watch<RunEvent>('sse', b.url, EXECUTION_UPDATED, { authorization, variables: { id: second } })),
     ];
     const startedDuring = open(watch<StartedEvent>('sse', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
-    await until(() => during.every((w) => w.events.length > 0), 'the first state of the second run everywhere');
+    await until('the first state of the second run everywhere', () => during.every((w) => w.events.length > 0));
     // Runs that start before the new executionStarted's first poll are rightly not its own.
     const baseline = world.simulator.calls.length;
     const listed = () => world.simulator.calls.slice(baseline).filter((c) => c.path === `/workflows/${world.workflowId}/executions` && c.endedAt !== undefined);
-    await until(() => listed().length >= 2, 'two polls of the workflow’s runs');
+    await until('two polls of the workflow’s runs', () => listed().length >= 2);
     const runsDuring = inserted(2);
-    await until(() => startedBefore.events.length >= 3 && startedDuring.events.length >= 2, 'the runs started during the outage');
+    await until('the runs started during the outage', () => startedBefore.events.length >= 3 && startedDuring.events.length >= 2);
 
     world.redis = await startRedis({ port: world.redis.port });
-    await untilAsync(async () => (await readiness(a)) === 200 && (await readiness(b)) === 200, 'both replicas to be ready again');
+    await until('both replicas to be ready again', async () => (await readiness(a)) === 200 && (await readiness(b)) === 200, { timeoutMs: 20_000, everyMs: 50 });
     const backAt = performance.now();
     const runsAfter = inserted(2);
 
     const course = (id: string) => () => courseOf(world.simulator, world.workflowId, id);
     for (const [i, w] of before.entries()) await expectCourse(w, course(first), `subscriber ${i} of the first run`, since);
     for (const [i, w] of during.entries()) await expectCourse(w, course(second), `subscriber ${i} of the second run, opened during the outage`);
-    await until(() => startedBefore.events.length >= 5 && startedDuring.events.length >= 4, 'the runs started after the outage');
+    await until('the runs started after the outage', () => startedBefore.events.length >= 5 && startedDuring.events.length >= 4);
     // The second run started after the first executionStarted subscribed, and before the other did.
     expect(startedIds(startedBefore)).toEqual([second, ...runsDuring, ...runsAfter]);
     expect(startedIds(startedDuring)).toEqual([...runsDuring, ...runsAfter]);

@@ -8,8 +8,9 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { maxInFlight } from '../../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
-import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, statusesOf, until, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
-import { courseOf, CURSOR_SECRET, expectCourse, INTERVAL_MS, metricsOf, replicaWorld, runReads, startRun, statesHeard, STEP_MS, untilAsync } from '../support/replicas.js';
+import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, statusesOf, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
+import { courseOf, CURSOR_SECRET, expectCourse, INTERVAL_MS, metricsOf, replicaWorld, runReads, startRun, statesHeard, STEP_MS } from '../support/replicas.js';
+import { until } from '../support/wait.js';
 
 /** Longer than a lease (three intervals). */
 const FROZEN_MS = 2_000;
@@ -56,12 +57,12 @@ describe('two replicas on one Redis', () => {
     const id = await startRun(a.url, authorization, world.workflowId);
     // A subscribes first and so holds the lease; B only listens.
     const onA = opened([watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id } })])[0]!;
-    await until(() => onA.events.length > 0, 'the first event on A');
+    await until('the first event on A', () => onA.events.length > 0);
     const onB = opened([
       watch<RunEvent>('sse', b.url, EXECUTION_UPDATED, { authorization, variables: { id } }),
       watch<RunEvent>('ws', b.url, EXECUTION_UPDATED, { authorization, variables: { id } }),
     ]);
-    await until(() => onB.every((w) => w.events.length > 0), 'the first event on B');
+    await until('the first event on B', () => onB.every((w) => w.events.length > 0));
     const before = statusesOf(onB[0]!.events).at(-1);
     expect(['PENDING', 'RUNNING']).toContain(before); // the run is still going when A dies
 
@@ -85,9 +86,9 @@ describe('two replicas on one Redis', () => {
     const [a, b] = await world.startReplicas(2, { CURSOR_SECRET });
     const id = await startRun(a.url, authorization, world.workflowId);
     const onA = opened([watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id } })])[0]!;
-    await until(() => onA.events.length > 0, 'the first event on A');
+    await until('the first event on A', () => onA.events.length > 0);
     const onB = opened([watch<RunEvent>('ws', b.url, EXECUTION_UPDATED, { authorization, variables: { id } })])[0]!;
-    await until(() => onB.events.length > 0, 'the first event on B');
+    await until('the first event on B', () => onB.events.length > 0);
 
     // A stops for longer than its lease: B takes over; then A wakes up believing it still polls.
     // A state that comes and goes before B's takeover (the lease, three intervals) is excused.
@@ -106,23 +107,23 @@ describe('two replicas on one Redis', () => {
     const path = `/workflows/${world.workflowId}/executions`;
     const since = performance.now();
     const onA = opened([watch<StartedEvent>('ws', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } })])[0]!;
-    await until(() => world.simulator.calls.some((c) => c.path === path && c.startedAt > since && c.endedAt !== undefined), 'the baseline poll');
+    await until('the baseline poll', () => world.simulator.calls.some((c) => c.path === path && c.startedAt > since && c.endedAt !== undefined));
     const onB = opened([
       watch<StartedEvent>('sse', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }),
       watch<StartedEvent>('ws', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }),
     ]);
     // Runs that start before B's subscribers are in are rightly not theirs: wait until B holds
     // both, then a few intervals more for its topic to listen on Redis.
-    await untilAsync(async () => /^live_subscriptions 2$/m.test(await metricsOf(b)), 'both subscribers on B');
+    await until('both subscribers on B', async () => /^live_subscriptions 2$/m.test(await metricsOf(b)), { timeoutMs: 20_000, everyMs: 50 });
     await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 3));
     const first = world.simulator.insertRuns(world.workflowId, 4).map((r) => r.id).reverse();
     const ids = (w: Watch<StartedEvent>) => w.events.map((e) => e.executionStarted.id);
-    await until(() => [onA, ...onB].every((w) => w.events.length >= 4), 'four runs everywhere');
+    await until('four runs everywhere', () => [onA, ...onB].every((w) => w.events.length >= 4));
 
     a.child.kill('SIGKILL');
     await a.exited;
     const second = world.simulator.insertRuns(world.workflowId, 3).map((r) => r.id).reverse();
-    await until(() => onB.every((w) => w.events.length >= 7), 'three more runs on B', 20_000);
+    await until('three more runs on B', () => onB.every((w) => w.events.length >= 7), { timeoutMs: 20_000 });
     await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 3));
     expect(ids(onA)).toEqual(first);
     for (const w of onB) expect(ids(w)).toEqual([...first, ...second]);
@@ -150,7 +151,7 @@ describe('two replicas on one Redis', () => {
       watch('ws', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }),
       watch('sse', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }),
     ]);
-    await until(() => runReads(world.simulator, id).length >= 3, 'three polls');
+    await until('three polls', () => runReads(world.simulator, id).length >= 3);
 
     const keys = await inspector.keys('*');
     const channels = (await inspector.pubsub('CHANNELS', '*')) as string[];

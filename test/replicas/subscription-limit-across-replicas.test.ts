@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
 import { endOf, EXECUTION_STARTED, watch, type Watch } from '../support/live.js';
 import type { GatewayProcess } from '../support/process.js';
-import { CURSOR_SECRET, metricsOf, replicaWorld, untilAsync } from '../support/replicas.js';
+import { CURSOR_SECRET, metricsOf, replicaWorld } from '../support/replicas.js';
+import { until } from '../support/wait.js';
 
 const authorization = bearer(DEMO_TOKENS.acme);
 const LIMIT = 3;
@@ -34,7 +35,7 @@ describe('the per-token subscription limit with Redis', () => {
       const before = await topics(replica);
       const w = watch('sse', replica.url, EXECUTION_STARTED, { authorization, variables: { workflowId: workflowIds[open] } });
       opened.push(w);
-      await untilAsync(async () => !w.isOpen() || (await topics(replica)) > before, 'the subscription to be admitted or refused');
+      await until('the subscription to be admitted or refused', async () => !w.isOpen() || (await topics(replica)) > before, { timeoutMs: 20_000, everyMs: 50 });
       if (w.isOpen()) {
         open++;
         return 'open';

@@ -7,8 +7,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/demo/simulator.js';
-import { bearer, DEMO_TOKENS, post, until } from '../support/stack.js';
+import { bearer, DEMO_TOKENS, post } from '../support/stack.js';
 import { startArgs } from '../support/process.js';
+import { until } from '../support/wait.js';
 
 const running: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {

@@ -3,12 +3,10 @@
  * client (GraphQL over Server-Sent Events, the token in the Authorization header) or graphql-ws's
  * (the GraphQL over WebSocket protocol, the token in the connection_init payload). A watch
  * collects what arrives and how the stream ended, so a test reads the same facts from both.
- * Waits are bounded: `until` fails with a message after a generous timeout instead of hanging.
+ * Waits are bounded (wait.ts): they fail with a message after a generous timeout instead of hanging.
  */
 import { createClient as createSseClient } from 'graphql-sse';
-import { createClient as createWsClient } from 'graphql-ws';
-import WebSocket from 'ws';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { wsClient } from './websocket.js';
 
 export type Transport = 'sse' | 'ws';
 export const TRANSPORTS: Transport[] = ['sse', 'ws'];
@@ -84,13 +82,7 @@ export function watch<T = any>(transport: Transport, url: string, query: string,
       client.dispose();
     };
   } else {
-    const client = createWsClient({
-      url: url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: authorization === null ? {} : { authorization },
-      retryAttempts: 0,
-      lazy: true,
-    });
+    const client = wsClient(url, authorization === null ? {} : { authorization });
     const unsubscribe = client.subscribe<T>({ query, variables }, sink);
     dispose = async () => {
       unsubscribe();
@@ -107,15 +99,6 @@ export function watch<T = any>(transport: Transport, url: string, query: string,
       finish({ kind: 'complete' });
     },
   };
-}
-
-/** Waits until `predicate` holds, checking every 10 ms; fails after `timeoutMs` with `what`. */
-export async function until(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 /** Resolves with how `w` ended; fails after `timeoutMs`. */

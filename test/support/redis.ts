@@ -4,9 +4,9 @@
  * pause() for one that wants it hung.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './ports.js';
 
 export interface RedisProcess {
   url: string;
@@ -19,17 +19,6 @@ export interface RedisProcess {
 }
 
 const READY_TIMEOUT_MS = 10_000;
-
-/** A port nothing listens on right now (redis-server wants an explicit one). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** Sends PING over a raw socket; true on +PONG. */
 function ping(port: number, password: string | undefined): Promise<boolean> {

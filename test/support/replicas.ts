@@ -146,11 +146,3 @@ export async function metricsOf(replica: GatewayProcess): Promise<string> {
   return (await fetch(replica.metricsUrl)).text();
 }
 
-/** Checks `check` every 50 ms until it holds, failing after `tries` checks with `what`. */
-export async function untilAsync(check: () => Promise<boolean>, what: string, tries = 400): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

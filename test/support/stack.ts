@@ -2,8 +2,8 @@
  * A gateway in front of a simulator, both on 127.0.0.1 free ports, and the few helpers that keep a
  * test a screen long: gql() sends a query over HTTP as a client would, post() sends any body,
  * listen() serves on a free port, stackWorld() gives a file or describe block a stack of its own,
- * expectCode() reads errors, busiestWorkflow() picks the workflow
- * with the most runs, overlapped() reads the simulator's call timing, until() waits with a bound.
+ * expectCode() reads errors, busiestWorkflow() picks the workflow with the most runs,
+ * overlapped() reads the simulator's call timing (bounded waits: wait.ts).
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
@@ -142,18 +142,6 @@ export function busiestWorkflow(simulator: Simulator, token: string = DEMO_TOKEN
  */
 export function overlapped(a: RecordedCall, b: RecordedCall): boolean {
   return a.startedAt < (b.endedAt ?? Number.POSITIVE_INFINITY) && b.startedAt < (a.endedAt ?? Number.POSITIVE_INFINITY);
-}
-
-/**
- * Waits until `condition()` holds, checking every `everyMs` at most `tries` times, and fails with
- * `what` when it never does: the bounded loop that replaces a sleep which hopes something happened.
- */
-export async function until(what: string, condition: () => boolean, { tries = 500, everyMs = 10 } = {}): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-  throw new Error(`gave up waiting: ${what}`);
 }
 
 /** The simulator's calls of one route pattern, e.g. 'executions' or 'runs'. */
