@@ -49,6 +49,12 @@ export interface Config {
   readonly wsMaxConnectionsPerToken: number;
   /** WebSockets one client address may hold open at once, from the upgrade on (before any token). */
   readonly wsMaxConnectionsPerAddress: number;
+  /**
+   * Proxies in front of the gateway that each append the address they were called from to
+   * X-Forwarded-For: the client's address is read that many entries from the header's end. 0: the
+   * socket's own address, and the header is ignored (a client can write anything in it).
+   */
+  readonly trustedProxyHops: number;
   /** A WebSocket with no operation running for this long is closed. */
   readonly wsIdleTimeoutMs: number;
   /** Longest time a client may take to send a whole request (Node's requestTimeout). */
@@ -241,6 +247,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnections: integer(env, 'MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     wsMaxConnectionsPerToken: integer(env, 'WS_MAX_CONNECTIONS_PER_TOKEN', 20, 1, 100_000),
     wsMaxConnectionsPerAddress: integer(env, 'WS_MAX_CONNECTIONS_PER_ADDRESS', 1_000, 1, 1_000_000),
+    trustedProxyHops: integer(env, 'TRUSTED_PROXY_HOPS', 0, 0, 10),
     wsIdleTimeoutMs: integer(env, 'WS_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     httpRequestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
     httpHeadersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),

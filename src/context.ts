@@ -8,10 +8,9 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
-import { LRUCache } from 'lru-cache';
 import type { IPolicy } from 'cockatiel';
 import type { Config } from './config.js';
-import { AltostratClient, type CallReport } from './upstream/client.js';
+import { AltostratClient, splitBase, type CallReport } from './upstream/client.js';
 import type { FairShare } from './upstream/fair-share.js';
 import type { PageSizeMemory } from './upstream/page-size.js';
 import { deadlineIn, type Deadline } from './upstream/resilience.js';
@@ -19,7 +18,7 @@ import type { RunRecord } from './upstream/records.js';
 import type { FinishedRuns } from './upstream/finished-runs.js';
 import type { ReadAnswers } from './upstream/answers.js';
 import type { Connections } from './upstream/connections.js';
-import { codedError, ErrorCode } from './errors.js';
+import { codedError, ErrorCode, noToken } from './errors.js';
 import type { LiveHub, Source } from './live/index.js';
 import { MAX_PAGES_PER_POLL, type PollClient } from './watch.js';
 import { requestStats, type RequestStats } from './logging.js';
@@ -97,24 +96,13 @@ export function bearerAuthorization(header: string | null): string | null {
  */
 const tokenOf = (authorization: string): string => authorization.slice('Bearer '.length);
 
-/** A keyed hash that names a tenant (its token) without holding the token. */
-function tenantOf(authorization: string | null, key: string): string {
-  return authorization === null ? 'anonymous' : createHmac('sha256', key).update(tokenOf(authorization)).digest('base64url').slice(0, 22);
-}
-
 /**
- * `tenantOf` under one key, remembered per Authorization header: a client sends the same header
- * with every request, and the hash need not be made again. The headers stay in this process's
- * memory only, as they do in its requests; nothing here is logged.
+ * A keyed hash under `key` that names a tenant (its token) without holding the token: made afresh
+ * for each request (a few microseconds), so that no token outlives the request that sent it.
  */
 export function tenantNamer(key: string): (authorization: string | null) => string {
-  const known = new LRUCache<string, string>({ max: 1_000 });
-  return (authorization) => {
-    if (authorization === null) return tenantOf(null, key);
-    let tenant = known.get(authorization);
-    if (tenant === undefined) known.set(authorization, (tenant = tenantOf(authorization, key)));
-    return tenant;
-  };
+  return (authorization) =>
+    authorization === null ? 'anonymous' : createHmac('sha256', key).update(tokenOf(authorization)).digest('base64url').slice(0, 22);
 }
 
 /** `GET /workflows/{id}` -> method and path pattern. */
@@ -161,9 +149,10 @@ export interface RequestUpstreamOptions {
 /** Builds every upstream client of the process, from what its requests share. */
 function createUpstream(deps: ContextDependencies) {
   const { config } = deps;
+  const base = splitBase(deps.upstreamUrl);
   const clientFor = ({ authorization, tenant }: Caller, settings: ClientSettings) =>
     new AltostratClient({
-      baseUrl: deps.upstreamUrl,
+      base,
       authorization,
       tenant,
       connections: deps.connections,
@@ -263,7 +252,7 @@ export function createContextFactory(deps: ContextDependencies) {
     const live: LiveAccess = {
       subscribe(resource, source, replayLast, identify) {
         if (authorization === null) {
-          throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
+          throw noToken();
         }
         return deps.hub.subscribe({
           token: tokenOf(authorization),

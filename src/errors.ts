@@ -39,6 +39,9 @@ export function codedError(
 
 export const badInput = (message: string): GraphQLError => codedError(ErrorCode.BAD_USER_INPUT, message);
 
+/** A request that needs the caller's token and came without one. */
+export const noToken = (): GraphQLError => codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
+
 /** The error with a code: its own, else `fallback`, else the one its kind implies (see useErrorCodes). */
 export function withCode(error: GraphQLError, fallback?: ErrorCode): GraphQLError {
   if (error.extensions?.code) return error;

@@ -90,7 +90,7 @@ export interface RequestStats {
   upstreamMs: number;
   /** Whether Altostrat answered one of this request's calls without refusing its token. */
   upstreamAccepted: boolean;
-  /** Who sent it: a keyed hash of its token (context.ts `tenantOf`), set with its context. */
+  /** Who sent it: a keyed hash of its token (context.ts `tenantNamer`), set with its context. */
   tenant: string | undefined;
   /** Every upstream call and loader-cache hit, when UPSTREAM_TRACE is on. */
   trace: UpstreamTraceEntry[] | undefined;

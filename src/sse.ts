@@ -63,13 +63,20 @@ export class EventStreams {
    * Listed after Yoga's own result processors: when they chose SSE for a subscription's stream,
    * and the request came through a handler that writes events (`EventWriting`), the answer is a
    * bodiless Response with the stream's headers (other plugins add theirs: CORS, X-Request-Id),
-   * and its body is left to `send`. Through Yoga's own listener, Yoga's writer serves it.
+   * and its body is left to `send`. Through Yoga's own listener, Yoga's writer serves it. When no
+   * processor takes a stream (the request's Accept allows none), Yoga answers 406 and nobody would
+   * ever read or end the subscription: it ends here, and its place in the limits is freed.
    */
   readonly plugin: Plugin<Record<string, unknown>, EventWriting> = {
     onResultProcess: ({ request, result, resultProcessor, setResultProcessor, serverContext }) => {
       const events = this.#offered.get(request);
       this.#offered.delete(request);
-      if (!events || !isAsyncIterable(result) || !resultProcessor || !serverContext.writesEvents) return;
+      if (!events || !isAsyncIterable(result)) return;
+      if (!resultProcessor) {
+        void events.return?.();
+        return;
+      }
+      if (!serverContext.writesEvents) return;
       setResultProcessor((_result, fetchAPI) => {
         // A copy each time: the Response's headers write through to the object they were made from.
         const response = new fetchAPI.Response(null, { status: 200, headers: { ...HEADERS } });

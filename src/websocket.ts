@@ -8,7 +8,8 @@
  *   socket's token, so the context reads it as it reads any request's, and it gets a request id
  *   and a log line of its own. Mutations run as over HTTP, with the same limits.
  * - The upgrade is refused (HTTP 403) from a browser Origin that CORS_ORIGINS does not allow, and
- *   (HTTP 429) past WS_MAX_CONNECTIONS_PER_ADDRESS sockets from one address.
+ *   (HTTP 429) past WS_MAX_CONNECTIONS_PER_ADDRESS sockets from one client address (behind
+ *   TRUSTED_PROXY_HOPS proxies, the one they forwarded).
  * - Browsers cannot set headers on a WebSocket, so the token comes in the `connection_init`
  *   payload `{ "authorization": "Bearer ..." }`, checked as HTTP checks its header before anything
  *   is built from it; a socket without a valid one is closed (4401). Past
@@ -220,7 +221,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
   };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const address = request.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(request, config.trustedProxyHops);
     const refused = refusal(request, address);
     if (refused) {
       const [status, code, message] = refused;
@@ -261,4 +262,18 @@ function originAllowed(request: IncomingMessage, allowed: readonly string[]): bo
   } catch {
     return false;
   }
+}
+
+/**
+ * The client's address: the socket's, or behind `hops` trusted proxies the entry of
+ * X-Forwarded-For that the outermost of them appended (`hops` entries from the end, counting the
+ * socket's own address as the last). What the client wrote before those entries is not read.
+ */
+export function clientAddress(request: IncomingMessage, hops: number): string {
+  const own = request.socket.remoteAddress ?? 'unknown';
+  if (hops === 0) return own;
+  const header = request.headers['x-forwarded-for'];
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const chain = [...forwarded, own];
+  return chain[Math.max(0, chain.length - 1 - hops)]!;
 }

@@ -48,6 +48,12 @@ export interface Endpoint<T = unknown> {
   missing: 'null' | 'error';
   /** Read page by page (`?page=N`): the run list, the only paged collection. */
   paged?: true;
+  /**
+   * It runs the caller's own workflow or node and answers with how that went: a 5xx or a slow
+   * answer can be that workflow failing or taking long, not Altostrat being unwell, so the
+   * circuit breaker does not count it (resilience.ts).
+   */
+  runsCallerCode?: true;
 }
 
 type Missing = Endpoint['missing'];
@@ -89,9 +95,9 @@ export const ENDPOINTS = {
   deleteWorkflow: write('DELETE', '/workflows/{id}', ['workflow'], readDeleted, 'null'),
   // A POST that saves nothing: never an unknown outcome, and (no key) sent once.
   validateWorkflow: { ...write('POST', '/workflows/validate', [], readValidation, 'error'), writes: false },
-  runWorkflowSync: write('POST', '/workflows/sync/{id}', ['workflow'], readSyncOutput, 'null'),
+  runWorkflowSync: { ...write('POST', '/workflows/sync/{id}', ['workflow'], readSyncOutput, 'null'), runsCallerCode: true },
   listTriggerableWorkflows: get('/workflows/triggerable-workflows', [], readTriggerableList, 'error'),
-  testNode: write('POST', '/workflows/test-node', [], readNodeTest, 'error'),
+  testNode: { ...write('POST', '/workflows/test-node', [], readNodeTest, 'error'), runsCallerCode: true },
   listWorkflowLogs: get('/workflows/{id}/logs', ['workflow'], readLogList, 'null'),
   listRecentLogs: get('/workflows/logs/recent', [], readLogList, 'error'),
   getWorkflowStats: get('/workflows/{id}/logs/stats', ['workflow'], readStats, 'null'),

@@ -12,7 +12,7 @@
  * Callers get records, `null` for a 404 where the endpoint says so, or a coded GraphQLError.
  */
 import type { IPolicy } from 'cockatiel';
-import { badInput, codedError, ErrorCode } from '../errors.js';
+import { badInput, codedError, ErrorCode, noToken } from '../errors.js';
 import { ENDPOINTS, routeOf, type AnswerOf, type EndpointName, type PathSegment, type ReadById, type Route } from '../catalogue/endpoints.js';
 import { cutDeepJson } from './json.js';
 import { checkedId, checkedNodeId } from './ids.js';
@@ -55,7 +55,7 @@ export interface CallReport {
 }
 
 export interface ClientOptions {
-  baseUrl: string;
+  base: UpstreamBase;
   /** The caller's Authorization header, verbatim; null when the caller sent no usable bearer token. */
   authorization: string | null;
   /** Who the caller is for fair sharing: a keyed hash of the token, never the token. */
@@ -276,7 +276,7 @@ export class AltostratClient {
     const path = pathOf(endpoint.path, endpoint.ids, call.ids ?? []);
     const authorization = this.#authorization;
     if (authorization === null) {
-      throw codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
+      throw noToken();
     }
     if (call.idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(call.idempotencyKey)) {
       // It travels in a header: printable ASCII, of a sensible length.
@@ -284,16 +284,16 @@ export class AltostratClient {
     }
     const route = routeOf(call.endpoint);
     const terms = { route, retried: endpoint.retried === 'always' || call.idempotencyKey !== undefined, writes: endpoint.writes };
-    const answer = await this.#policy.run(terms, (admit) => this.#attempt(route, path, call, authorization, admit));
+    const attempt = (admit: () => void) => this.#attempt(route, path, call, authorization, admit);
+    const answer = await this.#policy.run(terms, endpoint.runsCallerCode ? (admit) => attempt(admit).catch(asCallerOutcome) : attempt);
     if (answer === null && endpoint.missing === 'error') throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat answered ${route} with HTTP 404.`);
     return answer as Answered<N>;
   }
 
   /** One try: the answer read, or null for a 404; else an UpstreamFault (the policy may retry it) or a coded error. */
   async #attempt<N extends EndpointName>(route: Route, path: string, call: Call<N, AnswerOf<N>>, authorization: string, admit: () => void): Promise<AnswerOf<N> | null> {
-    const { baseUrl, requestId, onCall, maxJsonDepth } = this.#options;
+    const { base, requestId, onCall, maxJsonDepth } = this.#options;
     const endpoint = ENDPOINTS[call.endpoint];
-    const base = splitBase(baseUrl);
     const started = performance.now();
     const target = `${base.prefix}${path}${call.query === undefined ? '' : `?${call.query}`}`;
     const { status, headers, text } = await send(
@@ -325,6 +325,12 @@ export class AltostratClient {
   }
 }
 
+/** A fault of a call that ran the caller's own code: not Altostrat's unless no connection could be made. */
+function asCallerOutcome(error: unknown): never {
+  if (error instanceof UpstreamFault && error.kind !== 'refused') error.outage = false;
+  throw error;
+}
+
 /** An answer's text -> the endpoint's records, completed by the call; an UpstreamFault when it is not JSON of the endpoint's shape. */
 function readAnswer<N extends EndpointName>(route: Route, call: Call<N, AnswerOf<N>>, text: string, maxJsonDepth: number): AnswerOf<N> {
   let json: unknown;
@@ -343,21 +349,17 @@ function readAnswer<N extends EndpointName>(route: Route, call: Call<N, AnswerOf
   }
 }
 
-/** A base URL (config.ts's: no query, no fragment) as its origin and the path prefix that each call's path follows. */
-interface Base {
-  url: string;
+/** The upstream's base URL as its origin and the path prefix that each call's path follows. */
+export interface UpstreamBase {
   origin: string;
   prefix: string;
 }
-// Split once: a process has one base URL, and its clients are made per request.
-let lastBase: Base | undefined;
-function splitBase(url: string): Base {
-  if (lastBase?.url !== url) {
-    const { origin, pathname } = new URL(url);
-    // `http://host` parses to the path `/`, which `http://host` + `/workflows` does not carry.
-    lastBase = { url, origin, prefix: pathname === '/' && !url.endsWith('/') ? '' : pathname };
-  }
-  return lastBase;
+
+/** A base URL (config.ts's: no query, no fragment) split once per process: its clients are made per request. */
+export function splitBase(url: string): UpstreamBase {
+  const { origin, pathname } = new URL(url);
+  // `http://host` parses to the path `/`, which `http://host` + `/workflows` does not carry.
+  return { origin, prefix: pathname === '/' && !url.endsWith('/') ? '' : pathname };
 }
 
 /** The endpoint's path pattern with each `{...}` filled by its id, checked against its kind's shape: nothing else ever reaches a URL. */

@@ -1,6 +1,7 @@
 /** FairShare's lanes (a tenant's polls neither wait behind its requests nor take their slots), and waits that outlive their deadline. */
 import { describe, expect, it } from 'vitest';
 import { FairShare, pollsPerTenant, WaitExpired, type WaitLimits } from './fair-share.js';
+import { deadlineIn } from './resilience.js';
 
 /** A call that runs until `release()`; `started` tells whether it got its slot, `failed` why its wait ended without one. */
 function held(share: FairShare, tenant: string, limits?: WaitLimits) {
@@ -62,36 +63,46 @@ describe('a wait whose deadline passes', () => {
     return d;
   };
 
-  it('ends without the slot: at once when its turn comes, and within a sweep wherever it waits', async () => {
+  it('ends without the slot when its turn comes after its deadline, and the slot passes on', async () => {
     const share = new FairShare({ capacity: 8, perTenant: 1 });
     const first = held(share, 't');
-    const [early, late] = [deadline(), deadline()];
-    const next = held(share, 't');
+    const early = deadline();
     const atTheHead = held(share, 't', { deadline: early });
     const then = held(share, 't');
-    const deepInTheQueue = held(share, 't', { deadline: late });
-    const last = held(share, 't');
     await tick();
-    first.release(); // the first freed slot also looks at every waiter: none has expired
-    await tick();
-    expect(next.started).toBe(true);
-
     early.passed = true;
-    late.passed = true;
-    next.release(); // its turn has come: it goes without the slot, which passes on
+    first.release();
     await tick();
     expect(atTheHead.failed).toBeInstanceOf(WaitExpired);
     expect(atTheHead.started).toBe(false);
     expect(then.started).toBe(true);
+    then.release();
+    await Promise.all([first, atTheHead, then].map((c) => c.done));
+    expect(share.running).toBe(0);
+  });
 
-    await new Promise((resolve) => setTimeout(resolve, 150)); // longer than a sweep's interval
-    then.release(); // this freed slot looks at every waiter again
-    await tick();
+  it('ends at its deadline wherever it waits, while every slot stays busy', async () => {
+    const share = new FairShare({ capacity: 8, perTenant: 1 });
+    const busy = held(share, 't');
+    const before = held(share, 't');
+    const deepInTheQueue = held(share, 't', { deadline: deadlineIn(50) });
+    const later = held(share, 't', { deadline: deadlineIn(100) });
+    const after = held(share, 't');
+    const outcome = await Promise.race([deepInTheQueue.done.then(() => 'ended'), new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting'))]);
+    expect(outcome).toBe('ended');
     expect(deepInTheQueue.failed).toBeInstanceOf(WaitExpired);
-    expect(deepInTheQueue.started).toBe(false);
-    expect(last.started).toBe(true);
-    last.release();
-    await Promise.all([first, next, atTheHead, then, deepInTheQueue, last].map((c) => c.done));
+    await later.done;
+    expect(later.failed).toBeInstanceOf(WaitExpired);
+    // No slot freed meanwhile: the one call that holds it still runs, and the others still wait.
+    expect([busy.started, before.started, after.started]).toEqual([true, false, false]);
+    busy.release();
+    await tick();
+    expect(before.started).toBe(true);
+    before.release();
+    await tick();
+    expect(after.started).toBe(true);
+    after.release();
+    await Promise.all([busy, before, after].map((c) => c.done));
     expect(share.running).toBe(0);
   });
 });

@@ -4,12 +4,11 @@
  * here each tenant may hold at most `perTenant` slots, and a freed slot goes to the next waiting
  * tenant in turn (round robin), so a tenant with one call waiting is served after at most one
  * call of each other waiting tenant. Waiters are not refused: they wait until a slot is theirs,
- * their caller goes away (the signal), or their request's deadline passes. Deadlines are checked
- * when a slot frees, so no timer is armed per waiter: a waiter whose turn has come is let go
- * without the slot if its deadline has passed, and every waiter is looked at every `SWEEP_MS` at
- * most (looking at all of them at every freed slot cost a busy tenant's hundreds of waiters a
- * clock read each, for each slot). Nothing here is a fault of Altostrat's: the breaker never
- * counts a wait that ended.
+ * their caller goes away (the signal), or their request's deadline passes. One timer for the whole
+ * process ends the waits whose deadline comes first, at that deadline, even while every slot stays
+ * busy; no timer is armed per waiter, and a waiter whose turn comes after its deadline is let go
+ * without the slot. Nothing here is a fault of Altostrat's: the breaker never counts a wait that
+ * ended.
  *
  * A tenant's calls come in two lanes. Requests hold up to `perTenant` slots. The polls of its live
  * subscriptions (forPolls()) hold up to `pollsPerTenant(perTenant)` slots of their own, and are
@@ -28,6 +27,8 @@ interface Waiter {
   wake(): void;
   expire(): void;
   expired(): boolean;
+  /** When its deadline passes (Date.now()); Infinity without one. */
+  at: number;
 }
 
 interface Lane {
@@ -48,12 +49,10 @@ interface Pool {
   running: number;
   /** Tenants with a call in flight or waiting; Map order is the round-robin order. */
   tenants: Map<string, Tenant>;
-  /** When every waiter's deadline was last looked at (Date.now()). */
-  sweptAt: number;
+  /** Ends the waits whose deadline passes first, at `timerAt` (Date.now()); Infinity: none armed. */
+  timer: NodeJS.Timeout | undefined;
+  timerAt: number;
 }
-
-/** Every waiter's deadline is looked at this often at most, when a slot frees. */
-const SWEEP_MS = 100;
 
 /** Slots a tenant's polls may hold besides its requests': an eighth of its share, at least one. */
 export const pollsPerTenant = (perTenant: number): number => Math.max(1, Math.ceil(perTenant / 8));
@@ -74,7 +73,7 @@ export class FairShare {
 
   constructor({ capacity, perTenant }: FairShareOptions, lane: LaneName = 'requests', pool?: Pool) {
     const share = Math.min(perTenant, capacity);
-    this.#pool = pool ?? { capacity, limits: { requests: share, polls: pollsPerTenant(share) }, running: 0, tenants: new Map(), sweptAt: 0 };
+    this.#pool = pool ?? { capacity, limits: { requests: share, polls: pollsPerTenant(share) }, running: 0, tenants: new Map(), timer: undefined, timerAt: Infinity };
     this.#lane = lane;
   }
 
@@ -130,6 +129,7 @@ export class FairShare {
           reject(new WaitExpired('the request deadline passed while waiting for an upstream slot'));
         },
         expired: () => deadline !== undefined && deadline.remainingMs() <= 0,
+        at: deadline === undefined ? Infinity : Date.now() + deadline.remainingMs(),
       };
       const abort = () => {
         leave();
@@ -137,6 +137,7 @@ export class FairShare {
         reject(signal!.reason instanceof Error ? signal!.reason : new DOMException('The operation was aborted.', 'AbortError'));
       };
       lane.waiting.push(waiter);
+      if (waiter.at < pool.timerAt) armAt(pool, waiter.at);
       signal?.addEventListener('abort', abort, { once: true });
     });
   }
@@ -160,15 +161,30 @@ function start(pool: Pool, lane: Lane): void {
   lane.running++;
 }
 
+/** Arms the pool's timer for `at`, the earliest deadline of a waiter. */
+function armAt(pool: Pool, at: number): void {
+  clearTimeout(pool.timer);
+  pool.timerAt = at;
+  pool.timer = setTimeout(() => expireDue(pool), Math.max(0, at - Date.now())).unref();
+}
+
+/** Ends every wait whose deadline has passed, then arms the timer for the earliest left. */
+function expireDue(pool: Pool): void {
+  pool.timer = undefined;
+  pool.timerAt = Infinity;
+  let next = Infinity;
+  for (const [key, tenant] of pool.tenants) {
+    for (const lane of Object.values(tenant.lanes)) {
+      for (const waiter of lane.waiting.filter((w) => w.expired())) waiter.expire();
+      for (const waiter of lane.waiting) next = Math.min(next, waiter.at);
+    }
+    forget(pool, key, tenant);
+  }
+  if (next < Infinity) armAt(pool, next);
+}
+
 /** Hands free slots to waiting tenants in turn (a tenant's polls before its requests), moving each served tenant to the back. */
 function dispatch(pool: Pool): void {
-  const now = Date.now();
-  if (now - pool.sweptAt >= SWEEP_MS) {
-    pool.sweptAt = now;
-    for (const tenant of pool.tenants.values()) {
-      for (const lane of Object.values(tenant.lanes)) for (const waiter of lane.waiting.filter((w) => w.expired())) waiter.expire();
-    }
-  }
   let progressed = true;
   while (progressed && pool.running < pool.capacity) {
     progressed = false;

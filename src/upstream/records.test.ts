@@ -117,6 +117,7 @@ describe('the hand-written record readers', () => {
     ['a run without an id', { ...goodPage, data: [{ ...goodRun, id: undefined }] }],
     ['a run with an unknown status', { ...goodPage, data: [{ ...goodRun, status: 'cancelled' }] }],
     ['a timestamp that is not RFC 3339', { ...goodPage, data: [{ ...goodRun, started_at: '2025-01-02 03:04:05' }] }],
+    ['a timestamp finer than nanoseconds', { ...goodPage, data: [{ ...goodRun, started_at: '2025-01-02T03:04:05.1234567890Z' }] }],
     ['logs that are null rather than absent', { ...goodPage, data: [{ ...goodRun, logs: null }] }],
     ['a log entry that is a string', { ...goodPage, data: [{ ...goodRun, logs: ['x'] }] }],
     ['a page size of zero', { ...goodPage, meta: { ...goodPage.meta, per_page: 0 } }],

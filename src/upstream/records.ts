@@ -39,7 +39,8 @@ const string = (v: unknown): string => (typeof v === 'string' ? v : refuse());
 const number = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : refuse());
 const wholeNumber = (v: unknown, least: number): number => (Number.isSafeInteger(v) && (v as number) >= least ? (v as number) : refuse());
 const boolean = (v: unknown): boolean => (typeof v === 'boolean' ? v : refuse());
-const instant = (v: unknown): string => (typeof v === 'string' && DATETIME.test(v) ? v : refuse());
+// At most nanoseconds: the log lists' keyset (pagination/keyset.ts) orders by them.
+const instant = (v: unknown): string => (typeof v === 'string' && DATETIME.test(v) && !/\.\d{10}/.test(v) ? v : refuse());
 const oneOf =
   <T extends string>(values: readonly T[]) =>
   (v: unknown): T =>

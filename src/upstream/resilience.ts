@@ -5,7 +5,9 @@
  *   Only faults that say Altostrat itself is unwell count: 5xx, timeouts, broken connections.
  *   Never a caller's 401/403/404/429, and never a body that is unreadable, too big or of an
  *   unexpected shape: those depend on one tenant's data (a webhook step's output, say), and one
- *   tenant must not be able to open the breaker for the others;
+ *   tenant must not be able to open the breaker for the others. For the same reason, a call that
+ *   runs the caller's own workflow or node (the catalogue's `runsCallerCode`) counts only when no
+ *   connection could be made: its 5xx or its slowness can be that workflow's;
  * - retries, per request, of idempotent calls (GETs, and writes that carry an idempotency key) on
  *   broken connections, timeouts and 502/503/504, with capped exponential backoff and full
  *   jitter, and on 429 after its Retry-After, but only while the request's deadline leaves room.
@@ -31,6 +33,11 @@ import {
  */
 export class UpstreamFault extends Error {
   override name = 'UpstreamFault';
+  /**
+   * Whether it says Altostrat itself is unwell, which the breaker counts (see the module comment).
+   * The client clears it for a call whose answer is the outcome of the caller's own workflow.
+   */
+  outage: boolean;
   constructor(
     readonly kind: 'timeout' | 'deadline' | 'network' | 'refused' | 'cancelled' | 'status' | 'body' | 'tooLarge',
     message: string,
@@ -39,6 +46,7 @@ export class UpstreamFault extends Error {
     readonly sent = true,
   ) {
     super(message);
+    this.outage = kind === 'timeout' || kind === 'network' || kind === 'refused' || (kind === 'status' && (status ?? 0) >= 500);
   }
 }
 
@@ -61,10 +69,7 @@ export interface BreakerOptions {
   breakerCooldownMs: number;
 }
 
-/** Whether a fault says Altostrat is unwell (see the module comment). */
-const isOutageFault = (error: Error): boolean =>
-  error instanceof UpstreamFault &&
-  (error.kind === 'timeout' || error.kind === 'network' || error.kind === 'refused' || (error.kind === 'status' && (error.status ?? 0) >= 500));
+const isOutageFault = (error: Error): boolean => error instanceof UpstreamFault && error.outage;
 
 /** The process-wide circuit breaker, shared by every request (never any data). */
 export function createBreaker(options: BreakerOptions): IPolicy {

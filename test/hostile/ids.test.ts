@@ -133,6 +133,34 @@ describe('one tenant cannot open the circuit breaker for the others', () => {
     }
   });
 
+  it('is not opened by one tenant’s failing sync runs or slow node tests', async () => {
+    // A sync run whose workflow fails answers 500 (docs/upstream.md); a node test waits on its node.
+    const fault = (call: RecordedCall): Fault | undefined => {
+      if (!isAcme(call)) return undefined;
+      if (call.path.startsWith('/workflows/sync/')) return { status: 500, body: '{"message":"Step n2 failed: the customer lookup timed out."}' };
+      return call.path === '/workflows/test-node' ? { kind: 'stall' } : undefined;
+    };
+    const stack = await startStack({ fault }, { ...env, UPSTREAM_TIMEOUT_MS: '200' });
+    try {
+      const workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+      const sync = `mutation($id: ID!) { runWorkflowSync(input: { workflowId: $id, payload: {} }) { output } }`;
+      const test = `mutation { testWorkflowNode(input: { node: { id: "n2", type: "action", componentId: "http_request" } }) { status } }`;
+      const answers = await Promise.all([
+        ...Array.from({ length: 2 * THRESHOLD }, () => stack.gql(sync, { id: workflowId })),
+        ...Array.from({ length: 2 * THRESHOLD }, () => stack.gql(test)),
+      ]);
+      for (const answer of answers.slice(0, 2 * THRESHOLD)) expectCode(answer, 'UPSTREAM_ERROR', ['runWorkflowSync']);
+      for (const answer of answers.slice(2 * THRESHOLD)) expectCode(answer, 'UPSTREAM_ERROR', ['testWorkflowNode']);
+      expect(stack.simulator.calls.filter(isAcme)).toHaveLength(4 * THRESHOLD);
+
+      const other = await stack.gql(honest, {}, { authorization: bearer(DEMO_TOKENS.globex) });
+      expect(other.errors).toBeUndefined();
+      expect(callsTo(stack.simulator, 'workflows').map((c) => c.authorization)).toEqual([bearer(DEMO_TOKENS.globex)]);
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('is not opened by one tenant’s clients going away in the middle of their calls', async () => {
     const stack = await startStack({ latencyMs: 300 }, env);
     try {

@@ -42,10 +42,12 @@ const query = (token: string) =>
 
 describe('WebSocket connections', () => {
   it('refuses the upgrade with 429 RATE_LIMITED past WS_MAX_CONNECTIONS_PER_ADDRESS sockets from one address', async () => {
-    const opened = await Promise.all(Array.from({ length: 8 }, () => openSocket(gateway.url)));
+    // With no proxy trusted (TRUSTED_PROXY_HOPS 0), what a client writes in X-Forwarded-For is not read.
+    const forwardedFor = (i: number) => ({ 'x-forwarded-for': `198.51.100.${i}` });
+    const opened = await Promise.all(Array.from({ length: 8 }, (_, i) => openSocket(gateway.url, i % 2 ? forwardedFor(i) : {})));
     for (const socket of opened) if (socket.kind === 'open') sockets.push(socket.socket);
     expect(opened.every((o) => o.kind === 'open')).toBe(true);
-    const refused = await openSocket(gateway.url);
+    const refused = await openSocket(gateway.url, forwardedFor(9));
     expect(refused.kind).toBe('refused');
     if (refused.kind !== 'refused') return;
     expect(refused.status).toBe(429);
@@ -117,5 +119,29 @@ describe('WebSocket connections', () => {
     for (const socket of [...held.map((h) => h.socket), again.socket]) socket.close();
     await Promise.all([...held.map((h) => h.closed), again.closed]);
   });
+});
 
+describe('WebSocket connections behind a trusted proxy (TRUSTED_PROXY_HOPS=1)', () => {
+  it('count each forwarded client address on its own, whatever the client wrote before it', async () => {
+    const behindProxy = await spawnGateway({ ALTOSTRAT_API_URL: simulator.url, WS_MAX_CONNECTIONS_PER_ADDRESS: '2', TRUSTED_PROXY_HOPS: '1' });
+    const held: WebSocket[] = [];
+    try {
+      // All come from 127.0.0.1, the "proxy"; the proxy says who called it.
+      const open = async (forwardedFor: string) => {
+        const opened = await openSocket(behindProxy.url, { 'x-forwarded-for': forwardedFor });
+        if (opened.kind === 'open') held.push(opened.socket);
+        return opened.kind === 'open' ? 200 : opened.status;
+      };
+      expect(await open('198.51.100.1')).toBe(200);
+      expect(await open('203.0.113.9, 198.51.100.1')).toBe(200);
+      // A third from 198.51.100.1, whatever it put in front of the proxy's entry.
+      expect(await open('203.0.113.10, 198.51.100.1')).toBe(429);
+      expect(await open('198.51.100.1')).toBe(429);
+      // Another client behind the same proxy has an allowance of its own.
+      expect(await open('198.51.100.2')).toBe(200);
+    } finally {
+      for (const socket of held) socket.terminate();
+      behindProxy.kill();
+    }
+  });
 });

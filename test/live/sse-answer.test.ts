@@ -7,6 +7,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS, stackWorld } from '../support/stack.js';
+import { until } from '../support/wait.js';
 
 const ORIGIN = 'https://app.example';
 const world = stackWorld({}, { CORS_ORIGINS: ORIGIN, LIVE_POLL_INTERVAL_MS: '100' });
@@ -50,5 +51,22 @@ describe('an SSE subscription’s answer', () => {
     elsewhere.close();
     expect(elsewhere.res.headers['access-control-allow-origin']).toBeUndefined();
     expect(elsewhere.res.headers['x-request-id']).toBe('sse-head-2');
+  });
+});
+
+describe('a subscription asked with an Accept that takes no stream', () => {
+  it('is answered 406 and holds nothing: no subscription, no poller', async () => {
+    const runId = world.stack.simulator.runsOf(world.workflowId)[0]!.id;
+    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(world.stack.metricsUrl)).text())?.[1]);
+    for (const accept of ['application/json', 'application/graphql-response+json', 'text/event-stream; charset=latin1']) {
+      const response = await fetch(world.stack.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept, authorization: bearer(DEMO_TOKENS.acme) },
+        body: JSON.stringify({ query: 'subscription($id: ID!) { executionUpdated(id: $id) { id } }', variables: { id: runId } }),
+      });
+      expect(response.status).toBe(406);
+      await response.arrayBuffer();
+    }
+    await until('the subscriptions ended', async () => (await metric('live_subscriptions')) === 0 && (await metric('live_pollers')) === 0, { everyMs: 50 });
   });
 });
