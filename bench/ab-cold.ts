@@ -10,10 +10,10 @@
  * build can be measured against itself with a part switched off (`AB_ENV_AFTER='{"LOG_LEVEL":"warn"}'`).
  */
 import { loadavg } from 'node:os';
-import { startGateway } from './live/gateway.js';
-import { cpuMs, startSimulator, stop, type Server } from './processes.js';
+import { cpuMs, startGateway, startSimulator, stop, type Server } from './processes.js';
 import { AUTHORIZATION, freshBodies } from './scenarios.js';
 import { sendEach } from './clients.js';
+import { median } from './stats.js';
 
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 8);
 const PAGES = Number(process.env.AB_PAGES ?? 250);
@@ -35,16 +35,12 @@ async function fire(gateway: Server, bodies: string[]): Promise<{ rps: number; c
   return { rps: bodies.length / ((lastAt - t0) / 1000), cpu: (cpuMs(gateway.pid) - cpuBefore) / bodies.length };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const sim = await startSimulator({ pageSize: 20, inlineLogs: false, latencyMs: 0, freshPages: 2 + WARM_UP + ROUNDS * PAGES });
 const bodies = freshBodies(sim.fixture);
 const settings = (name: string) => JSON.parse(process.env[name] ?? '{}') as Record<string, string>;
-const before = await startGateway('before', sim.fixture.url, settings('AB_ENV_BEFORE'), { checkout: beforeCheckout });
-const after = await startGateway('after', sim.fixture.url, settings('AB_ENV_AFTER'), { checkout: afterCheckout });
+const before = await startGateway(sim.fixture.url, { name: 'before', settings: settings('AB_ENV_BEFORE'), checkout: beforeCheckout });
+const after = await startGateway(sim.fixture.url, { name: 'after', settings: settings('AB_ENV_AFTER'), checkout: afterCheckout });
 try {
   // Byte-identical answers: a page never read (cold), then the same page again (remembered runs).
   for (const body of [bodies[0]!, bodies[0]!, bodies[1]!]) {

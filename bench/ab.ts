@@ -21,8 +21,7 @@
  */
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
-import { startGateway } from './live/gateway.js';
-import { cpuMs, rssMb, startSimulator, stop, type Server } from './processes.js';
+import { cpuMs, rssMb, startGateway, startSimulator, stop, type Server } from './processes.js';
 import { AUTHORIZATION, S1 } from './scenarios.js';
 
 const [before, after] = process.argv.slice(2);
@@ -34,8 +33,8 @@ const flags = (name: string) => process.env[name]?.split(' ').filter(Boolean) ??
 
 const sim = await startSimulator({ pageSize: 20, inlineLogs: true, latencyMs: 0 });
 const body = process.env.AB_BODY ?? S1.body(sim.fixture);
-const build = (checkout: string, side: 'A' | 'B') => ({ checkout, nodeOptions: [...flags('AB_NODE_OPTIONS'), ...flags(`AB_NODE_OPTIONS_${side}`)] });
-const gateways = [await startGateway('ab-A', sim.fixture.url, {}, build(before, 'A')), await startGateway('ab-B', sim.fixture.url, {}, build(after, 'B'))] as const;
+const build = (checkout: string, side: 'A' | 'B') => ({ name: `ab-${side}`, checkout, nodeOptions: [...flags('AB_NODE_OPTIONS'), ...flags(`AB_NODE_OPTIONS_${side}`)] });
+const gateways = [await startGateway(sim.fixture.url, build(before, 'A')), await startGateway(sim.fixture.url, build(after, 'B'))] as const;
 const origin = (gateway: Server) => gateway.url.replace(/\/graphql$/, '');
 const queries = new Map<Server, number>(gateways.map((g) => [g, 0]));
 const [A, B] = gateways;

@@ -15,11 +15,12 @@
  * entry's `createdAt` and the run's `completedAt`, stamped by the simulator when it made the
  * change, are compared with Date.now() when the event arrived (one machine, one clock).
  */
-import { startSimulator, stop, cpuMs, rssMb, type Server } from './processes.js';
-import { liveHeap, startGateway } from './live/gateway.js';
+import { startGateway, startSimulator, stop, cpuMs, rssMb, type Server } from './processes.js';
+import { liveHeap } from './live/heap.js';
 import { subscribe, type Stream } from './live/sse.js';
 import { startRedis } from '../test/support/redis.js';
 import { DEMO_TOKENS } from '../src/demo/seed.js';
+import { percentile } from './stats.js';
 
 const PAIRS = 500;
 const PER_PAIR = 10;
@@ -87,7 +88,6 @@ async function memories(servers: Server[]): Promise<Array<{ heap: number; rss: n
   return measured;
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
 /** Opens PER_PAIR subscriptions per pair, the k-th on gateway k mod n; resolves when each has its first event. */
 async function openAll(gateways: Server[], pairs: { token: string; id: string }[]): Promise<{ streams: Stream[]; failures: number; silent: number; seconds: number }> {
@@ -217,7 +217,7 @@ async function scenario(label: string, gateways: Server[], pairs: { token: strin
   const sum = (list: { heap: number; rss: number }[], key: 'heap' | 'rss') => list.reduce((n, m) => n + m[key], 0);
 
   const measured = await latency(gateways);
-  console.error(`${label}: ${measured.delays.length} changes timed, p99 ${pct(measured.delays, 0.99)} ms`);
+  console.error(`${label}: ${measured.delays.length} changes timed, p99 ${percentile(measured.delays, 0.99)} ms`);
   opened.streams.forEach((s) => s.close());
   return {
     label,
@@ -229,8 +229,8 @@ async function scenario(label: string, gateways: Server[], pairs: { token: strin
     heapAfterMb: sum(after, 'heap') / 1024 / 1024,
     rssAfterMb: sum(after, 'rss') / 1024 / 1024,
     cpuPercent: (cpu / (seconds * 1000)) * 100,
-    p50: pct(measured.delays, 0.5),
-    p99: pct(measured.delays, 0.99),
+    p50: percentile(measured.delays, 0.5),
+    p99: percentile(measured.delays, 0.99),
     max: measured.delays.at(-1) ?? NaN,
     changes: measured.delays.length,
     latencyErrors: measured.errors,
@@ -242,14 +242,14 @@ await controlCall('/configure', { stepMs: IDLE_STEP_MS });
 const pairs = (await Promise.all(TOKENS.map(async (token) => (await startRuns(token, PAIRS / TOKENS.length)).map((id) => ({ token, id }))))).flat();
 
 const results: Figures[] = [];
-const single = await startGateway('live-single', upstream, SETTINGS);
+const single = await startGateway(upstream, { name: 'live-single', settings: SETTINGS });
 results.push(await scenario('1 process', [single], pairs));
 await stop(single.child);
 
 const redis = await startRedis();
 const replicas = [
-  await startGateway('live-replica-a', upstream, { ...SETTINGS, REDIS_URL: redis.url, CURSOR_SECRET }),
-  await startGateway('live-replica-b', upstream, { ...SETTINGS, REDIS_URL: redis.url, CURSOR_SECRET }),
+  await startGateway(upstream, { name: 'live-replica-a', settings: { ...SETTINGS, REDIS_URL: redis.url, CURSOR_SECRET } }),
+  await startGateway(upstream, { name: 'live-replica-b', settings: { ...SETTINGS, REDIS_URL: redis.url, CURSOR_SECRET } }),
 ];
 results.push(await scenario('2 replicas, 1 Redis', replicas, pairs));
 await Promise.all(replicas.map((r) => stop(r.child)));

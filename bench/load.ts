@@ -20,8 +20,8 @@
 import { startSimulator } from '../src/demo/simulator.js';
 import { DEMO_TOKENS } from '../src/demo/seed.js';
 import { readFileSync } from 'node:fs';
-import { rssMb, stop } from './processes.js';
-import { startGateway } from './live/gateway.js';
+import { rssMb, startGateway, stop } from './processes.js';
+import { percentile } from './stats.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 25);
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 32);
@@ -60,7 +60,7 @@ const simulator = await startSimulator({
     return undefined;
   },
 });
-const gateway = await startGateway('load-gateway', simulator.url);
+const gateway = await startGateway(simulator.url, { name: 'load-gateway' });
 
 interface Answer {
   status: number;
@@ -255,9 +255,8 @@ const maxCalls = maxCallsPerRequest();
 await stop(gateway.child);
 await simulator.close();
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 const row = (label: string, r: Run) =>
-  `| ${label} | ${Math.round(r.seconds)} | ${r.requests} | ${Math.round(r.requests / r.seconds)} | ${pct(r.latencies, 0.5).toFixed(1)} | ${pct(r.latencies, 0.99).toFixed(1)} | ${r.errors} | ${r.foreign} | ${(r.calls.honest / r.calls.honestRequests).toFixed(2)} | ${r.calls.hostileRequests} | ${r.calls.hostile} | ${r.calls.hostileRequests ? (r.calls.hostile / r.calls.hostileRequests).toFixed(2) : '-'} | ${Math.round(r.rssPeak)} |`;
+  `| ${label} | ${Math.round(r.seconds)} | ${r.requests} | ${Math.round(r.requests / r.seconds)} | ${percentile(r.latencies, 0.5).toFixed(1)} | ${percentile(r.latencies, 0.99).toFixed(1)} | ${r.errors} | ${r.foreign} | ${(r.calls.honest / r.calls.honestRequests).toFixed(2)} | ${r.calls.hostileRequests} | ${r.calls.hostile} | ${r.calls.hostileRequests ? (r.calls.hostile / r.calls.hostileRequests).toFixed(2) : '-'} | ${Math.round(r.rssPeak)} |`;
 console.log(
   [
     `| run | seconds | honest requests | honest req/s | honest p50 ms | honest p99 ms | honest errors | cross-tenant items | upstream calls per honest request | hostile requests | hostile upstream calls | per hostile request | gateway RSS peak MB |`,
@@ -269,7 +268,7 @@ console.log(
 console.log(`\nhonest concurrency ${CONCURRENCY}; most upstream calls made by any one request (gateway log): ${maxCalls} (budget ${BUDGET})`);
 console.log(`\nhostile requests by outcome (mean ms):\n${[...loud.hostileOutcomes].map(([key, { count, ms }]) => `- ${key}: ${count} (${(ms / count).toFixed(1)} ms)`).join('\n')}`);
 
-const ratio = (p: number) => pct(loud.latencies, p) / pct(quiet.latencies, p);
+const ratio = (p: number) => percentile(loud.latencies, p) / percentile(quiet.latencies, p);
 console.log(`\nhonest latency beside the hostile tenant / quiet: p50 ${ratio(0.5).toFixed(2)}x, p99 ${ratio(0.99).toFixed(2)}x`);
 const misses = [
   ...(ratio(0.5) > 2 || ratio(0.99) > 2 ? ['honest latency more than 2x the quiet run'] : []),

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Fixture } from './scenarios.js';
 import { startArgs } from '../test/support/process.js';
@@ -43,12 +43,19 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts a server with stdout and stderr into a file, then polls `readiness` until it answers 200. */
-async function startServer(name: string, args: string[], env: Record<string, string>, url: string, readiness: string, headers: Record<string, string> = {}): Promise<Server> {
+async function startServer(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  url: string,
+  readiness: string,
+  { headers = {}, cwd = ROOT }: { headers?: Record<string, string>; cwd?: string } = {},
+): Promise<Server> {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = join(LOG_DIR, `${name}.log`);
   const fd = openSync(log, 'w');
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   children.add(child);
   let exited = false;
@@ -65,16 +72,28 @@ async function startServer(name: string, args: string[], env: Record<string, str
   throw new Error(`${name} not ready after 2000 checks; see ${log}`);
 }
 
+export interface GatewayStart {
+  /** Names its log file; `gateway` by default. */
+  name?: string;
+  /** Settings beyond PORT, HOST and ALTOSTRAT_API_URL; each figure that needs one says so. */
+  settings?: Record<string, string>;
+  /** The checkout whose dist/main.js runs (its package.json's start command); this one by default. */
+  checkout?: string;
+  /** Node flags before the start command's (the profiler's, --trace-gc), reported beside any figure they touch. */
+  nodeOptions?: string[];
+}
+
 /**
  * `npm start`'s command (package.json: node, its flags, dist/main.js) with only what it needs
  * from its environment, and a metrics port of its own (METRICS_PORT=0: any free one, so two
- * gateways never collide on the default): nothing else is set, so every other setting (LOG_LEVEL
- * info, metrics, limits) is the default. Extra options (for the profiler) go to node first.
+ * gateways never collide on the default): nothing else is set unless `settings` says so, so every
+ * other setting (LOG_LEVEL info, metrics, limits) is the default.
  */
-export async function startGateway(upstream: string, nodeOptions: string[] = []): Promise<Server> {
+export async function startGateway(upstream: string, { name = 'gateway', settings = {}, checkout, nodeOptions = [] }: GatewayStart = {}): Promise<Server> {
   const port = await freePort();
-  const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream };
-  return startServer('gateway', [...nodeOptions, ...startArgs()], env, `http://127.0.0.1:${port}/graphql`, `http://127.0.0.1:${port}/health`);
+  const env = { PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1', ALTOSTRAT_API_URL: upstream, ...settings };
+  const cwd = checkout ? resolve(checkout) : ROOT;
+  return startServer(name, [...nodeOptions, ...startArgs(cwd)], env, `http://127.0.0.1:${port}/graphql`, `http://127.0.0.1:${port}/health`, { cwd });
 }
 
 /** Compiles the baseline and the bare-Yoga ceiling to their dist/ folders (git-ignored), so they run as plain JS. */
@@ -91,7 +110,7 @@ export async function startBaseline(upstream: string): Promise<Server> {
   // Apollo Server has no health route; its documented check is this query with a preflight header.
   const readiness = `${url}?query=%7B__typename%7D`;
   return startServer('baseline', ['bench/baseline/dist/server.js', upstream], { NODE_ENV: 'production', PORT: String(port) }, url, readiness, {
-    'apollo-require-preflight': 'true',
+    headers: { 'apollo-require-preflight': 'true' },
   });
 }
 

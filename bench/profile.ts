@@ -43,7 +43,7 @@ interface CpuProfile {
 const dir = mkdtempSync(join(tmpdir(), 'altostrat-profile-'));
 const scenario = COLD_PAGES > 0 ? S2_COLD : S1;
 const sim = await startSimulator({ pageSize: scenario.pageSize, inlineLogs: scenario.inlineLogs, latencyMs: 0, freshPages: COLD_PAGES });
-const gateway = await startGateway(sim.fixture.url, ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${INTERVAL_US}`]);
+const gateway = await startGateway(sim.fixture.url, { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${INTERVAL_US}`] });
 const started = performance.now();
 let requests: number;
 if (COLD_PAGES > 0) {

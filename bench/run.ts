@@ -39,6 +39,7 @@ import { buildServers, cpuMs, LOG_DIR, rssMb, TICK_MS, startBaseline, startCeili
 import { startArgs } from '../test/support/process.js';
 import { upstreamClient } from './clients.js';
 import { AUTHORIZATION, budget, freshBodies, S1, S1_PAGE15, S2_COLD, S2_WARM, S3, S4, S5, walkBody, waves, type Fixture, type Scenario, type ServerName } from './scenarios.js';
+import { median, percentile } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -61,8 +62,6 @@ const END = '<!-- END of generated part -->';
 
 const started = performance.now();
 const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 /** Round r visits the targets from a different one first. */
 const rotate = <T>(xs: T[], r: number) => xs.map((_, i) => xs[(i + r) % xs.length]!);
 
