@@ -7,11 +7,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Fixture } from './scenarios.js';
+import { freePort } from '../test/support/ports.js';
 import { startArgs } from '../test/support/process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,16 +30,6 @@ export interface Server {
   /** From spawn to the first 200 of its readiness check. */
   readyMs: number;
   log: string;
-}
-
-/** A port nothing listens on right now, on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
 }
 
 /** Starts a server with stdout and stderr into a file, then polls `readiness` until it answers 200. */

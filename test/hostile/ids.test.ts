@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, RecordedCall } from '../../src/demo/simulator.js';
-import { bearer, callsTo, DEMO_TOKENS, expectCode, stackWorld, startStack } from '../support/stack.js';
+import { bearer, callsTo, DEMO_TOKENS, expectCode, stackWorld, startStack, type Stack } from '../support/stack.js';
 
 const BAD_IDS = [
   ...['.', '', '..', '%2e%2e', 'fl_a/b', 'fl_run_..', '%2e', 'fl_..', 'fl_run_a/../b', 'fl_a?page=2', 'fl_a#x', ' fl_a'],
@@ -80,6 +80,12 @@ describe('one tenant cannot open the circuit breaker for the others', () => {
   const probe = `{ a: workflow(id: ".") { name } b: workflow(id: "") { name } c: execution(id: "..") { status } }`;
   const honest = `{ workflows(first: 1) { nodes { name } } }`;
   const isAcme = (call: RecordedCall) => call.authorization === bearer(DEMO_TOKENS.acme);
+  /** Another tenant's query after the faults: answered, with the one call it needs. */
+  const expectOthersServed = async (stack: Stack) => {
+    const other = await stack.gql(honest, {}, { authorization: bearer(DEMO_TOKENS.globex) });
+    expect(other.errors).toBeUndefined();
+    expect(callsTo(stack.simulator, 'workflows').map((c) => c.authorization)).toEqual([bearer(DEMO_TOKENS.globex)]);
+  };
 
   it('is not opened by four concurrent requests with the ids ".", "" and ".."', async () => {
     const stack = await startStack({}, env);
@@ -108,9 +114,7 @@ describe('one tenant cannot open the circuit breaker for the others', () => {
       for (const answer of answers) expectCode(answer, 'UPSTREAM_ERROR', ['workflow']);
       expect(stack.simulator.calls.filter(isAcme)).toHaveLength(4 * THRESHOLD);
 
-      const other = await stack.gql(honest, {}, { authorization: bearer(DEMO_TOKENS.globex) });
-      expect(other.errors).toBeUndefined();
-      expect(callsTo(stack.simulator, 'workflows').map((c) => c.authorization)).toEqual([bearer(DEMO_TOKENS.globex)]);
+      await expectOthersServed(stack);
     } finally {
       await stack.close();
     }
@@ -153,9 +157,7 @@ describe('one tenant cannot open the circuit breaker for the others', () => {
       for (const answer of answers.slice(2 * THRESHOLD)) expectCode(answer, 'UPSTREAM_ERROR', ['testWorkflowNode']);
       expect(stack.simulator.calls.filter(isAcme)).toHaveLength(4 * THRESHOLD);
 
-      const other = await stack.gql(honest, {}, { authorization: bearer(DEMO_TOKENS.globex) });
-      expect(other.errors).toBeUndefined();
-      expect(callsTo(stack.simulator, 'workflows').map((c) => c.authorization)).toEqual([bearer(DEMO_TOKENS.globex)]);
+      await expectOthersServed(stack);
     } finally {
       await stack.close();
     }
