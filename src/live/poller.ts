@@ -73,14 +73,18 @@ export class Poller {
     return this.stepping;
   }
 
-  /** Stops polling and gives a held lease back, once the step in progress has settled. */
+  /**
+   * Stops polling and gives the lease back, once the step in progress has settled. A poller that
+   * demoted itself on a Redis error may still hold it, so any poller not polling alone gives it
+   * back: the release is the holder's only (redis.ts), and harmless otherwise.
+   */
   async stop(): Promise<void> {
     this.polling?.abort();
     await this.stepping;
-    const leading = this.state === 'leading';
+    const mayHold = this.state === 'leading' || this.state === 'waiting';
     this.state = 'stopped';
     this.polling?.abort();
-    if (leading) await this.context.coordinator.release(this.key, this.owner);
+    if (mayHold && this.context.coordinator.reach() === 'up') await this.context.coordinator.release(this.key, this.owner);
   }
 
   private async settle(): Promise<void> {
@@ -112,6 +116,9 @@ export class Poller {
       return;
     }
     this.state = 'leading';
+    // A poll started while polling alone was worked out from this replica's own state: the
+    // deployment goes on from the stored one, and each replica drops what it already heard.
+    if (wasLocal) this.polling?.abort();
     this.polledAt = Date.now();
     this.note('leader_change');
     const stored = lease.stored === null ? undefined : parse<StateRecord>(lease.stored, this.context);

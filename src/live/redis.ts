@@ -343,7 +343,8 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
       await run(() => commands.liveAlive(replicas, replica, leaseMs));
       const batch = commands.multi();
       for (const [tokenKey, count] of counts) batch.hset(subsOf(tokenKey), replica, count).pexpire(subsOf(tokenKey), leaseMs);
-      for (const tokenKey of gone) batch.hdel(subsOf(tokenKey), replica);
+      // A token that left and came back while the heartbeat ran is counted again, not removed.
+      for (const tokenKey of gone) if (!counts.has(tokenKey)) batch.hdel(subsOf(tokenKey), replica);
       await run(() => batch.exec());
     },
 
