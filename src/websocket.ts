@@ -220,7 +220,16 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     return undefined;
   };
 
+  // Behind a proxy that nobody declared, every client shares the proxy's allowance: said once.
+  let proxyNoted = config.trustedProxyHops > 0;
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!proxyNoted && request.headers['x-forwarded-for'] !== undefined) {
+      proxyNoted = true;
+      logger.warn(
+        'A WebSocket upgrade came with X-Forwarded-For while TRUSTED_PROXY_HOPS is 0: behind a proxy or load balancer, ' +
+          'every client counts as the proxy\'s address against WS_MAX_CONNECTIONS_PER_ADDRESS. Set TRUSTED_PROXY_HOPS to the proxies in front.',
+      );
+    }
     const address = clientAddress(request, config.trustedProxyHops);
     const refused = refusal(request, address);
     if (refused) {

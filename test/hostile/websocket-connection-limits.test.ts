@@ -145,3 +145,20 @@ describe('WebSocket connections behind a trusted proxy (TRUSTED_PROXY_HOPS=1)', 
     }
   });
 });
+
+describe('X-Forwarded-For with no proxy declared (TRUSTED_PROXY_HOPS=0)', () => {
+  it('is said once in the log, for the operator: every client behind a proxy would share its allowance', async () => {
+    const undeclared = await spawnGateway({ ALTOSTRAT_API_URL: simulator.url });
+    const held: WebSocket[] = [];
+    for (const forwardedFor of ['198.51.100.1', '198.51.100.2']) {
+      const opened = await openSocket(undeclared.url, { 'x-forwarded-for': forwardedFor });
+      if (opened.kind === 'open') held.push(opened.socket);
+    }
+    expect(held).toHaveLength(2);
+    for (const socket of held) socket.terminate();
+    undeclared.child.kill('SIGTERM');
+    expect(await undeclared.exited).toBe(0);
+    // Log lines are written in batches: read once the process has flushed them and exited.
+    expect(undeclared.output().match(/X-Forwarded-For while TRUSTED_PROXY_HOPS is 0/g)).toHaveLength(1);
+  });
+});
