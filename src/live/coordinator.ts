@@ -39,7 +39,7 @@ export interface Commit {
   record: string;
   /** Absent when the poll found nothing to say: only the state moves on. */
   message?: string;
-  /** The topic is over: forget its lease, state and messages. */
+  /** The topic is over: forget its state, and keep its lease from anyone for a moment. */
   final: boolean;
 }
 

@@ -60,11 +60,22 @@ export class Listener {
     private readonly identify: (event: Json) => string,
   ) {}
 
-  /** The first read of the stored messages: they are the past, only the last event is replayed. */
+  /**
+   * The first read of the stored messages: they are the past, only the last event is replayed.
+   * A topic that ended before this one started (its end is stored for replicas that missed it)
+   * is the past entirely: nothing of it is replayed, and the topic's next poller starts afresh.
+   */
   joined(recent: string[], subscribed: boolean): void {
     if (this.state === 'stopped') return;
     if (this.state === 'joining') {
-      for (const message of this.parseAll(recent)) {
+      let messages = this.parseAll(recent);
+      const ended = messages.findLastIndex((message) => message.done || message.end);
+      if (ended >= 0) {
+        // An epoch no message has: every message polled up to the end is older than it.
+        this.newest = { epoch: '', at: messages[ended]!.at };
+        messages = messages.slice(ended + 1);
+      }
+      for (const message of messages) {
         this.mark(message);
         this.advance(message);
         for (const event of message.events) this.remember(event);

@@ -8,6 +8,8 @@ import { startRedis, type RedisProcess } from '../../test/support/redis.js';
 import { createLiveHub } from './hub.js';
 import { LiveEnd, type Json, type LiveHub } from './types.js';
 import { counting, drain, PollLog, take } from './testing.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTcpProxy } from '../../test/support/tcp-proxy.js';
 import { until } from '../../test/support/wait.js';
 
 const INTERVAL = 50;
@@ -19,13 +21,13 @@ let prefixSerial = 0;
 let prefix = '';
 let hubs: LiveHub[] = [];
 
-function replica(): LiveHub {
+function replica({ url = redis.url, intervalMs = INTERVAL } = {}): LiveHub {
   const hub = createLiveHub({
-    intervalMs: INTERVAL,
+    intervalMs,
     maxPerToken: 20,
     maxTotal: 1000,
     secret: 'shared-secret',
-    redisUrl: redis.url,
+    redisUrl: url,
     keyPrefix: prefix,
     onError: () => {}, // connections are cut on purpose
   });
@@ -143,6 +145,34 @@ describe('a dropped subscriber connection', () => {
     expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
     expect(log.count('b')).toBe(0); // B only listened
   });
+
+  it('finds a connection gone silent (no reset, no answer) and listens again: every event once, in order', async () => {
+    const proxy = await startTcpProxy(redis.port);
+    try {
+      // An unanswered PING is found after a second; the 16 stored messages reach back further than
+      // that at this interval.
+      const intervalMs = 250;
+      const log = new PollLog();
+      const a = replica({ intervalMs });
+      a.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting()) });
+      await until('replica A to poll', () => a.stats().pollers === 1);
+      const b = replica({ intervalMs, url: `redis://127.0.0.1:${proxy.port}` });
+      const onB = b.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting()) });
+      const heard = await take(onB, 2);
+
+      expect(proxy.silence('altostrat-gw-live-events')).toBe(1);
+      const later = await Promise.race([
+        take(onB, 10),
+        sleep(8_000).then(() => Promise.reject(new Error('B heard nothing more after its connection went silent'))),
+      ]);
+      const numbers = [...heard, ...later].map((e) => e.n);
+      expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
+      expect(log.count('b')).toBe(0); // B only listened
+    } finally {
+      await Promise.all(hubs.map((hub) => hub.close()));
+      await proxy.close();
+    }
+  });
 });
 
 describe('handing the poll over', () => {
@@ -194,9 +224,55 @@ describe('the end of a topic across replicas', () => {
     expect(await drain(onB)).toEqual({ events: ['running', 'completed'] });
     await until('both replicas to forget the topic', () => a.stats().topics + b.stats().topics === 0);
     expect(await inspector.keys(`${prefix}state:*`)).toEqual([]);
-    expect(await inspector.keys(`${prefix}log:*`)).toEqual([]);
     expect(log.count()).toBe(2); // nobody took the ended topic up again
     await until('the ended lease to expire', async () => (await inspector.keys(`${prefix}lease:*`)).length === 0);
+  });
+
+  it('delivers the end to a replica that missed it, and starts a later topic afresh, not from the stored end', async () => {
+    // Replica B reaches Redis as a user of its own, so that its subscriber connection alone can be
+    // cut and kept from subscribing again. A slower interval leaves B's reconnect well inside the
+    // moment the ended topic's lease is kept from everyone.
+    const intervalMs = 300;
+    await inspector.acl('SETUSER', 'replica-b', 'on', '>b-password', '~*', '&*', '+@all');
+    try {
+      const a = replica({ intervalMs });
+      const b = replica({ intervalMs, url: redis.url.replace('redis://', 'redis://replica-b:b-password@') });
+      const cutB = (): Promise<unknown> => inspector.client('KILL', 'USER', 'replica-b', 'TYPE', 'pubsub');
+      // The run as the upstream has it; a poll reports it when it changed.
+      let truth = 'queued';
+      const log = new PollLog();
+      const make = (label: string) =>
+        log.source(label, (state: Json | undefined) =>
+          state === truth ? { events: [], state } : { events: [truth], state: truth, ...(truth === 'completed' && { done: true as const }) },
+        );
+      const onA = a.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make('a') });
+      expect(await take(onA, 1)).toEqual(['queued']);
+      const onB = b.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make('b'), replayLast: true });
+      expect(await take(onB, 1)).toEqual(['queued']);
+      await until('B to listen to the topic', async () => (await listeners()) === 2);
+
+      await inspector.acl('SETUSER', 'replica-b', '-subscribe');
+      await cutB();
+      await until('B to stop listening', async () => (await listeners()) === 1);
+      truth = 'running';
+      expect(await take(onA, 1)).toEqual(['running']);
+      truth = 'completed';
+      expect(await drain(onA)).toEqual({ events: ['completed'] });
+      // B missed both messages; it listens again at once.
+      await inspector.acl('SETUSER', 'replica-b', '+subscribe');
+      await cutB();
+      expect(await drain(onB)).toEqual({ events: ['running', 'completed'] });
+      expect(log.count('b')).toBe(0); // B heard the end, and did not poll the ended run itself
+
+      // The run is resumed. A subscriber that comes after its end hears it as it is now, not the
+      // stored end.
+      truth = 'resumed';
+      const later = b.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: make('b'), replayLast: true });
+      expect(await take(later, 1)).toEqual(['resumed']);
+      await later.return!();
+    } finally {
+      await inspector.acl('DELUSER', 'replica-b');
+    }
   });
 
   it('ends the subscribers of every replica with the LiveEnd a poll throws', async () => {

@@ -20,6 +20,7 @@
  * connection's start-up handshake puts it in subscriber mode before its ready check, which then
  * fails), and on every `ready` after a reconnect it subscribes again to every channel its topics
  * hold, retrying until it succeeds; each topic then reads the stored messages back (Link.resync).
+ * A PING each grace period finds the connection gone silent, and drops it to reconnect.
  * ioredis's own resubscription is off: it restores only channels it believes subscribed.
  */
 import { Redis } from 'ioredis';
@@ -47,23 +48,25 @@ return 1
 `;
 
 // ARGV: owner, stateTtlMs, record, final ('1'|'0'), channel, message ('' for none), endedMs,
-// recent. A final commit forgets state and messages, and leaves the lease to an owner that
-// matches no one for a moment: long enough for the other replicas to hear the end instead of
-// taking the lease and starting the topic over.
+// recent. A final commit forgets the state, and leaves the lease to an owner that matches no one
+// for a moment: long enough for the other replicas to hear the end instead of taking the lease and
+// starting the topic over. Its message is stored like any other, so that a replica that missed it
+// reads it back; a topic that starts later takes an end among the stored messages for the past
+// (listener.ts).
 const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[4] == '1' then
-  redis.call('DEL', KEYS[2], KEYS[3])
+  redis.call('DEL', KEYS[2])
   redis.call('SET', KEYS[1], 'ended', 'PX', ARGV[7])
 else
   redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
-  if ARGV[6] ~= '' then
-    redis.call('RPUSH', KEYS[3], ARGV[6])
-    redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
-  end
-  redis.call('PEXPIRE', KEYS[3], ARGV[2])
 end
-if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+if ARGV[6] ~= '' then
+  redis.call('RPUSH', KEYS[3], ARGV[6])
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
+  redis.call('PUBLISH', ARGV[5], ARGV[6])
+end
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
 return 1
 `;
 
@@ -147,17 +150,21 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
   // (the next interval tries again) rather than queue commands for a long outage.
   // A command unanswered for a grace period fails, so that a Redis that hangs (stopped, swapping)
   // is found unreachable like one that is gone.
+  const commandTimeout = Math.max(graceMs, MIN_COMMAND_TIMEOUT_MS);
   const commands = new Redis(url, {
     maxRetriesPerRequest: 2,
-    commandTimeout: Math.max(graceMs, MIN_COMMAND_TIMEOUT_MS),
+    commandTimeout,
     connectionName: 'altostrat-gw-live-commands',
   }) as Redis & LiveCommands;
   // The subscriber connection sends nothing until it is ready (no offline queue), and resubscribes
-  // by itself (below), not by ioredis's list.
+  // by itself (below), not by ioredis's list. It is sent a PING every grace period: one left
+  // unanswered drops it, so that a connection gone silent (its host vanished without a reset, and
+  // TCP's keep-alive would take hours to tell) reconnects and listens again.
   const listener = new Redis(url, {
     connectionName: 'altostrat-gw-live-events',
     autoResubscribe: false,
     enableOfflineQueue: false,
+    commandTimeout,
   });
   commands.defineCommand('liveAcquire', { numberOfKeys: 2, lua: ACQUIRE });
   commands.defineCommand('liveRenew', { numberOfKeys: 3, lua: RENEW });
@@ -246,6 +253,19 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
       channel.heard = true;
     }
   }
+
+  let pinging = false;
+  const liveness = setInterval(() => {
+    if (pinging || closed || listener.status !== 'ready') return;
+    pinging = true;
+    listener
+      .ping()
+      .catch((error: unknown) => {
+        fault(error);
+        if (!closed) listener.disconnect(true);
+      })
+      .finally(() => (pinging = false));
+  }, graceMs).unref();
 
   let probing = false;
   /** One write at a time, as reach() is asked: its success ends the run of failures. */
@@ -363,6 +383,7 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
     async close() {
       closed = true;
       clearTimeout(retry);
+      clearInterval(liveness);
       const end = async (client: Redis): Promise<void> => {
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
         else client.disconnect();
