@@ -287,9 +287,13 @@ function lazy<T>(make: () => T): () => T {
  * forgets what it made stale. One function per kind of write, so that resolvers cannot forget one.
  */
 
-/** A workflow created or changed: its record is the answer; lists holding it are stale. */
+/**
+ * A workflow created or changed: its record is the answer (fetched again for its graph when the
+ * answer left it out: docs/upstream.md); lists holding it are stale.
+ */
 export function workflowWritten(loaders: Loaders, record: WorkflowRecord): void {
-  loaders.workflow.clear(record.id).prime(record.id, record);
+  loaders.workflow.clear(record.id);
+  if (record.graph) loaders.workflow.prime(record.id, record);
   loaders.clearWorkflowList();
   loaders.triggerableWorkflows.clear();
 }

@@ -5,7 +5,8 @@
 //
 // Whether a run fails is deterministic: it fails when its context says `"fail": true`, or when
 // its workflow has a node whose data says `"fail": true` (it then fails at that node when the
-// route reaches it), or else when the simulator's seeded stream draws a failure (FAIL_RATE).
+// route reaches it), or else, unless its context says `"fail": false`, when the simulator's seeded
+// stream draws a failure (FAIL_RATE).
 
 import { buildRun, timestamp } from './seed.js';
 import type { LogJson, Rng, RunJson } from './seed.js';
@@ -53,7 +54,7 @@ export function createEngine({ store, timers, rng, now, stepMs, schedulerMs }: E
 
   function plan(entry: WorkflowEntry, startedAt: number, context: Record<string, unknown>, mayDrawFailure: boolean): RunJson {
     const designed = entry.workflow.nodes.find((node) => node.data.fail === true);
-    const fails = context.fail === true || designed !== undefined || (mayDrawFailure && rng() < FAIL_RATE);
+    const fails = context.fail === true || designed !== undefined || (context.fail !== false && mayDrawFailure && rng() < FAIL_RATE);
     return buildRun(entry.workflow, startedAt, fails ? 'failed' : 'completed', rng, 0.5, designed?.id);
   }
 

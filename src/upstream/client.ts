@@ -219,9 +219,8 @@ export class AltostratClient {
   }
 
   /** The last node's output; null when the workflow does not exist. Sent once: it starts a run. */
-  async runWorkflowSync(workflowId: string, payload: unknown): Promise<{ output: unknown } | null> {
-    const output = await this.#call({ endpoint: 'runWorkflowSync', ids: [workflowId], body: payload ?? {}, fieldNames: { workflow: 'workflowId' } });
-    return output === null ? null : { output };
+  runWorkflowSync(workflowId: string, payload: unknown): Promise<{ output: unknown } | null> {
+    return this.#call({ endpoint: 'runWorkflowSync', ids: [workflowId], body: payload ?? {}, fieldNames: { workflow: 'workflowId' } });
   }
 
   listTriggerableWorkflows(): Promise<TriggerableWorkflowRecord[]> {
@@ -335,7 +334,8 @@ function asCallerOutcome(error: unknown): never {
 function readAnswer<N extends EndpointName>(route: Route, call: Call<N, AnswerOf<N>>, text: string, maxJsonDepth: number): AnswerOf<N> {
   let json: unknown;
   try {
-    json = text.trim() === '' ? undefined : JSON.parse(cutDeepJson(text, maxJsonDepth));
+    // A delete's body is not read (docs/upstream.md): a 2xx is the answer.
+    json = text.trim() === '' || ENDPOINTS[call.endpoint].method === 'DELETE' ? undefined : JSON.parse(cutDeepJson(text, maxJsonDepth));
   } catch {
     throw new UpstreamFault('body', `Altostrat answered ${route} with a body that is not JSON.`);
   }

@@ -9,7 +9,8 @@
  *    is sent.
  * Whatever fails comes out as a coded error: a status through transport.ts's table, a fault of
  * the policies or the connection here. A write that got no answer may have happened: it says so
- * (`outcomeUnknown`) rather than UPSTREAM_ERROR alone.
+ * (`outcomeUnknown`) rather than UPSTREAM_ERROR alone, and so does a keyed write whose retries
+ * failed after an attempt that got none.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { GraphQLError } from 'graphql';
@@ -62,13 +63,49 @@ export class RequestPolicy {
       this.#options.admitCall?.();
       this.#calls++;
     };
+    // A write's attempt that may have reached Altostrat leaves the outcome unknown, whatever the
+    // retries after it get (a 5xx, no answer, the breaker open, the budget spent), unless one is
+    // answered with a refusal: a retry carries the same Idempotency-Key, so a refusal (401, 403,
+    // 422, which come out as coded errors) is what the first attempt got too.
+    let unanswered = false;
+    let sent = false; // the latest attempt was sent
+    const once = terms.writes
+      ? () => {
+          sent = false;
+          const admitAndSend = () => {
+            admit();
+            sent = true;
+          };
+          return attempt(admitAndSend).catch((error: unknown) => {
+            unanswered ||= mayHaveHappened(error);
+            throw error;
+          });
+        }
+      : () => attempt(admit);
     try {
-      return await limit(() => policy.execute(() => fairShare.run(tenant, () => attempt(admit), { signal, deadline })));
+      return await limit(() => policy.execute(() => fairShare.run(tenant, once, { signal, deadline })));
     } catch (error) {
-      throw asCodedError(terms, error);
+      const refused = sent && error instanceof GraphQLError;
+      throw unanswered && !refused ? outcomeUnknown(terms.route) : asCodedError(terms, error);
     }
   }
 }
+
+/**
+ * A fault of a call that was sent and got no answer to go by: none, one the gateway cannot read
+ * (a 2xx body of the wrong shape, a body over the cap), or a proxy's 502 or 504, which say
+ * nothing of what Altostrat behind it did. A write may have happened.
+ */
+function mayHaveHappened(error: unknown): boolean {
+  if (!(error instanceof UpstreamFault) || !error.sent) return false;
+  const { kind, status } = error;
+  return kind === 'timeout' || kind === 'deadline' || kind === 'network' || kind === 'body' || kind === 'tooLarge' || status === 502 || status === 504;
+}
+
+const outcomeUnknown = (route: Route): GraphQLError =>
+  codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat gave no answer to ${route}: it may or may not have happened. Check before trying again.`, {
+    outcomeUnknown: true,
+  });
 
 const callBudgetSpent = (maxCalls: number): GraphQLError =>
   codedError(
@@ -89,11 +126,7 @@ function asCodedError({ route, writes }: CallTerms, error: unknown): GraphQLErro
     if (error instanceof Error && error.name === 'AbortError') return upstreamError(`${route} was cancelled: the caller went away.`);
     throw error; // a bug: Yoga masks it
   }
-  if (writes && error.sent && (error.kind === 'timeout' || error.kind === 'deadline' || error.kind === 'network')) {
-    return codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat gave no answer to ${route}: it may or may not have happened. Check before trying again.`, {
-      outcomeUnknown: true,
-    });
-  }
+  if (writes && mayHaveHappened(error)) return outcomeUnknown(route);
   switch (error.kind) {
     case 'cancelled':
       return upstreamError(`${route} was cancelled: the caller went away.`);

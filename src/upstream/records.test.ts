@@ -31,16 +31,19 @@ const instant = fc.oneof(
   { arbitrary: fc.constantFrom('2023-02-29T00:00:00Z', '2025-13-01T00:00:00Z', '2025-01-01 00:00:00', '2025-01-01T00:00:00'), weight: 1 },
 );
 const id = fc.string({ minLength: 1, maxLength: 6 });
+/** Mostly an id of Altostrat's shape for its kind, now and then any string. */
+const idOf = (prefix: string) =>
+  fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z0-9]{1,8}$/).map((body) => `${prefix}${body}`), weight: 9 }, { arbitrary: id, weight: 1 });
 const log = fields({ id, node_id: id, component_id: id, status: id, output: fc.jsonValue({ maxDepth: 2 }), created_at: instant, extra: fc.string() });
 const run = fields({
-  id,
+  id: idOf('fl_run_'),
   status: fc.oneof({ arbitrary: fc.constantFrom(...RUN_STATUSES), weight: 9 }, fc.constant('cancelled')),
   error_message: id,
   started_at: instant,
   completed_at: instant,
   duration_in_seconds: fc.oneof(fc.integer(), fc.double({ noNaN: true })),
   logs: fc.array(maybe(log), { maxLength: 3 }),
-  workflow: fields({ id }),
+  workflow: fields({ id: idOf('fl_') }),
 });
 const node = fields({
   id,
@@ -50,7 +53,7 @@ const node = fields({
 });
 const edge = fields({ id, source: id, target: id, sourceHandle: id });
 const workflow = fields({
-  id,
+  id: idOf('fl_'),
   name: id,
   description: id,
   nodes: fc.array(maybe(node), { maxLength: 3 }),
@@ -115,6 +118,8 @@ describe('the hand-written record readers', () => {
 
   it.each([
     ['a run without an id', { ...goodPage, data: [{ ...goodRun, id: undefined }] }],
+    ['a run id not of a run’s shape', { ...goodPage, data: [{ ...goodRun, id: 'run-123' }] }],
+    ['a workflow id not of a workflow’s shape', { ...goodPage, data: [{ ...goodRun, workflow: { id: 'fl_run_1' } }] }],
     ['a run with an unknown status', { ...goodPage, data: [{ ...goodRun, status: 'cancelled' }] }],
     ['a timestamp that is not RFC 3339', { ...goodPage, data: [{ ...goodRun, started_at: '2025-01-02 03:04:05' }] }],
     ['a timestamp finer than nanoseconds', { ...goodPage, data: [{ ...goodRun, started_at: '2025-01-02T03:04:05.1234567890Z' }] }],

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Connection, Edge } from '../pagination/plan.js';
+import { isIdOf, type IdKind } from './ids.js';
 
 // RFC 3339 with any fraction of a second: Altostrat sends both `...00.000000Z` and `...56Z`.
 const timestamp = z.iso.datetime({ offset: true });
@@ -39,6 +40,13 @@ const string = (v: unknown): string => (typeof v === 'string' ? v : refuse());
 const number = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : refuse());
 const wholeNumber = (v: unknown, least: number): number => (Number.isSafeInteger(v) && (v as number) >= least ? (v as number) : refuse());
 const boolean = (v: unknown): boolean => (typeof v === 'boolean' ? v : refuse());
+/** An id the gateway calls Altostrat with later must have its kind's shape (docs/upstream.md, "Ids"). */
+const idOf =
+  (kind: IdKind) =>
+  (v: unknown): string =>
+    isIdOf(kind, v) ? (v as string) : refuse();
+const runId = idOf('run');
+const workflowId = idOf('workflow');
 // At most nanoseconds: the log lists' keyset (pagination/keyset.ts) orders by them.
 const instant = (v: unknown): string => (typeof v === 'string' && DATETIME.test(v) && !/\.\d{10}/.test(v) ? v : refuse());
 const oneOf =
@@ -103,7 +111,7 @@ export interface RunRecord {
 export function readRun(value: unknown): RunRecord {
   const r = object(value);
   return {
-    id: string(r.id),
+    id: runId(r.id),
     status: runStatus(r.status),
     errorMessage: nullableString(r.error_message),
     startedAt: nullableInstant(r.started_at),
@@ -111,7 +119,7 @@ export function readRun(value: unknown): RunRecord {
     durationInSeconds: nullableNumber(r.duration_in_seconds),
     logs: r.logs === undefined ? undefined : listOf(r.logs, readLog),
     // Older revisions of the reference embed the workflow in a single run.
-    workflowId: r.workflow === null || r.workflow === undefined ? null : string(object(r.workflow).id),
+    workflowId: r.workflow === null || r.workflow === undefined ? null : workflowId(object(r.workflow).id),
   };
 }
 
@@ -177,7 +185,7 @@ export function readWorkflow(value: unknown): WorkflowRecord {
   const nodes = w.nodes === undefined ? undefined : listOf(w.nodes, readGraphNode);
   const edges = w.edges === undefined ? undefined : listOf(w.edges, readGraphEdge);
   return {
-    id: string(w.id),
+    id: workflowId(w.id),
     name: string(w.name),
     description: nullableString(w.description),
     graph: nodes && edges ? { nodes, edges } : undefined,
@@ -308,8 +316,8 @@ const authorizationStartSchema = z.object({ url: z.string().min(1) });
 /** POST /workflows/test-node. */
 const nodeTestSchema = z.object({ status: z.string(), output: z.unknown() }).transform((t) => ({ status: t.status, output: t.output ?? null }));
 
-/** POST /workflows/sync/{id}: the last node's output, any JSON; an empty body is null. */
-const syncOutputSchema = z.unknown().transform((output) => output ?? null);
+/** POST /workflows/sync/{id}: the last node's output, any JSON; an empty body or `null` is a null output (unlike a 404). */
+const syncOutputSchema = z.unknown().transform((output) => ({ output: output ?? null }));
 
 /** A delete's answer: 204 with no body, or any 2xx body, which is not read. */
 const deletedSchema = z.unknown().transform(() => true as const);

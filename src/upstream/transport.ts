@@ -137,11 +137,16 @@ function transportFault(route: Route, error: unknown, signal: AbortSignal): Upst
 /** Whether a status is a fault the policy may retry (429, 5xx) rather than an answer. */
 export const isFaultStatus = (status: number): boolean => status === 429 || status >= 500;
 
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110, 10.2.3). */
+/**
+ * Retry-After is either delay-seconds or an HTTP date (RFC 9110, 10.2.3). A fraction of a second
+ * is read up to the next second; anything else without a letter (`-1`, `1e3`) is neither, where
+ * Date.parse would read some of it as a date.
+ */
 export function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value));
+  if (!/[a-z]/i.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }

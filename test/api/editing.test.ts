@@ -165,6 +165,18 @@ describe('updateWorkflow', () => {
     expect(Object.keys(refused.extensions!.fieldErrors)).toEqual(['scheduleValue']);
   });
 
+  it('fetches the graph once when the answer leaves it out', async () => {
+    const { nodes: _nodes, edges: _edges, ...bare } = stack.simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.id === wanId)!;
+    stack.simulator.configure({ fault: (call) => (call.method === 'PUT' ? { status: 200, body: JSON.stringify({ ...bare, name: 'Without its graph' }) } : undefined) });
+    const { data, errors } = await stack.gql(`mutation($id: ID!) {
+      updateWorkflow(input: { id: $id, name: "Without its graph" }) { workflow { name graph { nodes { id } } } }
+    }`, { id: wanId });
+    expect(errors, JSON.stringify(errors)).toBeUndefined();
+    expect(data.updateWorkflow.workflow.name).toBe('Without its graph');
+    expect(data.updateWorkflow.workflow.graph.nodes.length).toBeGreaterThan(0);
+    expect(stack.simulator.calls.map((c) => [c.method, c.path])).toEqual([['PUT', `/workflows/${wanId}`], ['GET', `/workflows/${wanId}`]]);
+  });
+
   it('lets later fields of the same request read the updated workflow without fetching it', async () => {
     const runId = stack.simulator.runsOf(wanId).find((r) => r.status === 'completed')!.id;
     const { data, errors } = await stack.gql(`mutation($id: ID!, $run: ID!) {
@@ -178,6 +190,15 @@ describe('updateWorkflow', () => {
 });
 
 describe('deleteWorkflow', () => {
+  it('takes any 2xx as deleted, without reading its body', async () => {
+    const { data: created } = await stack.gql(CREATE, { input: definition({ name: 'Deleted with a word' }) });
+    const id = created.createWorkflow.workflow.id;
+    stack.simulator.configure({ fault: (call) => (call.method === 'DELETE' ? { status: 200, body: 'OK', headers: { 'content-type': 'text/plain' } } : undefined) });
+    const { data, errors } = await stack.gql(DELETE, { id });
+    expect(errors, JSON.stringify(errors)).toBeUndefined();
+    expect(data.deleteWorkflow).toEqual({ deletedWorkflowId: id });
+  });
+
   it('deletes a workflow with its runs; a second delete is NOT_FOUND', async () => {
     const { data: created } = await stack.gql(CREATE, { input: definition({ name: 'Short-lived' }) });
     const id = created.createWorkflow.workflow.id;
@@ -239,10 +260,22 @@ describe('runWorkflowSync', () => {
     const { data: created } = await stack.gql(CREATE, { input: definition({ name: 'Lookup', graph: lookup }) });
     const id = created.createWorkflow.workflow.id;
     stack.simulator.clearCalls();
-    const { data, errors } = await stack.gql(SYNC, { id, payload: { customer: 42 } });
+    // `fail: false`: the simulator draws no failure for this run.
+    const { data, errors } = await stack.gql(SYNC, { id, payload: { customer: 42, fail: false } });
     expect(errors, JSON.stringify(errors)).toBeUndefined();
     expect(data.runWorkflowSync.output).toEqual({ ok: true, node_id: 'c', component_id: 'lookup_customer' });
-    expect(writes()).toEqual([expect.objectContaining({ method: 'POST', path: `/workflows/sync/${id}`, body: { customer: 42 } })]);
+    expect(writes()).toEqual([expect.objectContaining({ method: 'POST', path: `/workflows/sync/${id}`, body: { customer: 42, fail: false } })]);
+  });
+
+  it.each([
+    { answer: { status: 200, body: 'null' }, what: '`null`' },
+    { answer: { status: 200, body: '' }, what: 'an empty body' },
+    { answer: { status: 204, body: '' }, what: '204' },
+  ])('answers a null output for $what, not NOT_FOUND', async ({ answer }) => {
+    stack.simulator.configure({ fault: (call) => (call.method === 'POST' ? { ...answer, headers: { 'content-type': 'application/json' } } : undefined) });
+    const { data, errors } = await stack.gql(SYNC, { id: wanId });
+    expect(errors, JSON.stringify(errors)).toBeUndefined();
+    expect(data.runWorkflowSync).toEqual({ output: null });
   });
 
   it('maps a workflow without a sync trigger to fieldErrors on workflowId, and an unknown one to NOT_FOUND', async () => {

@@ -134,6 +134,35 @@ describe('executeWorkflow', () => {
     expect(expectCode(response, 'UPSTREAM_ERROR', ['executeWorkflow']).extensions!.outcomeUnknown).toBe(true);
   });
 
+  it('says the outcome is unknown when a keyed write went unanswered once, whatever its retries got, short of a refusal', async () => {
+    for (const [later, unknown] of [
+      [{ status: 503 }, true],
+      [{ status: 429, headers: { 'retry-after': '0' } }, true],
+      [{ status: 403 }, false],
+    ] as const) {
+      // A call answered first, so that the faults of the tests before do not add up to open the breaker.
+      fault = undefined;
+      expect((await stack.gql('query ($id: ID!) { workflow(id: $id) { name } }', { id: workflowId })).errors).toBeUndefined();
+      let attempt = 0;
+      fault = (call) => (call.method !== 'POST' ? undefined : attempt++ === 0 ? { kind: 'reset' } : later);
+      const response = await stack.gql(EXECUTE, { input: { workflowId, idempotencyKey: `lost-once-${later.status}-${Date.now()}` } });
+      const error = expectCode(response, unknown ? 'UPSTREAM_ERROR' : 'FORBIDDEN', ['executeWorkflow']);
+      expect([later.status, error.extensions!.outcomeUnknown]).toEqual([later.status, unknown || undefined]);
+      expect(attempt).toBe(3 - Number(!unknown));
+    }
+  });
+
+  it.each([
+    { what: 'a 202 whose body is an HTML page', answer: { status: 202, body: '<html>Accepted</html>' } },
+    { what: 'a 202 naming a run by an id of no run’s shape', answer: { status: 202, body: '{"id":"run-123","status":"pending"}' } },
+    { what: 'a proxy’s 504', answer: { status: 504 } },
+  ])('says the outcome is unknown for $what, sent once', async ({ answer }) => {
+    fault = (call) => (call.method === 'POST' ? answer : undefined);
+    const error = expectCode(await stack.gql(EXECUTE, { input: { workflowId } }), 'UPSTREAM_ERROR', ['executeWorkflow']);
+    expect(error.extensions!.outcomeUnknown).toBe(true);
+    expect(posts()).toHaveLength(1);
+  });
+
   it('maps a 422 to BAD_USER_INPUT with fieldErrors keyed by the schema’s names (an inactive workflow)', async () => {
     const response = await stack.gql(EXECUTE, { input: { workflowId: inactiveWorkflowId } }, { authorization: bearer(DEMO_TOKENS.globex) });
     const error = expectCode(response, 'BAD_USER_INPUT', ['executeWorkflow']);
