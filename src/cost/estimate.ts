@@ -21,6 +21,7 @@ import {
   isIntrospectionType,
   isObjectType,
   Kind,
+  OperationTypeNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -56,6 +57,13 @@ interface Scope {
   carried: readonly string[];
 }
 const LOOKUP: Scope = { origin: 'lookup', carried: [] };
+
+/**
+ * Reads of the schema itself make no upstream call, but their answers are large (the whole
+ * schema is about 60 KB): under 64 aliases, a 2 KB query would be answered with 4 MB. So an
+ * operation reads it once, and a type by name a few times.
+ */
+const SCHEMA_READS: Readonly<Record<string, number>> = { __schema: 1, _service: 1, __type: 10 };
 
 export function estimateUpstreamCalls({ schema, document, operation, variables, perPage }: CostInput): number {
   const rootType = schema.getRootType(operation.operation);
@@ -168,8 +176,20 @@ export function estimateUpstreamCalls({ schema, document, operation, variables, 
   }
 
   const root = collectFields(schema, fragments, variables, rootType, operation.selectionSet).fields;
+  // graphql-js checks this before `@skip`/`@include` are applied, then fails on an empty root.
+  if (operation.operation === OperationTypeNode.SUBSCRIPTION && root.size !== 1) {
+    throw new UnknownCostError('a subscription must select exactly one field, and `@skip` or `@include` leave this one none');
+  }
+  const schemaReads = new Map<string, number>();
   let total = 0;
   for (const nodes of root.values()) {
+    const { value: name } = nodes[0]!.name;
+    const most = SCHEMA_READS[name];
+    if (most !== undefined) {
+      const reads = (schemaReads.get(name) ?? 0) + 1;
+      if (reads > most) throw new UnknownCostError(`an operation may select \`${name}\` ${most === 1 ? 'once' : `${most} times`}, under however many aliases`);
+      schemaReads.set(name, reads);
+    }
     const field = fieldOf(rootType, nodes);
     total += fieldCalls(field, field.cost, LOOKUP);
   }

@@ -4,6 +4,7 @@
  * would cut them to milliseconds; records.ts has already checked it is RFC 3339. An input is
  * checked the same way and then kept as the string the caller sent, not turned into a Date: the
  * resolvers' types say string, and what goes upstream is the caller's instant, to the digit.
+ * JSON input is held to a depth.
  */
 import { GraphQLScalarType, Kind } from 'graphql';
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
@@ -22,4 +23,27 @@ export const DateTime = new GraphQLScalarType({
   },
 });
 
-export const JSON = GraphQLJSON;
+/**
+ * Levels of arrays and objects a JSON input may nest: as deep as the gateway reads an answer
+ * (UPSTREAM_MAX_JSON_DEPTH's default). Deeper input would go upstream only to overflow the stack
+ * of whatever serialises it, the gateway's own first.
+ */
+export const MAX_JSON_INPUT_DEPTH = 64;
+
+/** The value, if it nests at most MAX_JSON_INPUT_DEPTH levels; looked at without recursion. */
+function shallow<T>(value: T): T {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= MAX_JSON_INPUT_DEPTH) throw new TypeError(`JSON input may nest at most ${MAX_JSON_INPUT_DEPTH} levels of arrays and objects.`);
+    for (const child of Array.isArray(item) ? item : Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return value;
+}
+
+export const JSON = new GraphQLScalarType({
+  ...GraphQLJSON.toConfig(),
+  parseValue: (value) => GraphQLJSON.parseValue(shallow(value)),
+  parseLiteral: (ast, variables) => shallow(GraphQLJSON.parseLiteral(ast, variables)),
+});

@@ -93,6 +93,28 @@ describe('HTTP', () => {
 });
 
 describe('introspection switched off', () => {
+  it('refuses JSON input nested deeper than 64 levels, in a variable or a literal, before any call', async () => {
+    const nested = (depth: number): unknown => (depth === 0 ? 1 : { a: nested(depth - 1) });
+    const EXECUTE = 'mutation ($id: ID!, $c: JSON) { executeWorkflow(input: { workflowId: $id, context: $c }) { execution { id } } }';
+    const refused = expectCode(await world.stack.gql(EXECUTE, { id: world.workflowId, c: nested(1_000) }), 'BAD_USER_INPUT');
+    expect(refused.message).toContain('at most 64 levels');
+    const literal = `mutation { executeWorkflow(input: { workflowId: "${world.workflowId}", context: ${'{ a: '.repeat(70)}1${' }'.repeat(70)} }) { execution { id } } }`;
+    // A literal is checked at validation, as any literal of the wrong type is.
+    expect(expectCode(await world.stack.gql(literal), 'GRAPHQL_VALIDATION_FAILED').message).toContain('at most 64 levels');
+    expect(world.stack.simulator.calls).toHaveLength(0);
+    const { errors } = await world.stack.gql(EXECUTE, { id: world.workflowId, c: nested(63) });
+    expect(errors).toBeUndefined();
+  });
+
+  it('reads the schema once per operation, however many aliases ask for it', async () => {
+    const once = await world.stack.gql('{ __schema { queryType { name } } a: __type(name: "Workflow") { name } }');
+    expect(once.errors).toBeUndefined();
+    const aliases = Array.from({ length: 2 }, (_, i) => `s${i}: __schema { types { name } }`).join(' ');
+    expect(expectCode(await world.stack.gql(`{ ${aliases} }`), 'BAD_USER_INPUT').message).toContain('`__schema` once');
+    const viaFragment = '{ ...A ...B } fragment A on Query { a: _service { sdl } } fragment B on Query { b: _service { sdl } }';
+    expect(expectCode(await world.stack.gql(viaFragment), 'BAD_USER_INPUT').message).toContain('`_service` once');
+  });
+
   it('refuses introspection and field suggestions', async () => {
     const closed = await startStack({}, { INTROSPECTION: 'false' });
     try {

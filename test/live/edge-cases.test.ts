@@ -130,6 +130,14 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
     expect(stack.simulator.calls).toHaveLength(0);
   });
 
+  it('refuses a subscription whose one field is skipped, with BAD_USER_INPUT', async () => {
+    for (const skipped of ['@skip(if: true)', '@include(if: false)']) {
+      const w = track(watch(transport, stack.url, `subscription { executionUpdated(id: "fl_run_abc") ${skipped} { id } }`, { authorization: acme }));
+      await endOf(w);
+      expect(w.codes).toEqual(['BAD_USER_INPUT']);
+    }
+  });
+
   // Over WebSocket, a document refused at parse or validation time fails its operation alone, with
   // the code HTTP gives it, instead of closing the socket (graphql-ws's 4500 "internal error").
   it('refuses a document over the depth limit, or that does not parse, with its code', async () => {
