@@ -171,6 +171,14 @@ describe('resolvePagedList over a list that does not change', () => {
     expect(list.waves).toEqual([[1]]);
   });
 
+  it('refuses an answer for another page than the one asked for (UPSTREAM_ERROR), rather than misplace its runs', async () => {
+    const list = new FakeList(97, 15);
+    const wrong = (page: number) => list.fetchPage(page === 2 ? 1 : page).then((answer) => ({ ...answer, page: page === 2 ? 1 : page }));
+    const request = pagedListRequest('w', { first: 20 }, codec);
+    const outcome = await resolvePagedList(request, wrong, 15, codec).catch((error: unknown) => error);
+    expect(outcome).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR' } });
+  });
+
   it('reads the total from page 1 before taking the last runs', async () => {
     const list = new FakeList(97, 15);
     const page = await list.resolve({ last: 10 });
@@ -196,6 +204,14 @@ describe('walking while runs arrive at the head', () => {
       if (asked === 1) list.insert(s.between[request % s.between.length]!);
       else if (asked === 2) list.insert(s.during[request % s.during.length]!);
     });
+
+  it('gives a first page no previous page, though a run arrived while it was read (Relay: none without `after`)', async () => {
+    const list = new FakeList(40, 15, (l, _request, asked) => asked === 2 && l.insert(1));
+    const page = await list.resolve({ first: 20 }, 15);
+    expect(page.totalCount).toBe(41);
+    expect(page.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
+    expect(ids(page)[0]).toBe('r39'); // the head as page 1 showed it
+  });
 
   it('forward with endCursor yields every run that was there at the start exactly once, in order', async () => {
     await fc.assert(

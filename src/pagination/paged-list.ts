@@ -111,7 +111,12 @@ export async function resolvePagedList<T extends { id: string }>(
     if ('done' in step) return step.done;
     const answers = await Promise.all(step.fetch.map(({ page, fresh }) => fetchPage(page, fresh)));
     if (answers.some((answer) => answer === null)) return null;
-    step.fetch.forEach(({ page }, i) => fetched.add(page, answers[i]!));
+    step.fetch.forEach(({ page }, i) => {
+      const answer = answers[i]!;
+      // Items are placed by the page they came from: an answer for another page would misplace them.
+      if (answer.page !== page) throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat answered page ${answer.page} of the list when asked for page ${page}.`);
+      fetched.add(page, answer);
+    });
   }
   throw codedError(ErrorCode.UPSTREAM_ERROR, 'The list kept changing faster than it could be read; retry the request.');
 }
@@ -161,7 +166,9 @@ function nextStep<T extends { id: string }>(
   return {
     done: {
       edges,
-      pageInfo: pageInfo(edges, size, rangeSize(window), { before: window.high < total - 1, after: window.low > 0 }),
+      // Items past the window on the side a cursor was given (none without one, as the Relay spec
+      // says: a run that started during this read does not make a first page have a previous one).
+      pageInfo: pageInfo(edges, size, rangeSize(window), { before: after !== undefined && window.high < total - 1, after: before !== undefined && window.low > 0 }),
       totalCount: total,
     },
   };
