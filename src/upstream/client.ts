@@ -309,6 +309,9 @@ export class AltostratClient {
       this.#options,
       { admit, onStatus: (status) => onCall({ route, status, ms: performance.now() - started }) },
     );
+    // Any answer but 401 (or a 429 or 5xx, which may come before the token is looked at) says
+    // Altostrat knows the token: its tenant is no longer a guest of the fair share.
+    if (status !== 401 && !isFaultStatus(status)) this.#options.fairShare.vouch(this.#options.tenant);
     if (status === 404) return null;
     if (isFaultStatus(status)) throw new UpstreamFault('status', `${route} answered ${status}`, status, retryAfterSeconds(headers['retry-after']));
     if (status === 422) {

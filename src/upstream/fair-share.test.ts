@@ -1,7 +1,11 @@
-/** FairShare's lanes (a tenant's polls neither wait behind its requests nor take their slots), and waits that outlive their deadline. */
+/**
+ * FairShare's lanes (a tenant's polls neither wait behind its requests nor take their slots),
+ * guests (tokens Altostrat has not answered yet), and waits that outlive their deadline.
+ */
 import { describe, expect, it } from 'vitest';
 import { FairShare, pollsPerTenant, WaitExpired, type WaitLimits } from './fair-share.js';
 import { deadlineIn } from './resilience.js';
+import { until } from '../../test/support/wait.js';
 
 /** A call that runs until `release()`; `started` tells whether it got its slot, `failed` why its wait ended without one. */
 function held(share: FairShare, tenant: string, limits?: WaitLimits) {
@@ -26,6 +30,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('the polls lane of a tenant', () => {
   it('runs a poll at once while the tenant’s requests fill its share and queue, and keeps polls to their own bound', async () => {
     const requests = new FairShare({ capacity: 32, perTenant: 8 });
+    requests.vouch('t');
     const polls = requests.forPolls();
     const running = Array.from({ length: 8 }, () => held(requests, 't'));
     const queued = Array.from({ length: 5 }, () => held(requests, 't'));
@@ -53,6 +58,31 @@ describe('the polls lane of a tenant', () => {
     for (const call of [...running, ...queued, nextPoll]) call.release();
     await Promise.all([...running, ...queued, poll, nextPoll].map((c) => c.done));
     expect(requests.running).toBe(0);
+  });
+});
+
+describe('guests: tenants whose token Altostrat has not answered yet', () => {
+  it('hold an eighth of a share each and a quarter of the slots together; tenants vouched for keep the rest', async () => {
+    const share = new FairShare({ capacity: 16, perTenant: 8 });
+    const guests = Array.from({ length: 40 }, (_, i) => [held(share, `made-up-${i}`), held(share, `made-up-${i}`)]).flat();
+    share.vouch('known');
+    const known = Array.from({ length: 8 }, () => held(share, 'known'));
+    await tick();
+    expect(guests.filter((c) => c.started)).toHaveLength(4); // 16 / 4, one each
+    expect(new Set(guests.flatMap((c, i) => (c.started ? [Math.floor(i / 2)] : []))).size).toBe(4);
+    expect(known.every((c) => c.started)).toBe(true);
+
+    // A guest vouched for takes its whole share for its next calls.
+    share.vouch('made-up-39');
+    const vouched = Array.from({ length: 4 }, () => held(share, 'made-up-39'));
+    await tick();
+    expect(vouched.every((c) => c.started)).toBe(true);
+
+    for (const call of [...guests, ...known, ...vouched]) call.release();
+    // Each freed guest slot goes to the next guest in turn, until all have run.
+    await until('every guest to run', () => guests.every((c) => c.started));
+    await Promise.all([...guests, ...known, ...vouched].map((c) => c.done));
+    expect(share.running).toBe(0);
   });
 });
 

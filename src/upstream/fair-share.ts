@@ -14,7 +14,15 @@
  * subscriptions (forPolls()) hold up to `pollsPerTenant(perTenant)` slots of their own, and are
  * served first when the tenant's turn comes: a tenant flooding the gateway with queries does not
  * delay its own subscriptions' polls, and its polls, bounded, cannot take its requests' slots.
+ *
+ * A token is anything shaped like one until Altostrat has answered one of its calls (`vouch`):
+ * until then its tenant is a guest, which holds at most `pollsPerTenant(perTenant)` slots in each
+ * lane, and all guests together a quarter of the process's. So a caller who makes up tokens by the
+ * thousand, each refused upstream, shares a quarter of the slots with the other newcomers, and
+ * the tenants Altostrat knows keep the rest. A newcomer is a guest for its first answer's round
+ * trip, then has its whole share.
  */
+import { LRUCache } from 'lru-cache';
 
 export interface FairShareOptions {
   /** Calls the whole process may have in flight. */
@@ -40,6 +48,10 @@ type LaneName = 'requests' | 'polls';
 
 interface Tenant {
   lanes: Record<LaneName, Lane>;
+  /** Not vouched for yet when its calls came (see the module comment). */
+  guest: boolean;
+  /** A vouched tenant's key as a guest: calls it made as one still count towards its share. */
+  asGuest: string;
 }
 
 /** What the lanes of one FairShare share: the process's slots and its tenants. */
@@ -49,6 +61,12 @@ interface Pool {
   running: number;
   /** Tenants with a call in flight or waiting; Map order is the round-robin order. */
   tenants: Map<string, Tenant>;
+  /** Tenants Altostrat has answered: a keyed hash each, never a token. */
+  vouched: LRUCache<string, true>;
+  /** Slots one guest may hold per lane, and all guests together. */
+  guestShare: number;
+  guestCapacity: number;
+  guestsRunning: number;
   /** Ends the waits whose deadline passes first, at `timerAt` (Date.now()); Infinity: none armed. */
   timer: NodeJS.Timeout | undefined;
   timerAt: number;
@@ -56,6 +74,11 @@ interface Pool {
 
 /** Slots a tenant's polls may hold besides its requests': an eighth of its share, at least one. */
 export const pollsPerTenant = (perTenant: number): number => Math.max(1, Math.ceil(perTenant / 8));
+
+/** Tenants remembered as vouched for: beyond them, the least recent becomes a guest again until its next answer. */
+const VOUCHED = 10_000;
+/** A guest tenant's key: tenant names (keyed hashes) hold no `:`. */
+const GUEST = 'guest:';
 
 /** The request's deadline passed while its call waited for a slot. */
 export class WaitExpired extends Error {
@@ -73,8 +96,24 @@ export class FairShare {
 
   constructor({ capacity, perTenant }: FairShareOptions, lane: LaneName = 'requests', pool?: Pool) {
     const share = Math.min(perTenant, capacity);
-    this.#pool = pool ?? { capacity, limits: { requests: share, polls: pollsPerTenant(share) }, running: 0, tenants: new Map(), timer: undefined, timerAt: Infinity };
+    this.#pool = pool ?? {
+      capacity,
+      limits: { requests: share, polls: pollsPerTenant(share) },
+      running: 0,
+      tenants: new Map(),
+      vouched: new LRUCache({ max: VOUCHED }),
+      guestShare: pollsPerTenant(share),
+      guestCapacity: Math.max(1, Math.floor(capacity / 4)),
+      guestsRunning: 0,
+      timer: undefined,
+      timerAt: Infinity,
+    };
     this.#lane = lane;
+  }
+
+  /** Altostrat answered a call of `tenant`'s token: its calls from now on take its whole share. */
+  vouch(tenant: string): void {
+    if (!this.#pool.vouched.has(tenant)) this.#pool.vouched.set(tenant, true);
   }
 
   /** The same slots, taken in the lane of live subscriptions' polls. */
@@ -89,12 +128,13 @@ export class FairShare {
 
   /** Runs `call` in a slot of `tenant` once one is free; rejects if the signal aborts or the deadline passes first. */
   async run<T>(tenant: string, call: () => Promise<T>, limits: WaitLimits = {}): Promise<T> {
-    const wait = this.#acquire(tenant, limits);
+    const key = this.#pool.vouched.get(tenant) ? tenant : GUEST + tenant;
+    const wait = this.#acquire(key, limits);
     if (wait) await wait;
     try {
       return await call();
     } finally {
-      this.#release(tenant);
+      this.#release(key);
     }
   }
 
@@ -104,12 +144,12 @@ export class FairShare {
     const pool = this.#pool;
     let tenant = pool.tenants.get(key);
     if (!tenant) {
-      tenant = { lanes: { requests: { running: 0, waiting: [] }, polls: { running: 0, waiting: [] } } };
+      tenant = { lanes: { requests: { running: 0, waiting: [] }, polls: { running: 0, waiting: [] } }, guest: key.startsWith(GUEST), asGuest: GUEST + key };
       pool.tenants.set(key, tenant);
     }
     const lane = tenant.lanes[this.#lane];
-    if (lane.waiting.length === 0 && mayStart(pool, tenant, this.#lane)) {
-      start(pool, lane);
+    if (lane.waiting.length === 0 && pool.running < pool.capacity && hasRoom(pool, tenant, this.#lane)) {
+      start(pool, tenant, lane);
       return undefined;
     }
     const queued = tenant;
@@ -146,18 +186,25 @@ export class FairShare {
     const pool = this.#pool;
     const tenant = pool.tenants.get(key)!;
     pool.running--;
+    if (tenant.guest) pool.guestsRunning--;
     tenant.lanes[this.#lane].running--;
     forget(pool, key, tenant);
     dispatch(pool);
   }
 }
 
-function mayStart(pool: Pool, tenant: Tenant, lane: LaneName): boolean {
-  return pool.running < pool.capacity && tenant.lanes[lane].running < pool.limits[lane];
+/** Whether the tenant may take one more slot in the lane, the process having one free. */
+function hasRoom(pool: Pool, tenant: Tenant, lane: LaneName): boolean {
+  const { running } = tenant.lanes[lane];
+  if (tenant.guest) return running < Math.min(pool.limits[lane], pool.guestShare) && pool.guestsRunning < pool.guestCapacity;
+  // Calls still running from before it was vouched for are its own too (only while there are any).
+  const before = pool.guestsRunning > 0 ? (pool.tenants.get(tenant.asGuest)?.lanes[lane].running ?? 0) : 0;
+  return running + before < pool.limits[lane];
 }
 
-function start(pool: Pool, lane: Lane): void {
+function start(pool: Pool, tenant: Tenant, lane: Lane): void {
   pool.running++;
+  if (tenant.guest) pool.guestsRunning++;
   lane.running++;
 }
 
@@ -196,7 +243,7 @@ function dispatch(pool: Pool): void {
         continue;
       }
       const lane = tenant.lanes[name];
-      start(pool, lane);
+      start(pool, tenant, lane);
       lane.waiting.shift()!.wake();
       pool.tenants.delete(key);
       pool.tenants.set(key, tenant);
@@ -214,7 +261,7 @@ function laneToServe(pool: Pool, tenant: Tenant): LaneName | undefined {
     const lane = tenant.lanes[name];
     // A waiter whose turn has come but whose deadline passed leaves without the slot.
     while (lane.waiting.length > 0 && lane.waiting[0]!.expired()) lane.waiting[0]!.expire();
-    if (lane.waiting.length > 0 && lane.running < pool.limits[name]) return name;
+    if (lane.waiting.length > 0 && hasRoom(pool, tenant, name)) return name;
   }
   return undefined;
 }

@@ -266,6 +266,29 @@ describe('fair shares of the upstream slots', () => {
     }
   });
 
+  // A token is taken at its word until Altostrat answers one of its calls: made-up tokens, each
+  // refused upstream, would otherwise each bring a whole share of the slots.
+  it('holds tokens Altostrat never answered to a quarter of the slots together, however many, beside a known tenant', async () => {
+    const stack = await startStack({ latencyMs: 100 }, { UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN: '8', UPSTREAM_MAX_IN_FLIGHT: '16', UPSTREAM_CONCURRENCY: '8' });
+    try {
+      const acme = bearer(DEMO_TOKENS.acme);
+      const eight = Array.from({ length: 8 }, (_, i) => `w${i}: workflow(id: "fl_${i}x") { name }`).join(' ');
+      expect((await stack.gql(`{ workflows(first: 1) { nodes { id } } }`, {}, { authorization: acme })).errors).toBeUndefined();
+      stack.simulator.clearCalls();
+      const madeUp = Array.from({ length: 40 }, (_, i) => stack.gql(`{ ${eight} }`, {}, { authorization: `Bearer made-up-token-${i}` }));
+      const known = Array.from({ length: 4 }, () => stack.gql(`{ ${eight} }`, {}, { authorization: acme }));
+      await Promise.all([...madeUp, ...known]);
+
+      const ofAcme = stack.simulator.calls.filter((c) => c.authorization === acme);
+      const ofOthers = stack.simulator.calls.filter((c) => c.authorization !== acme);
+      expect(ofOthers).toHaveLength(320);
+      expect(maxInFlight(ofOthers)).toBeLessThanOrEqual(4);
+      expect(maxInFlight(ofAcme)).toBe(8);
+    } finally {
+      await stack.close();
+    }
+  });
+
   // A call that waited in its tenant's fair-share queue until its request's deadline was spent ends
   // as a `deadline` fault (or leaves the queue at its deadline), which the breaker does not count:
   // one tenant sending more than its share can serve must not open the breaker for every tenant.
