@@ -1,6 +1,6 @@
-/** Reading Retry-After (RFC 9110, 10.2.3): delay-seconds, an HTTP date, or neither. */
+/** Reading Retry-After (RFC 9110, 10.2.3) and a 422's field names. */
 import { describe, expect, it } from 'vitest';
-import { retryAfterSeconds } from './transport.js';
+import { fieldErrorsOf, retryAfterSeconds } from './transport.js';
 
 describe('retryAfterSeconds', () => {
   it('reads delay-seconds, a fraction up to the next second', () => {
@@ -19,5 +19,21 @@ describe('retryAfterSeconds', () => {
 
   it('is undefined for what is neither (which Date.parse would read as a date in the past)', () => {
     for (const value of ['-1', '1e3', '1.5.2', '', 'soon', undefined]) expect(retryAfterSeconds(value)).toBeUndefined();
+  });
+});
+
+describe('fieldErrorsOf', () => {
+  const errorsOf = (fields: string[]) => JSON.stringify({ message: 'invalid', errors: Object.fromEntries(fields.map((f) => [f, ['bad']])) });
+  it('names a field in the schema’s words, and the caller’s own JSON keys as the caller wrote them', () => {
+    const names = { nodes: 'graph.nodes', edges: 'graph.edges', 'nodes.1.data.componentId': 'graph.nodes.1.componentId' };
+    const fields = ['authorization_id', 'edges.0.source_handle', 'nodes.1.data.componentId', 'nodes.0.data.api_url', 'context.user_id', 'context.items.0.sku_code'];
+    expect(Object.keys(fieldErrorsOf(errorsOf(fields), names))).toEqual([
+      'authorizationId',
+      'graph.edges.0.sourceHandle',
+      'graph.nodes.1.componentId',
+      'graph.nodes.0.data.api_url',
+      'context.user_id',
+      'context.items.0.sku_code',
+    ]);
   });
 });
