@@ -12,7 +12,8 @@ import { ErrorCode } from '../errors.js';
 /**
  * Trusted documents: a manifest `{ "<id>": "<document>" }` (what graphql-codegen's client preset
  * writes as persisted-documents.json, ids like `sha256:<hex>`); only its documents run. A client
- * sends `{"documentId": "<id>"}` or Apollo's `extensions.persistedQuery.sha256Hash`.
+ * sends `{"documentId": "<id>"}` (or `?documentId=<id>` on a GET) or Apollo's
+ * `extensions.persistedQuery.sha256Hash`.
  */
 export function loadTrustedDocuments(path: string): Map<string, string> {
   let manifest: unknown;
@@ -43,13 +44,18 @@ export function useTrustedDocuments(documents: Map<string, string>): Plugin {
   return usePersistedOperations({
     allowArbitraryOperations: false,
     extractPersistedOperationId: (params, request, context) => {
-      const { documentId } = params as { documentId?: unknown };
+      // Yoga reads only the GraphQL-over-HTTP parameters from a GET's query string.
+      const documentId = request.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : (params as { documentId?: unknown }).documentId;
       return typeof documentId === 'string' ? documentId : defaultExtractPersistedOperationId(params, request, context);
     },
     getPersistedOperation: (id) => documents.get(id) ?? documents.get(`sha256:${id}`) ?? null,
     customErrors: {
       persistedQueryOnly: {
         message: 'This gateway runs trusted documents only: send a `documentId` from the manifest instead of a query.',
+        extensions: { code: ErrorCode.PERSISTED_QUERY_ONLY },
+      },
+      keyNotFound: {
+        message: 'This gateway runs trusted documents only: send a `documentId` from the manifest.',
         extensions: { code: ErrorCode.PERSISTED_QUERY_ONLY },
       },
       notFound: {

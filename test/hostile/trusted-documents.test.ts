@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { loadTrustedDocuments } from '../../src/protection/trusted-documents.js';
-import { post, startStack, type Stack } from '../support/stack.js';
+import { bearer, DEMO_TOKENS, post, startStack, type Stack } from '../support/stack.js';
 
 const MANIFEST = 'examples/web-client/src/gql/persisted-documents.json';
 const documents = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
@@ -38,6 +38,18 @@ describe('trusted documents', () => {
     const unknown = await send(trusted, { documentId: 'sha256:0000' });
     expect(unknown.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     expect(trusted.simulator.calls).toHaveLength(0);
+  });
+
+  it('run a manifest document asked for by GET, and name an unknown or missing id with a documented code', async () => {
+    const get = async (search: string) => {
+      const response = await fetch(`${trusted.url}?${search}`, { headers: { accept: 'application/json', authorization: bearer(DEMO_TOKENS.acme) } });
+      return (await response.json()) as { data?: any; errors?: Array<{ extensions?: Record<string, unknown> }> };
+    };
+    const byId = await get(`documentId=${encodeURIComponent(workflowsId)}`);
+    expect(byId.errors).toBeUndefined();
+    expect(byId.data.workflows.nodes.length).toBeGreaterThan(0);
+    expect((await get('documentId=sha256:0000')).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect((await get('operationName=Workflows')).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
   });
 
   it('are off by default: any query runs', async () => {
