@@ -44,6 +44,6 @@ function shallow<T>(value: T): T {
 
 export const JSON = new GraphQLScalarType({
   ...GraphQLJSON.toConfig(),
-  parseValue: (value) => GraphQLJSON.parseValue(shallow(value)),
-  parseLiteral: (ast, variables) => shallow(GraphQLJSON.parseLiteral(ast, variables)),
+  parseValue: (value): unknown => GraphQLJSON.parseValue(shallow(value)) as unknown,
+  parseLiteral: (ast, variables): unknown => shallow(GraphQLJSON.parseLiteral(ast, variables) as unknown),
 });
