@@ -144,7 +144,8 @@ export class FairShare {
     const pool = this.#pool;
     let tenant = pool.tenants.get(key);
     if (!tenant) {
-      tenant = { lanes: { requests: { running: 0, waiting: [] }, polls: { running: 0, waiting: [] } }, guest: key.startsWith(GUEST), asGuest: GUEST + key };
+      const guest = key.startsWith(GUEST);
+      tenant = { lanes: { requests: { running: 0, waiting: [] }, polls: { running: 0, waiting: [] } }, guest, asGuest: guest ? key : GUEST + key };
       pool.tenants.set(key, tenant);
     }
     const lane = tenant.lanes[this.#lane];

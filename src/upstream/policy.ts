@@ -103,7 +103,7 @@ function mayHaveHappened(error: unknown): boolean {
 }
 
 const outcomeUnknown = (route: Route): GraphQLError =>
-  codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat gave no answer to ${route}: it may or may not have happened. Check before trying again.`, {
+  codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat gave no answer to ${route} that says whether it happened: it may or may not have. Check before trying again.`, {
     outcomeUnknown: true,
   });
 
