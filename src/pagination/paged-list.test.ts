@@ -173,7 +173,8 @@ describe('resolvePagedList over a list that does not change', () => {
 
   it('refuses an answer for another page than the one asked for (UPSTREAM_ERROR), rather than misplace its runs', async () => {
     const list = new FakeList(97, 15);
-    const wrong = (page: number) => list.fetchPage(page === 2 ? 1 : page).then((answer) => ({ ...answer, page: page === 2 ? 1 : page }));
+    // Asked for page 2, it answers page 1 (and says so).
+    const wrong = (page: number) => list.fetchPage(page === 2 ? 1 : page);
     const request = pagedListRequest('w', { first: 20 }, codec);
     const outcome = await resolvePagedList(request, wrong, 15, codec).catch((error: unknown) => error);
     expect(outcome).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR' } });
