@@ -20,7 +20,6 @@
  * connection's start-up handshake puts it in subscriber mode before its ready check, which then
  * fails), and on every `ready` after a reconnect it subscribes again to every channel its topics
  * hold, retrying until it succeeds; each topic then reads the stored messages back (Link.resync).
- * A PING each grace period finds the connection gone silent, and drops it to reconnect.
  * ioredis's own resubscription is off: it restores only channels it believes subscribed.
  */
 import { Redis } from 'ioredis';
@@ -157,14 +156,11 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
     connectionName: 'altostrat-gw-live-commands',
   }) as Redis & LiveCommands;
   // The subscriber connection sends nothing until it is ready (no offline queue), and resubscribes
-  // by itself (below), not by ioredis's list. It is sent a PING every grace period: one left
-  // unanswered drops it, so that a connection gone silent (its host vanished without a reset, and
-  // TCP's keep-alive would take hours to tell) reconnects and listens again.
+  // by itself (below), not by ioredis's list.
   const listener = new Redis(url, {
     connectionName: 'altostrat-gw-live-events',
     autoResubscribe: false,
     enableOfflineQueue: false,
-    commandTimeout,
   });
   commands.defineCommand('liveAcquire', { numberOfKeys: 2, lua: ACQUIRE });
   commands.defineCommand('liveRenew', { numberOfKeys: 3, lua: RENEW });
@@ -253,19 +249,6 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
       channel.heard = true;
     }
   }
-
-  let pinging = false;
-  const liveness = setInterval(() => {
-    if (pinging || closed || listener.status !== 'ready') return;
-    pinging = true;
-    listener
-      .ping()
-      .catch((error: unknown) => {
-        fault(error);
-        if (!closed) listener.disconnect(true);
-      })
-      .finally(() => (pinging = false));
-  }, graceMs).unref();
 
   let probing = false;
   /** One write at a time, as reach() is asked: its success ends the run of failures. */
@@ -383,7 +366,6 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
     async close() {
       closed = true;
       clearTimeout(retry);
-      clearInterval(liveness);
       const end = async (client: Redis): Promise<void> => {
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
         else client.disconnect();
