@@ -4,6 +4,7 @@
  * /ready; once it is back the deployment returns to one poller per run, and no subscriber missed
  * a state or a new run, or heard one twice.
  */
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
 import { startRedis } from '../support/redis.js';
@@ -33,6 +34,14 @@ describe('a Redis outage', () => {
     const startedBefore = open(watch<StartedEvent>('ws', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
     await until('the first state everywhere', () => before.every((w) => w.events.length > 0));
     await until('both subscriptions on A', async () => /^live_subscriptions 2$/m.test(await metricsOf(a)), { timeoutMs: 20_000, everyMs: 50 });
+    // executionStarted's first poll is its baseline (a run started before it is not its own), so it
+    // must be stored before Redis goes: taken along, it is polled again, after the second run began.
+    const inspector = new Redis(world.redis.url);
+    try {
+      await until('both topics’ first polls stored', async () => (await inspector.keys('*state:*')).length === 2);
+    } finally {
+      inspector.disconnect();
+    }
 
     world.redis.kill();
     await until('both replicas to be unready', async () => (await readiness(a)) === 503 && (await readiness(b)) === 503, { timeoutMs: 20_000, everyMs: 50 });
