@@ -8,6 +8,8 @@ import { startRedis, type RedisProcess } from '../../test/support/redis.js';
 import { createLiveHub } from './hub.js';
 import { LiveEnd, type Json, type LiveHub } from './types.js';
 import { counting, drain, PollLog, take } from './testing.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTcpProxy } from '../../test/support/tcp-proxy.js';
 import { until } from '../../test/support/wait.js';
 
 const INTERVAL = 50;
@@ -142,6 +144,33 @@ describe('a dropped subscriber connection', () => {
     const numbers = heard.map((e) => e.n);
     expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
     expect(log.count('b')).toBe(0); // B only listened
+  });
+
+  it('finds a connection gone silent (no reset, no answer) and listens again: every event once, in order', async () => {
+    const proxy = await startTcpProxy(redis.port);
+    try {
+      const intervalMs = 250;
+      const log = new PollLog();
+      const a = replica({ intervalMs });
+      a.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting()) });
+      await until('replica A to poll', () => a.stats().pollers === 1);
+      const b = replica({ intervalMs, url: `redis://127.0.0.1:${proxy.port}` });
+      const onB = b.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting()) });
+      const heard = await take(onB, 2);
+
+      // Only B's subscriber connection goes silent: its command connection still answers.
+      expect(proxy.silence('altostrat-gw-live-events')).toBe(1);
+      const later = await Promise.race([
+        take(onB, 10),
+        sleep(8_000).then(() => Promise.reject(new Error('B heard nothing more after its connection went silent'))),
+      ]);
+      const numbers = [...heard, ...later].map((e) => e.n);
+      expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
+      expect(log.count('b')).toBe(0); // B only listened
+    } finally {
+      await Promise.all(hubs.map((hub) => hub.close()));
+      await proxy.close();
+    }
   });
 });
 
