@@ -21,14 +21,8 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
 import { isAsyncIterable, maskError, type Plugin } from 'graphql-yoga';
 import { formattedError } from './errors.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
+import { STALLED_MS } from './stalled.js';
 
-/**
- * A client whose socket has not drained for this long, with an event waiting, is not reading: its
- * stream is cut, so that the events of its subscription do not pile up behind it (the WebSocket
- * path cuts a socket that does not answer a ping within one interval). Long enough for a slow link
- * to take what the socket's buffers hold.
- */
-const STALLED_MS = 60_000;
 const HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
 
 type Events = AsyncIterator<ExecutionResult>;
