@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './server.js';
 import { serveMetrics } from './metrics.js';
 import { attachWebSockets } from './websocket.js';
+import { cutStalledConnections } from './stalled.js';
 import { startTracing } from './tracing.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -71,6 +72,8 @@ async function main(config: Config): Promise<void> {
     },
   );
   server.maxConnections = config.maxConnections;
+  // A client that stops reading cannot hold its answers in memory (stalled.ts). An unref'd timer.
+  cutStalledConnections(server);
   const sockets = attachWebSockets(server, gateway, config);
   server.listen(config.port, config.host);
   await once(server, 'listening');

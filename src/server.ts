@@ -32,7 +32,6 @@ import { useOperationSpans } from './tracing.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useFreshContextPerEvent } from './subscription-events.js';
 import { EventStreams, type EventWriting } from './sse.js';
-import { cutWhenStalled } from './stalled.js';
 import type { DestinationStream, Logger } from 'pino';
 import { EXAMPLE_QUERY, EXAMPLE_START_RUN, EXAMPLE_WATCH_RUN } from './example-query.js';
 import { codedError, ErrorCode, useErrorCodes } from './errors.js';
@@ -238,7 +237,6 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
 
   // What Yoga's own Node listener does, except for the bodies `streams` writes.
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    cutWhenStalled(res);
     Promise.resolve()
       .then(() => yoga.handleNodeRequestAndResponse(req, res, { writesEvents: true }))
       .catch((error: unknown) => handleErrorFromRequestHandler(error, yoga.fetchAPI.Response))

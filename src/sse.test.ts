@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventStreams } from './sse.js';
+import { cutStalledConnections } from './stalled.js';
 import { codedError, ErrorCode } from './errors.js';
 
 /** An iterator the test feeds: each step is a result, an error to throw, or the end. */
@@ -46,16 +47,21 @@ class Feed implements AsyncIterator<ExecutionResult> {
 }
 
 let server: Server | undefined;
-afterEach(() => server?.close());
+let stopCutting: (() => void) | undefined;
+afterEach(() => {
+  stopCutting?.();
+  server?.close();
+});
 
 /** A server whose one answer is `feed`'s events; resolves with its URL and what countErrors saw. */
-async function serve(feed: AsyncIterator<ExecutionResult>, stalledMs?: number, pingMs?: number) {
+async function serve(feed: AsyncIterator<ExecutionResult>, { stalledMs, pingMs }: { stalledMs?: number; pingMs?: number } = {}) {
   const counted: ExecutionResult[] = [];
-  const streams = new EventStreams((result) => counted.push(result), stalledMs, pingMs);
+  const streams = new EventStreams((result) => counted.push(result), pingMs);
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => void streams.send(res, new Response(null, { headers: { 'content-type': 'text/event-stream', 'x-request-id': 'r-1' } }), feed));
   });
+  if (stalledMs !== undefined) stopCutting = cutStalledConnections(server, stalledMs);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, counted };
@@ -155,7 +161,7 @@ describe('EventStreams.send', () => {
 
   it('cuts off a client that stops reading once its socket has not drained for a while, and ends the source', async () => {
     const busy = busySource();
-    const { url } = await serve(busy, 300);
+    const { url } = await serve(busy, { stalledMs: 300 });
     const req = request(url, { method: 'POST' }).on('error', () => {});
     req.end();
     const [res] = (await once(req, 'response')) as [IncomingMessage];
@@ -173,7 +179,7 @@ describe('EventStreams.send', () => {
 describe('EventStreams keep-alive', () => {
   it('writes a comment on a quiet stream every interval, between its events', async () => {
     const feed = new Feed();
-    const { url } = await serve(feed, undefined, 30);
+    const { url } = await serve(feed, { pingMs: 30 });
     const req = request(url, { method: 'POST' });
     req.end();
     const [res] = (await once(req, 'response')) as [IncomingMessage];

@@ -13,15 +13,15 @@
  * On the wire it is Yoga's format: a `:` comment at once and then every 15 s, an
  * `event: next` per result, errors masked and coded as in every other answer, and `event:
  * complete` at the end; an error that ends the stream arrives as a last `next` with its errors.
- * A client that stops reading is cut off once its socket has not drained for 60 s while an event
- * waits, and its subscription ends with it (docs/guarantees.md, "Subscriptions").
+ * While the socket cannot take more, the next event waits. A client that stops reading is cut off
+ * like any other (stalled.ts), and its subscription ends with it (docs/guarantees.md,
+ * "Subscriptions").
  */
 import type { ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { isAsyncIterable, maskError, type Plugin } from 'graphql-yoga';
 import { formattedError } from './errors.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
-import { STALLED_MS } from './stalled.js';
 
 const HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
 
@@ -43,7 +43,6 @@ export class EventStreams {
   /** `countErrors` sees every error sent in an event (the metrics). */
   constructor(
     private readonly countErrors: (result: ExecutionResult) => void,
-    private readonly stalledMs = STALLED_MS,
     /** A comment this often keeps proxies from closing a quiet stream. */
     private readonly pingMs = KEEP_ALIVE_MS,
   ) {}
@@ -118,7 +117,7 @@ export class EventStreams {
           break;
         }
         if (step.done || gone) break;
-        if (!this.#write(res, step.value)) await drained(res, this.stalledMs);
+        if (!this.#write(res, step.value)) await drained(res);
       }
       if (!gone) res.end('event: complete\ndata:\n\n');
     } finally {
@@ -144,12 +143,10 @@ export class EventStreams {
   }
 }
 
-/** Resolves when the socket can take more, or has closed: by itself, or cut when it has not drained within `stalledMs`. */
-function drained(res: ServerResponse, stalledMs: number): Promise<void> {
+/** Resolves when the socket can take more, or has closed. */
+function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
-    const stalled = setTimeout(() => res.destroy(), stalledMs);
     const done = () => {
-      clearTimeout(stalled);
       res.off('drain', done);
       res.off('close', done);
       resolve();

@@ -1,29 +1,28 @@
 import { once } from 'node:events';
-import { Agent, createServer, request, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cutWhenStalled } from './stalled.js';
+import { cutStalledConnections } from './stalled.js';
 
+const STALLED_MS = 400;
 // Far more than a loopback socket's buffers hold, so that a client that reads nothing stalls it.
 const ANSWER = Buffer.alloc(64 * 1024 * 1024, 'x');
 const closers: Array<() => void> = [];
 afterEach(() => closers.splice(0).forEach((close) => close()));
 
-/** A server answering every request with ANSWER under cutWhenStalled(stalledMs), counting how its answers ended. */
-async function serve(stalledMs: number) {
-  const ended = { taken: 0, cut: 0, connections: 0 };
-  const server = createServer((_req, res) => {
-    cutWhenStalled(res, stalledMs);
-    // Node also emits 'finish' once a destroyed response closes: only one before that counts.
-    let taken = false;
-    res.on('finish', () => (taken ||= !res.destroyed)).on('close', () => (taken ? ended.taken++ : ended.cut++));
-    res.end(ANSWER);
+/** A server under cutStalledConnections, answering with `answer`, counting its connections and those closed. */
+async function serve(answer: (res: ServerResponse) => void) {
+  const sockets = { opened: 0, closed: 0 };
+  const server = createServer((_req, res) => answer(res));
+  server.on('connection', (socket: Socket) => {
+    sockets.opened++;
+    socket.on('close', () => sockets.closed++);
   });
-  server.on('connection', () => ended.connections++);
+  closers.push(cutStalledConnections(server, STALLED_MS));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   closers.push(() => server.closeAllConnections(), () => server.close());
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, ended };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, sockets };
 }
 
 async function open(url: string, agent?: Agent): Promise<IncomingMessage> {
@@ -34,29 +33,55 @@ async function open(url: string, agent?: Agent): Promise<IncomingMessage> {
   return res;
 }
 
-async function readAll(res: IncomingMessage): Promise<number> {
+/** Reads the body until it ends or is cut: how many bytes; with `pauseMs`, stops that long after each chunk. */
+async function readAll(res: IncomingMessage, pauseMs = 0): Promise<number> {
   let bytes = 0;
-  for await (const chunk of res) bytes += (chunk as Buffer).length;
+  try {
+    for await (const chunk of res) {
+      bytes += (chunk as Buffer).length;
+      if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  } catch {
+    // cut: the bytes so far
+  }
   return bytes;
 }
 
-describe('cutWhenStalled', () => {
-  it('cuts a client that stops reading an answer it has not taken in time', async () => {
-    const { url, ended } = await serve(300);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('cutStalledConnections', () => {
+  it('cuts a client that stops reading its answer', async () => {
+    const { url, sockets } = await serve((res) => res.end(ANSWER));
     const res = await open(url);
     res.pause(); // reads nothing more: the socket's buffers fill and the rest waits in the server
-    for (let i = 0; i < 500 && ended.cut === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(ended).toMatchObject({ taken: 0, cut: 1 });
-    expect(res.complete).toBe(false);
+    for (let i = 0; i < 300 && sockets.closed === 0; i++) await sleep(10);
+    expect(sockets).toEqual({ opened: 1, closed: 1 });
+    res.resume();
+    expect(await readAll(res)).toBeLessThan(ANSWER.length);
   });
 
-  it('lets a client that reads take the whole answer, and leaves its connection open afterwards', async () => {
-    const { url, ended } = await serve(3_000);
+  it('leaves alone a client that reads its answers, and its connection idle between them', async () => {
+    const { url, sockets } = await serve((res) => res.end(ANSWER));
     const agent = new Agent({ keepAlive: true });
     closers.push(() => agent.destroy());
     expect(await readAll(await open(url, agent))).toBe(ANSWER.length);
-    await new Promise((resolve) => setTimeout(resolve, 3_500)); // longer than the stall time, idle
+    await sleep(2 * STALLED_MS);
     expect(await readAll(await open(url, agent))).toBe(ANSWER.length);
-    expect(ended).toEqual({ taken: 2, cut: 0, connections: 1 });
+    expect(sockets).toEqual({ opened: 1, closed: 0 });
+  });
+
+  it('leaves alone a client that reads a stream slowly, for longer than the stall time, behind full buffers', async () => {
+    const chunk = Buffer.alloc(256 * 1024, 'y');
+    const chunks = 64; // 16 MB: the socket's buffers stay full while the client takes its time
+    const { url, sockets } = await serve((res) => {
+      void (async () => {
+        for (let i = 0; i < chunks; i++) if (!res.write(chunk)) await once(res, 'drain');
+        res.end();
+      })().catch(() => {});
+    });
+    const started = performance.now();
+    expect(await readAll(await open(url), 8)).toBe(chunks * chunk.length);
+    expect(performance.now() - started).toBeGreaterThan(2 * STALLED_MS);
+    expect(sockets).toEqual({ opened: 1, closed: 0 });
   });
 });

@@ -1,22 +1,45 @@
 /**
- * Clients that stop reading. An answer the socket cannot take waits in the process's memory until
- * the client reads it, and a client that never does would hold it for as long as it keeps the
- * connection open. So an answer, once handed to the socket whole, must be taken within
- * `STALLED_MS`, and an event stream must drain within it (sse.ts); else the connection is cut.
- * Long enough for a slow link to take what the socket's buffers hold (docs/guarantees.md, the
- * table of limits).
+ * Clients that stop reading. What the socket cannot take waits in the process's memory until the
+ * client reads it, and a client that never does would hold it for as long as it keeps the
+ * connection open. So a connection whose answer has waited in the process for `STALLED_MS` is
+ * cut (and an event stream that has not drained for as long ends, sse.ts). Long enough for a slow
+ * link to take what the socket's buffers hold (docs/guarantees.md, the table of limits).
  */
-import type { ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 
 export const STALLED_MS = 60_000;
 
-/** Cuts the connection when `res`, ended, has not been taken by the client within `stalledMs`. */
-export function cutWhenStalled(res: ServerResponse, stalledMs = STALLED_MS): void {
-  // 'prefinish': the whole answer is handed to the socket; 'close': the socket has passed it on
-  // (or the connection is gone).
-  res.once('prefinish', () => {
-    if (res.writableFinished) return;
-    const stalled = setTimeout(() => res.destroy(), stalledMs).unref();
-    res.once('close', () => clearTimeout(stalled));
+/**
+ * Looks at the server's connections every quarter of `stalledMs` (nothing per request), and cuts
+ * one that has had bytes waiting to be written, and finished none of its writes, for `stalledMs`.
+ * A client reading a stream slowly finishes writes; one answer read slowly must be taken whole
+ * within `stalledMs`. Returns its stop.
+ */
+export function cutStalledConnections(server: Server, stalledMs = STALLED_MS): () => void {
+  const sockets = new Set<Socket>();
+  /** The sockets found with bytes waiting: since when, and how many bytes they had written then. */
+  const waiting = new Map<Socket, { since: number; written: number }>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      waiting.delete(socket);
+    });
   });
+  const look = setInterval(() => {
+    const now = Date.now();
+    for (const socket of sockets) {
+      if (socket.writableLength === 0) {
+        waiting.delete(socket);
+        continue;
+      }
+      // bytesWritten counts what waits too: the difference is what finished writing.
+      const written = socket.bytesWritten - socket.writableLength;
+      const seen = waiting.get(socket);
+      if (seen?.written !== written) waiting.set(socket, { since: now, written });
+      else if (now - seen.since >= stalledMs) socket.destroy();
+    }
+  }, stalledMs / 4).unref();
+  return () => clearInterval(look);
 }
