@@ -172,6 +172,34 @@ describe('a dropped subscriber connection', () => {
       await proxy.close();
     }
   });
+
+  it('finds its command connection gone silent and makes it again, instead of polling alone from then on', async () => {
+    const proxy = await startTcpProxy(redis.port);
+    try {
+      const intervalMs = 250;
+      const log = new PollLog();
+      const a = replica({ intervalMs });
+      a.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting()) });
+      await until('replica A to poll', () => a.stats().pollers === 1);
+      const b = replica({ intervalMs, url: `redis://127.0.0.1:${proxy.port}` });
+      const onB = b.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting()) });
+      const heard = await take(onB, 2);
+
+      // Only B's command connection goes silent: its subscriber connection still hears A's polls.
+      expect(proxy.silence('altostrat-gw-live-commands')).toBe(1);
+      const later = await take(onB, 16); // four seconds of A's polls, and B's if it polls alone
+      const numbers = [...heard, ...later].map((e) => e.n);
+      expect(new Set(numbers).size).toBe(numbers.length);
+      // Back to one poller: B does not poll (any more).
+      const polledByB = log.count('b');
+      await sleep(6 * intervalMs);
+      expect(log.count('b')).toBe(polledByB);
+      expect(b.stats().pollers).toBe(0);
+    } finally {
+      await Promise.all(hubs.map((hub) => hub.close()));
+      await proxy.close();
+    }
+  });
 });
 
 describe('handing the poll over', () => {

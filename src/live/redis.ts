@@ -20,7 +20,7 @@
  * connection's start-up handshake puts it in subscriber mode before its ready check, which then
  * fails), and on every `ready` after a reconnect it subscribes again to every channel its topics
  * hold, retrying until it succeeds; each topic then reads the stored messages back (Link.resync).
- * A PING each grace period finds a subscriber connection gone silent (see `listening` below).
+ * A PING on each connection each grace period finds one gone silent (see `silenceWatch` below).
  * ioredis's own resubscription is off: it restores only channels it believes subscribed.
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -252,40 +252,50 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
     }
   }
 
-  // A subscriber connection can go silent without a reset (a NAT or proxy between forgot it; TCP's
-  // keep-alive would take hours to tell): it still looks ready and hears nothing. So it is sent a
-  // PING each grace period. One unanswered for a grace period is not enough to drop it: a busy
-  // Redis, or this process's own event loop held up, delays every answer. Only when Redis answers
-  // a PING sent later on the command connection is the subscriber connection the silent one; it
-  // is then dropped, reconnects, subscribes again and reads back what it missed. The decision waits
-  // for setImmediate, after this turn's I/O, so that an answer already received is read first.
-  // While Redis itself does not answer, the connection is kept: reach() reports the outage.
-  let unanswered: { sentAt: number; checking: boolean } | undefined;
-  listener.on('ready', () => (unanswered = undefined));
-  const listening = setInterval(() => {
-    if (closed || listener.status !== 'ready') return;
-    if (unanswered === undefined) {
-      const ping = (unanswered = { sentAt: Date.now(), checking: false });
-      const answered = (): void => {
-        if (unanswered === ping) unanswered = undefined;
-      };
-      listener.ping().then(answered, answered);
-      return;
-    }
-    const ping = unanswered;
-    if (ping.checking || Date.now() - ping.sentAt < graceMs) return;
-    ping.checking = true;
-    commands.ping().then(
-      () =>
-        setImmediate(() => {
-          if (unanswered !== ping || closed) return;
-          // Not a failing command (Redis answers): told and counted, but reach() stays as it is.
-          note('redis_error');
-          onError(new Error('the Redis subscriber connection went silent (a PING unanswered while Redis answered another connection); reconnecting'));
-          listener.disconnect(true);
-        }),
-      () => (ping.checking = false),
-    );
+  // A connection can go silent without a reset (a NAT or proxy between forgot it; TCP's keep-alive
+  // would take hours to tell): it still looks ready, the subscriber connection hears nothing and
+  // every command times out. So each connection is sent a PING each grace period. One unanswered
+  // for a grace period is not enough to drop it: a busy Redis, or this process's own event loop
+  // held up, delays every answer. Only when Redis answers a PING sent later on the other
+  // connection is this one the silent one; it is then dropped and made again (the subscriber
+  // connection subscribes again and reads back what it missed). The decision waits for
+  // setImmediate, after this turn's I/O, so that an answer already received is read first. While
+  // Redis answers neither, both are kept: reach() reports the outage.
+  const silenceWatch = (connection: Redis, witness: Redis, name: string) => {
+    let unanswered: { sentAt: number; checking: boolean } | undefined;
+    connection.on('ready', () => (unanswered = undefined));
+    return (): void => {
+      if (closed || connection.status !== 'ready') return;
+      if (unanswered === undefined) {
+        const ping = (unanswered = { sentAt: Date.now(), checking: false });
+        // A PING that times out (the command connection's commandTimeout) stays unanswered.
+        connection.ping().then(
+          () => {
+            if (unanswered === ping) unanswered = undefined;
+          },
+          () => {},
+        );
+        return;
+      }
+      const ping = unanswered;
+      if (ping.checking || Date.now() - ping.sentAt < graceMs) return;
+      ping.checking = true;
+      witness.ping().then(
+        () =>
+          setImmediate(() => {
+            if (unanswered !== ping || closed) return;
+            // Not a failing command (Redis answers): told and counted, but reach() stays as it is.
+            note('redis_error');
+            onError(new Error(`the Redis ${name} connection went silent (a PING unanswered while Redis answered the other connection); reconnecting`));
+            connection.disconnect(true);
+          }),
+        () => (ping.checking = false),
+      );
+    };
+  };
+  const watches = [silenceWatch(listener, commands, 'subscriber'), silenceWatch(commands, listener, 'command')];
+  const watching = setInterval(() => {
+    for (const watch of watches) watch();
   }, graceMs).unref();
 
   let probing = false;
@@ -404,7 +414,7 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
     async close() {
       closed = true;
       clearTimeout(retry);
-      clearInterval(listening);
+      clearInterval(watching);
       // QUIT waits for Redis's answer, which a silent connection never gives: a grace period at most.
       const end = async (client: Redis): Promise<void> => {
         if (client.status === 'ready') await Promise.race([client.quit().catch(() => {}), delay(commandTimeout, undefined, { ref: false })]);
