@@ -146,20 +146,31 @@ describe('a dropped subscriber connection', () => {
     expect(log.count('b')).toBe(0); // B only listened
   });
 
-  it('finds a connection gone silent (no reset, no answer) and listens again: every event once, in order', async () => {
+  const SILENCE_INTERVAL = 250;
+  /**
+   * Replica A polls run:1; B reaches Redis through a TCP proxy and listens. Once B heard two
+   * events, B's connection named `connection` goes silent; `then` runs with what B heard so far.
+   */
+  async function silencing(connection: string, then: (b: LiveHub, onB: AsyncIterator<{ n: number }>, heard: Array<{ n: number }>, log: PollLog) => Promise<void>) {
     const proxy = await startTcpProxy(redis.port);
     try {
-      const intervalMs = 250;
       const log = new PollLog();
-      const a = replica({ intervalMs });
+      const a = replica({ intervalMs: SILENCE_INTERVAL });
       a.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting()) });
       await until('replica A to poll', () => a.stats().pollers === 1);
-      const b = replica({ intervalMs, url: `redis://127.0.0.1:${proxy.port}` });
+      const b = replica({ intervalMs: SILENCE_INTERVAL, url: `redis://127.0.0.1:${proxy.port}` });
       const onB = b.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting()) });
       const heard = await take(onB, 2);
-
-      // Only B's subscriber connection goes silent: its command connection still answers.
-      expect(proxy.silence('altostrat-gw-live-events')).toBe(1);
+      expect(proxy.silence(connection)).toBe(1);
+      await then(b, onB, heard, log);
+    } finally {
+      await Promise.all(hubs.map((hub) => hub.close()));
+      await proxy.close();
+    }
+  }
+  it('finds a connection gone silent (no reset, no answer) and listens again: every event once, in order', async () => {
+    // Only B's subscriber connection goes silent: its command connection still answers.
+    await silencing('altostrat-gw-live-events', async (_b, onB, heard, log) => {
       const later = await Promise.race([
         take(onB, 10),
         sleep(8_000).then(() => Promise.reject(new Error('B heard nothing more after its connection went silent'))),
@@ -167,38 +178,21 @@ describe('a dropped subscriber connection', () => {
       const numbers = [...heard, ...later].map((e) => e.n);
       expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
       expect(log.count('b')).toBe(0); // B only listened
-    } finally {
-      await Promise.all(hubs.map((hub) => hub.close()));
-      await proxy.close();
-    }
+    });
   });
 
   it('finds its command connection gone silent and makes it again, instead of polling alone from then on', async () => {
-    const proxy = await startTcpProxy(redis.port);
-    try {
-      const intervalMs = 250;
-      const log = new PollLog();
-      const a = replica({ intervalMs });
-      a.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting()) });
-      await until('replica A to poll', () => a.stats().pollers === 1);
-      const b = replica({ intervalMs, url: `redis://127.0.0.1:${proxy.port}` });
-      const onB = b.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting()) });
-      const heard = await take(onB, 2);
-
-      // Only B's command connection goes silent: its subscriber connection still hears A's polls.
-      expect(proxy.silence('altostrat-gw-live-commands')).toBe(1);
+    // Only B's command connection goes silent: its subscriber connection still hears A's polls.
+    await silencing('altostrat-gw-live-commands', async (b, onB, heard, log) => {
       const later = await take(onB, 16); // four seconds of A's polls, and B's if it polls alone
       const numbers = [...heard, ...later].map((e) => e.n);
       expect(new Set(numbers).size).toBe(numbers.length);
       // Back to one poller: B does not poll (any more).
       const polledByB = log.count('b');
-      await sleep(6 * intervalMs);
+      await sleep(6 * SILENCE_INTERVAL);
       expect(log.count('b')).toBe(polledByB);
       expect(b.stats().pollers).toBe(0);
-    } finally {
-      await Promise.all(hubs.map((hub) => hub.close()));
-      await proxy.close();
-    }
+    });
   });
 });
 
