@@ -1,14 +1,14 @@
 /**
  * Clients that stop reading. What the socket cannot take waits in the process's memory until the
  * client reads it, and a client that never does would hold it for as long as it keeps the
- * connection open. So a connection whose answer has waited in the process for `STALLED_MS` is
- * cut (and an event stream that has not drained for as long ends, sse.ts). Long enough for a slow
- * link to take what the socket's buffers hold (docs/guarantees.md, the table of limits).
+ * connection open. So a connection whose bytes have waited `STALLED_MS` with none of its writes
+ * finishing is cut; an SSE subscription on it ends with it (sse.ts). Long enough for a slow link
+ * to take what the socket's buffers hold (docs/guarantees.md, the table of limits).
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 
-export const STALLED_MS = 60_000;
+const STALLED_MS = 60_000;
 
 /**
  * Looks at the server's connections every quarter of `stalledMs` (nothing per request), and cuts
