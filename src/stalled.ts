@@ -20,12 +20,15 @@ export function cutStalledConnections(server: Server, stalledMs = STALLED_MS): (
   const sockets = new Set<Socket>();
   /** The sockets found with bytes waiting: since when, and how many bytes they had written then. */
   const waiting = new Map<Socket, { since: number; written: number }>();
+  // One listener for every socket, called as the socket's own: nothing allocated per connection
+  // but its place in the set.
+  function forget(this: Socket): void {
+    sockets.delete(this);
+    waiting.delete(this);
+  }
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      waiting.delete(socket);
-    });
+    socket.on('close', forget);
   });
   const look = setInterval(() => {
     const now = Date.now();
