@@ -61,6 +61,8 @@ export interface Config {
   readonly httpRequestTimeoutMs: number;
   /** Longest time a client may take to send its request headers. */
   readonly httpHeadersTimeoutMs: number;
+  /** A connection that has had bytes waiting and finished no write for this long is cut (stalled.ts). */
+  readonly httpWriteStallTimeoutMs: number;
   /** Shared polling for subscriptions: one upstream call per interval per (token, resource). */
   readonly livePollIntervalMs: number;
   readonly liveMaxSubscriptionsPerToken: number;
@@ -251,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
     wsIdleTimeoutMs: integer(env, 'WS_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     httpRequestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
     httpHeadersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
+    httpWriteStallTimeoutMs: integer(env, 'HTTP_WRITE_STALL_TIMEOUT_MS', 60_000, 1_000, 600_000),
     livePollIntervalMs: integer(env, 'LIVE_POLL_INTERVAL_MS', 1_000, 10, 600_000),
     liveMaxSubscriptionsPerToken: integer(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN', 20, 1, 100_000),
     liveMaxSubscriptions: integer(env, 'LIVE_MAX_SUBSCRIPTIONS', 10_000, 1, 10_000_000),

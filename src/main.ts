@@ -3,14 +3,12 @@
  * listen (HTTP, Server-Sent Events and WebSocket on one port), and on SIGTERM/SIGINT complete
  * the subscriptions, stop accepting, drain in-flight requests and exit 0.
  */
-import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './server.js';
+import { createPublicServer } from './http-server.js';
 import { serveMetrics } from './metrics.js';
-import { attachWebSockets } from './websocket.js';
-import { cutStalledConnections } from './stalled.js';
 import { startTracing } from './tracing.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -51,30 +49,7 @@ async function main(config: Config): Promise<void> {
         'more memory than it uses. Start it with `npm start`, or keep the flag in the command that starts it (docs/operations.md, "Memory").',
     );
   }
-  // Slow clients cannot hold a connection for Node's default five minutes, nor open without end.
-  // Node checks those timeouts every connectionsCheckingInterval, 30 s by default: a second here,
-  // so that a short HTTP_HEADERS_TIMEOUT_MS is kept to within about a second.
-  const server = createServer(
-    {
-      requestTimeout: config.httpRequestTimeoutMs,
-      headersTimeout: config.httpHeadersTimeoutMs,
-      connectionsCheckingInterval: Math.min(1_000, config.httpHeadersTimeoutMs),
-    },
-    (req, res) => {
-      // Readiness, beside /health (liveness): a replica whose Redis is unreachable still serves,
-      // its subscriptions polled for it alone, but should not be sent new work.
-      if (req.method === 'GET' && req.url === '/ready') {
-        const ready = gateway.ready();
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready }));
-        return;
-      }
-      gateway.handle(req, res);
-    },
-  );
-  server.maxConnections = config.maxConnections;
-  // A client that stops reading cannot hold its answers in memory (stalled.ts). An unref'd timer.
-  cutStalledConnections(server);
-  const sockets = attachWebSockets(server, gateway, config);
+  const { server, sockets } = createPublicServer(gateway, config);
   server.listen(config.port, config.host);
   await once(server, 'listening');
   // /metrics off the public port, for a scraper the public cannot reach, unless asked otherwise.

@@ -38,6 +38,8 @@ export interface Metrics {
   finishedRuns: FinishedRunsObserver;
   /** Reads the bytes the memory of finished runs holds at each scrape. */
   observeFinishedRuns(bytes: () => number): void;
+  /** One client connection cut for not reading its answers (stalled.ts). */
+  stalledConnectionCut(): void;
   plugin: Plugin;
 }
 
@@ -149,6 +151,12 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     },
   });
 
+  const stalledCuts = new Counter({
+    name: 'http_stalled_connections_cut_total',
+    help: 'Client connections cut because their answers waited HTTP_WRITE_STALL_TIMEOUT_MS with no write finishing (a client that stopped reading)',
+    registers: [registry],
+  });
+
   const known = new Set<string>();
   /** Names each tenant made labels of; only tenants that made one are here (at most MAX_OPERATION_NAMES). */
   const claimed = new Map<string, number>();
@@ -190,6 +198,7 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     observeFinishedRuns: (bytes) => {
       finishedRunBytes = bytes;
     },
+    stalledConnectionCut: () => stalledCuts.inc(),
     plugin: {
       onRequest({ request, url, endResponse, fetchAPI }) {
         if (!servedOnMainPort || url.pathname !== '/metrics' || request.method !== 'GET') return;

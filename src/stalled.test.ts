@@ -5,20 +5,34 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cutStalledConnections } from './stalled.js';
 
 const STALLED_MS = 400;
-// Far more than a loopback socket's buffers hold, so that a client that reads nothing stalls it.
-const ANSWER = Buffer.alloc(64 * 1024 * 1024, 'x');
+const MB = 1024 * 1024;
+
+/**
+ * Writes `count` chunks of `chunk`, each when the one before it has been taken: the rule judges
+ * a connection by its writes finishing, so a client that reads finishes one every few ms.
+ */
+function stream(res: ServerResponse, chunk: Buffer, count: number): void {
+  void (async () => {
+    for (let i = 0; i < count; i++) if (!res.write(chunk)) await once(res, 'drain');
+    res.end();
+  })().catch(() => {});
+}
+// 64 MB: far more than a loopback socket's buffers hold, so that a client that reads nothing stalls it.
+const ANSWER_CHUNK = Buffer.alloc(MB, 'x');
+const ANSWER_CHUNKS = 64;
+const answer = (res: ServerResponse) => stream(res, ANSWER_CHUNK, ANSWER_CHUNKS);
 const closers: Array<() => void> = [];
 afterEach(() => closers.splice(0).forEach((close) => close()));
 
-/** A server under cutStalledConnections, answering with `answer`, counting its connections and those closed. */
+/** A server under cutStalledConnections, answering with `answer`, counting its connections, those closed and those cut. */
 async function serve(answer: (res: ServerResponse) => void) {
-  const sockets = { opened: 0, closed: 0 };
+  const sockets = { opened: 0, closed: 0, cut: 0 };
   const server = createServer((_req, res) => answer(res));
   server.on('connection', (socket: Socket) => {
     sockets.opened++;
     socket.on('close', () => sockets.closed++);
   });
-  closers.push(cutStalledConnections(server, STALLED_MS));
+  closers.push(cutStalledConnections(server, STALLED_MS, () => sockets.cut++));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   closers.push(() => server.closeAllConnections(), () => server.close());
@@ -51,37 +65,32 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('cutStalledConnections', () => {
   it('cuts a client that stops reading its answer', async () => {
-    const { url, sockets } = await serve((res) => res.end(ANSWER));
+    const { url, sockets } = await serve(answer);
     const res = await open(url);
     res.pause(); // reads nothing more: the socket's buffers fill and the rest waits in the server
     for (let i = 0; i < 300 && sockets.closed === 0; i++) await sleep(10);
-    expect(sockets).toEqual({ opened: 1, closed: 1 });
+    expect(sockets).toEqual({ opened: 1, closed: 1, cut: 1 });
     res.resume();
-    expect(await readAll(res)).toBeLessThan(ANSWER.length);
+    expect(await readAll(res)).toBeLessThan(ANSWER_CHUNKS * MB);
   });
 
   it('leaves alone a client that reads its answers, and its connection idle between them', async () => {
-    const { url, sockets } = await serve((res) => res.end(ANSWER));
+    const { url, sockets } = await serve(answer);
     const agent = new Agent({ keepAlive: true });
     closers.push(() => agent.destroy());
-    expect(await readAll(await open(url, agent))).toBe(ANSWER.length);
+    expect(await readAll(await open(url, agent))).toBe(ANSWER_CHUNKS * MB);
     await sleep(2 * STALLED_MS);
-    expect(await readAll(await open(url, agent))).toBe(ANSWER.length);
-    expect(sockets).toEqual({ opened: 1, closed: 0 });
+    expect(await readAll(await open(url, agent))).toBe(ANSWER_CHUNKS * MB);
+    expect(sockets).toEqual({ opened: 1, closed: 0, cut: 0 });
   });
 
   it('leaves alone a client that reads a stream slowly, for longer than the stall time, behind full buffers', async () => {
     const chunk = Buffer.alloc(256 * 1024, 'y');
     const chunks = 64; // 16 MB: the socket's buffers stay full while the client takes its time
-    const { url, sockets } = await serve((res) => {
-      void (async () => {
-        for (let i = 0; i < chunks; i++) if (!res.write(chunk)) await once(res, 'drain');
-        res.end();
-      })().catch(() => {});
-    });
+    const { url, sockets } = await serve((res) => stream(res, chunk, chunks));
     const started = performance.now();
     expect(await readAll(await open(url), 8)).toBe(chunks * chunk.length);
     expect(performance.now() - started).toBeGreaterThan(2 * STALLED_MS);
-    expect(sockets).toEqual({ opened: 1, closed: 0 });
+    expect(sockets).toEqual({ opened: 1, closed: 0, cut: 0 });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The gateway as `npm start` runs it (dist/main.js) in front of a simulator: a separate metrics
- * port, a connection cap, and an upstream body over the cap announced by its Content-Length, which
- * must leave the process alive and healthy.
+ * port, a connection cap, a client that stops reading its answers, and an upstream body over the
+ * cap announced by its Content-Length, which must leave the process alive and healthy.
  */
 import { once } from 'node:events';
 import { connect } from 'node:net';
@@ -10,6 +10,7 @@ import { startSimulator, type RecordedCall, type Simulator } from '../../src/dem
 import { DEMO_TOKENS } from '../../src/demo/seed.js';
 import { freePort } from '../support/ports.js';
 import { spawnGateway, type GatewayProcess } from '../support/process.js';
+import { until } from '../support/wait.js';
 
 const running: GatewayProcess[] = [];
 const simulators: Simulator[] = [];
@@ -76,6 +77,43 @@ describe('MAX_CONNECTIONS', () => {
     expect(health).toBe(200);
     child.kill('SIGTERM');
     expect((await once(child, 'exit'))[0]).toBe(0);
+  });
+});
+
+describe('HTTP_WRITE_STALL_TIMEOUT_MS', () => {
+  it('cuts a connection whose client stops reading its answers, counts it, and serves the others meanwhile', async () => {
+    const simulator = await startSimulator({ pageSize: 20 });
+    simulators.push(simulator);
+    const { url, metricsUrl } = await startGateway({ ALTOSTRAT_API_URL: simulator.url, HTTP_WRITE_STALL_TIMEOUT_MS: '1000' });
+    const cuts = async () => Number(/^http_stalled_connections_cut_total (\d+)$/m.exec(await (await fetch(metricsUrl)).text())![1]);
+    const workflowId = simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+    const body = JSON.stringify({ query: `{ workflow(id: "${workflowId}") { executions(first: 20) { nodes { id status logs { id nodeId output createdAt } } } } }` });
+    const request =
+      `POST /graphql HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${DEMO_TOKENS.acme}\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    // Far more answers than a loopback socket's buffers hold (about 10 KB each), all asked for at
+    // once on one connection (HTTP/1.1 pipelining), and none read: what does not fit waits in the
+    // gateway's memory, and its writes stall.
+    const asked = 1_000;
+    const socket = connect(Number(new URL(url).port), '127.0.0.1').on('error', () => undefined);
+    await once(socket, 'connect');
+    socket.pause();
+    socket.write(request.repeat(asked));
+    let closed = false;
+    socket.once('close', () => (closed = true));
+
+    // Meanwhile another client is served.
+    expect((await query(url, '{ workflows(first: 1) { nodes { id } } }')).status).toBe(200);
+    await until('the gateway cut the connection that reads nothing', async () => (await cuts()) === 1, { timeoutMs: 30_000, everyMs: 200 });
+    // What the client reads now ends before the answers it asked for.
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.resume();
+    await until('the connection ends', () => closed);
+    const answered = received.split('HTTP/1.1 200 OK').length - 1;
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThan(asked);
+    expect(await cuts()).toBe(1);
   });
 });
 

@@ -5,14 +5,14 @@
  * expectCode() reads errors, busiestWorkflow() picks the workflow with the most runs,
  * overlapped() reads the simulator's call timing (bounded waits: wait.ts).
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
-import { attachWebSockets } from '../../src/websocket.js';
+import { createPublicServer } from '../../src/http-server.js';
 import { serveMetrics } from '../../src/metrics.js';
 import { startSimulator, type RecordedCall, type Simulator, type SimulatorOptions } from '../../src/demo/simulator.js';
 import { DEMO_TOKENS } from '../../src/demo/seed.js';
@@ -67,8 +67,7 @@ export async function startStack(
   const simulator = await startSimulator(simulatorOptions);
   const config: Config = loadConfig({ GRAPHIQL: 'true', LOG_LEVEL: 'silent', UPSTREAM_TRACE: 'false', METRICS_PORT: '0', ...env });
   const gateway = createGateway({ config, upstreamUrl: simulator.url, ...(logDestination && { logDestination }) });
-  const server: Server = createServer((req, res) => gateway.handle(req, res));
-  const sockets = attachWebSockets(server, gateway, config);
+  const { server, sockets } = createPublicServer(gateway, config);
   const url = await listen(server);
   const metricsServer = config.metricsOnMainPort ? undefined : await serveMetrics(gateway.metrics.registry, 0, '127.0.0.1');
   const metricsUrl = metricsServer ? `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics` : url.replace(/graphql$/, 'metrics');
