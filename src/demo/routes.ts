@@ -184,7 +184,7 @@ export function createRoutes(deps: RouteDeps): Route[] {
     const total = entry.runs.length;
     const lastPage = Math.max(1, Math.ceil(total / perPage));
     const offset = (page - 1) * perPage;
-    const data = entry.runs.slice(offset, offset + perPage).map(listItem);
+    const data = entry.runs.slice(offset, offset + perPage).map(asListed);
     const path = `${deps.baseUrl()}/workflows/${encodeURIComponent(entry.workflow.id)}/executions`;
     const pageUrl = (n: number) => `${path}?page=${n}`;
     return ok({
@@ -208,7 +208,8 @@ export function createRoutes(deps: RouteDeps): Route[] {
     });
   }
 
-  function listItem(run: RunJson): Omit<RunJson, 'logs'> & { logs?: RunJson['logs'] } {
+  /** A run as a list item, or as a write that started it answers: without `logs` unless they are inline. */
+  function asListed(run: RunJson): Omit<RunJson, 'logs'> & { logs?: RunJson['logs'] } {
     if (deps.inlineLogs()) return run;
     const { logs: _logs, ...rest } = run;
     return rest;
@@ -233,7 +234,7 @@ export function createRoutes(deps: RouteDeps): Route[] {
   const startWith = (entry: WorkflowEntry, context: Record<string, unknown>, status: number, text?: string): Answer => {
     if (!entry.workflow.is_active) return invalidField('workflow', 'The workflow is not active.');
     const run = engine.start(entry, { context });
-    return ok(text === undefined ? run : { message: text, new_run: run }, status);
+    return ok(text === undefined ? asListed(run) : { message: text, new_run: asListed(run) }, status);
   };
 
   function vaultAnswer(orgId: string, input: Record<string, unknown>, current: VaultItemJson | undefined): Answer {
@@ -378,7 +379,7 @@ export function createRoutes(deps: RouteDeps): Route[] {
         if (at < 0 || found.run.logs[at]?.status !== 'success') return invalidField('node_id', 'A run can only resume from a node that succeeded in it.');
         const prefix = found.run.logs.slice(0, at + 1).map((log) => ({ ...structuredClone(log), id: `fl_log_${ulid(now(), rng)}`, created_at: stamp() }));
         const run = engine.start(found.entry, { context: found.context, prefix, mayDrawFailure: false });
-        return ok({ message: `The run resumes after node ${params.nodeId}.`, new_run: run }, 202);
+        return ok({ message: `The run resumes after node ${params.nodeId}.`, new_run: asListed(run) }, 202);
       }),
     },
 

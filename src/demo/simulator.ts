@@ -28,7 +28,10 @@ export type { Fault, RecordedCall };
 export interface SimulatorOptions {
   /** per_page of executions pages, default 15. */
   pageSize?: number;
-  /** List items carry `logs`, default true; when false they have no `logs` key at all. */
+  /**
+   * List items, and the runs execute, rerun and resume answer with, carry `logs`, default true;
+   * when false they have no `logs` key at all.
+   */
   inlineLogs?: boolean;
   /** GET /workflows items include nodes and edges, default false (the reference allows leaving them out). */
   listWorkflowGraph?: boolean;

@@ -167,7 +167,7 @@ export class AltostratClient {
       idempotencyKey: input.idempotencyKey,
       fieldNames: { workflow: 'workflowId', idempotency_key: 'idempotencyKey' },
     });
-    return run && { ...run, workflowId: run.workflowId ?? workflowId };
+    return run && freshRun({ ...run, workflowId: run.workflowId ?? workflowId });
   }
 
   /** A new run that continues a failed one from a node that succeeded; null when the run does not exist. */
@@ -184,7 +184,7 @@ export class AltostratClient {
   /** A new run with the original's trigger payload; null when the run does not exist. */
   async rerunRun(runId: string, idempotencyKey?: string): Promise<RunRecord | null> {
     const answer = await this.#call({ endpoint: 'rerunRun', ids: [runId], idempotencyKey, fieldNames: { run: 'executionId', idempotency_key: 'idempotencyKey' } });
-    return answer?.newRun ?? null;
+    return answer ? freshRun(answer.newRun) : null;
   }
 
   // Writes take bodies made by inputs.ts from the schema's inputs.
@@ -325,6 +325,16 @@ export class AltostratClient {
     const read = () => readAnswer(route, call, text, maxJsonDepth);
     return answers ? answers.read(this.#options.tenant, target, text, read) : read();
   }
+}
+
+/**
+ * A run that execute or rerun has just started, answered `pending`, has run no step: its logs are
+ * known to be empty even where the answer leaves them out (docs/upstream.md, "Where the docs are
+ * silent"). So the payload needs no second call, which could fail after the write succeeded and
+ * take the new run's id with it. (A resumed run is not one: it starts with the steps it resumes after.)
+ */
+function freshRun(run: RunRecord): RunRecord {
+  return run.logs === undefined && run.status === 'pending' ? { ...run, logs: [] } : run;
 }
 
 /** A fault of a call that ran the caller's own code: not Altostrat's unless no connection could be made. */

@@ -55,6 +55,16 @@ const RESUME = /* GraphQL */ `
   }
 `;
 
+/** Runs `test` with the simulator leaving `logs` out of list items and of the runs writes answer with. */
+async function withoutInlineLogs(test: () => Promise<void>): Promise<void> {
+  stack.simulator.configure({ inlineLogs: false });
+  try {
+    await test();
+  } finally {
+    stack.simulator.configure({ inlineLogs: true });
+  }
+}
+
 const posts = (): RecordedCall[] => stack.simulator.calls.filter((c) => c.method === 'POST');
 
 describe('executeWorkflow', () => {
@@ -71,6 +81,18 @@ describe('executeWorkflow', () => {
     expect(posts()[0]!.idempotencyKey).toBeUndefined();
     expect(posts()[0]!.authorization).toBe(bearer(DEMO_TOKENS.acme));
   });
+
+  it('answers a new PENDING run’s logs as empty when Altostrat leaves them out: no second call, which could fail after the write', () =>
+    withoutInlineLogs(async () => {
+      fault = (call) => (call.method === 'GET' ? { status: 503 } : undefined);
+      const response = await stack.gql(
+        'mutation Execute($input: ExecuteWorkflowInput!) { executeWorkflow(input: $input) { execution { id status logs { id } } } }',
+        { input: { workflowId } },
+      );
+      expect(response.errors).toBeUndefined();
+      expect(response.data.executeWorkflow.execution).toEqual({ id: stack.simulator.runsOf(workflowId)[0]!.id, status: 'PENDING', logs: [] });
+      expect(stack.simulator.calls.map((c) => c.method)).toEqual(['POST']);
+    }));
 
   it('sends idempotencyKey as Idempotency-Key, and a repeat with the key returns the same run', async () => {
     const input = { workflowId, idempotencyKey: `key-${Date.now()}` };
@@ -296,6 +318,16 @@ describe('resumeExecution', () => {
     expect(payload.resumedFrom).toEqual({ id: run.id, status: 'FAILED' });
     expect(posts().map((c) => c.path)).toEqual([`/workflows/runs/${run.id}/resume-from/${succeeded}`]);
   });
+
+  it('reads a resumed run’s logs from Altostrat when its answer leaves them out: it starts with the steps it resumes after', () =>
+    withoutInlineLogs(async () => {
+      const { run, succeeded } = failedRun();
+      const response = await stack.gql(RESUME, { input: { executionId: run.id, fromNodeId: succeeded } });
+      expect(response.errors).toBeUndefined();
+      const { execution } = response.data.resumeExecution;
+      expect(execution.logs[0]).toEqual({ nodeId: run.logs[0]!.node_id });
+      expect(stack.simulator.calls.map((c) => `${c.method} ${c.path}`)).toContain(`GET /workflows/runs/${execution.id}`);
+    }));
 
   it('refuses to resume a run that did not fail, or from a node that did not succeed, with fieldErrors', async () => {
     const completed = stack.simulator.runsOf(workflowId).find((r) => r.status === 'completed')!;
