@@ -10,6 +10,7 @@
  * - The upgrade is refused (HTTP 403) from a browser Origin that CORS_ORIGINS does not allow, and
  *   (HTTP 429) past WS_MAX_CONNECTIONS_PER_ADDRESS sockets from one client address (behind
  *   TRUSTED_PROXY_HOPS proxies, the one they forwarded).
+ * - A `subscribe` that reuses the id of an operation still running closes the socket (4409).
  * - Browsers cannot set headers on a WebSocket, so the token comes in the `connection_init`
  *   payload `{ "authorization": "Bearer ..." }`, checked as HTTP checks its header before anything
  *   is built from it; a socket without a valid one is closed (4401). Past
@@ -43,6 +44,8 @@ const WsCloseCode = {
   UNAUTHORIZED: 4401,
   /** No `connection_init` within 3 s (graphql-ws), or no operation running for WS_IDLE_TIMEOUT_MS. */
   IDLE: 4408,
+  /** A `subscribe` with the id of an operation of the socket still running (graphql-ws's own code for it). */
+  DUPLICATE_ID: 4409,
   /** The token already holds WS_MAX_CONNECTIONS_PER_TOKEN sockets. */
   TOO_MANY_FOR_TOKEN: 4429,
   /** A bug, logged. */
@@ -121,6 +124,14 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       return true;
     },
     async onSubscribe({ extra: state }, id, params) {
+      // graphql-ws forgets an id the client completes before its operation has started, so the
+      // same id could start a second operation while the first still runs, and the first would
+      // be nobody's to end. An id still running here closes the socket, as graphql-ws closes a
+      // duplicate id it knows of: the socket's operations all end with it.
+      if (state.operations.has(id)) {
+        state.socket.close(WsCloseCode.DUPLICATE_ID, `Subscriber for ${id} already exists`);
+        return [codedError(ErrorCode.BAD_REQUEST, `Operation ${id} is still running: each operation needs an id of its own.`)];
+      }
       if (state.operations.size >= MAX_OPERATIONS_PER_SOCKET) {
         return [codedError(ErrorCode.RATE_LIMITED, `This socket already runs ${MAX_OPERATIONS_PER_SOCKET} operations; wait for one to end.`)];
       }
