@@ -18,6 +18,8 @@ import { useUpstreamCallBudget } from './cost/budget.js';
 import type { PageSizeMemory } from './upstream/page-size.js';
 import { useBodyLimit } from './protection/body-limit.js';
 import { useNoIntrospection, useServiceSdlGate } from './protection/introspection.js';
+import { useParseDepthGuard } from './protection/parse-depth.js';
+import { useQueryStringErrors } from './protection/query-string.js';
 import { useTrustedDocuments } from './protection/trusted-documents.js';
 
 export function protectionPlugins(config: Config, pageSize: PageSizeMemory, trusted: Map<string, string> | undefined): Plugin[] {
@@ -26,9 +28,13 @@ export function protectionPlugins(config: Config, pageSize: PageSizeMemory, trus
     // Browsers cannot send a JSON POST or a custom header cross-site without a CORS preflight.
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
     useBodyLimit(config.maxBodyBytes),
+    useQueryStringErrors(),
     maxTokensPlugin({ n: config.maxTokens }),
+    useParseDepthGuard(),
     maxDepthPlugin({ n: config.maxDepth }),
-    maxAliasesPlugin({ n: config.maxAliases }),
+    // `__typename` counts too (graphql-armor lets it by default): aliased a thousand times over a
+    // fragment spread as often, it answers megabytes without a single upstream call.
+    maxAliasesPlugin({ n: config.maxAliases, allowList: [] }),
     maxDirectivesPlugin({ n: config.maxDirectives }),
     ...(config.introspection ? [] : [useNoIntrospection(), blockFieldSuggestionsPlugin(), useServiceSdlGate(config.routerSecret)]),
     useUpstreamCallBudget(config.maxUpstreamCalls, pageSize),

@@ -27,11 +27,28 @@ describe('document limits', () => {
   it('refuses too many aliases, tokens or directives', async () => {
     const aliases = Array.from({ length: 70 }, (_, i) => `a${i}: workflow(id: "fl_${i}") { id }`).join(' ');
     expect(expectCode(await world.stack.gql(`{ ${aliases} }`), 'BAD_USER_INPUT').message).toContain('Aliases limit of 64');
+    // `__typename` too: aliased over a fragment spread as often, it would answer megabytes without a call.
+    const typenames = Array.from({ length: 70 }, (_, i) => `t${i}: __typename`).join(' ');
+    expect(expectCode(await world.stack.gql(`{ ${typenames} }`), 'BAD_USER_INPUT').message).toContain('Aliases limit of 64');
     const tokens = Array.from({ length: 6000 }, () => 'id').join(' ');
     expect(expectCode(await world.stack.gql(`{ workflow(id: "x") { ${tokens} } }`), 'GRAPHQL_PARSE_FAILED').message).toContain('Token limit');
     const directives = Array.from({ length: 60 }, () => '@include(if: true)').join(' ');
     expect(expectCode(await world.stack.gql(`{ __typename ${directives} }`), 'BAD_USER_INPUT').message).toContain('Directives limit');
     expect(world.stack.simulator.calls).toHaveLength(0);
+  });
+
+  it('refuses a literal nested deeper than the parser can go, whatever the token limit allows', async () => {
+    const deep = await startStack({}, { MAX_TOKENS: '100000', MAX_BODY_BYTES: '1000000' });
+    try {
+      const levels = 20_000;
+      for (const literal of ['['.repeat(levels) + ']'.repeat(levels), '{ a: '.repeat(levels) + '1' + ' }'.repeat(levels)]) {
+        const response = await deep.gql(`{ workflow(id: ${literal}) { id } }`);
+        expect(expectCode(response, 'GRAPHQL_PARSE_FAILED').message).toContain('nested too deeply');
+      }
+      expect(deep.simulator.calls).toHaveLength(0);
+    } finally {
+      await deep.close();
+    }
   });
 });
 
@@ -81,6 +98,16 @@ describe('HTTP', () => {
       headers: { 'x-graphql-yoga-csrf': '1' },
     });
     expect(((await withHeader.json())).data).toEqual({ __typename: 'Query' });
+  });
+
+  it('refuses a GET whose variables or extensions are not JSON with 400 BAD_REQUEST', async () => {
+    for (const parameter of ['variables=notjson', 'extensions=%7B']) {
+      const response = await fetch(`${world.stack.url}?query=%7B__typename%7D&${parameter}`, { headers: { authorization: 'Bearer x' } });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+      expect(body.errors.map((e) => e.extensions.code)).toEqual(['BAD_REQUEST']);
+    }
+    expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
   it('does not take batched requests', async () => {
