@@ -11,7 +11,7 @@
  * raw values by the same schema, and agree.
  */
 import type { Plugin } from 'graphql-yoga';
-import { getOperationAST, getVariableValues, OperationTypeNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, OperationTypeNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { codedError, ErrorCode } from '../errors.js';
 import type { PageSizeMemory } from '../upstream/page-size.js';
 import { EstimateCache } from './cache.js';
@@ -58,6 +58,8 @@ export function useUpstreamCallBudget(maxCalls: number, pageSize: PageSizeMemory
           ? estimates.get(args.document, `${args.operationName ?? ''}|${perPage}`, coerced.coerced, estimateNow)
           : estimateNow();
     } catch (error) {
+      // A connection's size it would refuse itself (estimate.ts), refused as it would refuse it.
+      if (error instanceof GraphQLError && error.extensions.code === ErrorCode.BAD_USER_INPUT) return { errors: [error] };
       const reason = error instanceof UnknownCostError ? error.message : 'the estimate failed';
       return { errors: [codedError(ErrorCode.BAD_USER_INPUT, `This operation cannot be run: ${reason}.`)] };
     }

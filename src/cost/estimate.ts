@@ -31,7 +31,7 @@ import {
 } from 'graphql';
 import { collectFields, collectSubFields, getArgumentValues } from '@graphql-tools/utils';
 import { costOf, type EntityType, type FieldCost, type Origin } from '../catalogue/fields.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../pagination/plan.js';
+import { MAX_PAGE_SIZE, sliceSize } from '../pagination/plan.js';
 
 export interface CostInput {
   schema: GraphQLSchema;
@@ -86,20 +86,22 @@ export function estimateUpstreamCalls({ schema, document, operation, variables, 
     if (!cost) throw new UnknownCostError(`no cost is known for ${type.name}.${name}`);
     const definition = type.getFields()[name];
     const inner = definition ? getNamedType(definition.type) : undefined;
+    let args: Record<string, unknown> | undefined;
     return {
       name,
       nodes,
       cost,
-      args: () => (definition ? getArgumentValues(definition, nodes[0]!, variables) : {}),
+      args: () => (args ??= definition ? getArgumentValues(definition, nodes[0]!, variables) : {}),
+      /** A connection: its size is checked whether or not the calls depend on it. */
+      sized: definition?.args.some((arg) => arg.name === 'first' || arg.name === 'last') ?? false,
       /** The object type the field's value is (null for a leaf, an introspection type or a union). */
       inner: isObjectType(inner) && !isIntrospectionType(inner) ? inner : null,
     };
   }
   type Selected = ReturnType<typeof fieldOf>;
-  const size = (args: Record<string, unknown>) => {
-    const n = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : DEFAULT_PAGE_SIZE;
-    return Math.max(0, Math.min(n, MAX_PAGE_SIZE));
-  };
+  // The connection's own rule (plan.ts): a `first` or `last` it would refuse is refused here,
+  // before the call that would fetch the connection's parent.
+  const size = (args: Record<string, unknown>) => sliceSize(args).count;
   const mostOf = (types: readonly EntityType[], nodes: FieldNode[]) => Math.max(...types.map((type) => walk(objectType(type), nodes, LOOKUP)));
 
   /** What a selection on `type` costs, its objects coming from `scope`. */
@@ -117,6 +119,7 @@ export function estimateUpstreamCalls({ schema, document, operation, variables, 
 
   /** The calls a field makes beyond its object's own fetches, with what its value asks. */
   function fieldCalls(field: Selected, cost: FieldCost, scope: Scope): number {
+    if (field.sized) size(field.args());
     switch (cost.kind) {
       case 'free':
       case 'record':

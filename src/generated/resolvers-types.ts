@@ -395,9 +395,11 @@ export type Query = {
    */
   node?: Maybe<Node>;
   /**
-   * Recent log entries across all your workflows, newest first. Altostrat answers one list with no
-   * parameters: the gateway pages it with keyset cursors on (createdAt, id), so walking with
-   * `endCursor` never skips or repeats an entry while new ones arrive.
+   * Recent log entries across all your workflows, newest first. Altostrat answers one list of its
+   * newest entries, with no parameters: the gateway pages it with keyset cursors on (createdAt, id),
+   * so walking with `endCursor` never repeats an entry, nor skips one while new ones arrive, except
+   * those that new ones push out of Altostrat's list meanwhile (it holds a fixed number). To walk a
+   * workflow's entries, use `Workflow.logs`.
    */
   recentLogs: WorkflowLogConnection;
   /**

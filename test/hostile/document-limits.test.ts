@@ -185,4 +185,16 @@ describe('fuzzed pagination arguments', () => {
       { numRuns: 60 },
     );
   });
+
+  it('refuse a nested connection’s bad size before the call of the list or object it is under', async () => {
+    for (const query of [
+      '{ workflows(first: 3) { nodes { id executions(first: 500) { totalCount } } } }',
+      `{ workflow(id: "${world.workflowId}") { name executions(first: 5, last: 5) { totalCount } } }`,
+      `{ workflow(id: "${world.workflowId}") { name logs(last: -1) { nodes { id } } } }`,
+    ]) {
+      world.stack.simulator.clearCalls();
+      expect(expectCode(await world.stack.gql(query), 'BAD_USER_INPUT').message).toMatch(/between 0 and 100|not both/);
+      expect(world.stack.simulator.calls).toHaveLength(0);
+    }
+  });
 });
