@@ -17,6 +17,7 @@
  * limit.
  */
 import {
+  GraphQLError,
   getNamedType,
   isIntrospectionType,
   isObjectType,
@@ -99,9 +100,19 @@ export function estimateUpstreamCalls({ schema, document, operation, variables, 
     };
   }
   type Selected = ReturnType<typeof fieldOf>;
-  // The connection's own rule (plan.ts): a `first` or `last` it would refuse is refused here,
-  // before the call that would fetch the connection's parent.
   const size = (args: Record<string, unknown>) => sliceSize(args).count;
+  /**
+   * A connection's `first` or `last` that it would refuse itself (plan.ts) is refused here, the
+   * error pointing at the field: before the call that fetches the list or object it is under.
+   */
+  function checkSize(field: Selected): void {
+    try {
+      size(field.args());
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      throw new GraphQLError(error.message, { nodes: field.nodes, extensions: error.extensions });
+    }
+  }
   const mostOf = (types: readonly EntityType[], nodes: FieldNode[]) => Math.max(...types.map((type) => walk(objectType(type), nodes, LOOKUP)));
 
   /** What a selection on `type` costs, its objects coming from `scope`. */
@@ -119,7 +130,7 @@ export function estimateUpstreamCalls({ schema, document, operation, variables, 
 
   /** The calls a field makes beyond its object's own fetches, with what its value asks. */
   function fieldCalls(field: Selected, cost: FieldCost, scope: Scope): number {
-    if (field.sized) size(field.args());
+    if (field.sized) checkSize(field);
     switch (cost.kind) {
       case 'free':
       case 'record':

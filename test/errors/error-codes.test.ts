@@ -75,23 +75,34 @@ async function endCursorOf(query: string, variables: Record<string, unknown>, pi
 }
 
 describe('BAD_USER_INPUT', () => {
+  // A size the connection would refuse is refused with the cost estimate, before the operation
+  // runs (wherever the connection is, so no call is made for what it is under): no data, and the
+  // error points at the field in the document.
   it.each([
     [{ first: 101 }, 'between 0 and 100'],
     [{ first: -1 }, 'between 0 and 100'],
     [{ last: 500 }, 'between 0 and 100'],
     [{ first: 5, last: 5 }, 'not both'],
-    [{ after: 'nope' }, 'leave it out to start at the beginning'],
-  ])('rejects executions(%j) before any upstream call, saying what to do', async (args, advice) => {
+  ])('rejects executions(%j) before the operation runs, saying what to do', async (args, advice) => {
     const response = await gql(EXECUTIONS, { id: idA, ...args });
-    expect(expectCode(response, 'BAD_USER_INPUT', ['workflow', 'executions']).message).toContain(advice);
+    const error = expectCode(response, 'BAD_USER_INPUT');
+    expect(error.message).toContain(advice);
+    expect((error as { locations?: unknown }).locations).toEqual([{ line: 2, column: EXECUTIONS.split('\n')[1]!.indexOf('executions(') + 1 }]);
+    expect(response.data).toBeUndefined();
+    expect(stack.simulator.calls).toEqual([]);
+  });
+
+  it('rejects a cursor it cannot read before any upstream call, saying what to do', async () => {
+    const response = await gql(EXECUTIONS, { id: idA, after: 'nope' });
+    expect(expectCode(response, 'BAD_USER_INPUT', ['workflow', 'executions']).message).toContain('leave it out to start at the beginning');
     expect(response.data).toEqual({ workflow: null });
     expect(stack.simulator.calls).toEqual([]);
   });
 
   it('rejects workflows(first: 101) before any upstream call', async () => {
     const response = await gql(`{ workflows(first: 101) { totalCount } }`);
-    expect(expectCode(response, 'BAD_USER_INPUT', ['workflows']).message).toContain('between 0 and 100');
-    expect(response.data).toBeNull();
+    expect(expectCode(response, 'BAD_USER_INPUT').message).toContain('between 0 and 100');
+    expect(response.data).toBeUndefined();
     expect(stack.simulator.calls).toEqual([]);
   });
 
