@@ -140,7 +140,7 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
   const finishedRunCounter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
   const hits = finishedRunCounter('finished_runs_memory_hits_total', 'Finished runs served from memory, each proven by a list page of the same request and token');
   const misses = finishedRunCounter('finished_runs_memory_misses_total', 'Finished runs proven by a list page but not in memory, read from Altostrat');
-  const evictions = finishedRunCounter('finished_runs_memory_evictions_total', 'Finished runs dropped from memory to stay within FINISHED_RUNS_CACHE_BYTES');
+  const evictions = finishedRunCounter('finished_runs_memory_evictions_total', 'Finished runs dropped from memory to stay within FINISHED_RUNS_CACHE_BYTES, or within the quarter of it one token may hold');
   let finishedRunBytes: (() => number) | undefined;
   new Gauge({
     name: 'finished_runs_memory_bytes',

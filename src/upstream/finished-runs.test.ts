@@ -68,29 +68,54 @@ describe('the memory of finished runs', () => {
   it('holds no more bytes than its bound under a flood of distinct runs, the least recently used out first', () => {
     const maxBytes = 50_000;
     const { memory, counts } = counted(maxBytes);
-    const acme = memory.forTenant('acme-token');
+    // Eight tenants, so that together they can fill it (one holds at most a quarter).
+    const tenants = Array.from({ length: 8 }, (_, t) => memory.forTenant(`token-${t}`));
     const entryBytes = JSON.stringify(run('fl_run_0000')).length;
     const flood = 5_000;
     let largest = 0;
     for (let i = 0; i < flood; i++) {
-      acme.remember(run(`fl_run_${String(i).padStart(4, '0')}`));
+      tenants[i % tenants.length]!.remember(run(`fl_run_${String(i).padStart(4, '0')}`));
       // The oldest run is kept in use, so it is never the least recently used.
-      acme.recall('fl_run_0000', 'completed');
+      tenants[0]!.recall('fl_run_0000', 'completed');
       largest = Math.max(largest, memory.bytes);
     }
     expect(largest).toBeLessThanOrEqual(maxBytes);
     expect(memory.bytes).toBeGreaterThan(maxBytes - 2 * entryBytes - 100);
     const kept = Math.floor(maxBytes / entryBytes);
     expect(counts.evicted).toBeGreaterThanOrEqual(flood - kept);
-    expect(acme.recall('fl_run_0000', 'completed')).toBeDefined();
-    expect(acme.recall('fl_run_0001', 'completed')).toBeUndefined();
+    expect(tenants[0]!.recall('fl_run_0000', 'completed')).toBeDefined();
+    expect(tenants[0]!.recall('fl_run_0008', 'completed')).toBeUndefined();
+    expect(tenants[(flood - 1) % tenants.length]!.recall(`fl_run_${flood - 1}`, 'completed')).toBeDefined();
+  });
+
+  it('lets one tenant hold a quarter of it at most: past that its own least recently used go, never another tenant’s', () => {
+    const maxBytes = 80_000;
+    const { memory } = counted(maxBytes);
+    const globex = memory.forTenant('globex-token');
+    const globexRuns = Array.from({ length: 20 }, (_, i) => `fl_run_g${i}`);
+    for (const id of globexRuns) globex.remember(run(id));
+    const globexBytes = memory.bytes;
+    const acme = memory.forTenant('acme-token');
+    const flood = 2_000;
+    for (let i = 0; i < flood; i++) {
+      acme.remember(run(`fl_run_${i}`));
+      // Acme's first run is kept in use: within its share, it is the last of Acme's to go.
+      acme.recall('fl_run_0', 'completed');
+    }
+    // Acme holds its quarter, no more; Globex, which read nothing since, holds all it read.
+    const acmeBytes = memory.bytes - globexBytes;
+    expect(acmeBytes).toBeLessThanOrEqual(maxBytes / 4);
+    expect(acmeBytes).toBeGreaterThan(maxBytes / 4 - 2 * JSON.stringify(run('fl_run_0000')).length - 100);
+    for (const id of globexRuns) expect(globex.recall(id, 'completed')).toEqual(run(id));
+    expect(acme.recall('fl_run_0', 'completed')).toBeDefined();
+    expect(acme.recall('fl_run_1', 'completed')).toBeUndefined();
     expect(acme.recall(`fl_run_${flood - 1}`, 'completed')).toBeDefined();
   });
 
-  it('keeps no run bigger than the whole bound', () => {
+  it('keeps no run bigger than a tenant’s share', () => {
     const { memory } = counted(10_000);
     const acme = memory.forTenant('acme-token');
-    acme.remember(run('fl_run_1', 'completed', 'x'.repeat(20_000)));
+    acme.remember(run('fl_run_1', 'completed', 'x'.repeat(3_000)));
     expect(memory.bytes).toBe(0);
     expect(acme.recall('fl_run_1', 'completed')).toBeUndefined();
   });

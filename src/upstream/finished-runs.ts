@@ -11,7 +11,10 @@
  * is never held. Values are the record's JSON text: its
  * size in bytes is exact, and every recall parses a copy of its own, so nothing one request does
  * to a record can reach another request. The whole memory is bounded in bytes, least recently
- * used out first, and an entry lives at most `ttlMs`.
+ * used out first, and an entry lives at most `ttlMs`. One tenant holds at most a quarter of it: past
+ * that, its own least recently used runs go first, so a tenant reading runs by the thousand cannot
+ * push every other tenant's out (each of whom would then pay Altostrat's calls, and its rate
+ * limit, again).
  */
 import { createHmac } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -24,6 +27,15 @@ export const isFinished = (status: RunStatus): boolean => FINISHED.has(status);
 
 /** A day: a page refreshed every few seconds hits well within it, and it is far inside the upstream's 90-day retention. */
 const FINISHED_RUN_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The most of the memory one tenant holds: a quarter. */
+const TENANT_SHARE = 0.25;
+
+/** What one tenant holds: its entries' keys in order of use (least recent first), with their sizes. */
+interface Held {
+  bytes: number;
+  sizes: Map<string, number>;
+}
 
 /** Who counts what the memory does (metrics.ts). */
 export interface FinishedRunsObserver {
@@ -55,16 +67,22 @@ export class FinishedRuns {
   /** Each tenant's key prefix, hashed once: a client sends many requests with one token. */
   readonly #prefixes = new LRUCache<string, string>({ max: 1_000 });
   readonly #observer: FinishedRunsObserver | undefined;
+  /** Each tenant's entries, by key prefix; a tenant holding none is not here. */
+  readonly #held = new Map<string, Held>();
+  readonly #tenantMaxBytes: number;
 
   constructor({ maxBytes, secret, ttlMs = FINISHED_RUN_TTL_MS, observer }: FinishedRunsOptions) {
     if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
     this.#secret = secret;
     this.#observer = observer;
+    this.#tenantMaxBytes = Math.floor(maxBytes * TENANT_SHARE);
     this.#cache = new LRUCache<string, string>({
       maxSize: maxBytes,
-      sizeCalculation: (json, key) => key.length + Buffer.byteLength(json),
+      sizeCalculation: (json, key) => sizeOf(key, json),
       ttl: ttlMs,
-      dispose: (_json, _key, reason) => {
+      // Whatever takes an entry out (evicted, expired, deleted, replaced), its tenant's count follows.
+      dispose: (_json, key, reason) => {
+        this.#release(key);
         if (reason === 'evict') observer?.evicted();
       },
     });
@@ -82,19 +100,58 @@ export class FinishedRuns {
     const key = (runId: string) => (prefix ??= this.#prefixOf(tenant)) + runId;
     return {
       recall: (runId, status) => {
-        const json = this.#cache.get(key(runId));
+        const k = key(runId);
+        const json = this.#cache.get(k);
         const run = json === undefined ? undefined : (JSON.parse(json) as RunRecord);
         if (run?.status !== status) {
           this.#observer?.miss();
           return undefined;
         }
         this.#observer?.hit();
+        this.#used(k);
         return run;
       },
       remember: (run) => {
-        if (isFinished(run.status) && run.logs !== undefined) this.#cache.set(key(run.id), JSON.stringify(run));
+        if (isFinished(run.status) && run.logs !== undefined) this.#keep(key(run.id), JSON.stringify(run));
       },
     };
+  }
+
+  /** Keeps `json` under `key`, first making room in its tenant's share from that tenant's least recently used. */
+  #keep(key: string, json: string): void {
+    const size = sizeOf(key, json);
+    if (size > this.#tenantMaxBytes) return;
+    this.#cache.delete(key);
+    const prefix = prefixOfKey(key);
+    let held = this.#held.get(prefix);
+    while (held && held.bytes + size > this.#tenantMaxBytes) {
+      this.#cache.delete(held.sizes.keys().next().value!);
+      this.#observer?.evicted();
+      held = this.#held.get(prefix);
+    }
+    this.#cache.set(key, json);
+    if (!held) this.#held.set(prefix, (held = { bytes: 0, sizes: new Map() }));
+    held.sizes.set(key, size);
+    held.bytes += size;
+  }
+
+  /** Moves `key` to the most recently used end of its tenant's order. */
+  #used(key: string): void {
+    const held = this.#held.get(prefixOfKey(key));
+    const size = held?.sizes.get(key);
+    if (size === undefined) return;
+    held!.sizes.delete(key);
+    held!.sizes.set(key, size);
+  }
+
+  #release(key: string): void {
+    const prefix = prefixOfKey(key);
+    const held = this.#held.get(prefix);
+    const size = held?.sizes.get(key);
+    if (size === undefined) return;
+    held!.sizes.delete(key);
+    held!.bytes -= size;
+    if (held!.sizes.size === 0) this.#held.delete(prefix);
   }
 
   #prefixOf(tenant: string): string {
@@ -103,3 +160,8 @@ export class FinishedRuns {
     return prefix;
   }
 }
+
+const sizeOf = (key: string, json: string): number => key.length + Buffer.byteLength(json);
+
+/** A key is its tenant's prefix (ending in `:`), then a run id (which holds none). */
+const prefixOfKey = (key: string): string => key.slice(0, key.indexOf(':') + 1);
