@@ -23,6 +23,8 @@ export const ErrorCode = {
   // Set by Yoga for a request it cannot take as GraphQL over HTTP: a batch (an array of operations,
   // which this gateway does not run), or a `documentId` when no trusted documents are configured.
   BAD_REQUEST: 'BAD_REQUEST',
+  // Set by Yoga: `operationName` names no operation of the document, or it has several and names none.
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
   // Trusted documents (PERSISTED_DOCUMENTS): a query was sent instead of an id, or the id is unknown.
   PERSISTED_QUERY_ONLY: 'PERSISTED_QUERY_ONLY',
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',

@@ -132,6 +132,23 @@ describe('BAD_USER_INPUT', () => {
   });
 });
 
+describe('OPERATION_RESOLUTION_FAILURE', () => {
+  it('answers an operationName the document does not have, or several operations with none named, before any call', async () => {
+    for (const body of [
+      { query: 'query A { workflows(first: 1) { totalCount } }', operationName: 'B' },
+      { query: 'query A { workflows(first: 1) { totalCount } } query B { __typename }' },
+    ]) {
+      const response = await fetch(stack.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_TOKENS.acme}` },
+        body: JSON.stringify(body),
+      });
+      expectCode({ status: response.status, ...((await response.json()) as object) }, 'OPERATION_RESOLUTION_FAILURE');
+    }
+    expect(stack.simulator.calls).toEqual([]);
+  });
+});
+
 describe('what does not exist', () => {
   it('is a null workflow, not an error', async () => {
     const response = await gql(`{ workflow(id: "fl_doesnotexist") { name } }`);
