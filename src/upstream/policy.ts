@@ -65,8 +65,8 @@ export class RequestPolicy {
     };
     // A write's attempt that may have reached Altostrat leaves the outcome unknown, whatever the
     // retries after it get (a 5xx, no answer, the breaker open, the budget spent), unless one is
-    // answered with a refusal: a retry carries the same Idempotency-Key, so a refusal (401, 403,
-    // 422, which come out as coded errors) is what the first attempt got too.
+    // answered with a refusal (REFUSALS): a retry carries the same Idempotency-Key, so a refusal
+    // is what the first attempt got too.
     let unanswered = false;
     let sent = false; // the latest attempt was sent
     const once = terms.writes
@@ -85,11 +85,18 @@ export class RequestPolicy {
     try {
       return await limit(() => policy.execute(() => fairShare.run(tenant, once, { signal, deadline })));
     } catch (error) {
-      const refused = sent && error instanceof GraphQLError;
+      const refused = sent && error instanceof GraphQLError && REFUSALS.has(error.extensions.code as ErrorCode);
       throw unanswered && !refused ? outcomeUnknown(terms.route) : asCodedError(terms, error);
     }
   }
 }
+
+/**
+ * What a write's answer codes as when Altostrat refused it (401, 403, 422): a retry with the same
+ * Idempotency-Key is refused as its first attempt was. Any other answer (a 400 or a 409 among the
+ * other 4xx, which come out as UPSTREAM_ERROR) says nothing of what that attempt did.
+ */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set([ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.BAD_USER_INPUT]);
 
 /**
  * A fault of a call that was sent and got no answer to go by: none, one the gateway cannot read
