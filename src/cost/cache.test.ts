@@ -57,6 +57,19 @@ describe('EstimateCache', () => {
     expect(cache.get(document, 's', { id: 'b' }, estimate)).toBe(1);
   });
 
+  it('keeps no estimate whose values read are longer than VALUES_MAX_LENGTH: a caller’s padding is not held', () => {
+    const cache = new EstimateCache();
+    let made = 0;
+    const estimate = (variables: Record<string, unknown>) => (made++, String(variables.first).length);
+    const padded = 'x'.repeat(EstimateCache.VALUES_MAX_LENGTH);
+    expect(cache.get(document, 's', { first: padded }, estimate)).toBe(padded.length);
+    expect(cache.get(document, 's', { first: padded }, estimate)).toBe(padded.length);
+    expect(made).toBe(2);
+    cache.get(document, 's', { first: 'short' }, estimate);
+    cache.get(document, 's', { first: 'short' }, estimate);
+    expect(made).toBe(3);
+  });
+
   it('keeps at most PER_DOCUMENT estimates per document', () => {
     const cache = new EstimateCache();
     let made = 0;

@@ -4,7 +4,9 @@
  * estimate read: a busy client repeats a few shapes, and most of its variables (the ids it asks
  * about) change no estimate. An estimate is a function of the variables it reads, so a cached one
  * stands for any request whose values of those variables are the same: with them the estimate
- * would take the same path, and read the same variables. Bounded per document, and gone with it.
+ * would take the same path, and read the same variables. Bounded per document, and gone with it;
+ * values longer than VALUES_MAX_LENGTH are not kept (a caller could pad what the estimate reads,
+ * `_entities`' representations say, and have the cache hold it for every document).
  */
 import type { DocumentNode } from 'graphql';
 
@@ -39,6 +41,8 @@ function watched(variables: Variables): { proxy: Variables; read: () => string[]
 
 export class EstimateCache {
   static readonly PER_DOCUMENT = 64;
+  /** Longest text of values kept: ids, sizes and cursors fit many times over. */
+  static readonly VALUES_MAX_LENGTH = 512;
   readonly #byDocument = new WeakMap<DocumentNode, Entry[]>();
 
   get(document: DocumentNode, shape: string, variables: Variables, estimate: (variables: Variables) => number): number {
@@ -50,8 +54,10 @@ export class EstimateCache {
     const { proxy, read } = watched(variables);
     const calls = estimate(proxy);
     const names = read();
+    const values = valuesOf(variables, names);
+    if (values.length > EstimateCache.VALUES_MAX_LENGTH) return calls;
     if (entries.length >= EstimateCache.PER_DOCUMENT) entries.shift();
-    entries.push({ shape, names, values: valuesOf(variables, names), calls });
+    entries.push({ shape, names, values, calls });
     return calls;
   }
 }
