@@ -36,4 +36,13 @@ describe('fieldErrorsOf', () => {
       'context.items.0.sku_code',
     ]);
   });
+
+  it('masks a secret the caller sent in every message, as sent and as JSON text quoting it would spell it', () => {
+    const secret = 'hunter2"wx\\yz/é';
+    const body = JSON.stringify({ name: 'x', secret });
+    const php = body.replace(/\//g, '\\/').replace('é', '\\u00e9');
+    const text = JSON.stringify({ errors: { name: [`Rejected ${body}`, `Rejected ${php}`, `The secret ${secret} is weak.`] } });
+    const { name } = fieldErrorsOf(text, {}, [secret]);
+    expect(name).toEqual(['Rejected {"name":"x","secret":"[redacted]"}', 'Rejected {"name":"x","secret":"[redacted]"}', 'The secret [redacted] is weak.']);
+  });
 });

@@ -217,13 +217,25 @@ export function errorFor(status: number, refusal: Refusal): GraphQLError {
 }
 
 /**
+ * The ways a message may spell a secret: as sent, and as it reads inside JSON text that a message
+ * quotes (the request body, say), escaped as JavaScript escapes it or as PHP's `json_encode` does
+ * by default (`/` as `\/`, anything past ASCII as `\uXXXX`).
+ */
+function spellings(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  const php = json.replace(/\//g, '\\/').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return [...new Set([secret, json, php])];
+}
+
+/**
  * A 422's body -> field errors keyed by the schema's names. Both error shapes the reference shows
  * are read: Laravel's `{message, errors: {field: [..]}}` and `{type, code, message, param?}`. Any
  * secret the caller sent is masked in every message, since a validation message may quote the
  * input.
  */
 export function fieldErrorsOf(text: string, fieldNames: FieldNames = {}, secrets: readonly string[] = []): FieldErrors {
-  const mask = (message: string) => secrets.reduce((m, secret) => (secret === '' ? m : m.split(secret).join('[redacted]')), message);
+  const forms = secrets.filter((secret) => secret !== '').flatMap(spellings);
+  const mask = (message: string) => forms.reduce((m, form) => m.split(form).join('[redacted]'), message);
   let body: unknown;
   try {
     body = JSON.parse(text);
