@@ -20,12 +20,16 @@
 import type { ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { isAsyncIterable, maskError, type Plugin } from 'graphql-yoga';
-import { formattedError } from './errors.js';
+import { ErrorCode, formattedError } from './errors.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
 
 const HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
 
 type Events = AsyncIterator<ExecutionResult>;
+
+const refusal = (message: string): string => JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
+const PIPELINED = refusal('A subscription stream needs its connection to itself: send it on a connection with no answer pending (no HTTP pipelining).');
+const NOT_ACCEPTED = refusal('A subscription answers as a stream: accept `text/event-stream`, or subscribe over WebSocket (graphql-ws).');
 
 /** What the HTTP handler tells Yoga (its server context): it writes SSE subscriptions' events itself. */
 export interface EventWriting {
@@ -57,8 +61,9 @@ export class EventStreams {
    * and the request came through a handler that writes events (`EventWriting`), the answer is a
    * bodiless Response with the stream's headers (other plugins add theirs: CORS, X-Request-Id),
    * and its body is left to `send`. Through Yoga's own listener, Yoga's writer serves it. When no
-   * processor takes a stream (the request's Accept allows none), Yoga answers 406 and nobody would
-   * ever read or end the subscription: it ends here, and its place in the limits is freed.
+   * processor takes a stream (the request's Accept allows none), nobody would ever read or end the
+   * subscription: it ends here, its place in the limits freed, and the answer is a 406 that says
+   * what to accept.
    */
   readonly plugin: Plugin<Record<string, unknown>, EventWriting> = {
     onResultProcess: ({ request, result, resultProcessor, setResultProcessor, serverContext }) => {
@@ -67,6 +72,10 @@ export class EventStreams {
       if (!events || !isAsyncIterable(result)) return;
       if (!resultProcessor) {
         void events.return?.();
+        setResultProcessor(
+          (_result, fetchAPI) => new fetchAPI.Response(NOT_ACCEPTED, { status: 406, headers: { 'content-type': 'application/json' } }),
+          'application/json',
+        );
         return;
       }
       if (!serverContext.writesEvents) return;
@@ -89,6 +98,14 @@ export class EventStreams {
   /** Writes `response`'s head, then the events, until the stream ends or the client goes away. */
   send(res: ServerResponse, response: Response, events: Events): Promise<void> {
     if (res.destroyed) return events.return?.().then(() => undefined) ?? Promise.resolve();
+    // An answer with no socket yet waits behind another on its connection (HTTP/1.1 pipelining):
+    // a stream would wait there for as long as that one lasts, holding its subscription, and Node
+    // tells an answer still waiting nothing of its connection closing. So it is refused at once.
+    if (res.socket === null) {
+      void events.return?.();
+      res.writeHead(400, { ...Object.fromEntries(response.headers), 'content-type': 'application/json' }).end(PIPELINED);
+      return Promise.resolve();
+    }
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.write(':\n\n');
     // Yoga has read the body. The reader of @whatwg-node/node-fetch leaves its listeners on the

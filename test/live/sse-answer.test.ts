@@ -1,16 +1,20 @@
 /**
  * The head of an SSE subscription's answer, which the gateway writes itself (src/sse.ts) from the
  * Response Yoga's plugins made: their headers reach the client (CORS for an allowed origin, the
- * request id it sent), then the stream's events; and each answer's headers are its own.
+ * request id it sent), then the stream's events; and each answer's headers are its own. An
+ * answer that cannot be a stream (an Accept that takes none, a request pipelined behind another)
+ * is refused with a coded error and holds nothing.
  */
 import { request, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS, stackWorld } from '../support/stack.js';
 import { until } from '../support/wait.js';
 
 const ORIGIN = 'https://app.example';
 const world = stackWorld({}, { CORS_ORIGINS: ORIGIN, LIVE_POLL_INTERVAL_MS: '100' });
+const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(world.stack.metricsUrl)).text())?.[1]);
 
 /** Opens an SSE subscription to the run with raw node:http; resolves with the answer once its first event arrived. */
 async function open(runId: string, origin: string, requestId: string): Promise<{ res: IncomingMessage; text: string; close(): void }> {
@@ -55,18 +59,38 @@ describe('an SSE subscription’s answer', () => {
 });
 
 describe('a subscription asked with an Accept that takes no stream', () => {
-  it('is answered 406 and holds nothing: no subscription, no poller', async () => {
+  it('is answered 406 with a coded error saying what to accept, and holds nothing: no subscription, no poller', async () => {
     const runId = world.stack.simulator.runsOf(world.workflowId)[0]!.id;
-    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(world.stack.metricsUrl)).text())?.[1]);
-    for (const accept of ['application/json', 'application/graphql-response+json', 'text/event-stream; charset=latin1']) {
+    for (const accept of ['application/json', 'application/graphql-response+json', 'text/event-stream; charset=latin1', 'multipart/mixed']) {
       const response = await fetch(world.stack.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept, authorization: bearer(DEMO_TOKENS.acme) },
         body: JSON.stringify({ query: 'subscription($id: ID!) { executionUpdated(id: $id) { id } }', variables: { id: runId } }),
       });
       expect(response.status).toBe(406);
-      await response.arrayBuffer();
+      const { errors } = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+      expect(errors.map((e) => e.extensions.code)).toEqual(['BAD_REQUEST']);
+      expect(errors[0]!.message).toContain('text/event-stream');
     }
     await until('the subscriptions ended', async () => (await metric('live_subscriptions')) === 0 && (await metric('live_pollers')) === 0, { everyMs: 50 });
+  });
+});
+
+describe('subscriptions pipelined on one connection (HTTP/1.1)', () => {
+  it('refuse a stream behind another answer at once, and leave nothing once the connection closes', async () => {
+    const body = JSON.stringify({ query: 'subscription($id: ID!) { executionStarted(workflowId: $id) { id } }', variables: { id: world.workflowId } });
+    const request =
+      `POST /graphql HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\naccept: text/event-stream\r\n` +
+      `authorization: ${bearer(DEMO_TOKENS.acme)}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const socket = connect(Number(new URL(world.stack.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    socket.write(request.repeat(3));
+    // The first streams; the two behind it hold nothing while it does.
+    await until('the first stream is open', () => received.includes('text/event-stream'));
+    await until('one subscription is left', async () => (await metric('live_subscriptions')) === 1, { everyMs: 50 });
+    socket.destroy();
+    await until('nothing is left', async () => (await metric('live_subscriptions')) === 0 && (await metric('live_pollers')) === 0, { everyMs: 50 });
   });
 });
