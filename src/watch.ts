@@ -17,8 +17,11 @@ import type { RunRecord } from './upstream/records.js';
 /** A client for one poll, ended by its signal. */
 export type PollClient = (signal: AbortSignal) => AltostratClient;
 
-/** What counts as a change of a run: its status, how many log entries it has, when it ended. */
-export const runChange = (run: RunRecord): string => `${run.status}|${run.logs?.length ?? -1}|${run.completedAt ?? ''}`;
+/**
+ * What counts as a change of a run: its status, how many log entries it has and the last one's id
+ * (so that logs that start over, as the demo's endless run's do, are a change too), when it ended.
+ */
+export const runChange = (run: RunRecord): string => `${run.status}|${run.logs?.length ?? -1}|${run.logs?.at(-1)?.id ?? ''}|${run.completedAt ?? ''}`;
 
 /** executionStarted sends each run once, whatever its status by then. */
 export const runIdentity = (run: RunRecord): string => run.id;

@@ -60,6 +60,14 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
     expect(first.events).toHaveLength(1);
   });
 
+  it('sends the changes of a run whose logs start over (the demo’s endless run) in every pass, not the first only', async () => {
+    stack.simulator.configure({ stepMs: 150 });
+    const { id } = stack.simulator.startEndlessRun(workflowId);
+    const w = track(watch<RunEvent>(transport, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }));
+    // Each pass logs its first step anew (new log ids): heard twice, the second pass is heard.
+    await until('the second pass’s first step', () => w.events.filter((e) => e.executionUpdated.logs.length === 1).length >= 2);
+  });
+
   it('sends a late subscriber of executionStarted only the runs started after it joined', async () => {
     const path = `/workflows/${workflowId}/executions`;
     const since = performance.now();
