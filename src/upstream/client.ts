@@ -220,7 +220,7 @@ export class AltostratClient {
 
   /** The last node's output; null when the workflow does not exist. Sent once: it starts a run. */
   runWorkflowSync(workflowId: string, payload: unknown): Promise<{ output: unknown } | null> {
-    return this.#call({ endpoint: 'runWorkflowSync', ids: [workflowId], body: payload ?? {}, fieldNames: { workflow: 'workflowId' } });
+    return this.#call({ endpoint: 'runWorkflowSync', ids: [workflowId], body: payload ?? {}, fieldNames: { workflow: 'workflowId', '*': 'payload' } });
   }
 
   listTriggerableWorkflows(): Promise<TriggerableWorkflowRecord[]> {

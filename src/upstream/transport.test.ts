@@ -37,6 +37,14 @@ describe('fieldErrorsOf', () => {
     ]);
   });
 
+  it('names the fields of a body that is the caller’s own JSON under its input, as sent', () => {
+    expect(Object.keys(fieldErrorsOf(errorsOf(['workflow', 'customer_id', 'items.0.sku_code']), { workflow: 'workflowId', '*': 'payload' }))).toEqual([
+      'workflowId',
+      'payload.customer_id',
+      'payload.items.0.sku_code',
+    ]);
+  });
+
   it('masks a secret the caller sent in every message, as sent and as JSON text quoting it would spell it', () => {
     const secret = 'hunter2"wx\\yz/é';
     const body = JSON.stringify({ name: 'x', secret });

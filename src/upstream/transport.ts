@@ -151,7 +151,11 @@ export function retryAfterSeconds(header: string | string[] | undefined): number
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
-/** Upstream field names (snake_case, dotted for nested ones) -> the schema's names. */
+/**
+ * Upstream field names (snake_case, dotted for nested ones) -> the schema's names. `*` names the
+ * input a body is the caller's own JSON of (a sync run's `payload`): any other field is under it,
+ * as sent.
+ */
 export type FieldNames = Readonly<Record<string, string>>;
 
 /** Inputs whose keys are the caller's own JSON (a run's `context`, a node's `data`): named as sent. */
@@ -166,6 +170,7 @@ const camelCase = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: 
  */
 function schemaFieldName(field: string, names: FieldNames): string {
   if (names[field] !== undefined) return names[field];
+  if (names['*'] !== undefined) return `${names['*']}.${field}`;
   const [head, ...rest] = field.split('.') as [string, ...string[]];
   const parts = [names[head] ?? camelCase(head)];
   let verbatim = FREE_FORM.has(head);
