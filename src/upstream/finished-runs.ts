@@ -125,7 +125,9 @@ export class FinishedRuns {
     const prefix = prefixOfKey(key);
     let held = this.#held.get(prefix);
     while (held && held.bytes + size > this.#tenantMaxBytes) {
-      this.#cache.delete(held.sizes.keys().next().value!);
+      const oldest = held.sizes.keys().next().value!;
+      // Its dispose releases it; one the cache no longer held is released here.
+      if (!this.#cache.delete(oldest)) this.#release(oldest);
       this.#observer?.evicted();
       held = this.#held.get(prefix);
     }
