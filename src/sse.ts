@@ -103,7 +103,9 @@ export class EventStreams {
     // tells an answer still waiting nothing of its connection closing. So it is refused at once.
     if (res.socket === null) {
       void events.return?.();
-      res.writeHead(400, { ...Object.fromEntries(response.headers), 'content-type': 'application/json' }).end(PIPELINED);
+      // The other plugins' headers (CORS, X-Request-Id) without the stream's own.
+      const headers = Object.fromEntries([...response.headers].filter(([name]) => !(name in HEADERS)));
+      res.writeHead(400, { ...headers, 'content-type': 'application/json' }).end(PIPELINED);
       return Promise.resolve();
     }
     res.writeHead(response.status, Object.fromEntries(response.headers));

@@ -129,7 +129,8 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       // be nobody's to end. An id still running here closes the socket, as graphql-ws closes a
       // duplicate id it knows of: the socket's operations all end with it.
       if (state.operations.has(id)) {
-        state.socket.close(WsCloseCode.DUPLICATE_ID, `Subscriber for ${id} already exists`);
+        // The reason does not quote the id: a close frame's reason holds 123 bytes, an id any number.
+        state.socket.close(WsCloseCode.DUPLICATE_ID, 'Subscriber for this id already exists');
         return [codedError(ErrorCode.BAD_REQUEST, `Operation ${id} is still running: each operation needs an id of its own.`)];
       }
       if (state.operations.size >= MAX_OPERATIONS_PER_SOCKET) {

@@ -130,10 +130,12 @@ describe('operation ids', () => {
     expect(acked).toBe(true);
     sockets.push(socket);
     const workflowId = simulator.workflowsOf(DEMO_TOKENS.globex)[0]!.id;
-    const subscribe = JSON.stringify({ id: 'A', type: 'subscribe', payload: { query: EXECUTION_STARTED, variables: { workflowId } } });
+    // An id longer than a close frame's reason may be (123 bytes): the reason must not quote it.
+    const id = 'A'.repeat(200);
+    const subscribe = JSON.stringify({ id, type: 'subscribe', payload: { query: EXECUTION_STARTED, variables: { workflowId } } });
     // Completed before it has started, then subscribed again: graphql-ws has forgotten the id, the gateway has not.
     socket.send(subscribe);
-    socket.send(JSON.stringify({ id: 'A', type: 'complete' }));
+    socket.send(JSON.stringify({ id, type: 'complete' }));
     socket.send(subscribe);
     const ended = await Promise.race([closed, new Promise<undefined>((resolve) => setTimeout(resolve, 3_000))]);
     socket.close();

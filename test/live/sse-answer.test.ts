@@ -93,4 +93,32 @@ describe('subscriptions pipelined on one connection (HTTP/1.1)', () => {
     socket.destroy();
     await until('nothing is left', async () => (await metric('live_subscriptions')) === 0 && (await metric('live_pollers')) === 0, { everyMs: 50 });
   });
+
+  it('answer the refusal, once the answer ahead is done, as JSON with its code', async () => {
+    const post = (body: string, accept: string) =>
+      `POST /graphql HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\naccept: ${accept}\r\nx-request-id: piped\r\n` +
+      `authorization: ${bearer(DEMO_TOKENS.acme)}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const subscription = JSON.stringify({ query: 'subscription($id: ID!) { executionStarted(workflowId: $id) { id } }', variables: { id: world.workflowId } });
+    const socket = connect(Number(new URL(world.stack.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    // The answer ahead waits on Altostrat, so the stream comes while that one is still pending.
+    world.stack.simulator.configure({ latencyMs: 300 });
+    try {
+      socket.write(post(JSON.stringify({ query: '{ workflows(first: 1) { totalCount } }' }), 'application/json') + post(subscription, 'text/event-stream'));
+      await until('both answers', () => received.includes('BAD_REQUEST'));
+    } finally {
+      world.stack.simulator.configure({ latencyMs: 0 });
+      socket.destroy();
+    }
+    expect(received).toMatch(/^HTTP\/1\.1 200 [\s\S]*"totalCount"/);
+    const refusal = received.slice(received.lastIndexOf('HTTP/1.1 '));
+    expect(refusal).toMatch(/^HTTP\/1\.1 400 /);
+    expect(refusal.toLowerCase()).toContain('content-type: application/json');
+    expect(refusal.toLowerCase()).toContain('x-request-id: piped');
+    expect(refusal.toLowerCase()).not.toContain('text/event-stream');
+    expect(refusal.toLowerCase()).not.toContain('content-encoding');
+    await until('nothing is left', async () => (await metric('live_subscriptions')) === 0, { everyMs: 50 });
+  });
 });
