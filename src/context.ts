@@ -19,7 +19,7 @@ import type { FinishedRuns } from './upstream/finished-runs.js';
 import type { ReadAnswers } from './upstream/answers.js';
 import type { Connections } from './upstream/connections.js';
 import { codedError, ErrorCode, noToken } from './errors.js';
-import type { LiveHub, Source } from './live/index.js';
+import type { StreamEvents, LiveHub, Source } from './live/index.js';
 import { MAX_PAGES_PER_POLL, type PollClient } from './watch.js';
 import { requestStats, type RequestStats } from './logging.js';
 import { CallWindow } from './call-window.js';
@@ -54,9 +54,7 @@ export interface LiveAccess {
   subscribe(
     resource: string,
     source: (clientFor: PollClient) => Source<RunRecord>,
-    replayLast: boolean,
-    /** What makes two events the same change, so that a second copy is dropped. */
-    identify: (run: RunRecord) => string,
+    events: StreamEvents<RunRecord>,
   ): AsyncIterableIterator<RunRecord>;
 }
 
@@ -250,7 +248,7 @@ export function createContextFactory(deps: ContextDependencies) {
     stats.tenant = caller.tenant;
     const { signal } = initial.request;
     const live: LiveAccess = {
-      subscribe(resource, source, replayLast, identify) {
+      subscribe(resource, source, events) {
         if (authorization === null) {
           throw noToken();
         }
@@ -258,8 +256,7 @@ export function createContextFactory(deps: ContextDependencies) {
           token: tokenOf(authorization),
           resource,
           makeSource: () => source((pollSignal) => upstream.forPoll(caller, pollSignal)),
-          replayLast,
-          identify,
+          ...events,
           signal,
         });
       },

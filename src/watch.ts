@@ -9,7 +9,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from './errors.js';
-import { LiveEnd, type Json, type Source } from './live/index.js';
+import { LiveEnd, type Json, type StreamEvents, type Source } from './live/index.js';
 import type { AltostratClient } from './upstream/client.js';
 import { isFinished } from './upstream/finished-runs.js';
 import type { RunRecord } from './upstream/records.js';
@@ -21,10 +21,17 @@ export type PollClient = (signal: AbortSignal) => AltostratClient;
  * What counts as a change of a run: its status, how many log entries it has and the last one's id
  * (so that logs that start over, as the demo's endless run's do, are a change too), when it ended.
  */
-export const runChange = (run: RunRecord): string => `${run.status}|${run.logs?.length ?? -1}|${run.logs?.at(-1)?.id ?? ''}|${run.completedAt ?? ''}`;
+const runChange = (run: RunRecord): string => `${run.status}|${run.logs?.length ?? -1}|${run.logs?.at(-1)?.id ?? ''}|${run.completedAt ?? ''}`;
 
-/** executionStarted sends each run once, whatever its status by then. */
-export const runIdentity = (run: RunRecord): string => run.id;
+/**
+ * executionUpdated's events are the run as it now is: a late subscriber starts with the last one,
+ * and a run that comes back to an earlier state (running again after awaiting a UI interaction,
+ * with the same logs) is sent again.
+ */
+export const RUN_STATES: StreamEvents<RunRecord> = { replayLast: true, identify: runChange, events: 'states' };
+
+/** executionStarted's events: each run once, whatever its status by then. */
+export const RUNS_STARTED: StreamEvents<RunRecord> = { replayLast: false, identify: (run) => run.id, events: 'occurrences' };
 
 /** Ends the topic for faults that retrying cannot mend; passes the others on as transient. */
 function ending(error: unknown): never {

@@ -107,13 +107,13 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   }
 
   /** Puts an admitted subscriber into its topic, making and starting the topic if it is the first. */
-  const attach = <E>(subscriber: Subscriber<E>, tokenKey: string, { token, resource, makeSource, identify }: SubscribeOptions<E>): void => {
+  const attach = <E>(subscriber: Subscriber<E>, tokenKey: string, { token, resource, makeSource, identify, events = 'occurrences' }: SubscribeOptions<E>): void => {
     const key = hmac(`topic:${JSON.stringify([token, resource])}`);
     let topic = topics.get(key);
     const fresh = !topic;
     if (!topic) {
       const identity = (identify ?? asJsonText) as (event: Json) => string;
-      topic = new Topic(key, tokenKey, `${replica}:${++topicSerial}`, makeSource, identity, context);
+      topic = new Topic(key, tokenKey, `${replica}:${++topicSerial}`, makeSource, { identify: identity, states: events === 'states' }, context);
       topics.set(key, topic);
     }
     topic.add(subscriber, makeSource);

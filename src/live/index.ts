@@ -15,5 +15,6 @@ export {
   type LiveStats,
   type PollResult,
   type Source,
+  type StreamEvents,
   type SubscribeOptions,
 } from './types.js';

@@ -4,7 +4,7 @@ import { Listener } from './listener.js';
 import type { Json } from './types.js';
 
 /** A listener whose deliveries are recorded; events are strings, their own identity. */
-function listening(stored: Message[] = []) {
+function listening(stored: Message[] = [], states = false) {
   const delivered: Json[] = [];
   const ended: Message[] = [];
   const listener = new Listener(
@@ -17,7 +17,7 @@ function listening(stored: Message[] = []) {
         throw error;
       },
     },
-    (event) => event as string,
+    { identify: (event) => event as string, states },
   );
   return { listener, delivered, ended };
 }
@@ -80,6 +80,29 @@ describe('Listener', () => {
     listener.hear(JSON.stringify(message('b', 5, t + 5000, ['running|5'])));
     expect(listener.state).toBe('listening');
     expect(delivered).toEqual(['running|3', 'running|4', 'running|5']);
+  });
+
+  it('states: drops a copy of the last one delivered, and sends a state that comes back later', () => {
+    const { listener, delivered } = listening([], true);
+    const t = Date.now();
+    listener.joined(raw(message('a', 1, t, ['running|1'])), true);
+    listener.hear(JSON.stringify(message('a', 2, t + 1000, ['awaiting|1'])));
+    listener.hear(JSON.stringify(message('a', 3, t + 2000, ['running|1'])));
+    // A poller taking over without stored state publishes the run as it is: the same state.
+    listener.hear(JSON.stringify(message('b', 1, t + 3000, ['running|1'])));
+    listener.hear(JSON.stringify(message('b', 2, t + 4000, ['completed|2'], { done: true })));
+    expect(delivered).toEqual(['awaiting|1', 'running|1', 'completed|2']);
+  });
+
+  it('events that happen once: drops a copy of any delivered recently', () => {
+    const { listener, delivered } = listening();
+    const t = Date.now();
+    listener.joined([], true);
+    listener.hear(JSON.stringify(message('local:a', 1, t + 1000, ['run_1'])));
+    listener.hear(JSON.stringify(message('local:a', 2, t + 2000, ['run_2'])));
+    // Another replica's poller saw both in one later poll.
+    listener.resync(raw(message('b', 1, t + 2500, ['run_1', 'run_2', 'run_3'])));
+    expect(delivered).toEqual(['run_1', 'run_2', 'run_3']);
   });
 
   it('repairs a gap from the stored messages, in order', async () => {

@@ -16,9 +16,11 @@
  * epoch sequence numbers order messages; across epochs (a replica that polled alone while Redis
  * was unreachable, a poller that started over without stored state) only poll times can: the
  * stored messages of a poller from before an outage are the past to a listener that has since
- * delivered its own replica's polls, and to a topic that started after they were polled. An
- * event is new when its identity (SubscribeOptions.identify) is not among the last ones
- * delivered: two pollers may publish the same change, around a takeover or after an outage.
+ * delivered its own replica's polls, and to a topic that started after they were polled. Two
+ * pollers may publish the same change, around a takeover or after an outage, so an event is also
+ * checked against what was delivered (SubscribeOptions.identify and .events): an event that
+ * happens once is new when its identity is not among the last ones delivered; a state is new when
+ * it is not the last one delivered (a state that comes back later is news).
  */
 import type { Message } from './coordinator.js';
 import type { Json, LiveEvent } from './types.js';
@@ -35,7 +37,13 @@ export interface ListenerSink {
   report(error: unknown): void;
 }
 
-/** Identities of delivered events remembered, to drop a second copy. */
+/** What makes two events the same, and whether each event is a state (SubscribeOptions.events). */
+export interface Sameness {
+  identify: (event: Json) => string;
+  states: boolean;
+}
+
+/** Identities of delivered events that happen once remembered, to drop a second copy. */
 const REMEMBERED = 64;
 /** Epochs whose highest sequence number is remembered. */
 const EPOCHS = 4;
@@ -51,13 +59,16 @@ export class Listener {
   private newest: { epoch: string; at: number } | undefined;
   /** When the topic started: what was polled before is the past, even with no baseline to say so. */
   private readonly since = Date.now();
+  /** Events that happen once: the identities of the last ones delivered. */
   private readonly seen = new Set<string>();
+  /** States: the identity of the last one delivered. */
+  private lastIdentity: string | undefined;
   private held: Message[] = [];
   private reading = false;
 
   constructor(
     private readonly sink: ListenerSink,
-    private readonly identify: (event: Json) => string,
+    private readonly sameness: Sameness,
   ) {}
 
   /**
@@ -194,9 +205,14 @@ export class Listener {
     if (!this.newest || at > this.newest.at) this.newest = { epoch, at };
   }
 
-  /** True when the event was not delivered before; it is remembered from now on. */
+  /** True when the event is not a copy of one delivered; it is remembered from now on. */
   private remember(event: Json): boolean {
-    const identity = this.identify(event);
+    const identity = this.sameness.identify(event);
+    if (this.sameness.states) {
+      if (identity === this.lastIdentity) return false;
+      this.lastIdentity = identity;
+      return true;
+    }
     if (this.seen.has(identity)) return false;
     this.seen.add(identity);
     if (this.seen.size > REMEMBERED) this.seen.delete(this.seen.values().next().value as string);

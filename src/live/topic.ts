@@ -9,10 +9,10 @@
  * lease up.
  */
 import type { Coordinator, Link, Message } from './coordinator.js';
-import { Listener } from './listener.js';
+import { Listener, type Sameness } from './listener.js';
 import { Poller, type PollerContext } from './poller.js';
 import type { Subscriber, SubscriberOwner } from './subscriber.js';
-import { LiveEnd, type Json, type Source } from './types.js';
+import { LiveEnd, type Source } from './types.js';
 
 export interface TopicContext extends PollerContext {
   coordinator: Coordinator;
@@ -44,7 +44,7 @@ export class Topic implements SubscriberOwner {
     readonly tokenKey: string,
     owner: string,
     makeSource: () => Source<unknown>,
-    identify: (event: Json) => string,
+    sameness: Sameness,
     private readonly context: TopicContext,
   ) {
     this.makeSource = makeSource;
@@ -59,7 +59,7 @@ export class Topic implements SubscriberOwner {
         note: (event) => context.metrics?.event?.(event),
         report: (error) => context.report(error),
       },
-      identify,
+      sameness,
     );
     this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context);
   }

@@ -60,7 +60,17 @@ export interface SubscribeOptions<E> {
    * once even when two pollers published it (around a takeover, or after a Redis outage).
    */
   identify?: (event: E) => string;
+  /**
+   * What an event is, which says what a second copy of it is. `occurrences` (the default): each
+   * event happens once (a run started), so one the same as any recently delivered is a copy.
+   * `states`: each event is the resource as it now is, so only one the same as the last delivered
+   * is a copy, and a state that comes back later (a run running again after a pause) is news.
+   */
+  events?: 'occurrences' | 'states';
 }
+
+/** The options that say what a stream's events are. */
+export type StreamEvents<E> = Required<Pick<SubscribeOptions<E>, 'replayLast' | 'identify' | 'events'>>;
 
 export interface LiveHub {
   /**

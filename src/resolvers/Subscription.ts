@@ -10,7 +10,7 @@ import type { SubscriptionResolvers } from '../generated/resolvers-types.js';
 import { LiveEnd, LiveLimitError } from '../live/index.js';
 import type { RunRecord } from '../upstream/records.js';
 import { checkedId } from '../upstream/ids.js';
-import { newRunsSource, runChange, runIdentity, runSource } from '../watch.js';
+import { newRunsSource, RUN_STATES, RUNS_STARTED, runSource } from '../watch.js';
 
 function asCoded(error: unknown): unknown {
   if (error instanceof LiveEnd) return codedError(error.code as ErrorCode, error.message);
@@ -51,14 +51,14 @@ export const Subscription: SubscriptionResolvers = {
   executionUpdated: {
     subscribe: (_, { id }, { live }) => {
       const runId = checkedId('run', id);
-      return coded(() => live.subscribe(`run:${runId}`, (clientFor) => runSource(runId, clientFor), true, runChange));
+      return coded(() => live.subscribe(`run:${runId}`, (clientFor) => runSource(runId, clientFor), RUN_STATES));
     },
     resolve: eachEvent,
   },
   executionStarted: {
     subscribe: (_, { workflowId }, { live }) => {
       const id = checkedId('workflow', workflowId);
-      return coded(() => live.subscribe(`workflow:${id}`, (clientFor) => newRunsSource(id, clientFor), false, runIdentity));
+      return coded(() => live.subscribe(`workflow:${id}`, (clientFor) => newRunsSource(id, clientFor), RUNS_STARTED));
     },
     resolve: eachEvent,
   },

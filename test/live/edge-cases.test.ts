@@ -68,6 +68,23 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
     await until('the second pass’s first step', () => w.events.filter((e) => e.executionUpdated.logs.length === 1).length >= 2);
   });
 
+  it('sends a status that comes back with the same logs (running again after awaiting a UI interaction)', async () => {
+    const id = await execute();
+    const path = `/workflows/runs/${id}`;
+    const asStored = (await (await fetch(`${stack.simulator.url}${path}`, { headers: { authorization: acme } })).json()) as Record<string, unknown>;
+    let run: Record<string, unknown> = { ...asStored, status: 'pending' };
+    fault = (call) => (call.path === path ? { status: 200, body: JSON.stringify(run) } : undefined);
+    const w = track(watch<RunEvent>(transport, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }));
+    await until('the run now', () => w.events.length > 0);
+    for (const [status, heard] of [['running', 2], ['awaiting_ui_interaction', 3], ['running', 4]] as const) {
+      run = { ...asStored, status };
+      await until(`the run ${status} again (event ${heard})`, () => w.events.length >= heard, { timeoutMs: INTERVAL_MS * 40 });
+    }
+    run = { ...asStored, status: 'completed', completed_at: new Date().toISOString(), duration_in_seconds: 1 };
+    expect(await endOf(w)).toEqual({ kind: 'complete' });
+    expect(w.events.map((e) => e.executionUpdated.status)).toEqual(['PENDING', 'RUNNING', 'AWAITING_UI_INTERACTION', 'RUNNING', 'COMPLETED']);
+  });
+
   it('sends a late subscriber of executionStarted only the runs started after it joined', async () => {
     const path = `/workflows/${workflowId}/executions`;
     const since = performance.now();
