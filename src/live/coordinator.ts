@@ -20,6 +20,8 @@ export interface StateRecord {
   epoch: string;
   seq: number;
   state: Json;
+  /** Date.now() when the poll that left this state returned: the next poll, by whichever replica, comes an interval later. */
+  at: number;
 }
 
 /** One poll's worth of news for every subscriber of a topic. */

@@ -65,6 +65,21 @@ describe('one poller per token and resource', () => {
   });
 });
 
+describe('subscribers who leave and come back over and over', () => {
+  it('keep the topic to one poll per interval, though each time it stops and starts again', async () => {
+    const log = new PollLog();
+    const live = hub();
+    for (let i = 0; i < 20; i++) {
+      const stream = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', counting()) });
+      await sleep(INTERVAL / 5);
+      await stream.return!();
+    }
+    const starts = log.polls.map((p) => p.startedAt);
+    expect(starts.length).toBeGreaterThan(1);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(INTERVAL - 2);
+  });
+});
+
 describe('stopping', () => {
   it('stops the poller, aborting its poll, once the last subscriber has returned or aborted', async () => {
     const log = new PollLog();

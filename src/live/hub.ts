@@ -74,6 +74,19 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     }
   };
 
+  // When the last poll of each topic stopped lately started: a topic that starts again within an
+  // interval (a subscriber leaves and another comes, over and over) waits out the interval. Kept
+  // in the order the topics stopped, about the order of their polls: an older entry found behind
+  // a newer one goes at a later look, and an old one only says what the interval allows anyway.
+  const lastPolls = new Map<string, number>();
+  const forgetOldPolls = (): void => {
+    const old = Date.now() - intervalMs;
+    for (const [key, at] of lastPolls) {
+      if (at > old) break;
+      lastPolls.delete(key);
+    }
+  };
+
   const context: TopicContext = {
     get coordinator() {
       return coordinator as Coordinator; // topics start only once it is loaded
@@ -84,8 +97,12 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     ...(metrics && { metrics }),
     report,
     left: (topic) => giveBack(topic.tokenKey),
+    lastPoll: (key) => lastPolls.get(key) ?? 0,
     stopped(topic, done) {
       if (topics.get(topic.key) === topic) topics.delete(topic.key);
+      forgetOldPolls();
+      lastPolls.delete(topic.key);
+      if (topic.poller.startedAt > 0) lastPolls.set(topic.key, topic.poller.startedAt);
       stopping.add(done);
       void done.finally(() => stopping.delete(done));
     },

@@ -11,7 +11,9 @@
  *
  * Whatever the state, a poll starts only when none is in flight and no backoff is running, so a
  * topic polls at most once per interval and never twice at once, and a poll that outlasts the
- * interval delays the next one instead of overlapping it.
+ * interval delays the next one instead of overlapping it. A topic that starts again soon after it
+ * stopped (its last subscriber left, and another came) keeps that pace too: its first poll waits
+ * an interval after the last one, on this replica (`startedAt`) or, with Redis, on any (StateRecord.at).
  */
 import { randomUUID } from 'node:crypto';
 import type { Commit, Coordinator, Message, StateRecord } from './coordinator.js';
@@ -52,6 +54,8 @@ export class Poller {
   private stepping: Promise<void> = Promise.resolve();
   /** When this poller last polled successfully, or began polling (Date.now()), for the metrics. */
   polledAt = 0;
+  /** When the topic's last poll on this replica started (Date.now()), this poller's or its predecessor's; 0 if none lately. */
+  startedAt: number;
 
   constructor(
     private readonly key: string,
@@ -62,7 +66,11 @@ export class Poller {
     /** Delivers a message this poller published to this replica's subscribers. */
     private readonly deliver: (message: string) => void,
     private readonly context: PollerContext,
-  ) {}
+    /** When the last poll of this topic's previous poller on this replica started, 0 if none did lately. */
+    since = 0,
+  ) {
+    this.startedAt = since;
+  }
 
   /** One interval's step; resolves once the lease is settled (the poll it starts runs on). */
   step(): Promise<void> {
@@ -131,7 +139,9 @@ export class Poller {
     this.seq = stored?.seq ?? 0;
     this.epoch = stored?.epoch ?? randomUUID();
     this.failures = 0;
-    this.notBefore = 0;
+    // At most an interval from now, whatever another replica's clock said.
+    const last = Math.min(Math.max(this.startedAt, stored?.at ?? 0), Date.now());
+    this.notBefore = last > 0 ? last + this.context.intervalMs : 0;
   }
 
   private goLocal(): void {
@@ -158,6 +168,7 @@ export class Poller {
 
   private async poll(): Promise<void> {
     const polling = (this.polling = new AbortController());
+    this.startedAt = Date.now();
     try {
       const outcome = await this.pollOnce(polling.signal);
       if (outcome && !polling.signal.aborted) await this.publish(outcome);
@@ -230,9 +241,10 @@ export class Poller {
     const final = Boolean(done || end);
     const news = events.length > 0 || final;
     const seq = news ? this.seq + 1 : this.seq;
-    const message: Message = { epoch, seq, at: Date.now(), events, ...(done && { done }), ...(end && { end }) };
+    const at = Date.now();
+    const message: Message = { epoch, seq, at, events, ...(done && { done }), ...(end && { end }) };
     const commit: Commit = {
-      record: JSON.stringify({ epoch, seq, state: state ?? null } satisfies StateRecord),
+      record: JSON.stringify({ epoch, seq, state: state ?? null, at } satisfies StateRecord),
       final,
       ...(news && { message: JSON.stringify(message) }),
     };

@@ -212,6 +212,21 @@ describe('handing the poll over', () => {
   });
 });
 
+describe('a topic that moves between replicas', () => {
+  it('waits an interval after the last poll on another replica, when its subscribers leave one and come to the other', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica({ intervalMs: 200 }), replica({ intervalMs: 200 })];
+    for (let i = 0; i < 6; i++) {
+      const on = (i % 2 === 0 ? a : b).subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', counting()) });
+      await take(on, 1);
+      await on.return!();
+    }
+    const starts = log.polls.map((p) => p.startedAt);
+    expect(starts).toHaveLength(6);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(200 - 2);
+  });
+});
+
 /**
  * The events run 1, 2, 3... without a gap or a repeat, replica A's first and then B's, and B's
  * first poll started from the state A stored after the last event it published.

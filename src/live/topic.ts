@@ -20,6 +20,8 @@ export interface TopicContext extends PollerContext {
   left(topic: Topic): void;
   /** The topic stopped: forget it, and wait for `stopping` before closing the coordinator. */
   stopped(topic: Topic, stopping: Promise<void>): void;
+  /** When a poll of the topic last started on this replica, if less than an interval ago, else 0. */
+  lastPoll(key: string): number;
 }
 
 export class Topic implements SubscriberOwner {
@@ -61,7 +63,7 @@ export class Topic implements SubscriberOwner {
       },
       sameness,
     );
-    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context);
+    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.lastPoll(key));
   }
 
   start(): void {

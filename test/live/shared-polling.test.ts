@@ -93,6 +93,27 @@ describe('one poller per (token, run)', () => {
   });
 });
 
+describe('a subscriber who leaves and comes back over and over', () => {
+  it('does not make the run polled more than about once per interval', async () => {
+    const stack = await startStack({ stepMs: 60_000 }, { LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS) });
+    try {
+      const { id } = await execute(stack);
+      const startedAt = performance.now();
+      for (let i = 0; i < 10; i++) {
+        const w = watch<RunEvent>(i % 2 === 0 ? 'sse' : 'ws', stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } });
+        await sleep(INTERVAL_MS / 3);
+        await w.close();
+      }
+      const window = performance.now() - startedAt;
+      const calls = runCalls(stack, id);
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.length).toBeLessThanOrEqual(window / INTERVAL_MS + 1);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('one WebSocket, several operations', () => {
   // graphql-ws answers a client's `complete` with return() on the operation's iterator, while the
   // socket stays open (as Apollo Client and urql keep it). An async generator parked awaiting the
