@@ -180,6 +180,29 @@ describe('resolvePagedList over a list that does not change', () => {
     expect(outcome).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR' } });
   });
 
+  it('starts over, every page afresh, when a page was counted before a run arrived and selected after (no run twice, none lost)', async () => {
+    const list = new FakeList(39, 15);
+    const asked: Array<[number, boolean]> = [];
+    // Laravel counts, then selects: a run arriving between the two shifts the page under its old total.
+    const racing = (page: number, fresh: boolean): Promise<ListPage<Item>> => {
+      asked.push([page, fresh]);
+      if (page !== 2 || asked.length > 3) return list.fetchPage(page);
+      const counted = list.runs.length;
+      list.insert(1);
+      return list.fetchPage(page).then((answer) => ({ ...answer, total: counted }));
+    };
+    const page = (await resolvePagedList(pagedListRequest('w', { first: 40 }, codec), racing, 15, codec))!;
+    expect(ids(page)).toEqual(list.runs.map((r) => r.id));
+    expect(asked).toEqual([[1, false], [2, false], [3, false], [1, true], [2, true], [3, true]]);
+  });
+
+  it('refuses a list whose pages never fit their own meta (UPSTREAM_ERROR), saying how', async () => {
+    const list = new FakeList(40, 15);
+    const overfull = (page: number) => list.fetchPage(page).then((answer) => ({ ...answer, perPage: 10 }));
+    const outcome = await resolvePagedList(pagedListRequest('w', { first: 20 }, codec), overfull, 10, codec).catch((error: unknown) => error);
+    expect(outcome).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR' }, message: expect.stringContaining('holds 15 runs where its meta (per_page 10, total 40) allows 10') });
+  });
+
   it('reads the total from page 1 before taking the last runs', async () => {
     const list = new FakeList(97, 15);
     const page = await list.resolve({ last: 10 });

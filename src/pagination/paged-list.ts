@@ -13,7 +13,11 @@
  * Resolution runs in waves: plan the pages that hold the wanted ranks under the best estimate of
  * total and page size, fetch the missing ones concurrently, and plan again until every wanted rank
  * is held. Without drift that is one wave (two when the page size or, for `last`, the total must
- * first be learned). A page fetched before new items arrived can be asked again (`fresh`). The page
+ * first be learned). A page fetched before new items arrived can be asked again (`fresh`). An
+ * answer that cannot be a page of the list as read so far (more items than its page size, items
+ * past its own total, or an item another page placed at another rank: Laravel counts and selects
+ * in two queries, and items arriving or aging out between them give such a page) starts the read
+ * over, every page asked afresh. The page
  * size is taken from the latest answer, then from what the server said before (`knownPerPage`),
  * and only then from the cursor, so a plan never rests on a figure the server did not give.
  */
@@ -67,12 +71,7 @@ export function pagedListRequest(listId: string, args: PageArgs, codec: CursorCo
   };
 }
 
-interface PageFetch {
-  page: number;
-  fresh: boolean;
-}
-
-type Step<T> = { done: Connection<T> } | { fetch: PageFetch[] };
+type Step<T> = { done: Connection<T> } | { fetch: number[] };
 
 /** Pages fetched so far in one resolution, and what they say. */
 class FetchedPages<T extends { id: string }> {
@@ -84,16 +83,28 @@ class FetchedPages<T extends { id: string }> {
   lastPerPage: number | undefined;
   maxTotal: number | undefined;
 
-  add(page: number, answer: ListPage<T>): void {
+  /** `fresh`: the read started over, so no page fetched before may be reused. */
+  constructor(readonly fresh = false) {}
+
+  /** Places the page's items by rank; says why, placing nothing, when it cannot be a page of the list as read so far. */
+  add(page: number, answer: ListPage<T>): string | undefined {
+    const { items, perPage, total } = answer;
+    const start = (page - 1) * perPage;
+    if (items.length > perPage || (items.length > 0 && start + items.length > total)) {
+      return `page ${page} holds ${items.length} runs where its meta (per_page ${perPage}, total ${total}) allows ${Math.max(0, Math.min(perPage, total - start))}`;
+    }
+    const ranks = items.map((_, offset) => indexOfRank(start + offset, total));
+    const moved = items.findIndex((item, i) => (this.rankById.get(item.id) ?? ranks[i]) !== ranks[i]);
+    if (moved >= 0) return `run ${items[moved]!.id} is at another position on page ${page} than on another page`;
     this.byNumber.set(page, answer);
-    if (page === 1) this.headTotal ??= answer.total;
-    this.lastPerPage = answer.perPage;
-    this.maxTotal = Math.max(this.maxTotal ?? 0, answer.total);
-    answer.items.forEach((item, offset) => {
-      const rank = indexOfRank((page - 1) * answer.perPage + offset, answer.total);
-      this.itemByRank.set(rank, item);
-      this.rankById.set(item.id, rank);
+    if (page === 1) this.headTotal ??= total;
+    this.lastPerPage = perPage;
+    this.maxTotal = Math.max(this.maxTotal ?? 0, total);
+    items.forEach((item, i) => {
+      this.itemByRank.set(ranks[i]!, item);
+      this.rankById.set(item.id, ranks[i]!);
     });
+    return undefined;
   }
 }
 
@@ -105,20 +116,26 @@ export async function resolvePagedList<T extends { id: string }>(
   knownPerPage: number | undefined,
   codec: CursorCodec,
 ): Promise<Connection<T> | null> {
-  const fetched = new FetchedPages<T>();
+  let fetched = new FetchedPages<T>();
+  let disagreement: string | undefined;
   for (let wave = 0; wave < MAX_WAVES; wave++) {
     const step = nextStep(request, fetched, knownPerPage, codec);
     if ('done' in step) return step.done;
-    const answers = await Promise.all(step.fetch.map(({ page, fresh }) => fetchPage(page, fresh)));
+    const answers = await Promise.all(step.fetch.map((page) => fetchPage(page, fetched.fresh || fetched.byNumber.has(page))));
     if (answers.some((answer) => answer === null)) return null;
-    step.fetch.forEach(({ page }, i) => {
+    for (const [i, page] of step.fetch.entries()) {
       const answer = answers[i]!;
       // Items are placed by the page they came from: an answer for another page would misplace them.
       if (answer.page !== page) throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat answered page ${answer.page} of the list when asked for page ${page}.`);
-      fetched.add(page, answer);
-    });
+      disagreement = fetched.add(page, answer);
+      if (disagreement !== undefined) {
+        fetched = new FetchedPages<T>(true);
+        break;
+      }
+    }
   }
-  throw codedError(ErrorCode.UPSTREAM_ERROR, 'The list kept changing faster than it could be read; retry the request.');
+  const why = disagreement === undefined ? '' : ` (last, ${disagreement})`;
+  throw codedError(ErrorCode.UPSTREAM_ERROR, `The list kept changing faster than it could be read${why}; retry the request.`);
 }
 
 function nextStep<T extends { id: string }>(
@@ -129,11 +146,11 @@ function nextStep<T extends { id: string }>(
 ): Step<T> {
   const { after, before, size } = request;
   const perPage = fetched.lastPerPage ?? knownPerPage ?? after?.perPage ?? before?.perPage;
-  if (perPage === undefined) return fetchAll([1]);
+  if (perPage === undefined) return { fetch: [1] };
   const total = fetched.maxTotal ?? maxDefined(after?.total, before?.total);
   if (total === undefined) {
     // Nothing known yet and no cursor: a forward slice from the head needs no total.
-    return fetchAll(size.from === 'first' ? pagesForIndexes(0, Math.max(size.count, 1) - 1, perPage) : [1]);
+    return { fetch: size.from === 'first' ? pagesForIndexes(0, Math.max(size.count, 1) - 1, perPage) : [1] };
   }
 
   const afterRank = after && (fetched.rankById.get(after.itemId) ?? after.rank);
@@ -148,14 +165,12 @@ function nextStep<T extends { id: string }>(
   for (let rank = slice.low; rank <= slice.high; rank++) {
     if (!fetched.itemByRank.has(rank)) wanted.add(pageOfIndex(indexOfRank(rank, total), perPage));
   }
-  if (wanted.size > 0) {
-    return { fetch: [...wanted].sort((a, b) => a - b).map((page) => ({ page, fresh: fetched.byNumber.has(page) })) };
-  }
+  if (wanted.size > 0) return { fetch: [...wanted].sort((a, b) => a - b) };
   if (fetched.byNumber.size === 0) {
     // Nothing to return, but totalCount and pageInfo need a current answer: read the page the
     // cursor points into.
     const anchor = afterRank ?? beforeRank;
-    return fetchAll([anchor === undefined ? 1 : pageOfIndex(Math.max(0, indexOfRank(anchor, total)), perPage)]);
+    return { fetch: [anchor === undefined ? 1 : pageOfIndex(Math.max(0, indexOfRank(anchor, total)), perPage)] };
   }
 
   const edges: Array<Edge<T>> = [];
@@ -173,8 +188,6 @@ function nextStep<T extends { id: string }>(
     },
   };
 }
-
-const fetchAll = (pages: number[]): { fetch: PageFetch[] } => ({ fetch: pages.map((page) => ({ page, fresh: false })) });
 
 function maxDefined(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;

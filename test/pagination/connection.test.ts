@@ -4,6 +4,7 @@
  * runs arrive at the head; pageInfo is exact at both ends; workflows page the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fault, RecordedCall } from '../../src/demo/simulator.js';
 import { DEMO_TOKENS, startStack, workflowsByRuns, type GraphQLResponse, type Stack } from '../support/stack.js';
 
 const EXECUTIONS = `
@@ -26,9 +27,10 @@ interface Connection {
 let stack: Stack;
 let busiest: string; // the workflow with the most runs
 let empty: string; // a workflow with none
+let fault: ((call: RecordedCall) => Fault | undefined) | undefined;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ fault: (call) => fault?.(call) });
   const byRuns = workflowsByRuns(stack.simulator);
   busiest = byRuns[0]!;
   empty = byRuns.find((id) => stack.simulator.runsOf(id).length === 0)!;
@@ -88,6 +90,36 @@ describe('walking a workflow’s executions', () => {
     const seen = await walkForward(20, () => stack.simulator.insertRuns(busiest, 1 + (arrivals++ % 3)));
     expect(arrivals).toBeGreaterThan(5);
     expect(seen).toEqual(truth);
+  });
+
+  it('reads again, afresh, a list whose pages disagree (a page counted before a run arrived and selected after): each run once', async () => {
+    stack.simulator.configure({ pageSize: 15 });
+    const path = `/workflows/${busiest}/executions`;
+    const pageOf = async (n: number) =>
+      (await (await fetch(`${stack.simulator.url}${path}?page=${n}`, { headers: { authorization: `Bearer ${DEMO_TOKENS.acme}` } })).json()) as {
+        meta: { total: number };
+      };
+    // Page 1 before the run arrives; page 2 as Laravel answers when the run arrives between its count and its select.
+    const before = await pageOf(1);
+    stack.simulator.insertRuns(busiest, 1);
+    const shifted = await pageOf(2);
+    const racing = { ...shifted, meta: { ...shifted.meta, total: before.meta.total } };
+    const scripted = new Map([
+      [1, before],
+      [2, racing],
+    ]);
+    fault = (call) => {
+      const body = call.path === path ? scripted.get(call.page ?? 1) : undefined;
+      scripted.delete(call.page ?? 1);
+      return body && { status: 200, body: JSON.stringify(body) };
+    };
+    try {
+      const connection = await page({ first: 40 });
+      expect(scripted.size).toBe(0);
+      expect(connection.edges.map((e) => e.node.id)).toEqual(stack.simulator.runsOf(busiest).slice(0, 40).map((r) => r.id));
+    } finally {
+      fault = undefined;
+    }
   });
 
   it('reports totalCount from the upstream and exact pageInfo at both ends', async () => {
