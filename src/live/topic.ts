@@ -20,7 +20,7 @@ export interface TopicContext extends PollerContext {
   left(topic: Topic): void;
   /** The topic stopped: forget it, and wait for `stopping` before closing the coordinator. */
   stopped(topic: Topic, stopping: Promise<void>): void;
-  /** When a poll of the topic last started on this replica, if less than an interval ago, else 0. */
+  /** When a poll of the topic last started on this replica, if it stopped lately; 0 if none is known. */
   lastPoll(key: string): number;
 }
 
