@@ -14,6 +14,8 @@ const codec = new CursorCodec({ current: 'test-key-'.repeat(4), previous: [] });
 class FakeList {
   runs: Item[];
   waves: number[][] = [];
+  /** Called between the count that gives a page's total and the select that gives its runs (Laravel's two queries). */
+  betweenCountAndSelect: (list: FakeList, page: number) => void = () => {};
   private created = 0;
   private askedInRequest = 0;
   private requests = 0;
@@ -30,10 +32,16 @@ class FakeList {
     const fresh = Array.from({ length: count }, () => item(`r${this.created++}`));
     this.runs = [...fresh.reverse(), ...this.runs];
   }
+  /** The oldest runs leave the list (Altostrat keeps runs 90 days). */
+  ageOut(count: number): void {
+    this.runs = this.runs.slice(0, this.runs.length - count);
+  }
   fetchPage = (page: number): Promise<ListPage<Item>> => {
     this.beforeAnswer(this, this.requests, ++this.askedInRequest);
+    const total = this.runs.length;
+    this.betweenCountAndSelect(this, page);
     const start = (page - 1) * this.perPage;
-    return Promise.resolve({ items: this.runs.slice(start, start + this.perPage), page, perPage: this.perPage, total: this.runs.length });
+    return Promise.resolve({ items: this.runs.slice(start, start + this.perPage), page, perPage: this.perPage, total });
   };
   /** Resolves one request, counting the pages of each wave (the calls made before any answer). */
   async resolve(args: PageArgs, knownPerPage?: number): Promise<Connection<Item>> {
@@ -180,20 +188,48 @@ describe('resolvePagedList over a list that does not change', () => {
     expect(outcome).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR' } });
   });
 
-  it('starts over, every page afresh, when a page was counted before a run arrived and selected after (no run twice, none lost)', async () => {
-    const list = new FakeList(39, 15);
-    const asked: Array<[number, boolean]> = [];
-    // Laravel counts, then selects: a run arriving between the two shifts the page under its old total.
-    const racing = (page: number, fresh: boolean): Promise<ListPage<Item>> => {
-      asked.push([page, fresh]);
-      if (page !== 2 || asked.length > 3) return list.fetchPage(page);
-      const counted = list.runs.length;
-      list.insert(1);
-      return list.fetchPage(page).then((answer) => ({ ...answer, total: counted }));
+  describe('starts over, every page afresh, when its pages disagree: no run twice, none lost', () => {
+    /** `once` runs at the first select of page `page` only. */
+    const racing = (list: FakeList, page: number, once: (list: FakeList) => void) => {
+      let done = false;
+      list.betweenCountAndSelect = (l, asked) => {
+        if (asked === page && !done) {
+          done = true;
+          once(l);
+        }
+      };
     };
-    const page = (await resolvePagedList(pagedListRequest('w', { first: 40 }, codec), racing, 15, codec))!;
-    expect(ids(page)).toEqual(list.runs.map((r) => r.id));
-    expect(asked).toEqual([[1, false], [2, false], [3, false], [1, true], [2, true], [3, true]]);
+
+    it('a run arriving between the count and the select of page 2: a run at two positions', async () => {
+      const list = new FakeList(39, 15);
+      racing(list, 2, (l) => l.insert(1));
+      const asked: Array<[number, boolean]> = [];
+      const fetchPage = (n: number, fresh: boolean) => {
+        asked.push([n, fresh]);
+        return list.fetchPage(n);
+      };
+      const page = (await resolvePagedList(pagedListRequest('w', { first: 40 }, codec), fetchPage, 15, codec))!;
+      expect(ids(page)).toEqual(list.runs.map((r) => r.id));
+      expect(asked).toEqual([[1, false], [2, false], [3, false], [1, true], [2, true], [3, true]]);
+    });
+
+    it('a run arriving between the count and the select of page 1: two runs at one position', async () => {
+      const list = new FakeList(40, 15);
+      racing(list, 1, (l) => l.insert(1));
+      const page = await list.resolve({ first: 20 });
+      expect(ids(page)).toEqual(list.runs.slice(0, 20).map((r) => r.id));
+    });
+
+    it('the oldest run aging out between two pages of one wave: a position no page holds', async () => {
+      let aged = false;
+      const list = new FakeList(40, 15, (l, _request, asked) => {
+        if (asked !== 2 || aged) return;
+        aged = true;
+        l.ageOut(1);
+      });
+      const page = await list.resolve({ first: 20 }, 15);
+      expect(ids(page)).toEqual(list.runs.slice(0, 20).map((r) => r.id));
+    });
   });
 
   it('refuses a list whose pages never fit their own meta (UPSTREAM_ERROR), saying how', async () => {

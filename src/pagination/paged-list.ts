@@ -83,8 +83,11 @@ class FetchedPages<T extends { id: string }> {
   lastPerPage: number | undefined;
   maxTotal: number | undefined;
 
-  /** `fresh`: the read started over, so no page fetched before may be reused. */
-  constructor(readonly fresh = false) {}
+  /**
+   * `restarted`: the read started over, so no page fetched before may be reused, and what the
+   * last wave said (page size, total) plans the first wave of the new read.
+   */
+  constructor(readonly restarted?: { perPage: number; total: number }) {}
 
   /** Places the page's items by rank; says why, placing nothing, when it cannot be a page of the list as read so far. */
   add(page: number, answer: ListPage<T>): string | undefined {
@@ -93,9 +96,13 @@ class FetchedPages<T extends { id: string }> {
     if (items.length > perPage || (items.length > 0 && start + items.length > total)) {
       return `page ${page} holds ${items.length} runs where its meta (per_page ${perPage}, total ${total}) allows ${Math.max(0, Math.min(perPage, total - start))}`;
     }
+    // A page is read again only for runs it should hold and did not: under the same total, it still cannot.
+    if (this.byNumber.get(page)?.total === total) return `page ${page}, read again, is as it was, without the runs it should hold`;
     const ranks = items.map((_, offset) => indexOfRank(start + offset, total));
     const moved = items.findIndex((item, i) => (this.rankById.get(item.id) ?? ranks[i]) !== ranks[i]);
     if (moved >= 0) return `run ${items[moved]!.id} is at another position on page ${page} than on another page`;
+    const taken = items.findIndex((item, i) => (this.itemByRank.get(ranks[i]!)?.id ?? item.id) !== item.id);
+    if (taken >= 0) return `run ${items[taken]!.id} is on page ${page} where another page put run ${this.itemByRank.get(ranks[taken]!)!.id}`;
     this.byNumber.set(page, answer);
     if (page === 1) this.headTotal ??= total;
     this.lastPerPage = perPage;
@@ -118,10 +125,11 @@ export async function resolvePagedList<T extends { id: string }>(
 ): Promise<Connection<T> | null> {
   let fetched = new FetchedPages<T>();
   let disagreement: string | undefined;
-  for (let wave = 0; wave < MAX_WAVES; wave++) {
+  for (let wave = 0; ; wave++) {
     const step = nextStep(request, fetched, knownPerPage, codec);
     if ('done' in step) return step.done;
-    const answers = await Promise.all(step.fetch.map((page) => fetchPage(page, fetched.fresh || fetched.byNumber.has(page))));
+    if (wave === MAX_WAVES) break;
+    const answers = await Promise.all(step.fetch.map((page) => fetchPage(page, fetched.restarted !== undefined || fetched.byNumber.has(page))));
     if (answers.some((answer) => answer === null)) return null;
     for (const [i, page] of step.fetch.entries()) {
       const answer = answers[i]!;
@@ -129,7 +137,7 @@ export async function resolvePagedList<T extends { id: string }>(
       if (answer.page !== page) throw codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat answered page ${answer.page} of the list when asked for page ${page}.`);
       disagreement = fetched.add(page, answer);
       if (disagreement !== undefined) {
-        fetched = new FetchedPages<T>(true);
+        fetched = new FetchedPages<T>({ perPage: answer.perPage, total: Math.max(...answers.map((a) => a!.total)) });
         break;
       }
     }
@@ -145,9 +153,9 @@ function nextStep<T extends { id: string }>(
   codec: CursorCodec,
 ): Step<T> {
   const { after, before, size } = request;
-  const perPage = fetched.lastPerPage ?? knownPerPage ?? after?.perPage ?? before?.perPage;
+  const perPage = fetched.lastPerPage ?? fetched.restarted?.perPage ?? knownPerPage ?? after?.perPage ?? before?.perPage;
   if (perPage === undefined) return { fetch: [1] };
-  const total = fetched.maxTotal ?? maxDefined(after?.total, before?.total);
+  const total = fetched.maxTotal ?? fetched.restarted?.total ?? maxDefined(after?.total, before?.total);
   if (total === undefined) {
     // Nothing known yet and no cursor: a forward slice from the head needs no total.
     return { fetch: size.from === 'first' ? pagesForIndexes(0, Math.max(size.count, 1) - 1, perPage) : [1] };
