@@ -114,6 +114,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ GRAPHIQL: value }).graphiql).toBe(expected);
   });
 
+  it.each(['0.0.0.0', '::', '::1', 'localhost', 'gateway-1.internal'])('accepts HOST %s', (value) => {
+    expect(loadConfig({ HOST: value }).host).toBe(value);
+  });
+
   it('accepts port 0 (any free port)', () => {
     expect(loadConfig({ PORT: '0' }).port).toBe(0);
   });
@@ -151,6 +155,9 @@ describe('loadConfig', () => {
     [{ LIVE_POLL_INTERVAL_MS: '9' }, 'LIVE_POLL_INTERVAL_MS', 'from 10 to 600000'],
     [{ FINISHED_RUNS_CACHE_BYTES: '64MB' }, 'FINISHED_RUNS_CACHE_BYTES', 'whole number'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', 'one of fatal, error, warn, info, debug, trace, silent'],
+    [{ HOST: 'a b' }, 'HOST', 'an IP address or a host name'],
+    [{ HOST: '-gateway' }, 'HOST', 'an IP address or a host name'],
+    [{ HOST: 'http://127.0.0.1' }, 'HOST', 'an IP address or a host name'],
   ])('rejects %j, naming the variable and what it allows', (env, name, allowed) => {
     const error = configError(env);
     expect(error.name).toBe('ConfigError');

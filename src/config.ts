@@ -2,6 +2,7 @@
  * The only reader of process.env. Each variable is read once, checked, and either becomes part of
  * a frozen Config or stops start-up with its name, its value and what is allowed.
  */
+import { isIP } from 'node:net';
 import { LOG_LEVELS, type LogLevel } from './logging.js';
 
 export interface Config {
@@ -107,6 +108,16 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+/** An IP address or a host name (RFC 1123: dot-separated labels of letters, digits and inner hyphens). */
+function host(env: Env): string {
+  const value = env.HOST?.trim() || '127.0.0.1';
+  const label = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+  if (isIP(value) === 0 && (value.length > 253 || !value.split('.').every((part) => label.test(part)))) {
+    throw new ConfigError(`HOST must be an IP address or a host name of this machine (e.g. 127.0.0.1, or 0.0.0.0 for all interfaces), got "${value}"`);
+  }
+  return value;
+}
+
 function boolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -207,7 +218,7 @@ function baseUrl(env: Env, name: string): string | undefined {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const host = env.HOST?.trim() || '127.0.0.1';
+  const listenHost = host(env);
   const altostratApiUrl = baseUrl(env, 'ALTOSTRAT_API_URL');
   const demo = altostratApiUrl === undefined;
   const port = integer(env, 'PORT', 4000, 0, 65535);
@@ -227,7 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   return Object.freeze({
     port,
-    host,
+    host: listenHost,
     altostratApiUrl,
     graphiql: boolean(env, 'GRAPHIQL', demo),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000),

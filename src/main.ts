@@ -101,9 +101,11 @@ async function main(config: Config): Promise<void> {
 try {
   await main(loadConfig());
 } catch (error) {
-  const { code, address, port } = error as { code?: string; address?: string; port?: number };
+  const { code, address, hostname, port } = error as { code?: string; address?: string; hostname?: string; port?: number };
   if (code === 'EADDRINUSE') {
     console.error(`Configuration error: ${address}:${port} is in use. Set PORT, and METRICS_PORT (default 9464; 0 for any free port), to free ports.`);
+  } else if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    console.error(`Configuration error: HOST "${address ?? hostname}" is not an address of this machine (${code}). Set HOST to one, e.g. 127.0.0.1, or 0.0.0.0 for all interfaces.`);
   } else if (error instanceof ConfigError) {
     console.error(`Configuration error: ${error.message}`);
   } else {

@@ -113,4 +113,12 @@ describe('the gateway process', () => {
     expect(child.exitCode).toBe(1);
     expect(output()).toContain('PORT must be a whole number from 0 to 65535, got "abc"');
   });
+
+  it('refuses a HOST that is no address of this machine, naming it, without a stack trace', async () => {
+    const { child, ready, output } = start({ HOST: '192.0.2.1' }); // TEST-NET-1: never a local address
+    await expect(ready).rejects.toThrow();
+    expect(child.exitCode).toBe(1);
+    expect(output()).toContain('Configuration error: HOST "192.0.2.1" is not an address of this machine (EADDRNOTAVAIL)');
+    expect(output()).not.toMatch(/^\s+at /m);
+  });
 });
