@@ -101,8 +101,8 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
   });
   const eventLatency = new Histogram({
     name: 'live_event_latency_seconds',
-    help: 'From the end of a poll that found a change to the event reaching the subscribers of this process',
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    help: 'From the start of a poll that found a change (its upstream call included) to the event reaching the subscribers of this process',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
   const liveEvents = new Counter({

@@ -20,15 +20,16 @@ export interface StateRecord {
   epoch: string;
   seq: number;
   state: Json;
-  /** Date.now() when the poll that left this state returned: the next poll, by whichever replica, comes an interval later. */
-  at: number;
 }
 
 /** One poll's worth of news for every subscriber of a topic. */
 export interface Message {
   epoch: string;
   seq: number;
-  /** Date.now() when the poll that found these events returned. */
+  /**
+   * Date.now() when the poll that found these events started: what orders the messages of two
+   * pollers (a poll that started later saw the upstream later, however long it took to answer).
+   */
   at: number;
   events: Json[];
   /** Complete every subscriber after these events. */
@@ -80,8 +81,12 @@ export interface Coordinator {
   renew(topic: string, owner: string): Promise<boolean>;
   /** Stores and publishes one poll's outcome; false (and nothing done) when `owner` no longer holds the lease. */
   commit(topic: string, owner: string, commit: Commit): Promise<boolean>;
-  /** Gives the lease up, if `owner` still holds it, so that another replica can take over at once. */
-  release(topic: string, owner: string): Promise<void>;
+  /**
+   * Gives the lease up, if `owner` still holds it, so that another replica can take over: at once,
+   * or once `restMs` have passed, when the topic may be polled again (an interval after its last
+   * poll started, or later while backing off), so that no replica polls it sooner.
+   */
+  release(topic: string, owner: string, restMs: number): Promise<void>;
   /**
    * Counts `count` subscriptions of `tokenKey` on `replica` unless the deployment's total with
    * them would pass `max`; resolves false (and counts nothing) then. Counts of a replica that

@@ -78,6 +78,23 @@ describe('subscribers who leave and come back over and over', () => {
     expect(starts.length).toBeGreaterThan(1);
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(INTERVAL - 2);
   });
+
+  it('keep the backoff of a failing topic: coming back does not poll it sooner', async () => {
+    const log = new PollLog();
+    // The most of each backoff: after the n-th failure in a row, the interval times 2^n.
+    const live = hub({ random: () => 0.999, maxBackoffMs: 100 * INTERVAL });
+    const failing = () => {
+      throw new Error('the upstream answers 503');
+    };
+    const first = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', failing) });
+    await until('four failed polls', () => log.count() >= 4, { everyMs: 2 });
+    await first.return!();
+    const again = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', failing) });
+    await until('a fifth poll', () => log.count() >= 5, { everyMs: 2 });
+    await again.return!();
+    const [fourth, fifth] = log.polls.slice(3, 5).map((p) => p.startedAt);
+    expect(fifth! - fourth!).toBeGreaterThanOrEqual(8 * INTERVAL * 0.99 - 2);
+  });
 });
 
 describe('stopping', () => {

@@ -9,6 +9,7 @@
  * hold it, and two tokens never share a topic, a poll or an event.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { inProcessCoordinator, type Coordinator } from './coordinator.js';
 import { Subscriber, type SubscriberOwner } from './subscriber.js';
 import { Topic, type TopicContext } from './topic.js';
@@ -17,6 +18,8 @@ import { LiveLimitError, type Json, type LiveHub, type LiveHubOptions, type Subs
 const DEFAULT_KEY_PREFIX = 'altostrat-gw:live:';
 const DEFAULT_MAX_BACKOFF_MS = 30_000;
 const DEFAULT_STATE_TTL_MS = 60_000;
+/** Topics stopped lately whose pace is kept (each a key and a number): more than churn can fill in an interval or a backoff. */
+const RESTING = 10_000;
 /** A lease outlives this many missed renewals, so a dead poller is replaced within about as many intervals. */
 const LEASE_INTERVALS = 3;
 
@@ -74,18 +77,10 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     }
   };
 
-  // When the last poll of each topic stopped lately started: a topic that starts again within an
-  // interval (a subscriber leaves and another comes, over and over) waits out the interval. Kept
-  // in the order the topics stopped, about the order of their polls: an older entry found behind
-  // a newer one goes at a later look, and an old one only says what the interval allows anyway.
-  const lastPolls = new Map<string, number>();
-  const forgetOldPolls = (): void => {
-    const old = Date.now() - intervalMs;
-    for (const [key, at] of lastPolls) {
-      if (at > old) break;
-      lastPolls.delete(key);
-    }
-  };
+  // Until when each topic stopped lately rests (its poller's restUntil): one that starts again
+  // sooner (a subscriber leaves and another comes, over and over) keeps the pace. Each entry goes
+  // when its time is up; past RESTING entries the least recently stopped go first.
+  const resting = new LRUCache<string, number>({ max: RESTING });
 
   const context: TopicContext = {
     get coordinator() {
@@ -97,12 +92,12 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     ...(metrics && { metrics }),
     report,
     left: (topic) => giveBack(topic.tokenKey),
-    lastPoll: (key) => lastPolls.get(key) ?? 0,
+    restUntil: (key) => resting.get(key) ?? 0,
     stopped(topic, done) {
       if (topics.get(topic.key) === topic) topics.delete(topic.key);
-      forgetOldPolls();
-      lastPolls.delete(topic.key);
-      if (topic.poller.startedAt > 0) lastPolls.set(topic.key, topic.poller.startedAt);
+      const until = topic.poller.restUntil();
+      if (until > Date.now()) resting.set(topic.key, until, { ttl: until - Date.now() });
+      else resting.delete(topic.key);
       stopping.add(done);
       void done.finally(() => stopping.delete(done));
     },

@@ -12,10 +12,10 @@
  *   stopped     the topic stopped
  *
  * A message is new when its sequence number is past the highest heard in its epoch and, when it
- * comes from another epoch than the newest message heard, it was polled after that one. Within an
- * epoch sequence numbers order messages; across epochs (a replica that polled alone while Redis
- * was unreachable, a poller that started over without stored state) only poll times can: the
- * stored messages of a poller from before an outage are the past to a listener that has since
+ * comes from another epoch than the newest message heard, its poll started after that one's.
+ * Within an epoch sequence numbers order messages; across epochs (a replica that polled alone
+ * while Redis was unreachable, a poller that started over without stored state) only the times
+ * the polls started can (Message.at): the stored messages of a poller from before an outage are the past to a listener that has since
  * delivered its own replica's polls, and to a topic that started after they were polled. Two
  * pollers may publish the same change, around a takeover or after an outage, so an event is also
  * checked against what was delivered (SubscribeOptions.identify and .events): an event that

@@ -12,8 +12,9 @@
  * Whatever the state, a poll starts only when none is in flight and no backoff is running, so a
  * topic polls at most once per interval and never twice at once, and a poll that outlasts the
  * interval delays the next one instead of overlapping it. A topic that starts again soon after it
- * stopped (its last subscriber left, and another came) keeps that pace too: its first poll waits
- * an interval after the last one, on this replica (`startedAt`) or, with Redis, on any (StateRecord.at).
+ * stopped (its last subscriber left, and another came) keeps that pace, backoff included: on this
+ * replica from the stopped poller's `restUntil` (`restHint`), on the others through the lease,
+ * which rests until then (Coordinator.release).
  */
 import { randomUUID } from 'node:crypto';
 import type { Commit, Coordinator, Message, StateRecord } from './coordinator.js';
@@ -54,8 +55,8 @@ export class Poller {
   private stepping: Promise<void> = Promise.resolve();
   /** When this poller last polled successfully, or began polling (Date.now()), for the metrics. */
   polledAt = 0;
-  /** When the topic's last poll on this replica started (Date.now()), this poller's or its predecessor's; 0 if none lately. */
-  startedAt: number;
+  /** When this poller's last poll started (Date.now()), 0 before the first. */
+  private startedAt = 0;
 
   constructor(
     private readonly key: string,
@@ -66,10 +67,15 @@ export class Poller {
     /** Delivers a message this poller published to this replica's subscribers. */
     private readonly deliver: (message: string) => void,
     private readonly context: PollerContext,
-    /** When the last poll of this topic's previous poller on this replica started, 0 if none did lately. */
-    since = 0,
+    /** The `restUntil` of the topic's previous poller on this replica, if it stopped lately; 0 if none. */
+    private readonly restHint = 0,
   ) {
-    this.startedAt = since;
+    this.notBefore = restHint;
+  }
+
+  /** The earliest the topic may be polled again (Date.now()): an interval after the last poll started, later while backing off. */
+  restUntil(): number {
+    return Math.max(this.notBefore, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
   }
 
   /** One interval's step; resolves once the lease is settled (the poll it starts runs on). */
@@ -92,7 +98,7 @@ export class Poller {
     const mayHold = this.state === 'leading' || this.state === 'waiting';
     this.state = 'stopped';
     this.polling?.abort();
-    if (mayHold && this.context.coordinator.reach() === 'up') await this.context.coordinator.release(this.key, this.owner);
+    if (mayHold && this.context.coordinator.reach() === 'up') await this.release();
   }
 
   private async settle(): Promise<void> {
@@ -115,7 +121,7 @@ export class Poller {
     const lease = await coordinator.acquire(this.key, this.owner);
     if ((this.state as PollerState) === 'stopped') {
       // Taken while stopping: give it back at once.
-      if (lease) await coordinator.release(this.key, this.owner);
+      if (lease) await this.release();
       return;
     }
     const wasLocal = this.state === 'local';
@@ -139,9 +145,12 @@ export class Poller {
     this.seq = stored?.seq ?? 0;
     this.epoch = stored?.epoch ?? randomUUID();
     this.failures = 0;
-    // At most an interval from now, whatever another replica's clock said.
-    const last = Math.min(Math.max(this.startedAt, stored?.at ?? 0), Date.now());
-    this.notBefore = last > 0 ? last + this.context.intervalMs : 0;
+    // A lease taken anew starts without the backoff of an earlier one, but keeps the pace.
+    this.notBefore = Math.max(this.restHint, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
+  }
+
+  private release(): Promise<void> {
+    return this.context.coordinator.release(this.key, this.owner, this.restUntil() - Date.now());
   }
 
   private goLocal(): void {
@@ -241,10 +250,9 @@ export class Poller {
     const final = Boolean(done || end);
     const news = events.length > 0 || final;
     const seq = news ? this.seq + 1 : this.seq;
-    const at = Date.now();
-    const message: Message = { epoch, seq, at, events, ...(done && { done }), ...(end && { end }) };
+    const message: Message = { epoch, seq, at: this.startedAt, events, ...(done && { done }), ...(end && { end }) };
     const commit: Commit = {
-      record: JSON.stringify({ epoch, seq, state: state ?? null, at } satisfies StateRecord),
+      record: JSON.stringify({ epoch, seq, state: state ?? null } satisfies StateRecord),
       final,
       ...(news && { message: JSON.stringify(message) }),
     };

@@ -10,6 +10,7 @@ import { LiveEnd, type Json, type LiveHub } from './types.js';
 import { counting, drain, PollLog, take } from './testing.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTcpProxy } from '../../test/support/tcp-proxy.js';
+import { freePort } from '../../test/support/ports.js';
 import { until } from '../../test/support/wait.js';
 
 const INTERVAL = 50;
@@ -86,6 +87,23 @@ describe('replicas sharing pollers', () => {
     expect(log.maxInFlight).toBe(1);
     expect(pollers()).toBe(1);
     expect(a.stats().topics + b.stats().topics).toBe(2);
+  });
+
+  it('stamps a message with the time its poll started, which orders two pollers’ messages by what each saw', async () => {
+    const hub = replica();
+    const startedAt: number[] = [];
+    const slow = () => ({
+      poll: async () => {
+        startedAt.push(Date.now());
+        await sleep(100);
+        return { events: [startedAt.length], state: startedAt.length };
+      },
+    });
+    await take(hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: slow }), 1);
+    const [stored] = await inspector.keys(`${prefix}log:*`);
+    const [message] = (await inspector.lrange(stored!, 0, -1)).map((raw) => JSON.parse(raw) as { at: number });
+    expect(message!.at).toBeLessThanOrEqual(startedAt[0]!);
+    expect(startedAt[0]! - message!.at).toBeLessThan(50);
   });
 
   it('names no key or channel after the token, only after HMACs under the prefix', async () => {
@@ -213,17 +231,45 @@ describe('handing the poll over', () => {
 });
 
 describe('a topic that moves between replicas', () => {
-  it('waits an interval after the last poll on another replica, when its subscribers leave one and come to the other', async () => {
-    const log = new PollLog();
-    const [a, b] = [replica({ intervalMs: 200 }), replica({ intervalMs: 200 })];
+  const PACE = 200;
+  const expectPaced = (log: PollLog) => {
+    const starts = log.polls.map((p) => p.startedAt);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(PACE - 2);
+  };
+  const failing = () => {
+    throw new Error('the upstream answers 503');
+  };
+
+  /** A subscriber on A, then on B, and so on, each leaving once its topic has polled (and `stay` ms more). */
+  async function alternate(log: PollLog, step: Parameters<PollLog['source']>[1], delayMs = 0, stay = 0): Promise<void> {
+    const [a, b] = [replica({ intervalMs: PACE }), replica({ intervalMs: PACE })];
+    await until('both replicas to reach Redis', () => a.ready() && b.ready());
     for (let i = 0; i < 6; i++) {
-      const on = (i % 2 === 0 ? a : b).subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', counting()) });
-      await take(on, 1);
+      const polls = log.count();
+      const on = (i % 2 === 0 ? a : b).subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', step, delayMs) });
+      await until('a poll', () => log.count() > polls, { everyMs: 2 });
+      await sleep(stay);
       await on.return!();
     }
-    const starts = log.polls.map((p) => p.startedAt);
-    expect(starts).toHaveLength(6);
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(200 - 2);
+    expect(log.count()).toBe(6);
+  }
+
+  it('keeps the pace when its subscribers leave one replica and come to another: an interval between polls', async () => {
+    const log = new PollLog();
+    await alternate(log, counting());
+    expectPaced(log);
+  });
+
+  it('keeps the pace when its polls fail', async () => {
+    const log = new PollLog();
+    await alternate(log, failing);
+    expectPaced(log);
+  });
+
+  it('keeps the pace when its subscribers leave during a poll', async () => {
+    const log = new PollLog();
+    await alternate(log, counting(), 3 * PACE, 10);
+    expectPaced(log);
   });
 });
 
@@ -342,7 +388,12 @@ describe('close with Redis', () => {
 
     await hub.close();
     expect(await stream.next()).toEqual({ value: undefined, done: true });
-    expect(await inspector.keys(`${prefix}lease:*`)).toEqual([]);
+    // Released: the lease rests, holding no owner, until an interval after the last poll started.
+    const leases = await inspector.keys(`${prefix}lease:*`);
+    for (const lease of leases) {
+      expect(await inspector.get(lease)).toBe('resting');
+      expect(await inspector.pttl(lease)).toBeLessThanOrEqual(INTERVAL);
+    }
     expect(await inspector.pubsub('CHANNELS', '*')).toEqual([]);
     await until('the server to see both connections go', async () => (await clients()) === 1);
   });
@@ -368,6 +419,21 @@ describe('close with Redis', () => {
 });
 
 describe('a Redis outage', () => {
+  it('keeps the pace of a topic whose subscribers leave and come back while the replica polls alone', async () => {
+    const log = new PollLog();
+    const hub = replica({ url: `redis://127.0.0.1:${await freePort()}` }); // nothing listens there
+    const first = hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', counting()) });
+    await until('a poll for this replica alone', () => log.count() > 0);
+    await first.return!();
+    for (let i = 0; i < 10; i++) {
+      const again = hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', counting()) });
+      await sleep(INTERVAL / 5);
+      await again.return!();
+    }
+    const starts = log.polls.map((p) => p.startedAt);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(INTERVAL - 2);
+  });
+
   /**
    * Two replicas' subscribers across `cut` and `mend`: each replica polls alone in between, then
    * one polls for both again; every subscriber hears every event once and in order. Resolves with

@@ -4,7 +4,8 @@
  * nothing else on a subscribed connection).
  *
  * Keys and channel, all under the prefix and named by an HMAC (never the token):
- *   lease:<topic>   the owner that polls (`<replica>:<n>`), PX a few intervals, renewed each interval
+ *   lease:<topic>   the owner that polls (`<replica>:<n>`), PX a few intervals, renewed each interval;
+ *                   once released, `resting` until the topic may be polled again
  *   state:<topic>   the StateRecord after the last poll, so a replica taking over continues from it
  *   log:<topic>     the last RECENT messages, so a new subscriber starts with "the thing now" and a
  *                   replica that missed messages reads them back
@@ -71,9 +72,12 @@ redis.call('PEXPIRE', KEYS[3], ARGV[2])
 return 1
 `;
 
+// ARGV: owner, restMs. Until the topic may be polled again, the lease rests with an owner that
+// matches no one, so that a replica taking over keeps the topic's pace.
 const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) > 0 then return redis.call('SET', KEYS[1], 'resting', 'PX', ARGV[2]) end
+return redis.call('DEL', KEYS[1])
 `;
 
 // KEYS: subs:<token>, replicas. ARGV: replica, its count with the newcomers, max, ttlMs. Counts
@@ -114,7 +118,7 @@ interface LiveCommands {
     log: string,
     ...argv: [owner: string, ttlMs: number, record: string, final: string, channel: string, message: string, endedMs: number, recent: number]
   ): Promise<number>;
-  liveRelease(lease: string, owner: string): Promise<number>;
+  liveRelease(lease: string, owner: string, restMs: number): Promise<unknown>;
   liveAdmit(subs: string, replicas: string, replica: string, count: number, max: number, ttlMs: number): Promise<number>;
   liveAlive(replicas: string, replica: string, ttlMs: number): Promise<number>;
 }
@@ -382,8 +386,8 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
       return committed === 1;
     },
 
-    async release(topic, owner) {
-      await run(() => commands.liveRelease(key('lease', topic), owner)).catch(() => {});
+    async release(topic, owner, restMs) {
+      await run(() => commands.liveRelease(key('lease', topic), owner, Math.max(0, Math.ceil(restMs)))).catch(() => {});
     },
 
     async admit(tokenKey, replica, count, max) {

@@ -20,8 +20,8 @@ export interface TopicContext extends PollerContext {
   left(topic: Topic): void;
   /** The topic stopped: forget it, and wait for `stopping` before closing the coordinator. */
   stopped(topic: Topic, stopping: Promise<void>): void;
-  /** When a poll of the topic last started on this replica, if it stopped lately; 0 if none is known. */
-  lastPoll(key: string): number;
+  /** The `restUntil` of the topic's last poller on this replica, if it stopped lately; 0 if none is known. */
+  restUntil(key: string): number;
 }
 
 export class Topic implements SubscriberOwner {
@@ -63,7 +63,7 @@ export class Topic implements SubscriberOwner {
       },
       sameness,
     );
-    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.lastPoll(key));
+    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.restUntil(key));
   }
 
   start(): void {

@@ -122,7 +122,7 @@ export type LiveEvent =
 
 export interface LiveMetrics {
   poll(outcome: 'ok' | 'transient' | 'end'): void;
-  /** From the end of the poll that found an event to the event reaching this replica's subscribers. */
+  /** From the start of the poll that found an event to the event reaching this replica's subscribers. */
   eventLatency?(ms: number): void;
   event?(event: LiveEvent): void;
 }
