@@ -15,9 +15,10 @@
  * is held. Without drift that is one wave (two when the page size or, for `last`, the total must
  * first be learned). A page fetched before new items arrived can be asked again (`fresh`). An
  * answer that cannot be a page of the list as read so far (more items than its page size, items
- * past its own total, or an item another page placed at another rank: Laravel counts and selects
- * in two queries, and items arriving or aging out between them give such a page) starts the read
- * over, every page asked afresh. The page
+ * past its own total, an item another page placed at another rank or another item at its rank, a
+ * page read again that answers as before: Laravel counts and selects in two queries, and items
+ * arriving or aging out between them give such pages) starts the read over, every page asked
+ * afresh, planned from what the last wave said. The page
  * size is taken from the latest answer, then from what the server said before (`knownPerPage`),
  * and only then from the cursor, so a plan never rests on a figure the server did not give.
  */
