@@ -13,6 +13,7 @@
  * so that a replica that missed some (its connection dropped, it was still subscribing) reads
  * them back instead of skipping them.
  */
+import { LRUCache } from 'lru-cache';
 import type { Json } from './types.js';
 
 /** What a poller keeps between polls; stored so that another replica can take over. */
@@ -102,22 +103,41 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
+/** The most text of last messages the in-process coordinator keeps, all topics together. */
+const KEPT_BYTES = 8 * 1024 * 1024;
+
 /**
  * The only replica: it holds every lease, a committed message is delivered by the topic that made
- * it, and the hub's own count is the whole deployment's, so nothing is stored and nothing is sent.
+ * it, and the hub's own count is the whole deployment's, so nothing is sent. What it keeps, as
+ * Redis keeps for replicas, is each topic's last message for `stateTtlMs` past the topic's last
+ * renewal: a subscriber who comes back to a topic that stopped meanwhile starts with the thing as
+ * it was last heard (replayLast), and a change already sent is not sent again.
  */
-export const inProcessCoordinator: Coordinator = {
-  reach: () => 'up',
-  join: () => Promise.resolve([]),
-  leave: () => {},
-  recent: () => Promise.resolve([]),
-  acquire: () => Promise.resolve({ stored: null }),
-  renew: () => Promise.resolve(true),
-  commit: () => Promise.resolve(true),
-  release: () => Promise.resolve(),
-  admit: () => Promise.resolve(true),
-  heartbeat: () => Promise.resolve(),
-  depart: () => Promise.resolve(),
-  channels: () => 0,
-  close: () => Promise.resolve(),
-};
+export function createInProcessCoordinator(stateTtlMs: number): Coordinator {
+  const last = new LRUCache<string, string>({ maxSize: KEPT_BYTES, sizeCalculation: (raw) => raw.length, ttl: stateTtlMs });
+  const stored = (topic: string): Promise<string[]> => {
+    const raw = last.get(topic);
+    return Promise.resolve(raw === undefined ? [] : [raw]);
+  };
+  return {
+    reach: () => 'up',
+    join: stored,
+    leave: () => {},
+    recent: stored,
+    acquire: () => Promise.resolve({ stored: null }),
+    renew(topic) {
+      last.get(topic, { updateAgeOnGet: true });
+      return Promise.resolve(true);
+    },
+    commit(topic, _owner, { message }) {
+      if (message !== undefined) last.set(topic, message);
+      return Promise.resolve(true);
+    },
+    release: () => Promise.resolve(),
+    admit: () => Promise.resolve(true),
+    heartbeat: () => Promise.resolve(),
+    depart: () => Promise.resolve(),
+    channels: () => 0,
+    close: () => Promise.resolve(),
+  };
+}

@@ -259,6 +259,24 @@ describe('limits', () => {
 });
 
 describe('replay', () => {
+  it('starts a replayLast subscriber who comes back to a topic that stopped meanwhile with its last event, at once, and sends no change twice', async () => {
+    const log = new PollLog();
+    const live = hub();
+    // The run changes once, at the first poll of a poller with no state; then it stays as it is.
+    const make = log.source('a', (state) => ({ events: state === undefined ? ['running'] : [], state: 'running' }));
+    const first = live.subscribe<string>({ token: 'tok-a', resource: 'run:1', makeSource: make, replayLast: true, events: 'states' });
+    expect(await take(first, 1)).toEqual(['running']);
+    await first.return!();
+    const back = live.subscribe<string>({ token: 'tok-a', resource: 'run:1', makeSource: make, replayLast: true, events: 'states' });
+    expect(await take(back, 1)).toEqual(['running']);
+    expect(log.count()).toBe(1); // replayed, not polled
+    // The new poller starts with no state, so its first poll reports the run again: the same state.
+    await until('the new poller’s first poll', () => log.polls.length === 2 && log.polls[1]!.settled);
+    const next = back.next();
+    expect(await Promise.race([next, sleep(3 * INTERVAL).then(() => 'nothing')])).toBe('nothing');
+    await back.return!();
+  });
+
   it('starts a replayLast subscriber with the last event published, and others with the next one', async () => {
     const log = new PollLog();
     const live = hub();

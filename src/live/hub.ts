@@ -10,7 +10,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { inProcessCoordinator, type Coordinator } from './coordinator.js';
+import { createInProcessCoordinator, type Coordinator } from './coordinator.js';
 import { Subscriber, type SubscriberOwner } from './subscriber.js';
 import { Topic, type TopicContext } from './topic.js';
 import { LiveLimitError, type Json, type LiveHub, type LiveHubOptions, type SubscribeOptions } from './types.js';
@@ -36,7 +36,8 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   // ioredis (about 10 MB of memory and 30 ms of start-up) is loaded only by a gateway configured
   // with REDIS_URL, and without delaying its start: topics made meanwhile start once it is loaded.
   const { redisUrl } = options;
-  let coordinator: Coordinator | undefined = redisUrl ? undefined : inProcessCoordinator;
+  const stateTtlMs = Math.max(options.stateTtlMs ?? DEFAULT_STATE_TTL_MS, LEASE_INTERVALS * intervalMs);
+  let coordinator: Coordinator | undefined = redisUrl ? undefined : createInProcessCoordinator(stateTtlMs);
   const loaded: Promise<Coordinator> = redisUrl
     ? import('./redis.js').then(({ createRedisCoordinator }) =>
         (coordinator = createRedisCoordinator({
@@ -44,13 +45,13 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
           prefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
           leaseMs: LEASE_INTERVALS * intervalMs,
           endedMs: intervalMs,
-          stateTtlMs: Math.max(options.stateTtlMs ?? DEFAULT_STATE_TTL_MS, LEASE_INTERVALS * intervalMs),
+          stateTtlMs,
           graceMs: intervalMs,
           onError: report,
           onEvent: (event) => metrics?.event?.(event),
         })),
       )
-    : Promise.resolve(inProcessCoordinator);
+    : Promise.resolve(coordinator as Coordinator);
 
   const replica = randomUUID();
   let topicSerial = 0;
@@ -165,7 +166,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       const waiting: SubscriberOwner = { detach: () => giveBack(tokenKey) };
       const subscriber = new Subscriber<E>(waiting, replayLast, signal);
       // Without Redis, or while it is unreachable, this replica's count is all there is to check.
-      if (coordinator === inProcessCoordinator || coordinator?.reach() !== 'up') {
+      if (!redisUrl || coordinator?.reach() !== 'up') {
         attach(subscriber, tokenKey, subscription);
         return subscriber;
       }
