@@ -21,6 +21,8 @@ export interface StateRecord {
   epoch: string;
   seq: number;
   state: Json;
+  /** Polls failed in a row since the last that did not: the backoff a poller taking over goes on with. */
+  failures?: number;
 }
 
 /** One poll's worth of news for every subscriber of a topic. */
@@ -103,18 +105,22 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
-/** The most text of last messages the in-process coordinator keeps, all topics together. */
+/** The most memory the in-process coordinator's kept messages take, all topics together. */
 const KEPT_BYTES = 8 * 1024 * 1024;
+
+/** What one kept message takes at most: two bytes a character (V8's strings beyond Latin-1), and its key and entry. */
+const keptBytes = (text: string): number => 2 * text.length + 256;
 
 /**
  * The only replica: it holds every lease, a committed message is delivered by the topic that made
  * it, and the hub's own count is the whole deployment's, so nothing is sent. What it keeps, as
  * Redis keeps for replicas, is each topic's last message for `stateTtlMs` past the topic's last
- * renewal: a subscriber who comes back to a topic that stopped meanwhile starts with the thing as
- * it was last heard (replayLast), and a change already sent is not sent again.
+ * renewal, so that a subscriber who comes back to a topic that stopped meanwhile starts with the
+ * thing as it was last heard (replayLast). A topic that ended keeps its end only, as with Redis.
+ * (A poller's state goes from one to the next through the hub's rest: hub.ts.)
  */
 export function createInProcessCoordinator(stateTtlMs: number): Coordinator {
-  const last = new LRUCache<string, string>({ maxSize: KEPT_BYTES, sizeCalculation: (raw) => raw.length, ttl: stateTtlMs });
+  const last = new LRUCache<string, string>({ maxSize: KEPT_BYTES, sizeCalculation: keptBytes, ttl: stateTtlMs });
   const stored = (topic: string): Promise<string[]> => {
     const raw = last.get(topic);
     return Promise.resolve(raw === undefined ? [] : [raw]);

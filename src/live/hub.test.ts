@@ -79,21 +79,22 @@ describe('subscribers who leave and come back over and over', () => {
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(INTERVAL - 2);
   });
 
-  it('keep the backoff of a failing topic: coming back does not poll it sooner', async () => {
+  it('keep the backoff of a failing topic, however often they come back', async () => {
     const log = new PollLog();
     // The most of each backoff: after the n-th failure in a row, the interval times 2^n.
     const live = hub({ random: () => 0.999, maxBackoffMs: 100 * INTERVAL });
     const failing = () => {
       throw new Error('the upstream answers 503');
     };
-    const first = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', failing) });
-    await until('four failed polls', () => log.count() >= 4, { everyMs: 2 });
-    await first.return!();
-    const again = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', failing) });
-    await until('a fifth poll', () => log.count() >= 5, { everyMs: 2 });
-    await again.return!();
-    const [fourth, fifth] = log.polls.slice(3, 5).map((p) => p.startedAt);
-    expect(fifth! - fourth!).toBeGreaterThanOrEqual(8 * INTERVAL * 0.99 - 2);
+    for (let i = 0; i < 6; i++) {
+      const polls = log.count();
+      const stream = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', failing) });
+      await until('a poll', () => log.count() > polls, { everyMs: 2 });
+      await stream.return!();
+    }
+    const starts = log.polls.map((p) => p.startedAt);
+    // The gap before the sixth poll is the fifth failure's backoff: 16 intervals.
+    expect(starts[5]! - starts[4]!).toBeGreaterThanOrEqual(16 * INTERVAL * 0.99 - 2);
   });
 });
 
@@ -133,15 +134,19 @@ describe('stopping', () => {
     expect(live.stats()).toMatchObject({ subscriptions: 0, topics: 0, pollers: 0 });
   });
 
-  it('starts a fresh poller for a subscriber who comes after the last one left', async () => {
+  it('starts a poller for a subscriber who comes after the last one left: from where the last one was within its rest, afresh after', async () => {
     const log = new PollLog();
     const live = hub();
     const first = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('a', counting()) });
     await take(first, 2);
     await first.return!();
-    const again = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('b', counting()) });
-    expect((await take(again, 1))[0]!.n).toBe(1);
-    expect(log.made).toEqual(['a', 'b']);
+    const soon = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('b', counting()) });
+    expect((await take(soon, 1))[0]!.n).toBe(3);
+    await soon.return!();
+    await sleep(2 * INTERVAL);
+    const later = live.subscribe({ token: 'tok-a', resource: 'run:1', makeSource: log.source('c', counting()) });
+    expect((await take(later, 1))[0]!.n).toBe(1);
+    expect(log.made).toEqual(['a', 'b', 'c']);
   });
 });
 

@@ -12,6 +12,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { createInProcessCoordinator, type Coordinator } from './coordinator.js';
 import { Subscriber, type SubscriberOwner } from './subscriber.js';
+import type { Rest } from './poller.js';
 import { Topic, type TopicContext } from './topic.js';
 import { LiveLimitError, type Json, type LiveHub, type LiveHubOptions, type SubscribeOptions } from './types.js';
 
@@ -78,10 +79,15 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     }
   };
 
-  // Until when each topic stopped lately rests (its poller's restUntil): one that starts again
-  // sooner (a subscriber leaves and another comes, over and over) keeps the pace. Each entry goes
-  // when its time is up; past RESTING entries the least recently stopped go first.
-  const resting = new LRUCache<string, number>({ max: RESTING });
+  // The rest of each topic stopped lately (its poller's rest()): one that starts again sooner (a
+  // subscriber leaves and another comes, over and over) keeps the pace and the backoff. Each entry
+  // goes when its time is up; past RESTING entries the least recently stopped go first.
+  const resting = new LRUCache<string, Rest>({ max: RESTING });
+  const rest = (topic: Topic): void => {
+    const left = topic.poller.rest();
+    const kept = resting.get(topic.key);
+    if (left.until > Date.now() && left.until > (kept?.until ?? 0)) resting.set(topic.key, left, { ttl: left.until - Date.now() });
+  };
 
   const context: TopicContext = {
     get coordinator() {
@@ -93,14 +99,16 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     ...(metrics && { metrics }),
     report,
     left: (topic) => giveBack(topic.tokenKey),
-    restUntil: (key) => resting.get(key) ?? 0,
+    rest: (key) => resting.get(key),
     stopped(topic, done) {
       if (topics.get(topic.key) === topic) topics.delete(topic.key);
-      const until = topic.poller.restUntil();
-      if (until > Date.now()) resting.set(topic.key, until, { ttl: until - Date.now() });
-      else resting.delete(topic.key);
+      rest(topic);
       stopping.add(done);
-      void done.finally(() => stopping.delete(done));
+      // Again once the poller has stopped: a poll may have started while its step settled.
+      void done.finally(() => {
+        stopping.delete(done);
+        rest(topic);
+      });
     },
   };
 

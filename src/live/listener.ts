@@ -103,7 +103,8 @@ export class Listener {
 
   /** Polling for this replica alone (the coordinator is down): no baseline is coming. */
   standAlone(): void {
-    if (this.state === 'joining') this.newest ??= { epoch: '', at: this.since };
+    // Polls that started as the topic did, or later, are news (their messages are stamped with the start).
+    if (this.state === 'joining') this.newest ??= { epoch: '', at: this.since - 1 };
     if (this.state === 'joining' || this.state === 'repairing') {
       this.state = 'catchingUp';
       this.flush(false);

@@ -13,7 +13,7 @@
  * topic polls at most once per interval and never twice at once, and a poll that outlasts the
  * interval delays the next one instead of overlapping it. A topic that starts again soon after it
  * stopped (its last subscriber left, and another came) keeps that pace, backoff included: on this
- * replica from the stopped poller's `restUntil` (`restHint`), on the others through the lease,
+ * replica from the stopped poller's `rest()` (`restHint`), on the others through the lease,
  * which rests until then (Coordinator.release).
  */
 import { randomUUID } from 'node:crypto';
@@ -43,6 +43,16 @@ export function backoffMs(failures: number, intervalMs: number, maxMs: number, r
 
 type Outcome = Pick<Message, 'done' | 'end'> & { events: Json[]; state: Json | undefined };
 
+/**
+ * What a stopped poller leaves for the topic's next one on its replica: the earliest it may poll
+ * (Date.now()), the failures in a row so far, and where its polls were (none before the first).
+ */
+export interface Rest {
+  until: number;
+  failures: number;
+  record?: StateRecord;
+}
+
 export class Poller {
   state: PollerState = 'waiting';
   private source: Source<unknown> | undefined;
@@ -67,15 +77,19 @@ export class Poller {
     /** Delivers a message this poller published to this replica's subscribers. */
     private readonly deliver: (message: string) => void,
     private readonly context: PollerContext,
-    /** The `restUntil` of the topic's previous poller on this replica, if it stopped lately; 0 if none. */
-    private readonly restHint = 0,
+    /** The rest of the topic's previous poller on this replica, if it stopped lately. */
+    private readonly restHint: Rest = { until: 0, failures: 0 },
   ) {
-    this.notBefore = restHint;
+    this.notBefore = restHint.until;
+    this.failures = restHint.failures;
+    this.carryOn(restHint.record);
   }
 
-  /** The earliest the topic may be polled again (Date.now()): an interval after the last poll started, later while backing off. */
-  restUntil(): number {
-    return Math.max(this.notBefore, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
+  /** The earliest the topic may be polled again: an interval after the last poll started, later while backing off. */
+  rest(): Rest {
+    const until = Math.max(this.notBefore, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
+    const polled = this.pollState !== undefined;
+    return { until, failures: this.failures, ...(polled && { record: { epoch: this.epoch, seq: this.seq, state: this.pollState ?? null } }) };
   }
 
   /** One interval's step; resolves once the lease is settled (the poll it starts runs on). */
@@ -137,20 +151,34 @@ export class Poller {
     this.note('leader_change');
     const stored = lease.stored === null ? undefined : parse<StateRecord>(lease.stored, this.context);
     // Back from polling alone with nothing stored (Redis lost its data): go on from what it polled.
-    if (stored || !wasLocal) this.pollState = stored?.state;
-    // A poller that starts with no stored state numbers its messages from 1 again, in an epoch of
-    // its own, so that a listener that heard an earlier poller's numbers tells the new ones apart.
-    // (A listener that heard only a run's first and last states had lost its channel, not its
-    // numbering: listener.ts reads back what it missed.)
-    this.seq = stored?.seq ?? 0;
-    this.epoch = stored?.epoch ?? randomUUID();
-    this.failures = 0;
-    // A lease taken anew starts without the backoff of an earlier one, but keeps the pace.
-    this.notBefore = Math.max(this.restHint, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
+    // Without a stored state, a poller that has not polled yet goes on from the rest it was given.
+    const record = stored ?? (this.startedAt === 0 ? this.restHint.record : undefined);
+    if (record || !wasLocal) this.carryOn(record);
+    else {
+      // Back from polling alone with nothing stored (Redis lost its data): go on from what it polled.
+      this.seq = 0;
+      this.epoch = randomUUID();
+    }
+    // The deployment's backoff, as the last poller stored it; the pace, as this replica knows it
+    // (another replica's rest kept the lease from anyone until it was over).
+    if (stored) this.failures = stored.failures ?? 0;
+    this.notBefore = Math.max(this.restHint.until, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
+  }
+
+  /**
+   * Goes on from `record`, or starts afresh: a poller with no state numbers its messages from 1
+   * again, in an epoch of its own, so that a listener that heard an earlier poller's numbers tells
+   * the new ones apart. (A listener that heard only a run's first and last states had lost its
+   * channel, not its numbering: listener.ts reads back what it missed.)
+   */
+  private carryOn(record: StateRecord | undefined): void {
+    this.pollState = record?.state;
+    this.seq = record?.seq ?? 0;
+    this.epoch = record?.epoch ?? randomUUID();
   }
 
   private release(): Promise<void> {
-    return this.context.coordinator.release(this.key, this.owner, this.restUntil() - Date.now());
+    return this.context.coordinator.release(this.key, this.owner, this.rest().until - Date.now());
   }
 
   private goLocal(): void {
@@ -209,11 +237,17 @@ export class Poller {
     }
   }
 
-  /** A transient failure: the first of a run is reported, and the next poll waits longer each time. */
+  /**
+   * A transient failure: the first of a run is reported, and the next poll waits longer each time.
+   * The count is stored with the state, so that a poller taking over backs off as long.
+   */
   private backOff(error: unknown): void {
     if (this.failures === 0) this.context.report(error);
-    const { intervalMs, maxBackoffMs, random } = this.context;
+    const { intervalMs, maxBackoffMs, random, coordinator } = this.context;
     this.notBefore = Date.now() + backoffMs(this.failures++, intervalMs, maxBackoffMs, random);
+    if (this.state !== 'leading') return;
+    const record = JSON.stringify({ epoch: this.epoch, seq: this.seq, state: this.pollState ?? null, failures: this.failures } satisfies StateRecord);
+    coordinator.commit(this.key, this.owner, { record, final: false }).catch(() => {}); // reported by the coordinator; the next renewal tells a lost lease
   }
 
   private async publish(outcome: Outcome): Promise<void> {
@@ -239,7 +273,8 @@ export class Poller {
       }
     }
     // The next poll starts from the state as stored, as a replica taking over would.
-    this.pollState = (JSON.parse(commit.record) as StateRecord).state;
+    // A topic that ended leaves no state: one that starts later starts afresh, as with Redis.
+    this.pollState = commit.final ? undefined : (JSON.parse(commit.record) as StateRecord).state;
     this.seq = seq;
     this.failures = 0;
     if (commit.message) this.deliver(commit.message);

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisProcess } from '../../test/support/redis.js';
 import { createLiveHub } from './hub.js';
-import { LiveEnd, type Json, type LiveHub } from './types.js';
+import { LiveEnd, type Json, type LiveHub, type LiveHubOptions } from './types.js';
 import { counting, drain, PollLog, take } from './testing.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTcpProxy } from '../../test/support/tcp-proxy.js';
@@ -22,8 +22,9 @@ let prefixSerial = 0;
 let prefix = '';
 let hubs: LiveHub[] = [];
 
-function replica({ url = redis.url, intervalMs = INTERVAL } = {}): LiveHub {
+function replica({ url = redis.url, intervalMs = INTERVAL, ...more }: { url?: string; intervalMs?: number } & Partial<LiveHubOptions> = {}): LiveHub {
   const hub = createLiveHub({
+    ...more,
     intervalMs,
     maxPerToken: 20,
     maxTotal: 1000,
@@ -230,6 +231,20 @@ describe('handing the poll over', () => {
   });
 });
 
+describe('a topic that starts again later', () => {
+  it('takes a baseline of its own once its rest and a lease have passed, and still replays its last event', async () => {
+    const log = new PollLog();
+    const hub = replica();
+    const first = hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('a', counting()), replayLast: true, events: 'states' });
+    await take(first, 2);
+    await first.return!();
+    await sleep(6 * INTERVAL); // past the rest (an interval) and a lease (three)
+    const later = hub.subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('b', counting()), replayLast: true, events: 'states' });
+    expect((await take(later, 2)).map((e) => e.n)).toEqual([2, 1]);
+    expect(log.polls.find((p) => p.label === 'b')!.state).toBeUndefined();
+  });
+});
+
 describe('a topic that moves between replicas', () => {
   const PACE = 200;
   const expectPaced = (log: PollLog) => {
@@ -264,6 +279,22 @@ describe('a topic that moves between replicas', () => {
     const log = new PollLog();
     await alternate(log, failing);
     expectPaced(log);
+  });
+
+  it('keeps the backoff of its failing polls, however often its subscribers move', async () => {
+    const log = new PollLog();
+    // The most of each backoff: after the n-th failure in a row, the interval times 2^n.
+    const [a, b] = [0, 1].map(() => replica({ random: () => 0.999, maxBackoffMs: 100 * INTERVAL }));
+    await until('both replicas to reach Redis', () => a!.ready() && b!.ready());
+    for (let i = 0; i < 5; i++) {
+      const polls = log.count();
+      const on = (i % 2 === 0 ? a! : b!).subscribe({ token: TOKEN, resource: 'run:1', makeSource: log.source('x', failing) });
+      await until('a poll', () => log.count() > polls, { everyMs: 2 });
+      await on.return!();
+    }
+    const starts = log.polls.map((p) => p.startedAt);
+    // The gap before the fifth poll is the fourth failure's backoff: 8 intervals.
+    expect(starts[4]! - starts[3]!).toBeGreaterThanOrEqual(8 * INTERVAL * 0.99 - 2);
   });
 
   it('keeps the pace when its subscribers leave during a poll', async () => {
@@ -419,6 +450,20 @@ describe('close with Redis', () => {
 });
 
 describe('a Redis outage', () => {
+  it('sends a topic started while Redis is unreachable its first poll’s events, and its end', async () => {
+    const hub = replica({ url: `redis://127.0.0.1:${await freePort()}` }); // nothing listens there
+    await sleep(4 * INTERVAL); // unreachable for an interval: it counts as down
+    // A finished run: its first poll says so, with done; an upstream call takes a few milliseconds.
+    const finished = () => ({
+      poll: async (state: Json | undefined) => {
+        await sleep(2);
+        return { events: state === 'completed' ? [] : ['completed'], state: 'completed', done: true };
+      },
+    });
+    const stream = hub.subscribe<string>({ token: TOKEN, resource: 'run:1', makeSource: finished, replayLast: true, events: 'states' });
+    expect(await drain(stream)).toEqual({ events: ['completed'] });
+  });
+
   it('keeps the pace of a topic whose subscribers leave and come back while the replica polls alone', async () => {
     const log = new PollLog();
     const hub = replica({ url: `redis://127.0.0.1:${await freePort()}` }); // nothing listens there

@@ -14,8 +14,9 @@
  *   replicas        the replicas alive (a sorted set scored by when their heartbeat runs out)
  * Every write that depends on holding the lease is a Lua script that checks the holder first, so
  * a replica that lost its lease (it paused, its poll was slow) can neither extend nor delete
- * another's lease, nor publish or store a stale poll. State and messages live `stateTtlMs` past
- * the last renewal, so a subscriber who comes back soon resumes where the topic was.
+ * another's lease, nor publish or store a stale poll. Messages live `stateTtlMs` past the last
+ * renewal, so a subscriber who comes back soon starts with the last one; the state as long while
+ * a poller holds the lease, and once it is released, a lease past the rest (see RELEASE).
  *
  * The subscriber connection subscribes only once it is ready (a SUBSCRIBE sent during the
  * connection's start-up handshake puts it in subscriber mode before its ready check, which then
@@ -72,10 +73,13 @@ redis.call('PEXPIRE', KEYS[3], ARGV[2])
 return 1
 `;
 
-// ARGV: owner, restMs. Until the topic may be polled again, the lease rests with an owner that
-// matches no one, so that a replica taking over keeps the topic's pace.
+// KEYS: lease, state. ARGV: owner, restMs, keepMs. Until the topic may be polled again, the lease
+// rests with an owner that matches no one, so that a replica taking over keeps the topic's pace.
+// The state stays for a replica whose subscribers wait to take over (within a lease after the
+// rest), not for a topic that starts later: that one takes a baseline of its own.
 const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
 if tonumber(ARGV[2]) > 0 then return redis.call('SET', KEYS[1], 'resting', 'PX', ARGV[2]) end
 return redis.call('DEL', KEYS[1])
 `;
@@ -118,7 +122,7 @@ interface LiveCommands {
     log: string,
     ...argv: [owner: string, ttlMs: number, record: string, final: string, channel: string, message: string, endedMs: number, recent: number]
   ): Promise<number>;
-  liveRelease(lease: string, owner: string, restMs: number): Promise<unknown>;
+  liveRelease(lease: string, state: string, owner: string, restMs: number, keepMs: number): Promise<unknown>;
   liveAdmit(subs: string, replicas: string, replica: string, count: number, max: number, ttlMs: number): Promise<number>;
   liveAlive(replicas: string, replica: string, ttlMs: number): Promise<number>;
 }
@@ -171,7 +175,7 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
   commands.defineCommand('liveAcquire', { numberOfKeys: 2, lua: ACQUIRE });
   commands.defineCommand('liveRenew', { numberOfKeys: 3, lua: RENEW });
   commands.defineCommand('liveCommit', { numberOfKeys: 3, lua: COMMIT });
-  commands.defineCommand('liveRelease', { numberOfKeys: 1, lua: RELEASE });
+  commands.defineCommand('liveRelease', { numberOfKeys: 2, lua: RELEASE });
   commands.defineCommand('liveAdmit', { numberOfKeys: 2, lua: ADMIT });
   commands.defineCommand('liveAlive', { numberOfKeys: 1, lua: ALIVE });
 
@@ -387,7 +391,8 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
     },
 
     async release(topic, owner, restMs) {
-      await run(() => commands.liveRelease(key('lease', topic), owner, Math.max(0, Math.ceil(restMs)))).catch(() => {});
+      const rest = Math.max(0, Math.ceil(restMs));
+      await run(() => commands.liveRelease(key('lease', topic), key('state', topic), owner, rest, rest + leaseMs)).catch(() => {});
     },
 
     async admit(tokenKey, replica, count, max) {

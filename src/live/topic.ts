@@ -10,7 +10,7 @@
  */
 import type { Coordinator, Link, Message } from './coordinator.js';
 import { Listener, type Sameness } from './listener.js';
-import { Poller, type PollerContext } from './poller.js';
+import { Poller, type PollerContext, type Rest } from './poller.js';
 import type { Subscriber, SubscriberOwner } from './subscriber.js';
 import { LiveEnd, type Source } from './types.js';
 
@@ -20,8 +20,8 @@ export interface TopicContext extends PollerContext {
   left(topic: Topic): void;
   /** The topic stopped: forget it, and wait for `stopping` before closing the coordinator. */
   stopped(topic: Topic, stopping: Promise<void>): void;
-  /** The `restUntil` of the topic's last poller on this replica, if it stopped lately; 0 if none is known. */
-  restUntil(key: string): number;
+  /** The rest of the topic's last poller on this replica, if it stopped lately. */
+  rest(key: string): Rest | undefined;
 }
 
 export class Topic implements SubscriberOwner {
@@ -63,7 +63,7 @@ export class Topic implements SubscriberOwner {
       },
       sameness,
     );
-    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.restUntil(key));
+    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.rest(key));
   }
 
   start(): void {

@@ -104,6 +104,21 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
     expect(late.events.map((e) => e.executionStarted.id)).toEqual([later]);
   });
 
+  it('sends a subscriber who comes back to executionStarted the run it starts right after', async () => {
+    const path = `/workflows/${workflowId}/executions`;
+    const since = performance.now();
+    const first = track(watch<StartedEvent>(transport, stack.url, EXECUTION_STARTED, { authorization: acme, variables: { workflowId } }));
+    await polledSince(path, since);
+    await first.close();
+    const subscriptions = async () => /^live_subscriptions (\S+)$/m.exec(await (await fetch(stack.metricsUrl)).text())?.[1];
+    await until('the first subscription to leave', async () => (await subscriptions()) === '0');
+    const again = track(watch<StartedEvent>(transport, stack.url, EXECUTION_STARTED, { authorization: acme, variables: { workflowId } }));
+    await until('the subscription to be open', async () => (await subscriptions()) === '1', { everyMs: 1 });
+    // Before the topic's pace lets it poll again: its baseline is where the last poll left it.
+    const id = await execute();
+    await until('the run it started', () => again.events.some((e) => e.executionStarted.id === id));
+  });
+
   it('ends the stream with UNAUTHENTICATED when Altostrat starts refusing the token mid-stream', async () => {
     const id = await execute();
     const w = track(watch<RunEvent>(transport, stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id } }));
