@@ -19,7 +19,7 @@ import { LiveLimitError, type Json, type LiveHub, type LiveHubOptions, type Subs
 const DEFAULT_KEY_PREFIX = 'altostrat-gw:live:';
 const DEFAULT_MAX_BACKOFF_MS = 30_000;
 const DEFAULT_STATE_TTL_MS = 60_000;
-/** Topics stopped lately whose pace is kept (each a key and a number): more than churn can fill in an interval or a backoff. */
+/** Topics stopped lately whose rest is kept (each a key, two numbers and its poller's small state): more than churn can fill in an interval or a backoff. */
 const RESTING = 10_000;
 /** A lease outlives this many missed renewals, so a dead poller is replaced within about as many intervals. */
 const LEASE_INTERVALS = 3;

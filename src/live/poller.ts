@@ -85,7 +85,7 @@ export class Poller {
     this.carryOn(restHint.record);
   }
 
-  /** The earliest the topic may be polled again: an interval after the last poll started, later while backing off. */
+  /** What this poller leaves for the topic's next one: until an interval after its last poll started, later while backing off. */
   rest(): Rest {
     const until = Math.max(this.notBefore, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
     const polled = this.pollState !== undefined;
@@ -150,7 +150,6 @@ export class Poller {
     this.polledAt = Date.now();
     this.note('leader_change');
     const stored = lease.stored === null ? undefined : parse<StateRecord>(lease.stored, this.context);
-    // Back from polling alone with nothing stored (Redis lost its data): go on from what it polled.
     // Without a stored state, a poller that has not polled yet goes on from the rest it was given.
     const record = stored ?? (this.startedAt === 0 ? this.restHint.record : undefined);
     if (record || !wasLocal) this.carryOn(record);
