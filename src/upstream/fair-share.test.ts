@@ -11,7 +11,7 @@ import { until } from '../../test/support/wait.js';
 function held(share: FairShare, tenant: string, limits?: WaitLimits) {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const call = { started: false, failed: undefined as unknown, release, done: Promise.resolve() };
+  const call = { started: false, finished: false, failed: undefined as unknown, release, done: Promise.resolve() };
   call.done = share
     .run(
       tenant,
@@ -83,6 +83,32 @@ describe('guests: tenants whose token Altostrat has not answered yet', () => {
     await until('every guest to run', () => guests.every((c) => c.started));
     await Promise.all([...guests, ...known, ...vouched].map((c) => c.done));
     expect(share.running).toBe(0);
+  });
+});
+
+describe('a tenant vouched for while its calls wait as a guest’s', () => {
+  it('holds its calls as a guest and as itself together to its share', async () => {
+    const share = new FairShare({ capacity: 16, perTenant: 2 });
+    // Not vouched for yet: one runs (a guest's share), the others wait as a guest's.
+    const early = Array.from({ length: 6 }, () => held(share, 'acme'));
+    await tick();
+    expect(early.filter((c) => c.started)).toHaveLength(1);
+    // Its first answer vouches for it: its next calls take its whole share, with the guest call still running.
+    share.vouch('acme');
+    const later = Array.from({ length: 6 }, () => held(share, 'acme'));
+    const all = [...early, ...later];
+    const running = () => all.filter((c) => c.started && !c.finished).length;
+    let most = 0;
+    for (let round = 0; round < 12 && all.some((c) => !c.finished); round++) {
+      await tick();
+      most = Math.max(most, running());
+      const first = all.find((c) => c.started && !c.finished);
+      first!.finished = true;
+      first!.release();
+    }
+    await Promise.all(all.map((c) => c.done));
+    expect(all.every((c) => c.started)).toBe(true);
+    expect(most).toBeLessThanOrEqual(2);
   });
 });
 

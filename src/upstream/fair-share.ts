@@ -50,8 +50,10 @@ interface Tenant {
   lanes: Record<LaneName, Lane>;
   /** Not vouched for yet when its calls came (see the module comment). */
   guest: boolean;
-  /** A vouched tenant's key as a guest: calls it made as one still count towards its share. */
+  /** The tenant's key as a guest: calls it made as one still count towards its share once vouched for. */
   asGuest: string;
+  /** The tenant's key once vouched for: calls it makes as such count towards what it may still run as a guest. */
+  asVouched: string;
 }
 
 /** What the lanes of one FairShare share: the process's slots and its tenants. */
@@ -145,7 +147,8 @@ export class FairShare {
     let tenant = pool.tenants.get(key);
     if (!tenant) {
       const guest = key.startsWith(GUEST);
-      tenant = { lanes: { requests: { running: 0, waiting: [] }, polls: { running: 0, waiting: [] } }, guest, asGuest: guest ? key : GUEST + key };
+      const name = guest ? key.slice(GUEST.length) : key;
+      tenant = { lanes: { requests: { running: 0, waiting: [] }, polls: { running: 0, waiting: [] } }, guest, asGuest: GUEST + name, asVouched: name };
       pool.tenants.set(key, tenant);
     }
     const lane = tenant.lanes[this.#lane];
@@ -197,7 +200,11 @@ export class FairShare {
 /** Whether the tenant may take one more slot in the lane, the process having one free. */
 function hasRoom(pool: Pool, tenant: Tenant, lane: LaneName): boolean {
   const { running } = tenant.lanes[lane];
-  if (tenant.guest) return running < Math.min(pool.limits[lane], pool.guestShare) && pool.guestsRunning < pool.guestCapacity;
+  if (tenant.guest) {
+    // Calls that waited as a guest's while the tenant was vouched for share its share with those it runs since.
+    const since = pool.tenants.get(tenant.asVouched)?.lanes[lane].running ?? 0;
+    return running < Math.min(pool.limits[lane], pool.guestShare) && running + since < pool.limits[lane] && pool.guestsRunning < pool.guestCapacity;
+  }
   // Calls still running from before it was vouched for are its own too (only while there are any).
   const before = pool.guestsRunning > 0 ? (pool.tenants.get(tenant.asGuest)?.lanes[lane].running ?? 0) : 0;
   return running + before < pool.limits[lane];
