@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLiveHub, LiveEnd, LiveLimitError, type LiveHub, type LiveHubOptions } from './index.js';
+import { createLiveHub, LiveEnd, LiveLimitError, type Json, type LiveHub, type LiveHubOptions } from './index.js';
 import { backoffMs } from './poller.js';
 import { counting, drain, PollLog, take } from './testing.js';
 import { until } from '../../test/support/wait.js';
@@ -280,6 +280,25 @@ describe('replay', () => {
     const next = back.next();
     expect(await Promise.race([next, sleep(3 * INTERVAL).then(() => 'nothing')])).toBe('nothing');
     await back.return!();
+  });
+
+  it('gives a subscriber who comes back within the rest the run at once, though its kept message was pushed out', async () => {
+    const live = hub({ intervalMs: 300 });
+    // Runs of 1.5 million characters: each kept message takes 3 MB of the 8 MiB kept in all.
+    const run = (n: number) => `${n}`.padEnd(1_500_000, 'x');
+    const watch = (n: number) => ({
+      token: 'tok-a',
+      resource: `run:${n}`,
+      replayLast: true,
+      events: 'states' as const,
+      makeSource: () => ({ poll: (state: Json | undefined) => Promise.resolve({ events: state === run(n) ? [] : [run(n)], state: run(n) }) }),
+    });
+    const first = live.subscribe<string>(watch(0));
+    await take(first, 1);
+    await first.return!();
+    for (const n of [1, 2]) await take(live.subscribe<string>(watch(n)), 1);
+    const back = live.subscribe<string>(watch(0));
+    expect((await take(back, 1))[0]!.startsWith('0x')).toBe(true);
   });
 
   it('starts a replayLast subscriber with the last event published, and others with the next one', async () => {

@@ -134,6 +134,11 @@ export class Listener {
     this.held = [];
   }
 
+  /** Whether it heard the message numbered `seq` of `epoch` (or a later one) and has an event to replay. */
+  holds(epoch: string, seq: number): boolean {
+    return this.last !== undefined && (this.heard.get(epoch) ?? -1) >= seq;
+  }
+
   private take(message: Message): void {
     if (this.state === 'stopped') return;
     if (this.state === 'joining' || this.state === 'repairing') {

@@ -79,10 +79,14 @@ export class Poller {
     private readonly context: PollerContext,
     /** The rest of the topic's previous poller on this replica, if it stopped lately. */
     private readonly restHint: Rest = { until: 0, failures: 0 },
+    /**
+     * Whether this poller may go on from the rest's state: the topic's subscribers must be able to
+     * start from where it was (for states, the listener holds that point and its event to replay).
+     */
+    private readonly mayGoOn: (record: StateRecord) => boolean = () => true,
   ) {
     this.notBefore = restHint.until;
     this.failures = restHint.failures;
-    this.carryOn(restHint.record);
   }
 
   /** What this poller leaves for the topic's next one: until an interval after its last poll started, later while backing off. */
@@ -150,8 +154,8 @@ export class Poller {
     this.polledAt = Date.now();
     this.note('leader_change');
     const stored = lease.stored === null ? undefined : parse<StateRecord>(lease.stored, this.context);
-    // Without a stored state, a poller that has not polled yet goes on from the rest it was given.
-    const record = stored ?? (this.startedAt === 0 ? this.restHint.record : undefined);
+    // Without a stored state, a poller that has not polled yet may go on from the rest it was given.
+    const record = stored ?? this.carried();
     if (record || !wasLocal) this.carryOn(record);
     else {
       // Back from polling alone with nothing stored (Redis lost its data): go on from what it polled.
@@ -176,6 +180,12 @@ export class Poller {
     this.epoch = record?.epoch ?? randomUUID();
   }
 
+  /** The rest's state, if this poller has not polled yet and may go on from it. */
+  private carried(): StateRecord | undefined {
+    const { record } = this.restHint;
+    return this.startedAt === 0 && record && this.mayGoOn(record) ? record : undefined;
+  }
+
   private release(): Promise<void> {
     return this.context.coordinator.release(this.key, this.owner, this.rest().until - Date.now());
   }
@@ -185,6 +195,7 @@ export class Poller {
     this.state = 'local';
     this.polledAt = Date.now();
     this.note('local_fallback');
+    if (this.pollState === undefined) this.pollState = this.carried()?.state;
     // Its own epoch: the other replicas poll alone too, and number their messages as they like.
     this.epoch = `local:${randomUUID()}`;
     this.seq = 0;

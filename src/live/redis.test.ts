@@ -464,6 +464,69 @@ describe('a Redis outage', () => {
     expect(await drain(stream)).toEqual({ events: ['completed'] });
   });
 
+  it('gives a subscriber who comes back within the rest, while the replica polls alone, the run at once', async () => {
+    const hub = replica({ url: `redis://127.0.0.1:${await freePort()}` }); // nothing listens there
+    await sleep(4 * INTERVAL); // unreachable for an interval: it counts as down
+    const watch = {
+      token: TOKEN,
+      resource: 'run:1',
+      replayLast: true,
+      events: 'states' as const,
+      makeSource: () => ({ poll: (state: Json | undefined) => Promise.resolve({ events: state === 'running' ? [] : ['running'], state: 'running' }) }),
+    };
+    const first = hub.subscribe<string>(watch);
+    expect(await take(first, 1)).toEqual(['running']);
+    await first.return!();
+    expect(await take(hub.subscribe<string>(watch), 1)).toEqual(['running']);
+  });
+
+  it('gives a subscriber who comes back after an outage the run as it is, not as Redis last stored it', async () => {
+    const own = await startRedis();
+    const interval = 100;
+    try {
+      let run = 'A';
+      let failing = false;
+      const hub = replica({ url: own.url, intervalMs: interval, random: () => 0.999, maxBackoffMs: 100 * interval });
+      await until('Redis', () => hub.ready());
+      const watch = {
+        token: TOKEN,
+        resource: 'run:1',
+        replayLast: true,
+        events: 'states' as const,
+        makeSource: () => ({
+          poll: (state: Json | undefined) =>
+            failing ? Promise.reject(new Error('the upstream answers 503')) : Promise.resolve({ events: state === run ? [] : [run], state: run }),
+        }),
+      };
+      const first = hub.subscribe<string>(watch);
+      expect(await take(first, 1)).toEqual(['A']);
+      await first.return!();
+      await sleep(8 * interval); // past the rest and a lease: Redis keeps the message, not the state
+      own.pause();
+      await until('Redis to count as down', () => !hub.ready());
+      run = 'B';
+      const during = hub.subscribe<string>(watch);
+      expect(await take(during, 1)).toEqual(['B']);
+      failing = true;
+      await sleep(17 * interval); // four failed polls: its rest now runs 16 intervals
+      await during.return!();
+      own.resume();
+      await until('Redis to be back', () => hub.ready());
+      failing = false;
+      const after = hub.subscribe<string>(watch); // within that rest
+      const heard: string[] = [];
+      void (async () => {
+        for await (const event of after) heard.push(event);
+      })();
+      await sleep(30 * interval);
+      expect(heard.at(-1)).toBe('B');
+      await after.return!();
+    } finally {
+      own.resume();
+      await own.stop();
+    }
+  }, 30_000);
+
   it('keeps the pace of a topic whose subscribers leave and come back while the replica polls alone', async () => {
     const log = new PollLog();
     const hub = replica({ url: `redis://127.0.0.1:${await freePort()}` }); // nothing listens there

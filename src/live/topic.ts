@@ -8,7 +8,7 @@
  * has local subscribers: the last one leaving stops its timer, aborts its poll and gives its
  * lease up.
  */
-import type { Coordinator, Link, Message } from './coordinator.js';
+import type { Coordinator, Link, Message, StateRecord } from './coordinator.js';
 import { Listener, type Sameness } from './listener.js';
 import { Poller, type PollerContext, type Rest } from './poller.js';
 import type { Subscriber, SubscriberOwner } from './subscriber.js';
@@ -63,7 +63,9 @@ export class Topic implements SubscriberOwner {
       },
       sameness,
     );
-    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.rest(key));
+    // A topic of states goes on from a rest only where its listener can replay the state it left.
+    const mayGoOn = ({ epoch, seq }: StateRecord) => !sameness.states || this.listener.holds(epoch, seq);
+    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.rest(key), mayGoOn);
   }
 
   start(): void {
