@@ -64,6 +64,9 @@ export interface Link {
  */
 export type Reach = 'up' | 'connecting' | 'down';
 
+/** A lease outlives this many missed renewals, so a dead poller is replaced within about as many intervals. */
+export const LEASE_INTERVALS = 3;
+
 export interface Coordinator {
   reach(): Reach;
   /**
@@ -77,9 +80,11 @@ export interface Coordinator {
   recent(topic: string): Promise<string[]>;
   /**
    * Takes the topic's lease for `owner` (or keeps it, if `owner` already holds it). Resolves
-   * undefined when another owner holds it, else with the stored StateRecord, if any.
+   * undefined when another owner holds it, else with the stored StateRecord, if any. With
+   * `afresh` false, a lease with no state stored is not taken either: Redis lost its data while
+   * a poller was at work, and that poller, which holds the state, should take the lease back.
    */
-  acquire(topic: string, owner: string): Promise<{ stored: string | null } | undefined>;
+  acquire(topic: string, owner: string, afresh: boolean): Promise<{ stored: string | null } | undefined>;
   /** Extends the lease; false when `owner` no longer holds it. */
   renew(topic: string, owner: string): Promise<boolean>;
   /** Stores and publishes one poll's outcome; false (and nothing done) when `owner` no longer holds the lease. */
@@ -130,6 +135,7 @@ export function createInProcessCoordinator(stateTtlMs: number): Coordinator {
     join: stored,
     leave: () => {},
     recent: stored,
+    // The only poller of each topic: nothing stored to lose, and none to wait for.
     acquire: () => Promise.resolve({ stored: null }),
     renew(topic) {
       last.get(topic, { updateAgeOnGet: true });

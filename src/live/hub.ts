@@ -10,7 +10,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { createInProcessCoordinator, type Coordinator } from './coordinator.js';
+import { createInProcessCoordinator, LEASE_INTERVALS, type Coordinator } from './coordinator.js';
 import { Subscriber, type SubscriberOwner } from './subscriber.js';
 import type { Rest } from './poller.js';
 import { Topic, type TopicContext } from './topic.js';
@@ -21,8 +21,6 @@ const DEFAULT_MAX_BACKOFF_MS = 30_000;
 const DEFAULT_STATE_TTL_MS = 60_000;
 /** Topics stopped lately whose rest is kept (each a key, two numbers and its poller's small state): more than churn can fill in an interval or a backoff. */
 const RESTING = 10_000;
-/** A lease outlives this many missed renewals, so a dead poller is replaced within about as many intervals. */
-const LEASE_INTERVALS = 3;
 
 const asJsonText = (event: unknown): string => JSON.stringify(event);
 

@@ -43,6 +43,17 @@ export function backoffMs(failures: number, intervalMs: number, maxMs: number, r
 
 type Outcome = Pick<Message, 'done' | 'end'> & { events: Json[]; state: Json | undefined };
 
+/** What the poller asks of its topic's hearing (topic.ts). */
+export interface PollerTopic {
+  /**
+   * Whether this poller may go on from the rest's state: the topic's subscribers must be able to
+   * start from where it was (for states, the listener holds that point and its event to replay).
+   */
+  mayGoOn(record: StateRecord): boolean;
+  /** Whether a poller of the topic published lately (within a lease), wherever it runs. */
+  heardLately(): boolean;
+}
+
 /**
  * What a stopped poller leaves for the topic's next one on its replica: the earliest it may poll
  * (Date.now()), the failures in a row so far, and where its polls were (none before the first).
@@ -67,6 +78,8 @@ export class Poller {
   polledAt = 0;
   /** When this poller's last poll started (Date.now()), 0 before the first. */
   private startedAt = 0;
+  /** Whether another replica held the lease since this poller's state was the deployment's: that state is old. */
+  private overtaken = false;
 
   constructor(
     private readonly key: string,
@@ -79,11 +92,7 @@ export class Poller {
     private readonly context: PollerContext,
     /** The rest of the topic's previous poller on this replica, if it stopped lately. */
     private readonly restHint: Rest = { until: 0, failures: 0 },
-    /**
-     * Whether this poller may go on from the rest's state: the topic's subscribers must be able to
-     * start from where it was (for states, the listener holds that point and its event to replay).
-     */
-    private readonly mayGoOn: (record: StateRecord) => boolean = () => true,
+    private readonly topic: PollerTopic = { mayGoOn: () => true, heardLately: () => false },
   ) {
     this.notBefore = restHint.until;
     this.failures = restHint.failures;
@@ -129,14 +138,20 @@ export class Poller {
     }
     if (reach === 'connecting') return;
     if (this.state === 'leading') {
-      if (!(await coordinator.renew(this.key, this.owner))) {
-        this.note('lease_lost');
-        this.demote();
-      }
-      return;
+      if (await coordinator.renew(this.key, this.owner)) return;
+      // Taken by another replica, or gone with Redis's data: in that case, take it back at once,
+      // before a replica that never polled the topic starts it over from a baseline.
+      this.note('lease_lost');
+      this.demote();
     }
     if (this.state !== 'waiting' && this.state !== 'local') return;
-    const lease = await coordinator.acquire(this.key, this.owner);
+    // A state of its own to go on from: what it polled (unless another replica polled since), or
+    // the rest it was given. Without one, a poller starts the topic over from a baseline, which
+    // it must not do while another poller is at work (heard lately) that lost its stored state
+    // with Redis's data: that one takes the lease back, and goes on.
+    const own = this.pollState !== undefined && !this.overtaken;
+    const carried = this.carried();
+    const lease = await coordinator.acquire(this.key, this.owner, own || carried !== undefined || !this.topic.heardLately());
     if ((this.state as PollerState) === 'stopped') {
       // Taken while stopping: give it back at once.
       if (lease) await this.release();
@@ -144,7 +159,10 @@ export class Poller {
     }
     const wasLocal = this.state === 'local';
     if (!lease) {
+      // Another replica holds it (its state is newer than this poller's), or it waits for the
+      // poller that holds the state Redis lost.
       if (wasLocal) this.demote(); // back to one poller for the deployment: the holder's
+      this.overtaken = true;
       return;
     }
     this.state = 'leading';
@@ -154,11 +172,11 @@ export class Poller {
     this.polledAt = Date.now();
     this.note('leader_change');
     const stored = lease.stored === null ? undefined : parse<StateRecord>(lease.stored, this.context);
-    // Without a stored state, a poller that has not polled yet may go on from the rest it was given.
-    const record = stored ?? this.carried();
-    if (record || !wasLocal) this.carryOn(record);
+    const record = stored ?? carried;
+    if (record || !own) this.carryOn(record);
     else {
-      // Back from polling alone with nothing stored (Redis lost its data): go on from what it polled.
+      // Nothing stored, and no one polled since this poller did (Redis lost its data, while it
+      // polled alone or not): go on from what it polled, in an epoch of its own.
       this.seq = 0;
       this.epoch = randomUUID();
     }
@@ -175,6 +193,7 @@ export class Poller {
    * channel, not its numbering: listener.ts reads back what it missed.)
    */
   private carryOn(record: StateRecord | undefined): void {
+    this.overtaken = false;
     this.pollState = record?.state;
     this.seq = record?.seq ?? 0;
     this.epoch = record?.epoch ?? randomUUID();
@@ -183,7 +202,7 @@ export class Poller {
   /** The rest's state, if this poller has not polled yet and may go on from it. */
   private carried(): StateRecord | undefined {
     const { record } = this.restHint;
-    return this.startedAt === 0 && record && this.mayGoOn(record) ? record : undefined;
+    return this.startedAt === 0 && record && this.topic.mayGoOn(record) ? record : undefined;
   }
 
   private release(): Promise<void> {
@@ -285,6 +304,7 @@ export class Poller {
     // The next poll starts from the state as stored, as a replica taking over would.
     // A topic that ended leaves no state: one that starts later starts afresh, as with Redis.
     this.pollState = commit.final ? undefined : (JSON.parse(commit.record) as StateRecord).state;
+    this.overtaken = false;
     this.seq = seq;
     this.failures = 0;
     if (commit.message) this.deliver(commit.message);

@@ -449,6 +449,61 @@ describe('close with Redis', () => {
   });
 });
 
+describe('Redis losing its data while it stays up', () => {
+  // The upstream's truth moves on before every poll, whoever polls: a run changes, or a workflow
+  // starts a run. For a run (states), a poll reports it as it is; for the starts (occurrences),
+  // every one since the state it polls from, after a first poll that only takes the baseline.
+  const stepOf = (events: 'states' | 'occurrences') => {
+    let now = 0;
+    return (state: Json | undefined) => {
+      const n = ++now;
+      if (events === 'states') return { events: [{ n }], state: n };
+      const since = state === undefined ? n : (state as number);
+      return { events: Array.from({ length: n - since }, (_, k) => ({ n: since + k + 1 })), state: n };
+    };
+  };
+
+  for (const events of ['states', 'occurrences'] as const) {
+    it(`goes on after FLUSHALL with one poller, every subscriber hearing each ${events === 'states' ? 'state' : 'start'} once and in order`, async () => {
+      const log = new PollLog();
+      const [a, b] = [replica(), replica()];
+      const step = stepOf(events);
+      const streams = [a, b, a, b].map((hub, i) => hub.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', events, makeSource: log.source(`${i % 2}`, step) }));
+      const before = await Promise.all(streams.map((s) => take(s, 3)));
+      await inspector.flushall(); // the lease, the stored state and messages, the counts: all gone
+      const after = await Promise.all(streams.map((s) => take(s, 6)));
+
+      for (const [i] of streams.entries()) {
+        const numbers = [...before[i]!, ...after[i]!].map((e) => e.n);
+        expect(numbers).toEqual([...numbers].sort((x, y) => x - y));
+        expect(new Set(numbers).size).toBe(numbers.length);
+        // A start is never lost: each subscriber hears every one from its first on.
+        if (events === 'occurrences') expect(numbers).toEqual(numbers.map((_, k) => numbers[0]! + k));
+      }
+      expect(log.maxInFlight).toBe(1);
+      await until('one poller', () => pollers() === 1);
+    });
+  }
+
+  it('is taken over by another replica, from a baseline of its own, about a lease after its poller left with the state', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    const step = stepOf('states');
+    const onA = a.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', events: 'states', makeSource: log.source('a', step) });
+    await take(onA, 2); // A polls: it subscribed first
+    const onB = b.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', events: 'states', makeSource: log.source('b', step) });
+    await take(onB, 1);
+    await inspector.flushall();
+    const left = performance.now();
+    await a.close();
+    const [next] = await take(onB, 1);
+    expect(log.polls.find((p) => p.label === 'b')!.startedAt - left).toBeGreaterThanOrEqual(INTERVAL); // it waited for A a while
+    const numbers = [next!, ...(await take(onB, 2))].map((e) => e.n);
+    expect(numbers).toEqual([...numbers].sort((x, y) => x - y));
+    expect(log.polls.filter((p) => p.label === 'b')[0]!.state).toBeUndefined(); // nothing to go on from
+  });
+});
+
 describe('a Redis outage', () => {
   it('sends a topic started while Redis is unreachable its first poll’s events, and its end', async () => {
     const hub = replica({ url: `redis://127.0.0.1:${await freePort()}` }); // nothing listens there

@@ -35,11 +35,14 @@ const RECENT = 16;
 const MIN_COMMAND_TIMEOUT_MS = 1_000;
 
 // Takes a free lease, or keeps one the caller already holds; reads the state in the same step.
+// ARGV[3] '0': not without a stored state (Coordinator.acquire's `afresh`).
 const ACQUIRE = `
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return 0 end
+local state = redis.call('GET', KEYS[2])
+if not state and ARGV[3] == '0' then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return redis.call('GET', KEYS[2]) or ''
+return state or ''
 `;
 
 const RENEW = `
@@ -114,7 +117,7 @@ return 1
 `;
 
 interface LiveCommands {
-  liveAcquire(lease: string, state: string, owner: string, leaseMs: number): Promise<string | number>;
+  liveAcquire(lease: string, state: string, owner: string, leaseMs: number, afresh: '1' | '0'): Promise<string | number>;
   liveRenew(lease: string, state: string, log: string, owner: string, leaseMs: number, ttlMs: number): Promise<number>;
   liveCommit(
     lease: string,
@@ -361,8 +364,8 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
 
     recent,
 
-    async acquire(topic, owner) {
-      const reply = await run(() => commands.liveAcquire(key('lease', topic), key('state', topic), owner, leaseMs));
+    async acquire(topic, owner, afresh) {
+      const reply = await run(() => commands.liveAcquire(key('lease', topic), key('state', topic), owner, leaseMs, afresh ? '1' : '0'));
       return typeof reply === 'number' ? undefined : { stored: reply || null };
     },
 

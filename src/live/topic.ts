@@ -8,9 +8,9 @@
  * has local subscribers: the last one leaving stops its timer, aborts its poll and gives its
  * lease up.
  */
-import type { Coordinator, Link, Message, StateRecord } from './coordinator.js';
+import { LEASE_INTERVALS, type Coordinator, type Link, type Message } from './coordinator.js';
 import { Listener, type Sameness } from './listener.js';
-import { Poller, type PollerContext, type Rest } from './poller.js';
+import { Poller, type PollerContext, type PollerTopic, type Rest } from './poller.js';
 import type { Subscriber, SubscriberOwner } from './subscriber.js';
 import { LiveEnd, type Source } from './types.js';
 
@@ -63,9 +63,12 @@ export class Topic implements SubscriberOwner {
       },
       sameness,
     );
-    // A topic of states goes on from a rest only where its listener can replay the state it left.
-    const mayGoOn = ({ epoch, seq }: StateRecord) => !sameness.states || this.listener.holds(epoch, seq);
-    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.rest(key), mayGoOn);
+    const hearing: PollerTopic = {
+      // A topic of states goes on from a rest only where its listener can replay the state it left.
+      mayGoOn: ({ epoch, seq }) => !sameness.states || this.listener.holds(epoch, seq),
+      heardLately: () => this.listener.newestAt !== undefined && Date.now() - this.listener.newestAt < LEASE_INTERVALS * context.intervalMs,
+    };
+    this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.rest(key), hearing);
   }
 
   start(): void {
