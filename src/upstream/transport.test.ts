@@ -53,4 +53,13 @@ describe('fieldErrorsOf', () => {
     const { name } = fieldErrorsOf(text, {}, [secret]);
     expect(name).toEqual(['Rejected {"name":"x","secret":"[redacted]"}', 'Rejected {"name":"x","secret":"[redacted]"}', 'The secret [redacted] is weak.']);
   });
+
+  it('masks a secret the caller sent escaped for HTML, or percent-encoded as in a URL', () => {
+    const secret = `p&ss <w'rd> "x" é/+`;
+    const html = `p&amp;ss &lt;w&#039;rd&gt; &quot;x&quot; é/+`;
+    const url = encodeURIComponent(secret);
+    const text = JSON.stringify({ errors: { name: [`<p>${html}</p>`, `?q=${url}`, `?q=${url.toLowerCase()}`, `?q=${url.replace(/%20/g, '+')}`] } });
+    const { name } = fieldErrorsOf(text, {}, [secret]);
+    expect(name).toEqual(['<p>[redacted]</p>', '?q=[redacted]', '?q=[redacted]', '?q=[redacted]']);
+  });
 });

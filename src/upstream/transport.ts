@@ -221,15 +221,23 @@ export function errorFor(status: number, refusal: Refusal): GraphQLError {
   return STATUS_ERRORS[status]?.(refusal) ?? codedError(ErrorCode.UPSTREAM_ERROR, `Altostrat answered ${refusal.route} with HTTP ${status}.`);
 }
 
+/** HTML's escapes as PHP's `htmlspecialchars` writes them (Laravel's `e()`, which its views use). */
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#039;' };
+
 /**
- * The ways a message may spell a secret: as sent, and as it reads inside JSON text that a message
+ * The ways a message may spell a secret: as sent; as it reads inside JSON text that a message
  * quotes (the request body, say), escaped as JavaScript escapes it or as PHP's `json_encode` does
- * by default (`/` as `\/`, anything past ASCII as `\uXXXX`).
+ * by default (`/` as `\/`, anything past ASCII as `\uXXXX`); escaped for HTML; and percent-encoded
+ * as in a URL (upper- or lower-case hex, a space as `%20` or `+`).
  */
 function spellings(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
   const php = json.replace(/\//g, '\\/').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return [...new Set([secret, json, php])];
+  const html = secret.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+  const url = encodeURIComponent(secret);
+  const forms = [secret, json, php, html, url, url.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()), url.replace(/%20/g, '+')];
+  // The longest first: a form that holds another (`a&amp;` holds `a&`) is masked whole.
+  return [...new Set(forms)].sort((x, y) => y.length - x.length);
 }
 
 /**
