@@ -168,10 +168,16 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
     return loader;
   });
   const workflow = lazy(() => fetchLoader('workflow', (id: string) => client.getWorkflow(id)));
+  // Pages asked for afresh whose batch has not gone out yet: another read asking for one afresh
+  // meanwhile (two connections of one list starting over together) takes that load, no older
+  // than its own would be.
+  const freshPages = new Map<string, Promise<RunPageRecord | null>>();
+  const pageKey = ({ workflowId, page }: RunPageKey): string => `${workflowId}:${page}`;
   const runPage = lazy(() =>
     fetchLoader(
       'runPage',
       async ({ workflowId, page }: RunPageKey) => {
+        freshPages.delete(pageKey({ workflowId, page }));
         const answer = await client.listExecutions(workflowId, page);
         // A list item with its logs is the whole run: later lookups of it in this request need no call.
         for (const item of answer?.items ?? []) {
@@ -180,7 +186,7 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
         }
         return answer;
       },
-      ({ workflowId, page }) => `${workflowId}:${page}`,
+      pageKey,
     ),
   );
   const executions = lazy(
@@ -190,8 +196,10 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
           const request = pagedListRequest(workflowId, args, codec, countOnly);
           const fetchPage = (page: number, fresh: boolean) => {
             const key = { workflowId, page };
-            if (fresh) runPage().clear(key);
-            return runPage().load(key);
+            if (!fresh) return runPage().load(key);
+            let load = freshPages.get(pageKey(key));
+            if (!load) freshPages.set(pageKey(key), (load = runPage().clear(key).load(key)));
+            return load;
           };
           return resolvePagedList(request, fetchPage, pageSize.perPage, codec);
         }),

@@ -92,14 +92,18 @@ describe('walking a workflow’s executions', () => {
     expect(seen).toEqual(truth);
   });
 
-  it('reads again, afresh, a list whose pages disagree (a page counted before a run arrived and selected after): each run once', async () => {
+  /**
+   * Runs `read` while the busiest workflow's list answers its first pages as Laravel does when a
+   * run arrives between its count and its select: page 1 before the run arrived, page 2 counted
+   * before and selected after. Later reads of the list are answered as it is.
+   */
+  async function withRacingPages<R>(read: () => Promise<R>): Promise<R> {
     stack.simulator.configure({ pageSize: 15 });
     const path = `/workflows/${busiest}/executions`;
     const pageOf = async (n: number) =>
       (await (await fetch(`${stack.simulator.url}${path}?page=${n}`, { headers: { authorization: `Bearer ${DEMO_TOKENS.acme}` } })).json()) as {
         meta: { total: number };
       };
-    // Page 1 before the run arrives; page 2 as Laravel answers when the run arrives between its count and its select.
     const before = await pageOf(1);
     stack.simulator.insertRuns(busiest, 1);
     const shifted = await pageOf(2);
@@ -114,12 +118,33 @@ describe('walking a workflow’s executions', () => {
       return body && { status: 200, body: JSON.stringify(body) };
     };
     try {
-      const connection = await page({ first: 40 });
+      const result = await read();
       expect(scripted.size).toBe(0);
-      expect(connection.edges.map((e) => e.node.id)).toEqual(stack.simulator.runsOf(busiest).slice(0, 40).map((r) => r.id));
+      return result;
     } finally {
       fault = undefined;
     }
+  }
+
+  it('reads again, afresh, a list whose pages disagree (a page counted before a run arrived and selected after): each run once', async () => {
+    const connection = await withRacingPages(() => page({ first: 40 }));
+    expect(connection.edges.map((e) => e.node.id)).toEqual(stack.simulator.runsOf(busiest).slice(0, 40).map((r) => r.id));
+  });
+
+  it('reads each page once for two connections of the list that start their reads over together', async () => {
+    const query = `query Two($id: ID!) { workflow(id: $id) { a: executions(first: 40) { edges { node { id } } } b: executions(first: 30) { edges { node { id } } } } }`;
+    const listed = () => stack.simulator.calls.filter((c) => c.path === `/workflows/${busiest}/executions`).length;
+    let calls = 0;
+    const response = await withRacingPages(() => {
+      calls = listed();
+      return stack.gql(query, { id: busiest });
+    });
+    expect(response.errors).toBeUndefined();
+    const truth = stack.simulator.runsOf(busiest).map((r) => r.id);
+    expect(response.data.workflow.a.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(truth.slice(0, 40));
+    expect(response.data.workflow.b.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(truth.slice(0, 30));
+    // Pages 1 to 3 (b needs 1 and 2), then the same three afresh: shared by the two reads each time.
+    expect(listed() - calls).toBe(6);
   });
 
   it('reports totalCount from the upstream and exact pageInfo at both ends', async () => {
