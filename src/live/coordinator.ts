@@ -79,12 +79,13 @@ export interface Coordinator {
   /** The stored recent messages, oldest first: for a topic that noticed a gap, or is not listening yet. */
   recent(topic: string): Promise<string[]>;
   /**
-   * Takes the topic's lease for `owner` (or keeps it, if `owner` already holds it). Resolves
-   * undefined when another owner holds it, else with the stored StateRecord, if any. With
-   * `afresh` false, a lease with no state stored is not taken either: Redis lost its data while
-   * a poller was at work, and that poller, which holds the state, should take the lease back.
+   * Takes the topic's lease for `owner` (or keeps it, if `owner` already holds it), and resolves
+   * with the stored StateRecord, if any. Not taken: `held` by another poller; `resting`, kept
+   * from everyone until the topic may be polled again (see release) or, after its end, for a
+   * moment; and, with `afresh` false, `unstored`, free with no state stored: Redis lost its data
+   * while a poller was at work, and that poller, which holds the state, should take it back.
    */
-  acquire(topic: string, owner: string, afresh: boolean): Promise<{ stored: string | null } | undefined>;
+  acquire(topic: string, owner: string, afresh: boolean): Promise<{ stored: string | null } | 'held' | 'resting' | 'unstored'>;
   /** Extends the lease; false when `owner` no longer holds it. */
   renew(topic: string, owner: string): Promise<boolean>;
   /** Stores and publishes one poll's outcome; false (and nothing done) when `owner` no longer holds the lease. */

@@ -17,7 +17,7 @@
  * which rests until then (Coordinator.release).
  */
 import { randomUUID } from 'node:crypto';
-import type { Commit, Coordinator, Message, StateRecord } from './coordinator.js';
+import { LEASE_INTERVALS, type Commit, type Coordinator, type Message, type StateRecord } from './coordinator.js';
 import { LiveEnd, type Json, type LiveEvent, type LiveMetrics, type PollResult, type Source } from './types.js';
 
 export type PollerState = 'waiting' | 'leading' | 'local' | 'stopped';
@@ -50,8 +50,8 @@ export interface PollerTopic {
    * start from where it was (for states, the listener holds that point and its event to replay).
    */
   mayGoOn(record: StateRecord): boolean;
-  /** Whether a poller of the topic published lately (within a lease), wherever it runs. */
-  heardLately(): boolean;
+  /** When a poller of the topic, wherever it runs, was last heard publishing (Date.now()). */
+  heardAt(): number | undefined;
 }
 
 /**
@@ -80,6 +80,8 @@ export class Poller {
   private startedAt = 0;
   /** Whether another replica held the lease since this poller's state was the deployment's: that state is old. */
   private overtaken = false;
+  /** When this poller last found the lease held by another replica (Date.now()). */
+  private heldElsewhereAt = 0;
 
   constructor(
     private readonly key: string,
@@ -92,7 +94,7 @@ export class Poller {
     private readonly context: PollerContext,
     /** The rest of the topic's previous poller on this replica, if it stopped lately. */
     private readonly restHint: Rest = { until: 0, failures: 0 },
-    private readonly topic: PollerTopic = { mayGoOn: () => true, heardLately: () => false },
+    private readonly topic: PollerTopic = { mayGoOn: () => true, heardAt: () => undefined },
   ) {
     this.notBefore = restHint.until;
     this.failures = restHint.failures;
@@ -147,21 +149,24 @@ export class Poller {
     if (this.state !== 'waiting' && this.state !== 'local') return;
     // A state of its own to go on from: what it polled (unless another replica polled since), or
     // the rest it was given. Without one, a poller starts the topic over from a baseline, which
-    // it must not do while another poller is at work (heard lately) that lost its stored state
-    // with Redis's data: that one takes the lease back, and goes on.
+    // it must not do while another poller was at work within a lease (it held the lease, or was
+    // heard): if Redis lost its data, that one holds the state, takes the lease back and goes on.
     const own = this.pollState !== undefined && !this.overtaken;
     const carried = this.carried();
-    const lease = await coordinator.acquire(this.key, this.owner, own || carried !== undefined || !this.topic.heardLately());
+    const lately = Date.now() - LEASE_INTERVALS * this.context.intervalMs;
+    const othersAtWork = this.heldElsewhereAt > lately || (this.topic.heardAt() ?? 0) > lately;
+    const lease = await coordinator.acquire(this.key, this.owner, own || carried !== undefined || !othersAtWork);
     if ((this.state as PollerState) === 'stopped') {
       // Taken while stopping: give it back at once.
-      if (lease) await this.release();
+      if (typeof lease === 'object') await this.release();
       return;
     }
     const wasLocal = this.state === 'local';
-    if (!lease) {
-      // Another replica holds it (its state is newer than this poller's), or it waits for the
-      // poller that holds the state Redis lost.
+    if (typeof lease !== 'object') {
       if (wasLocal) this.demote(); // back to one poller for the deployment: the holder's
+      // The holder's state is newer than this poller's; or the poller that has the state Redis
+      // lost may take the lease back.
+      if (lease === 'held') this.heldElsewhereAt = Date.now();
       this.overtaken = true;
       return;
     }

@@ -485,6 +485,24 @@ describe('Redis losing its data while it stays up', () => {
     });
   }
 
+  it('goes on with the poller that has the state when the topic was quiet for a while: a start right after the loss is heard', async () => {
+    const [a, b] = [replica(), replica()];
+    let starts = 0;
+    const step = (state: Json | undefined) => {
+      const since = state === undefined ? starts : (state as number);
+      return { events: Array.from({ length: starts - since }, (_, k) => ({ n: since + k + 1 })), state: starts };
+    };
+    const log = new PollLog();
+    const streams = [a, b].map((hub, i) => hub.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', events: 'occurrences', makeSource: log.source(`${i}`, step) }));
+    await until('a baseline', () => log.count() > 0);
+    starts++;
+    await Promise.all(streams.map((s) => take(s, 1)));
+    await sleep(6 * INTERVAL); // nothing published for two leases
+    await inspector.flushall();
+    starts++;
+    for (const stream of streams) expect(await take(stream, 1)).toEqual([{ n: 2 }]);
+  });
+
   it('is taken over by another replica, from a baseline of its own, about a lease after its poller left with the state', async () => {
     const log = new PollLog();
     const [a, b] = [replica(), replica()];

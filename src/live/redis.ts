@@ -35,12 +35,14 @@ const RECENT = 16;
 const MIN_COMMAND_TIMEOUT_MS = 1_000;
 
 // Takes a free lease, or keeps one the caller already holds; reads the state in the same step.
-// ARGV[3] '0': not without a stored state (Coordinator.acquire's `afresh`).
+// Answers 0 when another poller holds it, 1 while it rests or a topic's end keeps it (see COMMIT
+// and RELEASE), and -1 when it is free with no state stored and ARGV[3] is '0' (`afresh`).
 const ACQUIRE = `
 local holder = redis.call('GET', KEYS[1])
+if holder == 'resting' or holder == 'ended' then return 1 end
 if holder and holder ~= ARGV[1] then return 0 end
 local state = redis.call('GET', KEYS[2])
-if not state and ARGV[3] == '0' then return 0 end
+if not state and ARGV[3] == '0' then return -1 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return state or ''
 `;
@@ -366,7 +368,8 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
 
     async acquire(topic, owner, afresh) {
       const reply = await run(() => commands.liveAcquire(key('lease', topic), key('state', topic), owner, leaseMs, afresh ? '1' : '0'));
-      return typeof reply === 'number' ? undefined : { stored: reply || null };
+      if (typeof reply === 'number') return reply === 0 ? 'held' : reply === 1 ? 'resting' : 'unstored';
+      return { stored: reply || null };
     },
 
     async renew(topic, owner) {

@@ -8,7 +8,7 @@
  * has local subscribers: the last one leaving stops its timer, aborts its poll and gives its
  * lease up.
  */
-import { LEASE_INTERVALS, type Coordinator, type Link, type Message } from './coordinator.js';
+import type { Coordinator, Link, Message } from './coordinator.js';
 import { Listener, type Sameness } from './listener.js';
 import { Poller, type PollerContext, type PollerTopic, type Rest } from './poller.js';
 import type { Subscriber, SubscriberOwner } from './subscriber.js';
@@ -66,7 +66,7 @@ export class Topic implements SubscriberOwner {
     const hearing: PollerTopic = {
       // A topic of states goes on from a rest only where its listener can replay the state it left.
       mayGoOn: ({ epoch, seq }) => !sameness.states || this.listener.holds(epoch, seq),
-      heardLately: () => this.listener.newestAt !== undefined && Date.now() - this.listener.newestAt < LEASE_INTERVALS * context.intervalMs,
+      heardAt: () => this.listener.newestAt,
     };
     this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.rest(key), hearing);
   }
