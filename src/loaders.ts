@@ -171,13 +171,13 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
   // Pages asked for afresh whose batch has not gone out yet: another read asking for one afresh
   // meanwhile (two connections of one list starting over together) takes that load, no older
   // than its own would be.
-  const freshPages = new Map<string, Promise<RunPageRecord | null>>();
+  let freshPages: Map<string, Promise<RunPageRecord | null>> | undefined;
   const pageKey = ({ workflowId, page }: RunPageKey): string => `${workflowId}:${page}`;
   const runPage = lazy(() =>
     fetchLoader(
       'runPage',
       async ({ workflowId, page }: RunPageKey) => {
-        freshPages.delete(pageKey({ workflowId, page }));
+        freshPages?.delete(pageKey({ workflowId, page }));
         const answer = await client.listExecutions(workflowId, page);
         // A list item with its logs is the whole run: later lookups of it in this request need no call.
         for (const item of answer?.items ?? []) {
@@ -197,6 +197,7 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
           const fetchPage = (page: number, fresh: boolean) => {
             const key = { workflowId, page };
             if (!fresh) return runPage().load(key);
+            freshPages ??= new Map();
             let load = freshPages.get(pageKey(key));
             if (!load) freshPages.set(pageKey(key), (load = runPage().clear(key).load(key)));
             return load;
