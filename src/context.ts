@@ -12,7 +12,7 @@ import type { IPolicy } from 'cockatiel';
 import type { Config } from './config.js';
 import { AltostratClient, splitBase, type CallReport } from './upstream/client.js';
 import type { FairShare } from './upstream/fair-share.js';
-import type { PageSizeMemory } from './upstream/page-size.js';
+import type { ListMemory } from './upstream/list-memory.js';
 import { deadlineIn, type Deadline } from './upstream/resilience.js';
 import type { RunRecord } from './upstream/records.js';
 import type { FinishedRuns } from './upstream/finished-runs.js';
@@ -65,7 +65,7 @@ export interface ContextDependencies {
   connections: Connections;
   breaker: IPolicy;
   fairShare: FairShare;
-  pageSize: PageSizeMemory;
+  lists: ListMemory;
   cursors: CursorCodec;
   /** Names tenants (fair share) by a hash of their token, never the token itself: `tenantNamer`'s. */
   tenantOf(authorization: string | null): string;
@@ -161,7 +161,7 @@ function createUpstream(deps: ContextDependencies) {
       concurrency: config.upstreamConcurrency,
       maxBodyBytes: config.upstreamMaxBodyBytes,
       maxJsonDepth: config.upstreamMaxJsonDepth,
-      pageSize: deps.pageSize,
+      lists: deps.lists,
       answers: deps.answers,
       ...settings,
     });
@@ -195,7 +195,8 @@ function createUpstream(deps: ContextDependencies) {
       const loaders = createLoaders({
         client: upstream,
         codec: deps.cursors,
-        pageSize: deps.pageSize,
+        lists: deps.lists,
+        tenant: caller.tenant,
         finishedRuns,
         observer: {
           batch: deps.metrics.batch,

@@ -28,7 +28,7 @@ import type {
   VaultItemRecord,
   WorkflowRecord,
 } from './upstream/records.js';
-import type { PageSizeMemory } from './upstream/page-size.js';
+import type { ListMemory } from './upstream/list-memory.js';
 import { isFinished, type TokenFinishedRuns } from './upstream/finished-runs.js';
 import type { CursorCodec } from './pagination/cursor.js';
 import type { Connection, PageArgs } from './pagination/plan.js';
@@ -129,13 +129,15 @@ const asError = (error: unknown): Error => (error instanceof Error ? error : new
 export interface LoaderDependencies {
   client: AltostratClient;
   codec: CursorCodec;
-  pageSize: PageSizeMemory;
+  /** What answers said of the run lists, and the tenant (token's keyed hash) whose lists' totals this request may plan with. */
+  lists: ListMemory;
+  tenant: string;
   observer: LoaderObserver;
   /** The memory of finished runs as this request's token may use it; undefined when off or without a token. */
   finishedRuns?: TokenFinishedRuns | undefined;
 }
 
-export function createLoaders({ client, codec, pageSize, observer, finishedRuns }: LoaderDependencies): Loaders {
+export function createLoaders({ client, codec, lists, tenant, observer, finishedRuns }: LoaderDependencies): Loaders {
   const fetchLoader = <K, V>(name: LoaderName, call: (key: K) => Promise<V>, cacheKeyFn?: (key: K) => string) =>
     new DataLoader<K, V, string>(settleEach(call, (size) => observer.batch(name, size)), {
       cacheMap: new ObservedCache<Promise<V>>(name, observer),
@@ -202,7 +204,7 @@ export function createLoaders({ client, codec, pageSize, observer, finishedRuns 
             if (!load) freshPages.set(pageKey(key), (load = runPage().clear(key).load(key)));
             return load;
           };
-          return resolvePagedList(request, fetchPage, pageSize.perPage, codec);
+          return resolvePagedList(request, fetchPage, { perPage: lists.perPage, total: lists.total(tenant, workflowId) }, codec);
         }),
         {
           cacheKeyFn: ({ workflowId, args, countOnly }) =>

@@ -15,14 +15,14 @@ import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import type { Config } from './config.js';
 import { useUpstreamCallBudget } from './cost/budget.js';
-import type { PageSizeMemory } from './upstream/page-size.js';
+import type { ListMemory } from './upstream/list-memory.js';
 import { useBodyLimit } from './protection/body-limit.js';
 import { useNoIntrospection, useServiceSdlGate } from './protection/introspection.js';
 import { useParseDepthGuard } from './protection/parse-depth.js';
 import { useQueryStringErrors } from './protection/query-string.js';
 import { useTrustedDocuments } from './protection/trusted-documents.js';
 
-export function protectionPlugins(config: Config, pageSize: PageSizeMemory, trusted: Map<string, string> | undefined): Plugin[] {
+export function protectionPlugins(config: Config, lists: ListMemory, trusted: Map<string, string> | undefined): Plugin[] {
   return [
     ...(trusted ? [useTrustedDocuments(trusted)] : []),
     // Browsers cannot send a JSON POST or a custom header cross-site without a CORS preflight.
@@ -37,6 +37,6 @@ export function protectionPlugins(config: Config, pageSize: PageSizeMemory, trus
     maxAliasesPlugin({ n: config.maxAliases, allowList: [] }),
     maxDirectivesPlugin({ n: config.maxDirectives }),
     ...(config.introspection ? [] : [useNoIntrospection(), blockFieldSuggestionsPlugin(), useServiceSdlGate(config.routerSecret)]),
-    useUpstreamCallBudget(config.maxUpstreamCalls, pageSize),
+    useUpstreamCallBudget(config.maxUpstreamCalls, lists),
   ] as Plugin[];
 }

@@ -20,7 +20,7 @@ import { CursorCodec } from './pagination/cursor.js';
 import { resolvers } from './resolvers/index.js';
 import { createBreaker } from './upstream/resilience.js';
 import { FairShare } from './upstream/fair-share.js';
-import { PageSizeMemory } from './upstream/page-size.js';
+import { ListMemory } from './upstream/list-memory.js';
 import { FinishedRuns } from './upstream/finished-runs.js';
 import { ReadAnswers } from './upstream/answers.js';
 import { Connections } from './upstream/connections.js';
@@ -168,7 +168,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
   const renderGraphiQLOnce = (options: GraphiQLOptions): Promise<string> =>
     (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options)));
 
-  const pageSize = new PageSizeMemory();
+  const lists = new ListMemory();
   const streams = new EventStreams(metrics.countErrors);
   const yoga = createYoga<EventWriting, GatewayContext>({
     schema: createSchema(),
@@ -178,7 +178,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       connections,
       breaker: createBreaker(config),
       fairShare: new FairShare({ capacity: config.upstreamMaxInFlight, perTenant: config.upstreamMaxInFlightPerToken }),
-      pageSize,
+      lists,
       cursors: new CursorCodec({ current: cursorKey, previous: config.cursorSecretsPrevious }),
       tenantOf,
       metrics,
@@ -226,7 +226,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       useErrorCodes(),
       metrics.plugin,
       // Refuse what could hurt the gateway or Altostrat, before executing.
-      ...protectionPlugins(config, pageSize, trusted),
+      ...protectionPlugins(config, lists, trusted),
       // Execute queries and mutations compiled; subscriptions with a fresh context per event.
       useGraphQlJit(),
       useFreshContextPerEvent(streams),

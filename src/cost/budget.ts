@@ -13,7 +13,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { getOperationAST, getVariableValues, GraphQLError, OperationTypeNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { codedError, ErrorCode } from '../errors.js';
-import type { PageSizeMemory } from '../upstream/page-size.js';
+import type { ListMemory } from '../upstream/list-memory.js';
 import { EstimateCache } from './cache.js';
 import { estimateUpstreamCalls, UnknownCostError } from './estimate.js';
 
@@ -40,14 +40,14 @@ function withoutValue(message: string): string {
  * an operation it cannot estimate is refused, never let through. Subscriptions are estimated on
  * their first event's selection the same way.
  */
-export function useUpstreamCallBudget(maxCalls: number, pageSize: PageSizeMemory): Plugin {
+export function useUpstreamCallBudget(maxCalls: number, lists: ListMemory): Plugin {
   const estimates = new EstimateCache();
   const refusal = (args: ExecutionArgs): ExecutionResult | undefined => {
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return undefined; // execution reports it
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 10 });
     if (coerced.errors) return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message))) };
-    const perPage = pageSize.perPage ?? ASSUMED_PAGE_SIZE;
+    const perPage = lists.perPage ?? ASSUMED_PAGE_SIZE;
     const estimateNow = (variables = coerced.coerced) => estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables, perPage });
     let estimate: number;
     try {

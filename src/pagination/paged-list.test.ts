@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CursorCodec } from './cursor.js';
-import { pagedListRequest, resolvePagedList, type ListPage } from './paged-list.js';
+import { pagedListRequest, resolvePagedList, type ListHints, type ListPage } from './paged-list.js';
 import type { Connection, PageArgs } from './plan.js';
 
 interface Item {
@@ -44,7 +44,7 @@ class FakeList {
     return Promise.resolve({ items: this.runs.slice(start, start + this.perPage), page, perPage: this.perPage, total });
   };
   /** Resolves one request, counting the pages of each wave (the calls made before any answer). */
-  async resolve(args: PageArgs, knownPerPage?: number): Promise<Connection<Item>> {
+  async resolve(args: PageArgs, hints: ListHints = {}): Promise<Connection<Item>> {
     const request = pagedListRequest('w', args, codec);
     const wave: number[] = [];
     this.waves.push(wave);
@@ -59,7 +59,7 @@ class FakeList {
         pending++;
         return this.fetchPage(n).finally(() => pending--);
       },
-      knownPerPage,
+      hints,
       codec,
     );
     return page!;
@@ -104,6 +104,8 @@ describe('resolvePagedList over a list that does not change', () => {
       forward: fc.boolean(),
       after: fc.option(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { nil: undefined }),
       before: fc.option(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { nil: undefined }),
+      // The list's total as a read before this one saw it: right, stale or wrong.
+      totalHint: fc.option(fc.nat(400), { nil: undefined }),
     })
     .map((s) => ({
       ...s,
@@ -111,16 +113,17 @@ describe('resolvePagedList over a list that does not change', () => {
       beforeIndex: s.before === undefined || s.total === 0 ? undefined : Math.floor(s.before * s.total),
     }));
 
-  it('returns what the spec says for any total, page size, cursors and first/last', async () => {
+  it('returns what the spec says for any total, page size, cursors and first/last, whatever total it was told before', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         const list = new FakeList(s.total, s.perPage);
         const all = list.runs.map((r) => r.id);
-        const page = await list.resolve({
+        const args = {
           [s.forward ? 'first' : 'last']: s.count,
           after: s.afterIndex === undefined ? undefined : cursorAt(list, s.afterIndex),
           before: s.beforeIndex === undefined ? undefined : cursorAt(list, s.beforeIndex),
-        });
+        };
+        const page = await list.resolve(args, s.totalHint === undefined ? {} : { perPage: s.perPage, total: s.totalHint });
         const want = expected(all, { [s.forward ? 'first' : 'last']: s.count, afterIndex: s.afterIndex, beforeIndex: s.beforeIndex });
         expect(ids(page)).toEqual(want.ids);
         expect(page.pageInfo.hasNextPage).toBe(want.hasNextPage);
@@ -151,8 +154,21 @@ describe('resolvePagedList over a list that does not change', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 100 }), async (total, perPage, first) => {
         const list = new FakeList(total, perPage);
-        await list.resolve({ first }, perPage);
+        await list.resolve({ first }, { perPage });
         expect(list.waves).toEqual([pagesOf(0, first - 1, perPage)]);
+      }),
+    );
+  });
+
+  it('fetches, in one wave, only the pages that hold the runs wanted, once the list’s page size and total are known', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(300), fc.integer({ min: 1, max: 40 }), fc.nat(100), fc.boolean(), async (total, perPage, count, forward) => {
+        const list = new FakeList(total, perPage);
+        await list.resolve({ [forward ? 'first' : 'last']: count }, { perPage, total });
+        const wanted = Math.min(count, total);
+        // Newest first: `first` wants the head of the list, `last` its tail; nothing wanted still reads page 1, for totalCount.
+        const pages = wanted === 0 ? [1] : forward ? pagesOf(0, wanted - 1, perPage) : pagesOf(total - wanted, total - 1, perPage);
+        expect(list.waves).toEqual([pages]);
       }),
     );
   });
@@ -175,7 +191,7 @@ describe('resolvePagedList over a list that does not change', () => {
     // Runs 3 to 22 are pages 1 and 2 of 15, but page 1 alone of 25.
     const after = cursorAt(list, 2);
     list.perPage = 25;
-    await list.resolve({ first: 20, after }, 25);
+    await list.resolve({ first: 20, after }, { perPage: 25 });
     expect(list.waves).toEqual([[1]]);
   });
 
@@ -184,7 +200,7 @@ describe('resolvePagedList over a list that does not change', () => {
     // Asked for page 2, it answers page 1 (and says so).
     const wrong = (page: number) => list.fetchPage(page === 2 ? 1 : page);
     const request = pagedListRequest('w', { first: 20 }, codec);
-    const outcome = await resolvePagedList(request, wrong, 15, codec).catch((error: unknown) => error);
+    const outcome = await resolvePagedList(request, wrong, { perPage: 15 }, codec).catch((error: unknown) => error);
     expect(outcome).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR' } });
   });
 
@@ -208,7 +224,7 @@ describe('resolvePagedList over a list that does not change', () => {
         asked.push([n, fresh]);
         return list.fetchPage(n);
       };
-      const page = (await resolvePagedList(pagedListRequest('w', { first: 40 }, codec), fetchPage, 15, codec))!;
+      const page = (await resolvePagedList(pagedListRequest('w', { first: 40 }, codec), fetchPage, { perPage: 15 }, codec))!;
       expect(ids(page)).toEqual(list.runs.map((r) => r.id));
       expect(asked).toEqual([[1, false], [2, false], [3, false], [1, true], [2, true], [3, true]]);
     });
@@ -227,7 +243,7 @@ describe('resolvePagedList over a list that does not change', () => {
         aged = true;
         l.ageOut(1);
       });
-      const page = await list.resolve({ first: 20 }, 15);
+      const page = await list.resolve({ first: 20 }, { perPage: 15 });
       expect(ids(page)).toEqual(list.runs.slice(0, 20).map((r) => r.id));
     });
   });
@@ -235,7 +251,7 @@ describe('resolvePagedList over a list that does not change', () => {
   it('refuses a list whose pages never fit their own meta (UPSTREAM_ERROR), saying how', async () => {
     const list = new FakeList(40, 15);
     const overfull = (page: number) => list.fetchPage(page).then((answer) => ({ ...answer, perPage: 10 }));
-    const outcome = await resolvePagedList(pagedListRequest('w', { first: 20 }, codec), overfull, 10, codec).catch((error: unknown) => error);
+    const outcome = await resolvePagedList(pagedListRequest('w', { first: 20 }, codec), overfull, { perPage: 10 }, codec).catch((error: unknown) => error);
     expect(outcome).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR' }, message: expect.stringContaining('holds 15 runs where its meta (per_page 10, total 40) allows 10') });
   });
 
@@ -256,7 +272,12 @@ describe('walking while runs arrive at the head', () => {
     between: fc.array(fc.nat(5), { minLength: 1, maxLength: 10 }),
     // ...and before its second page (while one request is being answered).
     during: fc.array(fc.nat(2), { minLength: 1, maxLength: 10 }),
+    // Whether each request is told the page size and the total the one before it saw.
+    hinted: fc.boolean(),
   });
+  /** What a request is told: the page size and the total the request before it saw. */
+  const hintsAfter = (hinted: boolean, list: FakeList, page: Connection<Item> | undefined): ListHints =>
+    hinted && page ? { perPage: list.perPage, total: page.totalCount } : {};
   /** A list whose runs arrive as `walk` says, during the first 40 requests. */
   const arriving = (s: { total: number; perPage: number; between: number[]; during: number[] }) =>
     new FakeList(s.total, s.perPage, (list, request, asked) => {
@@ -267,7 +288,7 @@ describe('walking while runs arrive at the head', () => {
 
   it('gives a first page no previous page, though a run arrived while it was read (Relay: none without `after`)', async () => {
     const list = new FakeList(40, 15, (l, _request, asked) => asked === 2 && l.insert(1));
-    const page = await list.resolve({ first: 20 }, 15);
+    const page = await list.resolve({ first: 20 }, { perPage: 15 });
     expect(page.totalCount).toBe(41);
     expect(page.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
     expect(ids(page)[0]).toBe('r39'); // the head as page 1 showed it
@@ -282,8 +303,9 @@ describe('walking while runs arrive at the head', () => {
         const seen: string[] = [];
         let after: string | undefined;
         let reachedEnd = false;
+        let last: Connection<Item> | undefined;
         for (let requests = 0; requests < 1000 && !reachedEnd; requests++) {
-          const page = await list.resolve({ first: step, after });
+          const page = (last = await list.resolve({ first: step, after }, hintsAfter(s.hinted, list, last)));
           seen.push(...ids(page));
           reachedEnd = !page.pageInfo.hasNextPage;
           after = page.pageInfo.endCursor ?? after;
@@ -305,8 +327,9 @@ describe('walking while runs arrive at the head', () => {
         const pages: string[][] = [];
         let before: string | undefined;
         let reachedHead = false;
+        let last: Connection<Item> | undefined;
         for (let requests = 0; requests < 1000 && !reachedHead; requests++) {
-          const page = await list.resolve({ last: step, before });
+          const page = (last = await list.resolve({ last: step, before }, hintsAfter(s.hinted, list, last)));
           pages.unshift(ids(page));
           reachedHead = !page.pageInfo.hasPreviousPage;
           before = page.pageInfo.startCursor ?? before;

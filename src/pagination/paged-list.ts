@@ -19,8 +19,12 @@
  * page read again that answers as before: Laravel counts and selects in two queries, and items
  * arriving or aging out between them give such pages) starts the read over, every page asked
  * afresh, planned from what the last wave said. The page
- * size is taken from the latest answer, then from what the server said before (`knownPerPage`),
- * and only then from the cursor, so a plan never rests on a figure the server did not give.
+ * size is taken from the latest answer, then from what the server said before (`ListHints`),
+ * and only then from the cursor, so a plan never rests on a figure the server did not give. The
+ * total is taken from the answers; before the first, from the newest of the cursors' and the
+ * list's last known total: a first wave then asks for no page past the list's end, and a slice of
+ * its tail needs no page 1 first. Figures from before only plan: every answer is placed under its
+ * own meta, and a plan they got wrong is made again from the answers.
  */
 import { codedError, ErrorCode } from '../errors.js';
 import type { CursorCodec, RankCursor } from './cursor.js';
@@ -50,6 +54,12 @@ export interface ListPage<T> {
 
 /** One page; null when the list does not exist. `fresh` bypasses the caller's cache. */
 export type FetchPage<T> = (page: number, fresh: boolean) => Promise<ListPage<T> | null>;
+
+/** What the server said of the list before this read: its page size, and its total when last read. */
+export interface ListHints {
+  perPage?: number | undefined;
+  total?: number | undefined;
+}
 
 /** What to read from one list: validated arguments, before any fetch. */
 export interface PagedListRequest {
@@ -121,13 +131,13 @@ const MAX_WAVES = 6;
 export async function resolvePagedList<T extends { id: string }>(
   request: PagedListRequest,
   fetchPage: FetchPage<T>,
-  knownPerPage: number | undefined,
+  hints: ListHints,
   codec: CursorCodec,
 ): Promise<Connection<T> | null> {
   let fetched = new FetchedPages<T>();
   let disagreement: string | undefined;
   for (let wave = 0; ; wave++) {
-    const step = nextStep(request, fetched, knownPerPage, codec);
+    const step = nextStep(request, fetched, hints, codec);
     if ('done' in step) return step.done;
     if (wave === MAX_WAVES) break;
     const answers = await Promise.all(step.fetch.map((page) => fetchPage(page, fetched.restarted !== undefined || fetched.byNumber.has(page))));
@@ -150,13 +160,13 @@ export async function resolvePagedList<T extends { id: string }>(
 function nextStep<T extends { id: string }>(
   request: PagedListRequest,
   fetched: FetchedPages<T>,
-  knownPerPage: number | undefined,
+  hints: ListHints,
   codec: CursorCodec,
 ): Step<T> {
   const { after, before, size } = request;
-  const perPage = fetched.lastPerPage ?? fetched.restarted?.perPage ?? knownPerPage ?? after?.perPage ?? before?.perPage;
+  const perPage = fetched.lastPerPage ?? fetched.restarted?.perPage ?? hints.perPage ?? after?.perPage ?? before?.perPage;
   if (perPage === undefined) return { fetch: [1] };
-  const total = fetched.maxTotal ?? fetched.restarted?.total ?? maxDefined(after?.total, before?.total);
+  const total = fetched.maxTotal ?? fetched.restarted?.total ?? maxDefined(maxDefined(after?.total, before?.total), hints.total);
   if (total === undefined) {
     // Nothing known yet and no cursor: a forward slice from the head needs no total.
     return { fetch: size.from === 'first' ? pagesForIndexes(0, Math.max(size.count, 1) - 1, perPage) : [1] };

@@ -17,7 +17,7 @@ import { ENDPOINTS, routeOf, type AnswerOf, type EndpointName, type PathSegment,
 import { cutDeepJson } from './json.js';
 import { checkedId, checkedNodeId } from './ids.js';
 import type { FairShare } from './fair-share.js';
-import type { PageSizeMemory } from './page-size.js';
+import type { ListMemory } from './list-memory.js';
 import type { ReadAnswers } from './answers.js';
 import type { Connections } from './connections.js';
 import type {
@@ -84,8 +84,8 @@ export interface ClientOptions {
   admitCall?: () => void;
   maxBodyBytes: number;
   maxJsonDepth: number;
-  /** The run-list page size, learned from answers. */
-  pageSize: PageSizeMemory;
+  /** What answers said of the run lists: the page size, each list's total. */
+  lists: ListMemory;
   /** The last answers each token got, and their records (reads only). */
   answers?: ReadAnswers | undefined;
   /** Sent upstream as X-Request-Id. */
@@ -142,7 +142,7 @@ export class AltostratClient {
       fill: (answer) => answer.items.forEach((run) => (run.workflowId = workflowId)),
     });
     if (record === null) return null;
-    this.#options.pageSize.learn(record.perPage);
+    this.#options.lists.learn(this.#options.tenant, workflowId, record);
     return record;
   }
 

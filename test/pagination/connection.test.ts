@@ -147,6 +147,40 @@ describe('walking a workflow’s executions', () => {
     expect(listed() - calls).toBe(6);
   });
 
+  describe('once it has read a list, plans from its total', () => {
+    const pagesAsked = async (id: string, variables: Record<string, unknown>) => {
+      const from = stack.simulator.calls.length;
+      const response = await stack.gql(EXECUTIONS, { id, ...variables });
+      expect(response.errors).toBeUndefined();
+      const pages = stack.simulator.calls.slice(from).filter((c) => c.path === `/workflows/${id}/executions`).map((c) => c.page ?? 1);
+      return { pages, ids: (response.data.workflow.executions as Connection).edges.map((e) => e.node.id) };
+    };
+
+    it('asks for no page past the end of a short list', async () => {
+      stack.simulator.configure({ pageSize: 50 });
+      // The workflow with the fewest runs but some: on one page of 50, where `first: 100` would take two.
+      const short = workflowsByRuns(stack.simulator).findLast((id) => stack.simulator.runsOf(id).length > 0)!;
+      expect(stack.simulator.runsOf(short).length).toBeLessThanOrEqual(50);
+      await pagesAsked(short, { first: 100 });
+      const again = await pagesAsked(short, { first: 100 });
+      expect(again.pages).toEqual([1]);
+      expect(again.ids).toEqual(stack.simulator.runsOf(short).map((r) => r.id));
+    });
+
+    it('reads the tail of a list without page 1, in one wave', async () => {
+      stack.simulator.configure({ pageSize: 15 });
+      const truth = () => stack.simulator.runsOf(busiest).map((r) => r.id);
+      await pagesAsked(busiest, { last: 10 });
+      const again = await pagesAsked(busiest, { last: 10 });
+      const total = truth().length;
+      expect(again.pages).toEqual([...new Set([Math.floor((total - 10) / 15) + 1, Math.floor((total - 1) / 15) + 1])]);
+      expect(again.ids).toEqual(truth().slice(-10));
+      // Runs that arrived since: still the true tail, read again from what the answer says.
+      stack.simulator.insertRuns(busiest, 7);
+      expect((await pagesAsked(busiest, { last: 10 })).ids).toEqual(truth().slice(-10));
+    });
+  });
+
   it('reports totalCount from the upstream and exact pageInfo at both ends', async () => {
     stack.simulator.configure({ pageSize: 15 });
     const total = stack.simulator.runsOf(busiest).length;
