@@ -103,8 +103,8 @@ export class Poller {
   /** What this poller leaves for the topic's next one: until an interval after its last poll started, later while backing off. */
   rest(): Rest {
     const until = Math.max(this.notBefore, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
-    const polled = this.pollState !== undefined;
-    return { until, failures: this.failures, ...(polled && { record: { epoch: this.epoch, seq: this.seq, state: this.pollState ?? null } }) };
+    const current = this.pollState !== undefined && !this.overtaken;
+    return { until, failures: this.failures, ...(current && { record: { epoch: this.epoch, seq: this.seq, state: this.pollState ?? null } }) };
   }
 
   /** One interval's step; resolves once the lease is settled (the poll it starts runs on). */
@@ -204,10 +204,10 @@ export class Poller {
     this.epoch = record?.epoch ?? randomUUID();
   }
 
-  /** The rest's state, if this poller has not polled yet and may go on from it. */
+  /** The rest's state, if this poller has not polled yet, nor found another polling since, and may go on from it. */
   private carried(): StateRecord | undefined {
     const { record } = this.restHint;
-    return this.startedAt === 0 && record && this.topic.mayGoOn(record) ? record : undefined;
+    return this.startedAt === 0 && this.heldElsewhereAt === 0 && record && this.topic.mayGoOn(record) ? record : undefined;
   }
 
   private release(): Promise<void> {
@@ -219,6 +219,9 @@ export class Poller {
     this.state = 'local';
     this.polledAt = Date.now();
     this.note('local_fallback');
+    // What it polled, unless another replica polled since (a state that old would send its runs
+    // again); else the rest it was given.
+    if (this.overtaken) this.pollState = undefined;
     if (this.pollState === undefined) this.pollState = this.carried()?.state;
     // Its own epoch: the other replicas poll alone too, and number their messages as they like.
     this.epoch = `local:${randomUUID()}`;

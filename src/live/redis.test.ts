@@ -503,6 +503,20 @@ describe('Redis losing its data while it stays up', () => {
     for (const stream of streams) expect(await take(stream, 1)).toEqual([{ n: 2 }]);
   });
 
+  it('is still handed over at once when its poller leaves before storing a first poll (nothing was lost)', async () => {
+    const log = new PollLog();
+    const [a, b] = [replica(), replica()];
+    const step = stepOf('occurrences');
+    const onA = a.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', events: 'occurrences', makeSource: log.source('a', step, 20 * INTERVAL) });
+    await until('A polls', () => log.count('a') === 1);
+    b.subscribe<{ n: number }>({ token: TOKEN, resource: 'run:1', events: 'occurrences', makeSource: log.source('b', step) });
+    await sleep(3 * INTERVAL); // B finds the lease held by A, whose first poll is still out
+    const left = performance.now();
+    await onA.return!();
+    await until('B polls', () => log.count('b') > 0);
+    expect(log.polls.find((p) => p.label === 'b')!.startedAt - left).toBeLessThan(2 * INTERVAL);
+  });
+
   it('is taken over by another replica, from a baseline of its own, about a lease after its poller left with the state', async () => {
     const log = new PollLog();
     const [a, b] = [replica(), replica()];

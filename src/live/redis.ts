@@ -7,6 +7,7 @@
  *   lease:<topic>   the owner that polls (`<replica>:<n>`), PX a few intervals, renewed each interval;
  *                   once released, `resting` until the topic may be polled again
  *   state:<topic>   the StateRecord after the last poll, so a replica taking over continues from it
+ *                   (empty from when the lease is first taken until the first poll is stored)
  *   log:<topic>     the last RECENT messages, so a new subscriber starts with "the thing now" and a
  *                   replica that missed messages reads them back
  *   events:<topic>  the channel of Messages
@@ -36,13 +37,19 @@ const MIN_COMMAND_TIMEOUT_MS = 1_000;
 
 // Takes a free lease, or keeps one the caller already holds; reads the state in the same step.
 // Answers 0 when another poller holds it, 1 while it rests or a topic's end keeps it (see COMMIT
-// and RELEASE), and -1 when it is free with no state stored and ARGV[3] is '0' (`afresh`).
+// and RELEASE), and -1 when it is free with no state stored and ARGV[3] is '0' (`afresh`). A
+// topic taken with no state gets an empty one at once (ARGV[4]: its time to live), which its
+// first poll replaces: no state at all then means Redis lost it, not that its poller had not
+// polled yet when it left or died.
 const ACQUIRE = `
 local holder = redis.call('GET', KEYS[1])
 if holder == 'resting' or holder == 'ended' then return 1 end
 if holder and holder ~= ARGV[1] then return 0 end
 local state = redis.call('GET', KEYS[2])
-if not state and ARGV[3] == '0' then return -1 end
+if not state then
+  if ARGV[3] == '0' then return -1 end
+  redis.call('SET', KEYS[2], '', 'PX', ARGV[4])
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return state or ''
 `;
@@ -119,7 +126,7 @@ return 1
 `;
 
 interface LiveCommands {
-  liveAcquire(lease: string, state: string, owner: string, leaseMs: number, afresh: '1' | '0'): Promise<string | number>;
+  liveAcquire(lease: string, state: string, owner: string, leaseMs: number, afresh: '1' | '0', stateTtlMs: number): Promise<string | number>;
   liveRenew(lease: string, state: string, log: string, owner: string, leaseMs: number, ttlMs: number): Promise<number>;
   liveCommit(
     lease: string,
@@ -367,7 +374,7 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
     recent,
 
     async acquire(topic, owner, afresh) {
-      const reply = await run(() => commands.liveAcquire(key('lease', topic), key('state', topic), owner, leaseMs, afresh ? '1' : '0'));
+      const reply = await run(() => commands.liveAcquire(key('lease', topic), key('state', topic), owner, leaseMs, afresh ? '1' : '0', stateTtlMs));
       if (typeof reply === 'number') return reply === 0 ? 'held' : reply === 1 ? 'resting' : 'unstored';
       return { stored: reply || null };
     },

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
 import { EXECUTION_STARTED, EXECUTION_UPDATED, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
-import { courseOf, CURSOR_SECRET, expectCourse, expectOnePoller, INTERVAL_MS, metricsOf, readiness, replicaWorld, runReads, startRun } from '../support/replicas.js';
+import { courseOf, CURSOR_SECRET, storedStates, expectCourse, expectOnePoller, INTERVAL_MS, metricsOf, readiness, replicaWorld, runReads, startRun } from '../support/replicas.js';
 import { until } from '../support/wait.js';
 
 const authorization = bearer(DEMO_TOKENS.acme);
@@ -37,7 +37,7 @@ describe('Redis losing its data while it stays up', () => {
     const inspector = new Redis(world.redis.url);
     try {
       // executionStarted's first poll is its baseline: a run inserted before it is rightly not sent.
-      await until('both topics’ first polls stored', async () => (await inspector.keys('*state:*')).length === 2);
+      await until('both topics’ first polls stored', async () => (await storedStates(inspector)) === 2);
       const runsBefore = inserted(1);
       await until('the run started before', () => started.every((w) => w.events.length >= 1));
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
 import { startRedis } from '../support/redis.js';
 import { EXECUTION_STARTED, EXECUTION_UPDATED, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
-import { courseOf, CURSOR_SECRET, expectCourse, expectOnePoller, INTERVAL_MS, metricsOf, readiness, replicaWorld, runReads, startRun } from '../support/replicas.js';
+import { courseOf, CURSOR_SECRET, storedStates, expectCourse, expectOnePoller, INTERVAL_MS, metricsOf, readiness, replicaWorld, runReads, startRun } from '../support/replicas.js';
 import { until } from '../support/wait.js';
 
 const authorization = bearer(DEMO_TOKENS.acme);
@@ -38,7 +38,7 @@ describe('a Redis outage', () => {
     // must be stored before Redis goes: taken along, it is polled again, after the second run began.
     const inspector = new Redis(world.redis.url);
     try {
-      await until('both topics’ first polls stored', async () => (await inspector.keys('*state:*')).length === 2);
+      await until('both topics’ first polls stored', async () => (await storedStates(inspector)) === 2);
     } finally {
       inspector.disconnect();
     }

@@ -5,6 +5,7 @@
  * hears every state from the one it joined at, in order, once, then the stream completes.
  * replicaWorld() sets up a test file's Redis, simulator and cleanup.
  */
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { DEMO_TOKENS } from '../../src/demo/seed.js';
 import { maxInFlight, startSimulator, type RecordedCall, type Simulator, type SimulatorOptions } from '../../src/demo/simulator.js';
@@ -69,6 +70,13 @@ export function replicaWorld(options: ReplicaWorldOptions = {}): ReplicaWorld {
     if (options.redis !== false) await world.redis.stop();
   });
   return world;
+}
+
+/** How many topics have a poll's state stored (a topic taken and not polled yet holds an empty one). */
+export async function storedStates(redis: Redis): Promise<number> {
+  const keys = await redis.keys('*state:*');
+  const values = keys.length === 0 ? [] : await redis.mget(keys);
+  return values.filter((value) => value !== null && value !== '').length;
 }
 
 /** Starts a run of `workflowId` through the gateway at `url`; returns its id. */
