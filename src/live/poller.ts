@@ -164,10 +164,13 @@ export class Poller {
     const wasLocal = this.state === 'local';
     if (typeof lease !== 'object') {
       if (wasLocal) this.demote(); // back to one poller for the deployment: the holder's
-      // The holder's state is newer than this poller's; or the poller that has the state Redis
-      // lost may take the lease back.
-      if (lease === 'held') this.heldElsewhereAt = Date.now();
-      this.overtaken = true;
+      if (lease === 'held') {
+        // Another poller is at work: its state is newer than this poller's.
+        this.heldElsewhereAt = Date.now();
+        this.overtaken = true;
+      }
+      // Resting, the last holder stored its state (taken over once the rest ends); unstored,
+      // the poller that has the state Redis lost may take the lease back.
       return;
     }
     this.state = 'leading';
