@@ -160,15 +160,30 @@ describe('resolvePagedList over a list that does not change', () => {
     );
   });
 
-  it('fetches, in one wave, only the pages that hold the runs wanted, once the list’s page size and total are known', async () => {
+  it('fetches from the head, in one wave, only the pages that hold runs, once the list’s page size and total are known', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(300), fc.integer({ min: 1, max: 40 }), fc.nat(100), fc.boolean(), async (total, perPage, count, forward) => {
+      fc.asyncProperty(fc.nat(300), fc.integer({ min: 1, max: 40 }), fc.nat(100), async (total, perPage, first) => {
         const list = new FakeList(total, perPage);
-        await list.resolve({ [forward ? 'first' : 'last']: count }, { perPage, total });
-        const wanted = Math.min(count, total);
-        // Newest first: `first` wants the head of the list, `last` its tail; nothing wanted still reads page 1, for totalCount.
-        const pages = wanted === 0 ? [1] : forward ? pagesOf(0, wanted - 1, perPage) : pagesOf(total - wanted, total - 1, perPage);
-        expect(list.waves).toEqual([pages]);
+        await list.resolve({ first }, { perPage, total });
+        const wanted = Math.min(first, total);
+        // Nothing wanted still reads page 1, for totalCount.
+        expect(list.waves).toEqual([wanted === 0 ? [1] : pagesOf(0, wanted - 1, perPage)]);
+      }),
+    );
+  });
+
+  it('never asks for more pages for a total it was told, however wrong, than without it', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        const args = (list: FakeList) => ({
+          [s.forward ? 'first' : 'last']: s.count,
+          after: s.afterIndex === undefined ? undefined : cursorAt(list, s.afterIndex),
+          before: s.beforeIndex === undefined ? undefined : cursorAt(list, s.beforeIndex),
+        });
+        const [told, untold] = [new FakeList(s.total, s.perPage), new FakeList(s.total, s.perPage)];
+        await told.resolve(args(told), { perPage: s.perPage, total: s.totalHint ?? 0 });
+        await untold.resolve(args(untold), { perPage: s.perPage });
+        expect(told.waves.flat().length).toBeLessThanOrEqual(untold.waves.flat().length);
       }),
     );
   });

@@ -21,10 +21,11 @@
  * afresh, planned from what the last wave said. The page
  * size is taken from the latest answer, then from what the server said before (`ListHints`),
  * and only then from the cursor, so a plan never rests on a figure the server did not give. The
- * total is taken from the answers; before the first, from the newest of the cursors' and the
- * list's last known total: a first wave then asks for no page past the list's end, and a slice of
- * its tail needs no page 1 first. Figures from before only plan: every answer is placed under its
- * own meta, and a plan they got wrong is made again from the answers.
+ * total is taken from the answers, before the first from the cursors; a `first` slice from the
+ * head takes the list's last known total, so that it asks for no page past the end of a list
+ * that was short (a list grown since costs one more wave, for pages it would have asked anyway).
+ * Figures from before only plan: every answer is placed under its own meta, and a plan they got
+ * wrong is made again from the answers.
  */
 import { codedError, ErrorCode } from '../errors.js';
 import type { CursorCodec, RankCursor } from './cursor.js';
@@ -166,7 +167,7 @@ function nextStep<T extends { id: string }>(
   const { after, before, size } = request;
   const perPage = fetched.lastPerPage ?? fetched.restarted?.perPage ?? hints.perPage ?? after?.perPage ?? before?.perPage;
   if (perPage === undefined) return { fetch: [1] };
-  const total = fetched.maxTotal ?? fetched.restarted?.total ?? maxDefined(maxDefined(after?.total, before?.total), hints.total);
+  const total = fetched.maxTotal ?? fetched.restarted?.total ?? maxDefined(after?.total, before?.total) ?? (size.from === 'first' ? hints.total : undefined);
   if (total === undefined) {
     // Nothing known yet and no cursor: a forward slice from the head needs no total.
     return { fetch: size.from === 'first' ? pagesForIndexes(0, Math.max(size.count, 1) - 1, perPage) : [1] };

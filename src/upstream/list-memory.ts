@@ -4,10 +4,10 @@
  * - the page size (`meta.per_page`). Altostrat picks it and documents no parameter for it, so the
  *   gateway learns it and never assumes one: with it known, a connection can ask for all the
  *   pages it needs at once instead of page 1 first. Process-wide, as the upstream's setting.
- * - each list's total (`meta.total`), per tenant: with it, a connection's first wave asks for no
- *   page past the list's end, and a slice of the list's tail needs no page 1 first. Keyed by the
- *   tenant name (a keyed hash of the token, never the token): one token's lists are not another's.
- *   At most TOTALS lists, least recently used out first.
+ * - each list's total (`meta.total`), per tenant: with it, a connection read from the head asks
+ *   for no page past the end of a short list. Keyed by the tenant name (a keyed hash of the token,
+ *   never the token): one token's lists are not another's. At most TOTALS lists, least recently
+ *   used out first.
  */
 import { LRUCache } from 'lru-cache';
 
