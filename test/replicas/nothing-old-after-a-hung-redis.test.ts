@@ -7,59 +7,53 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
-import { EXECUTION_STARTED, EXECUTION_UPDATED, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
-import { courseOf, CURSOR_SECRET, expectCourse, expectOnePoller, INTERVAL_MS, readiness, replicaWorld, runReads, startRun } from '../support/replicas.js';
+import { EXECUTION_STARTED, EXECUTION_UPDATED, watch, type RunEvent, type StartedEvent } from '../support/live.js';
+import { courseOf, CURSOR_SECRET, expectCourse, expectOnePoller, INTERVAL_MS, replicaWorld, runReads, startedIds, startRun, untilReadiness } from '../support/replicas.js';
 import { until } from '../support/wait.js';
 
 const authorization = bearer(DEMO_TOKENS.acme);
 const world = replicaWorld();
 
-const startedIds = (w: Watch<StartedEvent>): string[] => w.events.map((e) => e.executionStarted.id);
-const inserted = (count: number): string[] => world.simulator.insertRuns(world.workflowId, count).map((r) => r.id).reverse();
-
 describe('after a hung Redis', () => {
   it('a subscription opened during the hang hears nothing older than its start, and every stream goes on in order', async () => {
     const [a, b] = await world.startReplicas(2, { CURSOR_SECRET });
-    await until('both replicas to reach Redis', async () => (await readiness(a)) === 200 && (await readiness(b)) === 200, { timeoutMs: 20_000, everyMs: 50 });
-    const opened: Array<Watch<unknown>> = [];
-    world.cleanup.push(() => Promise.all(opened.map((w) => w.close())));
+    await untilReadiness('both replicas to reach Redis', 200, a, b);
     world.cleanup.push(() => world.redis.resume());
-    const open = <T>(w: Watch<T>): Watch<T> => (opened.push(w), w);
 
     // Topics on B alone: Redis stores their messages.
-    const startedOnB = open(watch<StartedEvent>('ws', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
+    const startedOnB = world.open(watch<StartedEvent>('ws', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
     const baseline = world.simulator.calls.length;
     const listed = () => world.simulator.calls.slice(baseline).filter((c) => c.path === `/workflows/${world.workflowId}/executions` && c.endedAt !== undefined);
     await until('two polls of the workflow’s runs', () => listed().length >= 2);
-    const runsBefore = inserted(1);
+    const runsBefore = world.insertRuns(1);
     await until('the run started before the hang', () => startedOnB.events.length >= 1);
     const id = await startRun(b.url, authorization, world.workflowId);
     const onB = [
-      open(watch<RunEvent>('sse', b.url, EXECUTION_UPDATED, { authorization, variables: { id } })),
-      open(watch<RunEvent>('ws', b.url, EXECUTION_UPDATED, { authorization, variables: { id } })),
+      world.open(watch<RunEvent>('sse', b.url, EXECUTION_UPDATED, { authorization, variables: { id } })),
+      world.open(watch<RunEvent>('ws', b.url, EXECUTION_UPDATED, { authorization, variables: { id } })),
     ];
     await until('the first state, and the run in the list', () => onB.every((w) => w.events.length > 0) && startedOnB.events.length === 2);
 
     world.redis.pause();
-    await until('both replicas to find Redis unreachable', async () => (await readiness(a)) === 503 && (await readiness(b)) === 503, { timeoutMs: 20_000, everyMs: 50 });
+    await untilReadiness('both replicas to find Redis unreachable', 503, a, b);
     const since = Date.now() + INTERVAL_MS;
 
     // The same (token, resource) on A: new topics there, whose stored messages are from before.
     const onA = [
-      open(watch<RunEvent>('ws', a.url, EXECUTION_UPDATED, { authorization, variables: { id } })),
-      open(watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id } })),
+      world.open(watch<RunEvent>('ws', a.url, EXECUTION_UPDATED, { authorization, variables: { id } })),
+      world.open(watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id } })),
     ];
-    const startedOnA = open(watch<StartedEvent>('sse', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
+    const startedOnA = world.open(watch<StartedEvent>('sse', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
     await until('A’s first state', () => onA.every((w) => w.events.length > 0));
     const listedDuring = listed().length;
     await until('A’s first polls of the workflow’s runs', () => listed().length >= listedDuring + 2);
-    const runsDuring = inserted(1);
+    const runsDuring = world.insertRuns(1);
     await until('the run started during the hang, on both', () => startedOnA.events.length >= 1 && startedOnB.events.length >= 3);
 
     world.redis.resume();
-    await until('both replicas to reach Redis again', async () => (await readiness(a)) === 200 && (await readiness(b)) === 200, { timeoutMs: 20_000, everyMs: 50 });
+    await untilReadiness('both replicas to reach Redis again', 200, a, b);
     const backAt = performance.now();
-    const runsAfter = inserted(1);
+    const runsAfter = world.insertRuns(1);
 
     const course = () => courseOf(world.simulator, world.workflowId, id);
     for (const [i, w] of onA.entries()) await expectCourse(w, course, `subscriber ${i} on A, opened during the hang`);

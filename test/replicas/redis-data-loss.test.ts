@@ -6,47 +6,41 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
-import { EXECUTION_STARTED, EXECUTION_UPDATED, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
-import { courseOf, CURSOR_SECRET, storedStates, expectCourse, expectOnePoller, INTERVAL_MS, metricsOf, readiness, replicaWorld, runReads, startRun } from '../support/replicas.js';
+import { EXECUTION_STARTED, EXECUTION_UPDATED, watch, type RunEvent, type StartedEvent } from '../support/live.js';
+import { courseOf, CURSOR_SECRET, storedStates, expectCourse, expectOnePoller, INTERVAL_MS, metricsOf, replicaWorld, runReads, startedIds, startRun, untilReadiness } from '../support/replicas.js';
 import { until } from '../support/wait.js';
 
 const authorization = bearer(DEMO_TOKENS.acme);
 const world = replicaWorld();
 
-const startedIds = (w: Watch<StartedEvent>): string[] => w.events.map((e) => e.executionStarted.id);
-const inserted = (count: number): string[] => world.simulator.insertRuns(world.workflowId, count).map((r) => r.id).reverse();
-
 describe('Redis losing its data while it stays up', () => {
   it('goes on with one poller per topic: every subscriber hears each state and each new run once', async () => {
     const [a, b] = await world.startReplicas(2, { CURSOR_SECRET });
-    await until('both replicas to reach Redis', async () => (await readiness(a)) === 200 && (await readiness(b)) === 200, { timeoutMs: 20_000, everyMs: 50 });
-    const opened: Array<Watch<unknown>> = [];
-    world.cleanup.push(() => Promise.all(opened.map((w) => w.close())));
-    const open = <T>(w: Watch<T>): Watch<T> => (opened.push(w), w);
+    await untilReadiness('both replicas to reach Redis', 200, a, b);
 
     const run = await startRun(a.url, authorization, world.workflowId);
     const updated = [
-      open(watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id: run } })),
-      open(watch<RunEvent>('ws', b.url, EXECUTION_UPDATED, { authorization, variables: { id: run } })),
+      world.open(watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id: run } })),
+      world.open(watch<RunEvent>('ws', b.url, EXECUTION_UPDATED, { authorization, variables: { id: run } })),
     ];
     const started = [
-      open(watch<StartedEvent>('ws', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } })),
-      open(watch<StartedEvent>('sse', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } })),
+      world.open(watch<StartedEvent>('ws', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } })),
+      world.open(watch<StartedEvent>('sse', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } })),
     ];
     await until('the first state everywhere', () => updated.every((w) => w.events.length > 0));
     const inspector = new Redis(world.redis.url);
     try {
       // executionStarted's first poll is its baseline: a run inserted before it is rightly not sent.
       await until('both topics’ first polls stored', async () => (await storedStates(inspector)) === 2);
-      const runsBefore = inserted(1);
+      const runsBefore = world.insertRuns(1);
       await until('the run started before', () => started.every((w) => w.events.length >= 1));
 
       await inspector.flushall();
       // Before any poller can have noticed: a replica that started the topic over from a baseline would take these in.
-      const runsAcross = inserted(2);
+      const runsAcross = world.insertRuns(2);
       const flushedAt = performance.now();
       await until('the runs started across the loss', () => started.every((w) => w.events.length >= 3));
-      const runsAfter = inserted(2);
+      const runsAfter = world.insertRuns(2);
       await until('the runs started after it', () => started.every((w) => w.events.length >= 5));
 
       for (const w of started) expect(startedIds(w)).toEqual([...runsBefore, ...runsAcross, ...runsAfter]);

@@ -8,30 +8,24 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
 import { startRedis } from '../support/redis.js';
-import { EXECUTION_STARTED, EXECUTION_UPDATED, watch, type RunEvent, type StartedEvent, type Watch } from '../support/live.js';
-import { courseOf, CURSOR_SECRET, storedStates, expectCourse, expectOnePoller, INTERVAL_MS, metricsOf, readiness, replicaWorld, runReads, startRun } from '../support/replicas.js';
+import { EXECUTION_STARTED, EXECUTION_UPDATED, watch, type RunEvent, type StartedEvent } from '../support/live.js';
+import { courseOf, CURSOR_SECRET, storedStates, expectCourse, expectOnePoller, INTERVAL_MS, metricsOf, replicaWorld, runReads, startedIds, startRun, untilReadiness } from '../support/replicas.js';
 import { until } from '../support/wait.js';
 
 const authorization = bearer(DEMO_TOKENS.acme);
 const world = replicaWorld();
 
-const startedIds = (w: Watch<StartedEvent>): string[] => w.events.map((e) => e.executionStarted.id);
-const inserted = (count: number): string[] => world.simulator.insertRuns(world.workflowId, count).map((r) => r.id).reverse();
-
 describe('a Redis outage', () => {
   it('leaves no stream silent: each replica polls alone meanwhile, then one poller again, nothing lost or repeated', async () => {
     const [a, b] = await world.startReplicas(2, { CURSOR_SECRET });
-    await until('both replicas to reach Redis', async () => (await readiness(a)) === 200 && (await readiness(b)) === 200, { timeoutMs: 20_000, everyMs: 50 });
-    const opened: Array<Watch<unknown>> = [];
-    world.cleanup.push(() => Promise.all(opened.map((w) => w.close())));
-    const open = <T>(w: Watch<T>): Watch<T> => (opened.push(w), w);
+    await untilReadiness('both replicas to reach Redis', 200, a, b);
 
     const first = await startRun(a.url, authorization, world.workflowId);
     const before = [
-      open(watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id: first } })),
-      open(watch<RunEvent>('ws', b.url, EXECUTION_UPDATED, { authorization, variables: { id: first } })),
+      world.open(watch<RunEvent>('sse', a.url, EXECUTION_UPDATED, { authorization, variables: { id: first } })),
+      world.open(watch<RunEvent>('ws', b.url, EXECUTION_UPDATED, { authorization, variables: { id: first } })),
     ];
-    const startedBefore = open(watch<StartedEvent>('ws', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
+    const startedBefore = world.open(watch<StartedEvent>('ws', a.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
     await until('the first state everywhere', () => before.every((w) => w.events.length > 0));
     await until('both subscriptions on A', async () => /^live_subscriptions 2$/m.test(await metricsOf(a)), { timeoutMs: 20_000, everyMs: 50 });
     // executionStarted's first poll is its baseline (a run started before it is not its own), so it
@@ -44,28 +38,28 @@ describe('a Redis outage', () => {
     }
 
     world.redis.kill();
-    await until('both replicas to be unready', async () => (await readiness(a)) === 503 && (await readiness(b)) === 503, { timeoutMs: 20_000, everyMs: 50 });
+    await untilReadiness('both replicas to be unready', 503, a, b);
     // From here each replica polls its own topics; a state that came and went before is excused.
     const since = Date.now() + INTERVAL_MS;
 
     const second = await startRun(b.url, authorization, world.workflowId);
     const during = [
-      open(watch<RunEvent>('ws', a.url, EXECUTION_UPDATED, { authorization, variables: { id: second } })),
-      open(watch<RunEvent>('sse', b.url, EXECUTION_UPDATED, { authorization, variables: { id: second } })),
+      world.open(watch<RunEvent>('ws', a.url, EXECUTION_UPDATED, { authorization, variables: { id: second } })),
+      world.open(watch<RunEvent>('sse', b.url, EXECUTION_UPDATED, { authorization, variables: { id: second } })),
     ];
-    const startedDuring = open(watch<StartedEvent>('sse', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
+    const startedDuring = world.open(watch<StartedEvent>('sse', b.url, EXECUTION_STARTED, { authorization, variables: { workflowId: world.workflowId } }));
     await until('the first state of the second run everywhere', () => during.every((w) => w.events.length > 0));
     // Runs that start before the new executionStarted's first poll are rightly not its own.
     const baseline = world.simulator.calls.length;
     const listed = () => world.simulator.calls.slice(baseline).filter((c) => c.path === `/workflows/${world.workflowId}/executions` && c.endedAt !== undefined);
     await until('two polls of the workflow’s runs', () => listed().length >= 2);
-    const runsDuring = inserted(2);
+    const runsDuring = world.insertRuns(2);
     await until('the runs started during the outage', () => startedBefore.events.length >= 3 && startedDuring.events.length >= 2);
 
     world.redis = await startRedis({ port: world.redis.port });
-    await until('both replicas to be ready again', async () => (await readiness(a)) === 200 && (await readiness(b)) === 200, { timeoutMs: 20_000, everyMs: 50 });
+    await untilReadiness('both replicas to be ready again', 200, a, b);
     const backAt = performance.now();
-    const runsAfter = inserted(2);
+    const runsAfter = world.insertRuns(2);
 
     const course = (id: string) => () => courseOf(world.simulator, world.workflowId, id);
     for (const [i, w] of before.entries()) await expectCourse(w, course(first), `subscriber ${i} of the first run`, since);

@@ -9,9 +9,10 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { DEMO_TOKENS } from '../../src/demo/seed.js';
 import { maxInFlight, startSimulator, type RecordedCall, type Simulator, type SimulatorOptions } from '../../src/demo/simulator.js';
-import { endOf, type RunEvent, type Watch } from './live.js';
+import { endOf, type RunEvent, type StartedEvent, type Watch } from './live.js';
 import { spawnGateway, type GatewayProcess } from './process.js';
 import { startRedis, type RedisOptions, type RedisProcess } from './redis.js';
+import { until } from './wait.js';
 
 export const INTERVAL_MS = 250;
 /** Long enough that each state of a run lasts over two poll intervals. */
@@ -33,6 +34,10 @@ export interface ReplicaWorld {
    * with `env` on top; each is killed after the test.
    */
   startReplicas<N extends 1 | 2>(count: N, env?: Record<string, string>): Promise<Replicas<N>>;
+  /** A subscription, closed after the test. */
+  open<T>(watch: Watch<T>): Watch<T>;
+  /** Starts `count` runs of `workflowId` in the simulator: their ids, in the order they started. */
+  insertRuns(count: number): string[];
 }
 
 type Replicas<N extends 1 | 2> = N extends 1 ? [GatewayProcess] : [GatewayProcess, GatewayProcess];
@@ -57,6 +62,11 @@ export function replicaWorld(options: ReplicaWorldOptions = {}): ReplicaWorld {
     for (const replica of replicas) world.cleanup.push(() => replica.kill());
     return replicas as Replicas<N>;
   };
+  world.open = (watch) => {
+    world.cleanup.push(() => watch.close());
+    return watch;
+  };
+  world.insertRuns = (count) => world.simulator.insertRuns(world.workflowId, count).map((r) => r.id).reverse();
   beforeAll(async () => {
     if (options.redis !== false) world.redis = await startRedis(options.redis);
     world.simulator = await startSimulator({ stepMs: STEP_MS, ...options.simulator });
@@ -148,6 +158,14 @@ export function expectOnePoller(reads: RecordedCall[]): void {
 export async function readiness(replica: GatewayProcess): Promise<number> {
   return (await fetch(replica.url.replace(/\/graphql$/, '/ready'))).status;
 }
+
+/** Waits until every replica answers `status` at /ready: 200 once it reaches its Redis, 503 once it finds it unreachable. */
+export async function untilReadiness(what: string, status: 200 | 503, ...replicas: GatewayProcess[]): Promise<void> {
+  await until(what, async () => (await Promise.all(replicas.map(readiness))).every((answer) => answer === status), { timeoutMs: 20_000, everyMs: 50 });
+}
+
+/** The ids of the runs an `executionStarted` subscriber heard, in order. */
+export const startedIds = (w: Watch<StartedEvent>): string[] => w.events.map((e) => e.executionStarted.id);
 
 /** The replica's /metrics, from the port it serves them on. */
 export async function metricsOf(replica: GatewayProcess): Promise<string> {
