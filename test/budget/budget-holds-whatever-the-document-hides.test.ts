@@ -75,6 +75,31 @@ describe('the upstream-call budget sees the operation as it will run', () => {
     expect(stack.simulator.calls).toHaveLength(0);
   });
 
+  it('runs nothing of a copy of a field that `@include` excludes, though another copy of it is included', async () => {
+    // The excluded copy reaches its fields through a fragment: none of them may come back or call Altostrat.
+    const query = `query($no: Boolean!) {
+      a: workflows(first: 100) { totalCount }
+      a: workflows(first: 100) @include(if: $no) { ...Heavy }
+    }
+    fragment Heavy on WorkflowConnection { ${FAN_OUT} }`;
+    const response = await stack.gql(query, { no: false });
+    expect(response.errors).toBeUndefined();
+    expect(Object.keys(response.data.a)).toEqual(['totalCount']);
+    expect(stack.simulator.calls).toHaveLength(1);
+  });
+
+  it('makes no call for `_entities` whose only costly copy `@include` excludes', async () => {
+    const runIds = stack.simulator.runsOf(workflowIds[0]!).map((run) => run.id).slice(0, 50);
+    const query = `query($no: Boolean!, $r: [_Any!]!) {
+      e: _entities(representations: $r) { __typename }
+      e: _entities(representations: $r) @include(if: $no) { ... on WorkflowExecution { status logs { id } } }
+    }`;
+    const response = await stack.gql(query, { no: false, r: runIds.map((id) => ({ __typename: 'WorkflowExecution', id })) });
+    expect(response.errors).toBeUndefined();
+    expect(response.data.e).toEqual(runIds.map(() => ({ __typename: 'WorkflowExecution' })));
+    expect(stack.simulator.calls).toHaveLength(0);
+  });
+
   it('refuses sizes taken from variable defaults, estimating them as if written inline', async () => {
     const query = `query($n: Int = 100) { workflows(first: $n) { nodes { executions(first: $n) { nodes { logs { id } } } } } }`;
     const error = expectCode(await stack.gql(query), 'BAD_USER_INPUT');

@@ -92,6 +92,12 @@ describe('BAD_USER_INPUT', () => {
     expect(stack.simulator.calls).toEqual([]);
   });
 
+  it('does not refuse a non-null variable with a default that is left out: it takes the default', async () => {
+    const response = await gql(`query($id: ID!, $n: Int! = 3) { workflow(id: $id) { executions(first: $n) { edges { node { id } } } } }`, { id: idA });
+    expect(response.errors).toBeUndefined();
+    expect(response.data.workflow.executions.edges).toHaveLength(3);
+  });
+
   it('rejects a cursor it cannot read before any upstream call, saying what to do', async () => {
     const response = await gql(EXECUTIONS, { id: idA, after: 'nope' });
     expect(expectCode(response, 'BAD_USER_INPUT', ['workflow', 'executions']).message).toContain('leave it out to start at the beginning');

@@ -1,0 +1,17 @@
+import { parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { compilesAsSpecified } from './compiled-execution.js';
+
+describe('compilesAsSpecified', () => {
+  it.each([
+    ['a plain query', '{ workflows(first: 2) { totalCount } }', true],
+    ['variables without defaults, or nullable ones with', 'query($n: Int!, $m: Int = 2) { a: workflows(first: $n) { totalCount } b: workflows(first: $m) { totalCount } }', true],
+    ['@include on a field', 'query($v: Boolean!) { workflows(first: 2) @include(if: $v) { totalCount } }', false],
+    ['@skip deep in a fragment', '{ ...F } fragment F on Query { workflows(first: 2) { nodes { name @skip(if: true) } } }', false],
+    ['a non-null variable with a default', 'query($n: Int! = 2) { workflows(first: $n) { totalCount } }', false],
+  ])('%s: %s', (_, source, expected) => {
+    const document = parse(source);
+    expect(compilesAsSpecified(document)).toBe(expected);
+    expect(compilesAsSpecified(document)).toBe(expected); // decided once, the same again
+  });
+});
