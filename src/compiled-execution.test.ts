@@ -9,6 +9,8 @@ describe('compilesAsSpecified', () => {
     ['@include on a field', 'query($v: Boolean!) { workflows(first: 2) @include(if: $v) { totalCount } }', false],
     ['@skip deep in a fragment', '{ ...F } fragment F on Query { workflows(first: 2) { nodes { name @skip(if: true) } } }', false],
     ['a non-null variable with a default', 'query($n: Int! = 2) { workflows(first: $n) { totalCount } }', false],
+    ['two operations', 'query A { workflows(first: 1) { totalCount } } query B { recentLogs(first: 1) { nodes { id } } }', false],
+    ['federation’s `_entities`', 'query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', false],
   ])('%s: %s', (_, source, expected) => {
     const document = parse(source);
     expect(compilesAsSpecified(document)).toBe(expected);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, callsTo, DEMO_TOKENS, expectCode, stackWorld, startStack, type Stack } from '../support/stack.js';
+import { bearer, callsTo, DEMO_TOKENS, expectCode, post, stackWorld, startStack, type GraphQLResponse, type Stack } from '../support/stack.js';
 
 const FAN_OUT = 'nodes { executions(first: 100) { nodes { logs { id } } } }';
 
@@ -98,6 +98,17 @@ describe('the upstream-call budget sees the operation as it will run', () => {
     expect(response.errors).toBeUndefined();
     expect(response.data.e).toEqual(runIds.map(() => ({ __typename: 'WorkflowExecution' })));
     expect(stack.simulator.calls).toHaveLength(0);
+  });
+
+  it('runs the operation its request names, also when the same text came before naming another', async () => {
+    const named = async (operationName: string) => {
+      const query = `query Workflows { workflows(first: 1) { totalCount } } query Logs { recentLogs(first: 1) { nodes { id } } }`;
+      return (await (await post(stack.url, { query, operationName })).json()) as GraphQLResponse;
+    };
+    expect(Object.keys((await named('Logs')).data)).toEqual(['recentLogs']);
+    stack.simulator.clearCalls();
+    expect(await named('Workflows')).toEqual({ data: { workflows: { totalCount: workflowIds.length } } });
+    expect(stack.simulator.calls.map((call) => call.path)).toEqual(['/workflows']);
   });
 
   it('refuses sizes taken from variable defaults, estimating them as if written inline', async () => {

@@ -258,3 +258,30 @@ describe('reference resolution (_entities)', () => {
     expect(stack.simulator.calls).toHaveLength(0);
   });
 });
+
+describe('reference resolution (_entities) when Altostrat fails some', () => {
+  const failing = new Set<string>();
+  let faulty: Stack;
+  beforeAll(async () => {
+    faulty = await startStack({ fault: (call) => (failing.has(call.path) ? { status: 500, body: '{}' } : undefined) });
+  });
+  afterAll(() => faulty.close());
+
+  it('answers one item per representation, in their order, the failed ones null with an error each', async () => {
+    const [bad, good] = faulty.simulator.workflowsOf(DEMO_TOKENS.acme);
+    const [run] = faulty.simulator.runsOf(bad!.id);
+    failing.add(`/workflows/${bad!.id}`).add(`/workflows/runs/${run!.id}`);
+    const response = await faulty.gql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Workflow { id name } ... on WorkflowExecution { id status } } }`,
+      {
+        r: [
+          { __typename: 'Workflow', id: bad!.id },
+          { __typename: 'WorkflowExecution', id: run!.id },
+          { __typename: 'Workflow', id: good!.id },
+        ],
+      },
+    );
+    expect(response.data._entities).toEqual([null, null, { id: good!.id, name: good!.name }]);
+    expect(response.errors?.map((e) => e.path)).toEqual(expect.arrayContaining([['_entities', 0], ['_entities', 1]]));
+  });
+});
