@@ -15,9 +15,23 @@
  * - `_entities` (federation): when several of its items fail, its list came back with an extra
  *   `null` at the end, which shifts the items a router pairs with its representations.
  * Decided once per parsed document (Yoga keeps them), so a document sent over and over pays one
- * walk of its tree.
+ * walk of its tree. And where documents do run compiled, an error raised in a resolver reached
+ * the client with its path but without `locations`: `useLocatedErrors` puts them back.
  */
-import { BREAK, Kind, visit, type DocumentNode } from 'graphql';
+import {
+  BREAK,
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  visit,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 const decided = new WeakMap<DocumentNode, boolean>();
 
@@ -49,3 +63,59 @@ export function compilesAsSpecified(document: DocumentNode): boolean {
   }
   return verdict;
 }
+
+/** The fields of the document that a result path names (a field selected in several places is each of them). */
+function fieldsAt(document: DocumentNode, operationName: string | null | undefined, path: ReadonlyArray<string | number>): FieldNode[] {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return [];
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  let sets: SelectionSetNode[] = [operation.selectionSet];
+  let fields: FieldNode[] = [];
+  for (const key of path) {
+    if (typeof key === 'number') continue; // a list item: the same fields
+    fields = [];
+    const visited = new Set<string>();
+    const take = (set: SelectionSetNode): void => {
+      for (const selection of set.selections) {
+        if (selection.kind === Kind.FIELD) {
+          if ((selection.alias ?? selection.name).value === key) fields.push(selection);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) take(selection.selectionSet);
+        else if (!visited.has(selection.name.value)) {
+          visited.add(selection.name.value);
+          const fragment = fragments.get(selection.name.value);
+          if (fragment) take(fragment.selectionSet);
+        }
+      }
+    };
+    sets.forEach(take);
+    sets = fields.flatMap((field) => (field.selectionSet ? [field.selectionSet] : []));
+  }
+  return fields;
+}
+
+/**
+ * Gives an execution error that has a path but no nodes the fields its path names, which its
+ * `locations` are made from when Yoga writes it (graphql-jit sets `locations` alone, which Yoga's
+ * copy of the error drops).
+ */
+export function useLocatedErrors(): Plugin {
+  const unlocated = (error: GraphQLError): boolean => error.path !== undefined && !error.nodes?.length && !error.positions?.length;
+  return {
+    onExecute({ args }) {
+      const { document, operationName } = args as ExecutionArgs;
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (isAsyncIterable(result) || !result.errors?.some(unlocated)) return;
+          const located = (error: GraphQLError): GraphQLError => {
+            const nodes = unlocated(error) ? fieldsAt(document, operationName, error.path!) : [];
+            if (nodes.length === 0) return error;
+            return new GraphQLError(error.message, { nodes, path: error.path, originalError: error.originalError, extensions: error.extensions });
+          };
+          setResult({ ...result, errors: result.errors.map(located) } satisfies ExecutionResult);
+        },
+      };
+    },
+  };
+}
+

@@ -30,7 +30,7 @@ import { createLogger, createRequestLog, useUpstreamTrace, yogaLogger, type Requ
 import { createMetrics, type Metrics } from './metrics.js';
 import { useOperationSpans } from './tracing.js';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { compilesAsSpecified } from './compiled-execution.js';
+import { compilesAsSpecified, useLocatedErrors } from './compiled-execution.js';
 import { useFreshContextPerEvent } from './subscription-events.js';
 import { EventStreams, type EventWriting } from './sse.js';
 import type { DestinationStream, Logger } from 'pino';
@@ -231,6 +231,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       // Execute queries and mutations compiled (but where graphql-jit parts from the
       // specification); subscriptions with a fresh context per event.
       useGraphQlJit({}, { enableIf: ({ document }) => compilesAsSpecified(document) }),
+      useLocatedErrors(),
       useFreshContextPerEvent(streams),
       // Last: SSE answers to subscriptions, whose events sse.ts writes itself.
       streams.plugin,

@@ -105,6 +105,15 @@ describe('BAD_USER_INPUT', () => {
     expect(stack.simulator.calls).toEqual([]);
   });
 
+  it('points each error raised in a resolver at the field it is about, through aliases, fragments and lists', async () => {
+    const response = await gql(`{
+  all: workflows(first: 2) { nodes { ...Runs } }
+}
+fragment Runs on Workflow { executions(first: 1, after: "nope") { totalCount } }`);
+    const error = expectCode(response, 'BAD_USER_INPUT', ['all', 'nodes', 0, 'executions']);
+    expect((error as { locations?: unknown }).locations).toEqual([{ line: 4, column: 29 }]);
+  });
+
   it('rejects workflows(first: 101) before any upstream call', async () => {
     const response = await gql(`{ workflows(first: 101) { totalCount } }`);
     expect(expectCode(response, 'BAD_USER_INPUT').message).toContain('between 0 and 100');
@@ -132,7 +141,9 @@ describe('BAD_USER_INPUT', () => {
 
   it('rejects node(id) for an id that is neither a workflow nor an execution', async () => {
     const response = await gql(`{ node(id: "abc") { id } }`);
-    expect(expectCode(response, 'BAD_USER_INPUT', ['node']).message).toContain('fl_run_');
+    const error = expectCode(response, 'BAD_USER_INPUT', ['node']);
+    expect(error.message).toContain('fl_run_');
+    expect((error as { locations?: unknown }).locations).toEqual([{ line: 1, column: 3 }]);
     expect(response.data).toEqual({ node: null });
     expect(stack.simulator.calls).toEqual([]);
   });
