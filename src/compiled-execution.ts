@@ -94,6 +94,9 @@ function fieldsAt(document: DocumentNode, operationName: string | null | undefin
   return fields;
 }
 
+/** What a plugin's `onExecute` may answer: the hooks of the execution's later steps. */
+type ExecuteHooks = Exclude<Awaited<ReturnType<NonNullable<Plugin['onExecute']>>>, void>;
+
 /**
  * Gives an execution error that has a path but no nodes the fields its path names, which its
  * `locations` are made from when Yoga writes it (graphql-jit sets `locations` alone, which Yoga's
@@ -101,21 +104,18 @@ function fieldsAt(document: DocumentNode, operationName: string | null | undefin
  */
 export function useLocatedErrors(): Plugin {
   const unlocated = (error: GraphQLError): boolean => error.path !== undefined && !error.nodes?.length && !error.positions?.length;
-  return {
-    onExecute({ args }) {
+  // One hook for every execution: nothing is made per request unless its result has such an error.
+  const hooks: ExecuteHooks = {
+    onExecuteDone({ args, result, setResult }) {
+      if (isAsyncIterable(result) || !result.errors?.some(unlocated)) return;
       const { document, operationName } = args as ExecutionArgs;
-      return {
-        onExecuteDone({ result, setResult }) {
-          if (isAsyncIterable(result) || !result.errors?.some(unlocated)) return;
-          const located = (error: GraphQLError): GraphQLError => {
-            const nodes = unlocated(error) ? fieldsAt(document, operationName, error.path!) : [];
-            if (nodes.length === 0) return error;
-            return new GraphQLError(error.message, { nodes, path: error.path, originalError: error.originalError, extensions: error.extensions });
-          };
-          setResult({ ...result, errors: result.errors.map(located) } satisfies ExecutionResult);
-        },
+      const located = (error: GraphQLError): GraphQLError => {
+        const nodes = unlocated(error) ? fieldsAt(document, operationName, error.path!) : [];
+        if (nodes.length === 0) return error;
+        return new GraphQLError(error.message, { nodes, path: error.path, originalError: error.originalError, extensions: error.extensions });
       };
+      setResult({ ...result, errors: result.errors.map(located) } satisfies ExecutionResult);
     },
   };
+  return { onExecute: () => hooks };
 }
-
