@@ -178,9 +178,9 @@ export function createLoaders({ client, codec, lists, tenant, observer, finished
   const runPage = lazy(() =>
     fetchLoader(
       'runPage',
-      async ({ workflowId, page }: RunPageKey) => {
-        freshPages?.delete(pageKey({ workflowId, page }));
-        const answer = await client.listExecutions(workflowId, page);
+      async (key: RunPageKey) => {
+        freshPages?.delete(pageKey(key));
+        const answer = await client.listExecutions(key.workflowId, key.page);
         // A list item with its logs is the whole run: later lookups of it in this request need no call.
         for (const item of answer?.items ?? []) {
           if (item.logs !== undefined) primeRun(item);

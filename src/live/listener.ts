@@ -52,7 +52,7 @@ export class Listener {
   state: ListenerState = 'joining';
   /** The last event delivered or read as the baseline: replayed to a new subscriber. */
   last: { event: Json } | undefined;
-  /** When the newest message was heard (Date.now()), for the metrics. */
+  /** When the newest message was heard (Date.now()): for the metrics, and to tell a waiting poller that another is at work. */
   newestAt: number | undefined;
   private readonly heard = new Map<string, number>();
   /** The newest message heard, by poll time: what a message from another epoch must come after. */
