@@ -14,6 +14,8 @@
  *   budget estimated the one it named).
  * - `_entities` (federation): when several of its items fail, its list came back with an extra
  *   `null` at the end, which shifts the items a router pairs with its representations.
+ * - A variable inside an object or list literal (`context: { site: $site }`): a scalar's literal
+ *   (JSON) is read once, without the variables, so `site` was dropped without an error.
  * Decided once per parsed document (Yoga keeps them), so a document sent over and over pays one
  * walk of its tree. And where documents do run compiled, an error raised in a resolver reached
  * the client with its path but without `locations`: `useLocatedErrors` puts them back.
@@ -30,10 +32,19 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 const decided = new WeakMap<DocumentNode, boolean>();
+
+/** Whether a literal holds a variable anywhere inside it. */
+function containsVariable(value: ValueNode): boolean {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(containsVariable);
+  if (value.kind === Kind.OBJECT) return value.fields.some((field) => containsVariable(field.value));
+  return false;
+}
 
 /** Whether graphql-jit runs `document` as the specification says. */
 export function compilesAsSpecified(document: DocumentNode): boolean {
@@ -49,6 +60,16 @@ export function compilesAsSpecified(document: DocumentNode): boolean {
         },
         VariableDefinition(node) {
           if (node.defaultValue === undefined || node.type.kind !== Kind.NON_NULL_TYPE) return undefined;
+          verdict = false;
+          return BREAK;
+        },
+        ObjectValue(node) {
+          if (!containsVariable(node)) return undefined;
+          verdict = false;
+          return BREAK;
+        },
+        ListValue(node) {
+          if (!containsVariable(node)) return undefined;
           verdict = false;
           return BREAK;
         },

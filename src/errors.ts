@@ -35,8 +35,10 @@ export function codedError(
   code: ErrorCode,
   message: string,
   extensions: Record<string, unknown> = {},
+  /** The document's nodes the error is about: its `locations`. */
+  nodes?: GraphQLError['nodes'],
 ): GraphQLError {
-  return new GraphQLError(message, { extensions: { ...extensions, code } });
+  return new GraphQLError(message, { nodes, extensions: { ...extensions, code } });
 }
 
 export const badInput = (message: string): GraphQLError => codedError(ErrorCode.BAD_USER_INPUT, message);
@@ -64,6 +66,31 @@ export function formattedError(error: GraphQLError): GraphQLFormattedError {
   return { ...error.toJSON(), extensions };
 }
 
+/** The status of a request error, by its code; other codes keep Yoga's choice. */
+const REQUEST_ERROR_STATUS: Partial<Record<string, number>> = {
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.UPSTREAM_ERROR]: 502,
+};
+
+/**
+ * A response with no `data` (refused before execution: the call budget, a variable that does not
+ * fit its type, a document limit) is a request error, which GraphQL over HTTP answers with a 4xx or
+ * 5xx under `application/graphql-response+json`. `spec: true` keeps `application/json`'s 200.
+ */
+function withRequestErrorStatus(result: ExecutionResult): ExecutionResult {
+  if ('data' in result || !result.errors?.length || result.errors.some((e) => e.extensions?.http)) return result;
+  const errors = result.errors.map((error) => {
+    const status = REQUEST_ERROR_STATUS[String(error.extensions.code)];
+    if (status === undefined) return error;
+    const { message, nodes, source, positions, path, originalError, extensions } = error;
+    return new GraphQLError(message, { nodes, source, positions, path, originalError, extensions: { ...extensions, http: { status, spec: true } } });
+  });
+  return { ...result, errors };
+}
+
 /**
  * Every error leaves with an `extensions.code`. graphql-js gives none to variables that do not fit
  * their types (BAD_USER_INPUT, as Apollo Server says), and some HTTP-level refusals come without
@@ -71,8 +98,9 @@ export function formattedError(error: GraphQLError): GraphQLFormattedError {
  * GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED, and masked bugs INTERNAL_SERVER_ERROR.
  */
 export function useErrorCodes(): Plugin {
-  const coded = (result: ExecutionResult): ExecutionResult =>
-    result.errors?.some((e) => !e.extensions?.code) ? { ...result, errors: result.errors.map((e) => withCode(e)) } : result;
+  const coded = (result: ExecutionResult): ExecutionResult => withRequestErrorStatus(
+    result.errors?.some((e) => !e.extensions?.code) ? { ...result, errors: result.errors.map((e) => withCode(e)) } : result,
+  );
   return {
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result)) setResult(result.map(coded));

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { addResolversToSchema } from '@graphql-tools/schema';
-import { defaultFieldResolver, getNamedType, parse, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, getNamedType, GraphQLScalarType, parse, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { containsTooDeep } from './upstream/json.js';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
@@ -55,13 +55,26 @@ function loadTypeDefs(): string {
  */
 export function createSchema(): GraphQLSchema {
   const subgraph = buildSubgraphSchema({ typeDefs: parse(loadTypeDefs()), resolvers: resolvers as GraphQLSchemaModule['resolvers'] });
-  return refuseTooDeepJson(
-    addResolversToSchema({
-      schema: subgraph,
-      resolvers,
-      resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
-    }),
-  );
+  const schema = addResolversToSchema({
+    schema: subgraph,
+    resolvers,
+    resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+  });
+  return refuseTooDeepJson(withScalarsDescribedAsWritten(schema));
+}
+
+/**
+ * Each custom scalar described as schema/ describes it: a scalar's resolver (graphql-scalars'
+ * config, src/resolvers/scalars.ts) brings its own description, which would otherwise replace it
+ * in introspection while `_service { sdl }` kept the SDL's.
+ */
+function withScalarsDescribedAsWritten(schema: GraphQLSchema): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.SCALAR_TYPE]: (type) => {
+      const written = type.astNode?.description?.value;
+      return written === undefined || written === type.description ? type : new GraphQLScalarType({ ...type.toConfig(), description: written });
+    },
+  });
 }
 
 /**

@@ -46,7 +46,10 @@ export function useUpstreamCallBudget(maxCalls: number, lists: ListMemory): Plug
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return undefined; // execution reports it
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 10 });
-    if (coerced.errors) return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message))) };
+    if (coerced.errors) {
+      // Each error keeps the variable definition it points at (its `locations`), not the value.
+      return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message), {}, e.nodes)) };
+    }
     const perPage = lists.perPage ?? ASSUMED_PAGE_SIZE;
     const estimateNow = (variables = coerced.coerced) => estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables, perPage });
     let estimate: number;

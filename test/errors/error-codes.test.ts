@@ -166,6 +166,37 @@ describe('OPERATION_RESOLUTION_FAILURE', () => {
   });
 });
 
+describe('the HTTP status of a request refused before it runs', () => {
+  const send = (body: unknown, accept: string) =>
+    fetch(stack.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_TOKENS.acme}`, accept },
+      body: JSON.stringify(body),
+    });
+
+  it.each([
+    ['over the call budget', { query: '{ workflows(first: 101) { totalCount } }' }],
+    ['a negative `first`', { query: '{ workflows(first: -1) { totalCount } }' }],
+    ['an Int variable given 1.5', { query: 'query($f: Int) { workflows(first: $f) { totalCount } }', variables: { f: 1.5 } }],
+    ['a required variable left out', { query: 'query($f: Int!) { workflows(first: $f) { totalCount } }' }],
+    ['over the alias limit', { query: `{ ${Array.from({ length: 80 }, (_, i) => `a${i}: __typename`).join(' ')} }` }],
+  ])('is 400 under application/graphql-response+json, 200 under application/json: %s', async (_, body) => {
+    const strict = await send(body, 'application/graphql-response+json');
+    const json = (await strict.json()) as GraphQLResponse;
+    expect(json).not.toHaveProperty('data');
+    expectCode({ ...json, status: strict.status }, 'BAD_USER_INPUT');
+    expect(strict.status).toBe(400);
+    expect((await send(body, 'application/json')).status).toBe(200);
+    expect(stack.simulator.calls).toEqual([]);
+  });
+
+  it('locates a variable that does not fit its type at its definition', async () => {
+    const response = await gql('query Q($f: Int) { workflows(first: $f) { totalCount } }', { f: 1.5 });
+    expectCode(response, 'BAD_USER_INPUT');
+    expect((response.errors![0] as { locations?: unknown }).locations).toEqual([{ line: 1, column: 9 }]);
+  });
+});
+
 describe('what does not exist', () => {
   it('is a null workflow, not an error', async () => {
     const response = await gql(`{ workflow(id: "fl_doesnotexist") { name } }`);

@@ -18,8 +18,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, callsTo, DEMO_TOKENS, listen, startStack, type Stack } from '../support/stack.js';
 
 const OWNERS_SDL = `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable"])
   type Workflow @key(fields: "id") { id: ID! owner: Owner! }
+  "A Relay connection of this subgraph's own, with the PageInfo every such subgraph declares."
+  type PageInfo @shareable { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
+  type WorkflowReference { id: ID! workflow: Workflow! }
+  type WorkflowReferenceEdge { cursor: String! node: WorkflowReference! }
+  type WorkflowReferenceConnection { edges: [WorkflowReferenceEdge!]! pageInfo: PageInfo! }
   type WorkflowExecution @key(fields: "id", resolvable: false) { id: ID! }
   type Owner { name: String! team: String! }
   type Query {
@@ -29,6 +34,8 @@ const OWNERS_SDL = `
     watchedWorkflows: [Workflow]!
     "Runs someone audited, as references."
     auditedRuns: [WorkflowExecution!]!
+    "Watched workflows as a connection: its PageInfo is this subgraph's."
+    watchedPage(first: Int!): WorkflowReferenceConnection!
   }
 `;
 
@@ -55,6 +62,10 @@ beforeAll(async () => {
         teamName: () => 'netops',
         watchedWorkflows: () => watched.map((id) => ({ id })),
         auditedRuns: () => audited.map((id) => ({ id })),
+        watchedPage: (_: unknown, { first }: { first: number }) => ({
+          edges: watched.slice(0, first).map((id) => ({ cursor: `w:${id}`, node: { id: `ref-${id}`, workflow: { id } } })),
+          pageInfo: { hasNextPage: first < watched.length, hasPreviousPage: false, startCursor: `w:${watched[0]}`, endCursor: `w:${watched[first - 1]}` },
+        }),
       },
       Workflow: { owner: ({ id }: { id: string }) => ({ name: `owner of ${id}`, team: 'netops' }) },
     },
@@ -161,6 +172,20 @@ describe.each([
 });
 
 describe('in a supergraph', () => {
+  it.each([
+    ['Hive Gateway', () => routerUrl],
+    ['Apollo Gateway', () => apolloUrl],
+  ])('composes beside another Relay subgraph’s own PageInfo, each connection paged by its own subgraph (%s)', async (_, url) => {
+    const body = await throughRouter(
+      `{ watchedPage(first: 1) { pageInfo { hasNextPage endCursor } edges { node { workflow { id executions(first: 1) { pageInfo { hasNextPage hasPreviousPage } } } } } } }`,
+      bearer(DEMO_TOKENS.acme),
+      url(),
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data.watchedPage.pageInfo).toEqual({ hasNextPage: true, endCursor: `w:${watched[0]}` });
+    expect(body.data.watchedPage.edges[0].node.workflow).toEqual({ id: watched[0], executions: { pageInfo: { hasNextPage: true, hasPreviousPage: false } } });
+  });
+
   it('answers fields of both subgraphs on one workflow, with executions and logs', async () => {
     const body = await throughRouter(`{
       watchedWorkflows {

@@ -82,6 +82,18 @@ describe('executeWorkflow', () => {
     expect(posts()[0]!.authorization).toBe(bearer(DEMO_TOKENS.acme));
   });
 
+  it('sends the values of variables written inside a `context` literal', async () => {
+    const response = await stack.gql(
+      `mutation Execute($id: ID!, $site: String!, $tags: JSON) {
+        executeWorkflow(input: { workflowId: $id, context: { site: $site, tags: $tags, fixed: "x", list: [$site] } }) { execution { id } }
+      }`,
+      { id: workflowId, site: 'leeds', tags: ['a', 'b'] },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(posts()).toHaveLength(1);
+    expect(posts()[0]!.body).toEqual({ context: { site: 'leeds', tags: ['a', 'b'], fixed: 'x', list: ['leeds'] } });
+  });
+
   it('answers a new PENDING run’s logs as empty when Altostrat leaves them out: no second call, which could fail after the write', () =>
     withoutInlineLogs(async () => {
       fault = (call) => (call.method === 'GET' ? { status: 503 } : undefined);
