@@ -6,8 +6,9 @@ const require = createRequire(import.meta.url);
 export default defineConfig({
   resolve: {
     // graphql 16 has no "exports" map: Vite would pick its .mjs build while Node (and so every
-    // dependency) loads the .js one, and graphql refuses types from "another realm". Use Node's.
-    alias: { graphql: require.resolve('graphql') },
+    // dependency) loads the .js one, and graphql refuses types from "another realm". Use Node's
+    // (for the bare name only: a deep import such as graphql/jsutils/inspect.js resolves as it is).
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -2,6 +2,9 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { compilesAsSpecified } from './compiled-execution.js';
 
+/** A workflow definition literal whose one node has `data`. */
+const definition = (data: string) => `{ name: "n", authorizationId: "auth_1", graph: { nodes: [{ id: "t", type: "trigger", data: ${data} }], edges: [] } }`;
+
 describe('compilesAsSpecified', () => {
   it.each([
     ['a plain query', '{ workflows(first: 2) { totalCount } }', true],
@@ -11,10 +14,11 @@ describe('compilesAsSpecified', () => {
     ['a non-null variable with a default', 'query($n: Int! = 2) { workflows(first: $n) { totalCount } }', false],
     ['two operations', 'query A { workflows(first: 1) { totalCount } } query B { recentLogs(first: 1) { nodes { id } } }', false],
     ['federation’s `_entities`', 'query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', false],
-    ['a variable as a whole argument', 'mutation($input: ExecuteWorkflowInput!) { executeWorkflow(input: $input) { execution { id } } }', true],
-    ['a variable inside an object literal', 'mutation($s: String) { executeWorkflow(input: { workflowId: "fl_1", context: { site: $s } }) { execution { id } } }', false],
-    ['a variable inside a list literal', 'mutation($t: JSON) { executeWorkflow(input: { workflowId: "fl_1", context: [1, [$t]] }) { execution { id } } }', false],
-    ['literals without variables', 'mutation { executeWorkflow(input: { workflowId: "fl_1", context: { site: "leeds", tags: ["a"] } }) { execution { id } } }', true],
+    ['a mutation', 'mutation($input: ExecuteWorkflowInput!) { executeWorkflow(input: $input) { execution { id } } }', false],
+    ['a variable as a whole argument', 'query($input: WorkflowDefinitionInput!) { validateWorkflow(input: $input) { valid } }', true],
+    ['a variable inside an object literal', `query($u: JSON) { validateWorkflow(input: ${definition('{ url: $u }')}) { valid } }`, false],
+    ['a variable inside a list literal', `query($u: JSON) { validateWorkflow(input: ${definition('[1, [$u]]')}) { valid } }`, false],
+    ['literals without variables', `{ validateWorkflow(input: ${definition('{ url: "https://a.example", tags: ["a"] }')}) { valid } }`, true],
   ])('%s: %s', (_, source, expected) => {
     const document = parse(source);
     expect(compilesAsSpecified(document)).toBe(expected);

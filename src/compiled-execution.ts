@@ -14,6 +14,9 @@
  *   budget estimated the one it named).
  * - `_entities` (federation): when several of its items fail, its list came back with an extra
  *   `null` at the end, which shifts the items a router pairs with its representations.
+ * - Mutations: a top-level field reached through a fragment ran after those written directly, so
+ *   `...Rename deleteWorkflow(...)` deleted before it renamed. Writes are few and each costs an
+ *   upstream call; none is worth running out of order.
  * - A variable inside an object or list literal (`context: { site: $site }`): a scalar's literal
  *   (JSON) is read once, without the variables, so `site` was dropped without an error.
  * Decided once per parsed document (Yoga keeps them), so a document sent over and over pays one
@@ -25,6 +28,7 @@ import {
   getOperationAST,
   GraphQLError,
   Kind,
+  OperationTypeNode,
   visit,
   type DocumentNode,
   type ExecutionArgs,
@@ -50,7 +54,8 @@ function containsVariable(value: ValueNode): boolean {
 export function compilesAsSpecified(document: DocumentNode): boolean {
   let verdict = decided.get(document);
   if (verdict === undefined) {
-    verdict = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length <= 1;
+    const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    verdict = operations.length === 1 && operations[0]!.operation !== OperationTypeNode.MUTATION;
     if (verdict) {
       visit(document, {
         Directive(node) {

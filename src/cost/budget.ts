@@ -12,6 +12,7 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import { getOperationAST, getVariableValues, GraphQLError, OperationTypeNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { inspect } from 'graphql/jsutils/inspect.js';
 import { codedError, ErrorCode } from '../errors.js';
 import type { ListMemory } from '../upstream/list-memory.js';
 import { EstimateCache } from './cache.js';
@@ -20,18 +21,32 @@ import { estimateUpstreamCalls, UnknownCostError } from './estimate.js';
 /** Runs per page assumed by the cost estimate until the upstream has said (Altostrat's usual). */
 const ASSUMED_PAGE_SIZE = 15;
 
+/** The value at a path graphql-js prints (`i.graph.nodes[0].data`: the variable's name first). */
+function valueAt(variables: Readonly<Record<string, unknown>>, printed: string): unknown {
+  let value: unknown = variables;
+  for (const [, key, index] of printed.matchAll(/\.?([^.[\]]+)|\[(\d+)\]/g)) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[key ?? index!];
+  }
+  return value;
+}
+
 /**
  * graphql-js names a variable that does not fit its type with the whole value it got
  * (`Variable "$input" got invalid value { name: ..., secret: "..." }; Field "x" is not defined`),
- * which would echo a vault secret back. Keep the variable, the path and the reason only.
+ * and a scalar's reason repeats the part that did not fit (`String cannot represent a non string
+ * value: 918273645`), either of which would echo a vault secret back. Keep the variable, the path
+ * and the reason only, without that part.
  */
-function withoutValue(message: string): string {
+function withoutValue(message: string, variables: Readonly<Record<string, unknown>>): string {
   const variable = /^Variable "\$([A-Za-z_][A-Za-z0-9_]*)"/.exec(message)?.[1];
   const reasonAt = message.lastIndexOf('; ');
   if (variable === undefined || reasonAt < 0) return message;
   const head = message.slice(0, reasonAt);
   const at = / at "([^"]*)"$/.exec(head)?.[1];
-  return `Variable "$${variable}" got an invalid value${at === undefined ? '' : ` at "${at}"`}: ${message.slice(reasonAt + 2)}`;
+  const part = valueAt(variables, at ?? variable);
+  const reason = part === undefined ? message.slice(reasonAt + 2) : message.slice(reasonAt + 2).replaceAll(`: ${inspect(part)}`, '');
+  return `Variable "$${variable}" got an invalid value${at === undefined ? '' : ` at "${at}"`}: ${reason}`;
 }
 
 /**
@@ -48,7 +63,7 @@ export function useUpstreamCallBudget(maxCalls: number, lists: ListMemory): Plug
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 10 });
     if (coerced.errors) {
       // Each error keeps the variable definition it points at (its `locations`), not the value.
-      return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message), {}, e.nodes)) };
+      return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message, args.variableValues ?? {}), {}, e.nodes)) };
     }
     const perPage = lists.perPage ?? ASSUMED_PAGE_SIZE;
     const estimateNow = (variables = coerced.coerced) => estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables, perPage });

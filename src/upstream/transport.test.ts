@@ -1,6 +1,6 @@
 /** Reading Retry-After (RFC 9110, 10.2.3) and a 422's field names. */
 import { describe, expect, it } from 'vitest';
-import { fieldErrorsOf, retryAfterSeconds } from './transport.js';
+import { fieldErrorsOf, retryAfterSeconds, WITHHELD_MESSAGE } from './transport.js';
 
 describe('retryAfterSeconds', () => {
   it('reads delay-seconds, a fraction up to the next second', () => {
@@ -61,5 +61,14 @@ describe('fieldErrorsOf', () => {
     const text = JSON.stringify({ errors: { name: [`<p>${html}</p>`, `?q=${url}`, `?q=${url.toLowerCase()}`, `?q=${url.replace(/%20/g, '+')}`] } });
     const { name } = fieldErrorsOf(text, {}, [secret]);
     expect(name).toEqual(['<p>[redacted]</p>', '?q=[redacted]', '?q=[redacted]', '?q=[redacted]']);
+  });
+
+  it('withholds a message holding a short secret whole, leaving the others as they are', () => {
+    const text = JSON.stringify({ errors: { name: ['The name field must be at least 3 characters.', 'Too short.'], secret: ['The secret at is too weak.'] } });
+    const W = WITHHELD_MESSAGE;
+    expect(fieldErrorsOf(text, {}, ['e'])).toEqual({ name: [W, 'Too short.'], secret: [W] });
+    expect(fieldErrorsOf(text, {}, ['at'])).toEqual({ name: [W, 'Too short.'], secret: [W] });
+    expect(fieldErrorsOf(text, {}, ['xyz'])).toEqual({ name: ['The name field must be at least 3 characters.', 'Too short.'], secret: ['The secret at is too weak.'] });
+    expect(fieldErrorsOf(text, {}, ['o sho'])).toEqual({ name: ['The name field must be at least 3 characters.', W], secret: ['The secret at is too weak.'] });
   });
 });

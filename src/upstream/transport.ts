@@ -241,14 +241,33 @@ function spellings(secret: string): string[] {
 }
 
 /**
+ * Secrets at least this long are masked where a message quotes them. A shorter one may be a word,
+ * or part of one, of any message, and the places of `[redacted]` in a known sentence would spell
+ * it out: a message holding it is withheld whole.
+ */
+const MASKED_SECRET_LENGTH = 8;
+
+/** What a message that held a short secret reads instead. */
+export const WITHHELD_MESSAGE = 'Altostrat refused this field; its message is withheld because it held the secret sent.';
+
+/** Masks or withholds what `message` holds of the secrets (docs/guarantees.md, "Writes"). */
+function withoutSecrets(secrets: readonly string[]): (message: string) => string {
+  const given = secrets.filter((secret) => secret !== '');
+  const masked = given.filter((secret) => secret.length >= MASKED_SECRET_LENGTH).flatMap(spellings);
+  const withheld = given.filter((secret) => secret.length < MASKED_SECRET_LENGTH).flatMap(spellings);
+  return (message) => {
+    if (withheld.some((form) => message.includes(form))) return WITHHELD_MESSAGE;
+    return masked.reduce((m, form) => m.split(form).join('[redacted]'), message);
+  };
+}
+
+/**
  * A 422's body -> field errors keyed by the schema's names. Both error shapes the reference shows
- * are read: Laravel's `{message, errors: {field: [..]}}` and `{type, code, message, param?}`. Any
- * secret the caller sent is masked in every message, since a validation message may quote the
- * input.
+ * are read: Laravel's `{message, errors: {field: [..]}}` and `{type, code, message, param?}`. No
+ * message keeps a secret the caller sent, since a validation message may quote the input.
  */
 export function fieldErrorsOf(text: string, fieldNames: FieldNames = {}, secrets: readonly string[] = []): FieldErrors {
-  const forms = secrets.filter((secret) => secret !== '').flatMap(spellings);
-  const mask = (message: string) => forms.reduce((m, form) => m.split(form).join('[redacted]'), message);
+  const mask = withoutSecrets(secrets);
   let body: unknown;
   try {
     body = JSON.parse(text);

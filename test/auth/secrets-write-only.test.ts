@@ -7,6 +7,7 @@
  */
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WITHHELD_MESSAGE } from '../../src/upstream/transport.js';
 import { DEMO_TOKENS, startStack, type Stack } from '../support/stack.js';
 
 const exporter = new InMemorySpanExporter();
@@ -111,5 +112,17 @@ describe('write-only secrets', () => {
     }
     for (const secret of Object.values(secrets)) expect(bodies.filter((b) => b.includes(secret)), `a response holds ${secret}`).toEqual([]);
     expect(bodies.map((b, i) => (b.includes(apiKey) ? i : -1)).filter((i) => i >= 0)).toEqual([revealedIn]);
+  });
+
+  it('are not quoted back when sent as the wrong JSON type, nor spelt out by a message they are part of', async () => {
+    for (const secret of [918273645, ['hunter2-in-a-list'], { pin: 'hunter2-in-an-object' }]) {
+      const response = await send(CREATE, { input: { name: 'router-pin', secret } });
+      expect(response.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(response.errors[0].message).toMatch(/^Variable "\$input" got an invalid value at "input.secret": String cannot represent a non string value/);
+      expect(JSON.stringify(response)).not.toMatch(/918273645|hunter2/);
+    }
+    // Altostrat's 422 for a short name, with a short secret: nothing of it is masked into the sentence.
+    const short = await send(CREATE, { input: { name: 'ab', secret: 'e' } });
+    expect(short.errors[0].extensions.fieldErrors).toEqual({ name: [WITHHELD_MESSAGE] });
   });
 });

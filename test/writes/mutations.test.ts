@@ -274,6 +274,21 @@ describe('executeWorkflow', () => {
     expect(maxInFlight(posts())).toBe(1);
   });
 
+  it('runs writes in document order when some come through fragments', async () => {
+    const response = await stack.gql(
+      `mutation ($a: ExecuteWorkflowInput!, $b: ExecuteWorkflowInput!, $c: ExecuteWorkflowInput!) {
+        ...A
+        b: executeWorkflow(input: $b) { execution { id } }
+        ... on Mutation { c: executeWorkflow(input: $c) { execution { id } } }
+      }
+      fragment A on Mutation { a: executeWorkflow(input: $a) { execution { id } } }`,
+      { a: { workflowId, context: { n: 1 } }, b: { workflowId, context: { n: 2 } }, c: { workflowId, context: { n: 3 } } },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(posts().map((c) => (c.body as { context: { n: number } }).context.n)).toEqual([1, 2, 3]);
+    expect(Object.keys(response.data)).toEqual(['a', 'b', 'c']);
+  });
+
   it('is refused with a coded error by the cost limit, before any call', async () => {
     const response = await stack.gql(
       `mutation { executeWorkflow(input: { workflowId: "${workflowId}" }) { execution { workflow { executions(first: 100) { nodes { logs { id } workflow { executions(first: 100) { nodes { logs { id } } } } } } } } } }`,
