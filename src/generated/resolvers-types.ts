@@ -136,6 +136,8 @@ export type ExecuteWorkflowPayload = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -148,67 +150,69 @@ export type Mutation = {
    * an API key, returned once in the payload's `apiKey` and never again. The secret is write-only:
    * no field, error, log or trace ever shows it.
    */
-  createVaultItem: CreateVaultItemPayload;
+  createVaultItem?: Maybe<CreateVaultItemPayload>;
   /**
    * Creates a workflow. Altostrat's validation errors come back as `BAD_USER_INPUT` with
    * `extensions.fieldErrors` keyed by this input's field names (`authorizationId`, `graph.nodes`,
    * `graph.nodes.0.componentId`).
    */
-  createWorkflow: CreateWorkflowPayload;
+  createWorkflow?: Maybe<CreateWorkflowPayload>;
   /** Deletes a vault item; workflows that use it fail from then on. `NOT_FOUND` when there is no such item. */
-  deleteVaultItem: DeleteVaultItemPayload;
+  deleteVaultItem?: Maybe<DeleteVaultItemPayload>;
   /** Deletes a workflow with all its executions and their logs. `NOT_FOUND` when there is no such workflow. */
-  deleteWorkflow: DeleteWorkflowPayload;
+  deleteWorkflow?: Maybe<DeleteWorkflowPayload>;
   /**
    * Deletes an authorization; workflows that act as it can no longer run. `NOT_FOUND` when there is
    * no such authorization.
    */
-  deleteWorkflowAuthorization: DeleteWorkflowAuthorizationPayload;
+  deleteWorkflowAuthorization?: Maybe<DeleteWorkflowAuthorizationPayload>;
   /**
    * Starts a run of a workflow. The run starts `PENDING`; watch it with
    * `Subscription.executionUpdated`.
    */
-  executeWorkflow: ExecuteWorkflowPayload;
+  executeWorkflow?: Maybe<ExecuteWorkflowPayload>;
   /**
    * Starts a new run of a finished (`COMPLETED` or `FAILED`) execution's workflow with the same
    * trigger data. `NOT_FOUND` when there is no such execution.
    */
-  rerunExecution: RerunExecutionPayload;
+  rerunExecution?: Maybe<RerunExecutionPayload>;
   /**
    * Starts a new run that continues a failed run from one of its steps that succeeded, with the
    * failed run's data up to that step.
    */
-  resumeExecution: ResumeExecutionPayload;
+  resumeExecution?: Maybe<ResumeExecutionPayload>;
   /**
    * Runs a workflow that starts with a sync request trigger to its end and answers its last step's
    * output. The workflow's run shows up in its executions like any other. Sent once: a run that got
    * no answer may have happened (`extensions.outcomeUnknown`).
    */
-  runWorkflowSync: RunWorkflowSyncPayload;
+  runWorkflowSync?: Maybe<RunWorkflowSyncPayload>;
   /**
    * Starts Altostrat's login flow that creates a new authorization: open the returned URL in a
    * browser. The authorization appears in `workflowAuthorizations` once the flow is done.
    */
-  startWorkflowAuthorization: StartWorkflowAuthorizationPayload;
+  startWorkflowAuthorization?: Maybe<StartWorkflowAuthorizationPayload>;
   /** Runs one node on its own, with mock data for the steps before it, and answers what it produced. Saves nothing. */
-  testWorkflowNode: TestWorkflowNodePayload;
+  testWorkflowNode?: Maybe<TestWorkflowNodePayload>;
   /**
    * Replaces a vault item: its name and secret are both required, and an `expiresAt` left out clears
    * the expiry. `NOT_FOUND` when there is no such item.
    */
-  updateVaultItem: UpdateVaultItemPayload;
+  updateVaultItem?: Maybe<UpdateVaultItemPayload>;
   /**
    * Changes a workflow: only the fields given change (a field given as null is cleared where that
    * is allowed). `graph`, when given, replaces both the nodes and the edges. `NOT_FOUND` when there
    * is no such workflow.
    */
-  updateWorkflow: UpdateWorkflowPayload;
+  updateWorkflow?: Maybe<UpdateWorkflowPayload>;
 };
 
 
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -222,6 +226,8 @@ export type MutationCreateVaultItemArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -235,6 +241,8 @@ export type MutationCreateWorkflowArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -248,6 +256,8 @@ export type MutationDeleteVaultItemArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -261,6 +271,8 @@ export type MutationDeleteWorkflowArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -274,6 +286,8 @@ export type MutationDeleteWorkflowAuthorizationArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -287,6 +301,8 @@ export type MutationExecuteWorkflowArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -300,6 +316,8 @@ export type MutationRerunExecutionArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -313,6 +331,8 @@ export type MutationResumeExecutionArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -326,6 +346,8 @@ export type MutationRunWorkflowSyncArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -339,6 +361,8 @@ export type MutationTestWorkflowNodeArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -352,6 +376,8 @@ export type MutationUpdateVaultItemArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
+ * The writes of one document run in order; one that fails answers `null` with its error, and the
+ * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -1271,19 +1297,19 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  createVaultItem?: Resolver<ResolversTypes['CreateVaultItemPayload'], ParentType, ContextType, RequireFields<MutationCreateVaultItemArgs, 'input'>>;
-  createWorkflow?: Resolver<ResolversTypes['CreateWorkflowPayload'], ParentType, ContextType, RequireFields<MutationCreateWorkflowArgs, 'input'>>;
-  deleteVaultItem?: Resolver<ResolversTypes['DeleteVaultItemPayload'], ParentType, ContextType, RequireFields<MutationDeleteVaultItemArgs, 'input'>>;
-  deleteWorkflow?: Resolver<ResolversTypes['DeleteWorkflowPayload'], ParentType, ContextType, RequireFields<MutationDeleteWorkflowArgs, 'input'>>;
-  deleteWorkflowAuthorization?: Resolver<ResolversTypes['DeleteWorkflowAuthorizationPayload'], ParentType, ContextType, RequireFields<MutationDeleteWorkflowAuthorizationArgs, 'input'>>;
-  executeWorkflow?: Resolver<ResolversTypes['ExecuteWorkflowPayload'], ParentType, ContextType, RequireFields<MutationExecuteWorkflowArgs, 'input'>>;
-  rerunExecution?: Resolver<ResolversTypes['RerunExecutionPayload'], ParentType, ContextType, RequireFields<MutationRerunExecutionArgs, 'input'>>;
-  resumeExecution?: Resolver<ResolversTypes['ResumeExecutionPayload'], ParentType, ContextType, RequireFields<MutationResumeExecutionArgs, 'input'>>;
-  runWorkflowSync?: Resolver<ResolversTypes['RunWorkflowSyncPayload'], ParentType, ContextType, RequireFields<MutationRunWorkflowSyncArgs, 'input'>>;
-  startWorkflowAuthorization?: Resolver<ResolversTypes['StartWorkflowAuthorizationPayload'], ParentType, ContextType>;
-  testWorkflowNode?: Resolver<ResolversTypes['TestWorkflowNodePayload'], ParentType, ContextType, RequireFields<MutationTestWorkflowNodeArgs, 'input'>>;
-  updateVaultItem?: Resolver<ResolversTypes['UpdateVaultItemPayload'], ParentType, ContextType, RequireFields<MutationUpdateVaultItemArgs, 'input'>>;
-  updateWorkflow?: Resolver<ResolversTypes['UpdateWorkflowPayload'], ParentType, ContextType, RequireFields<MutationUpdateWorkflowArgs, 'input'>>;
+  createVaultItem?: Resolver<Maybe<ResolversTypes['CreateVaultItemPayload']>, ParentType, ContextType, RequireFields<MutationCreateVaultItemArgs, 'input'>>;
+  createWorkflow?: Resolver<Maybe<ResolversTypes['CreateWorkflowPayload']>, ParentType, ContextType, RequireFields<MutationCreateWorkflowArgs, 'input'>>;
+  deleteVaultItem?: Resolver<Maybe<ResolversTypes['DeleteVaultItemPayload']>, ParentType, ContextType, RequireFields<MutationDeleteVaultItemArgs, 'input'>>;
+  deleteWorkflow?: Resolver<Maybe<ResolversTypes['DeleteWorkflowPayload']>, ParentType, ContextType, RequireFields<MutationDeleteWorkflowArgs, 'input'>>;
+  deleteWorkflowAuthorization?: Resolver<Maybe<ResolversTypes['DeleteWorkflowAuthorizationPayload']>, ParentType, ContextType, RequireFields<MutationDeleteWorkflowAuthorizationArgs, 'input'>>;
+  executeWorkflow?: Resolver<Maybe<ResolversTypes['ExecuteWorkflowPayload']>, ParentType, ContextType, RequireFields<MutationExecuteWorkflowArgs, 'input'>>;
+  rerunExecution?: Resolver<Maybe<ResolversTypes['RerunExecutionPayload']>, ParentType, ContextType, RequireFields<MutationRerunExecutionArgs, 'input'>>;
+  resumeExecution?: Resolver<Maybe<ResolversTypes['ResumeExecutionPayload']>, ParentType, ContextType, RequireFields<MutationResumeExecutionArgs, 'input'>>;
+  runWorkflowSync?: Resolver<Maybe<ResolversTypes['RunWorkflowSyncPayload']>, ParentType, ContextType, RequireFields<MutationRunWorkflowSyncArgs, 'input'>>;
+  startWorkflowAuthorization?: Resolver<Maybe<ResolversTypes['StartWorkflowAuthorizationPayload']>, ParentType, ContextType>;
+  testWorkflowNode?: Resolver<Maybe<ResolversTypes['TestWorkflowNodePayload']>, ParentType, ContextType, RequireFields<MutationTestWorkflowNodeArgs, 'input'>>;
+  updateVaultItem?: Resolver<Maybe<ResolversTypes['UpdateVaultItemPayload']>, ParentType, ContextType, RequireFields<MutationUpdateVaultItemArgs, 'input'>>;
+  updateWorkflow?: Resolver<Maybe<ResolversTypes['UpdateWorkflowPayload']>, ParentType, ContextType, RequireFields<MutationUpdateWorkflowArgs, 'input'>>;
 };
 
 export type NodeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
