@@ -4,20 +4,31 @@
  * (`workflowWritten`, `workflowDeleted`, `runStarted`), so that later fields of the same request
  * see what was written.
  */
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../errors.js';
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.js';
 import { runStarted, workflowDeleted, workflowWritten } from '../loaders.js';
 import { checkInputId, isIdOf, notAnId } from '../upstream/ids.js';
 import { nodeTestBody, workflowBody } from '../upstream/inputs.js';
+import type { UpstreamInput } from '../upstream/transport.js';
 import { orNotFound } from './found.js';
 
 export const editingQueries: QueryResolvers = {
   triggerableWorkflows: (_, __, { loaders }) => loaders.triggerableWorkflows.load(),
   validateWorkflow: (_, { input }, { upstream }) => {
-    // A malformed id never leaves the gateway; it makes the definition invalid, like any other fault.
+    // What the gateway refuses itself (a malformed id, a node's `data` that is not an object) never
+    // leaves it; it makes the definition invalid, like any other fault.
     if (!isIdOf('authorization', input.authorizationId)) {
       return { valid: false, errors: [notAnId('authorization', input.authorizationId)] };
     }
-    return upstream.validateWorkflow(workflowBody(input));
+    let body: UpstreamInput;
+    try {
+      body = workflowBody(input);
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions.code === ErrorCode.BAD_USER_INPUT) return { valid: false, errors: [error.message] };
+      throw error;
+    }
+    return upstream.validateWorkflow(body);
   },
 };
 

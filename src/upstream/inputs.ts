@@ -16,14 +16,26 @@ import type {
   WorkflowGraphInput,
   WorkflowGraphNodeInput,
 } from '../generated/resolvers-types.js';
+import { codedError, ErrorCode } from '../errors.js';
 import type { FieldNames, UpstreamInput } from './transport.js';
-
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * A node's `data` or a node test's `context`: a JSON object, an empty one when left out or null.
+ * Anything else (a list, a string) is refused under the input's `field`: Altostrat keeps objects
+ * only, and sending `{}` in its place would lose what the caller sent without a word.
+ */
+function objectInput(value: unknown, field: string): Record<string, unknown> {
+  if (value === null || value === undefined) return {};
+  if (isObject(value)) return value;
+  const message = `\`${field}\` must be a JSON object (or null), not ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}.`;
+  throw codedError(ErrorCode.BAD_USER_INPUT, message, { fieldErrors: { [field]: [message] } });
+}
+
 /** A node as Altostrat stores it: its component lives in its free-form `data`. */
-function graphNodeBody(node: WorkflowGraphNodeInput): Record<string, unknown> {
-  const data = isObject(node.data) ? node.data : {};
+function graphNodeBody(node: WorkflowGraphNodeInput, field: string): Record<string, unknown> {
+  const data = objectInput(node.data, `${field}.data`);
   return {
     id: node.id,
     type: node.type,
@@ -62,7 +74,7 @@ export function workflowBody(input: WorkflowDefinitionInput | Omit<UpdateWorkflo
   if (given(input.scheduleType)) body.schedule_type = input.scheduleType;
   if (given(input.scheduleValue)) body.schedule_value = input.scheduleValue;
   if (input.graph) {
-    body.nodes = input.graph.nodes.map(graphNodeBody);
+    body.nodes = input.graph.nodes.map((node, i) => graphNodeBody(node, `graph.nodes.${i}`));
     body.edges = input.graph.edges.map(graphEdgeBody);
   }
   return { body, fieldNames: { ...DEFINITION_NAMES, ...graphFieldNames(input.graph, 'graph.') } };
@@ -77,8 +89,8 @@ export interface NodeTestInput {
 export function nodeTestBody({ node, context, authorizationId }: NodeTestInput): UpstreamInput {
   return {
     body: {
-      node: graphNodeBody(node),
-      context: isObject(context) ? context : {},
+      node: graphNodeBody(node, 'node'),
+      context: objectInput(context, 'context'),
       ...(authorizationId !== null && authorizationId !== undefined && { authorization_id: authorizationId }),
     },
     fieldNames: { authorization_id: 'authorizationId', 'node.data.componentId': 'node.componentId' },

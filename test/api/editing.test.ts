@@ -123,6 +123,20 @@ describe('createWorkflow', () => {
     expect(stack.simulator.calls).toEqual([]);
   });
 
+  it('refuses a node `data` that is not a JSON object before any call, and takes null as an empty one', async () => {
+    for (const data of [['keep', 'me'], 'keep me', 42]) {
+      const nodes = [graph().nodes[0], { ...graph().nodes[1], data }];
+      const response = await stack.gql(CREATE, { input: definition({ graph: { ...graph(), nodes } }) });
+      expect(Object.keys(expectCode(response, 'BAD_USER_INPUT', ['createWorkflow']).extensions!.fieldErrors)).toEqual(['graph.nodes.1.data']);
+      const checked = await stack.gql(VALIDATE, { input: definition({ graph: { ...graph(), nodes } }) });
+      expect(checked.data.validateWorkflow).toEqual({ valid: false, errors: [expect.stringContaining('graph.nodes.1.data')] });
+    }
+    expect(stack.simulator.calls).toEqual([]);
+    const nulled = await stack.gql(CREATE, { input: definition({ graph: { ...graph(), nodes: [graph().nodes[0], { ...graph().nodes[1], data: null }] } }) });
+    expect(nulled.errors).toBeUndefined();
+    expect(writes()[0]!.body).toMatchObject({ nodes: [{}, { data: { componentId: 'http_request' } }] });
+  });
+
   it('reads the other error shape the docs show, `{type, code, message, param}`', async () => {
     const body = JSON.stringify({ type: 'invalid_request_error', code: 'parameter_missing', message: 'authorization_id is missing', param: 'authorization_id', doc_url: 'https://docs.altostrat.io' });
     stack.simulator.configure({ fault: () => ({ status: 422, body }) });
@@ -305,6 +319,12 @@ describe('testWorkflowNode', () => {
       context: { n2: { ping: true } },
       authorization_id: authorizationId,
     });
+  });
+
+  it('refuses a mock context that is not a JSON object before any call', async () => {
+    const response = await stack.gql(TEST_NODE, { input: { node: graph().nodes[1], context: [{ n2: { ping: true } }] } });
+    expect(Object.keys(expectCode(response, 'BAD_USER_INPUT', ['testWorkflowNode']).extensions!.fieldErrors)).toEqual(['context']);
+    expect(stack.simulator.calls).toEqual([]);
   });
 
   it('maps refusals to the input’s names: node.componentId, authorizationId', async () => {
