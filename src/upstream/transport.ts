@@ -7,6 +7,7 @@
  * (budget, retries, breaker, fair share) is policy.ts's; which endpoint and record is the client's.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { GraphQLError } from 'graphql';
 import { codedError, ErrorCode } from '../errors.js';
 import { UpstreamFault, type Deadline } from './resilience.js';
@@ -90,12 +91,20 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
       },
       signal: limits.cutsInFlight ? signal : undefined,
     });
+    // Whether the request may have reached Altostrat: not before its connection was made (a name
+    // that does not resolve, a host that cannot be reached, a wait for a connection that timed out).
+    let connected = false;
+    request.once('socket', (socket: Socket) => {
+      if (socket.connecting) socket.once('connect', () => void (connected = true));
+      else connected = true;
+    });
     // Bounds the wait for the headers (from now: a queued call, a connection being made), then
     // each gap between two chunks of the body: the call's timeout, or what is left of the
     // deadline when that is less. A body that drips in is bounded by the deadline too.
-    const expire = (ms: number) => setTimeout(() => settle(new UpstreamFault(ms < timeoutMs ? 'deadline' : 'timeout', `${route} got no answer in time`)), ms);
+    const expire = (ms: number) =>
+      setTimeout(() => settle(new UpstreamFault(ms < timeoutMs ? 'deadline' : 'timeout', `${route} got no answer in time`, undefined, undefined, connected)), ms);
     let timer = expire(budgetMs);
-    const fail = (error?: unknown) => settled || settle(transportFault(route, error, signal));
+    const fail = (error?: unknown) => settled || settle(transportFault(route, error, signal, connected));
     request.on('error', fail).on('response', (response: IncomingMessage) => {
       const code = response.statusCode!;
       status = code;
@@ -128,9 +137,11 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
   });
 }
 
-function transportFault(route: Route, error: unknown, signal: AbortSignal): UpstreamFault {
+function transportFault(route: Route, error: unknown, signal: AbortSignal, connected: boolean): UpstreamFault {
   if (signal.aborted) return new UpstreamFault('cancelled', `${route}: the caller went away`);
-  if ((error as { code?: unknown } | null)?.code === 'ECONNREFUSED') return new UpstreamFault('refused', `${route}: no connection could be made`);
+  if (!connected || (error as { code?: unknown } | null)?.code === 'ECONNREFUSED') {
+    return new UpstreamFault('refused', `${route}: no connection could be made`, undefined, undefined, false);
+  }
   return new UpstreamFault('network', `${route} could not be completed`);
 }
 

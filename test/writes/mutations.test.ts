@@ -6,7 +6,11 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { maxInFlight, type Fault, type RecordedCall } from '../../src/demo/simulator.js';
-import { bearer, DEMO_TOKENS, expectCode, startStack, type Stack } from '../support/stack.js';
+import { loadConfig } from '../../src/config.js';
+import { createPublicServer } from '../../src/http-server.js';
+import { createGateway } from '../../src/server.js';
+import { freePort } from '../support/ports.js';
+import { bearer, DEMO_TOKENS, expectCode, listen, post, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
 let workflowId: string;
@@ -162,6 +166,23 @@ describe('executeWorkflow', () => {
 
   // With a key, attempts that all went unanswered still say the outcome is unknown: the run may
   // have started just the same.
+  it('says nothing of an unknown outcome when no connection could be made: a name that does not resolve, a closed port', async () => {
+    for (const upstreamUrl of ['http://no-such-upstream.invalid', `http://127.0.0.1:${await freePort()}`]) {
+      const config = loadConfig({ LOG_LEVEL: 'silent', UPSTREAM_TRACE: 'false', METRICS_PORT: '0' });
+      const gateway = createGateway({ config, upstreamUrl });
+      const { server, sockets } = createPublicServer(gateway, config);
+      try {
+        const response = await post(await listen(server), { query: `mutation { executeWorkflow(input: { workflowId: "${workflowId}" }) { execution { id } } }` });
+        const error = expectCode({ status: response.status, ...((await response.json()) as object) }, 'UPSTREAM_ERROR', ['executeWorkflow']);
+        expect(error.extensions).not.toHaveProperty('outcomeUnknown');
+      } finally {
+        await sockets.close();
+        server.close();
+        await gateway.close();
+      }
+    }
+  });
+
   it('says the outcome is unknown when no attempt of a keyed write got an answer', async () => {
     fault = (call) => (call.method === 'POST' ? { kind: 'reset' } : undefined);
     const response = await stack.gql(EXECUTE, { input: { workflowId, idempotencyKey: `lost-${Date.now()}` } });
