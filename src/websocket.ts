@@ -10,7 +10,11 @@
  * - The upgrade is refused (HTTP 403) from a browser Origin that CORS_ORIGINS does not allow, and
  *   (HTTP 429) past WS_MAX_CONNECTIONS_PER_ADDRESS sockets from one client address (behind
  *   TRUSTED_PROXY_HOPS proxies, the one they forwarded).
- * - A `subscribe` that reuses the id of an operation still running closes the socket (4409).
+ * - A client's `complete` ends its operation's work at once, though graphql-ws calls no hook for an
+ *   operation it has not started yet (a mutation document still running stops before its next
+ *   write). A `subscribe` reusing the id of an operation the client completed waits until
+ *   graphql-ws has let go of that id; one reusing the id of an operation still running closes the
+ *   socket (4409), as the protocol says. A message of a type only a server sends closes it (4400).
  * - Browsers cannot set headers on a WebSocket, so the token comes in the `connection_init`
  *   payload `{ "authorization": "Bearer ..." }`, checked as HTTP checks its header before anything
  *   is built from it; a socket without a valid one is closed (4401). Past
@@ -48,6 +52,8 @@ const WsCloseCode = {
   DUPLICATE_ID: 4409,
   /** The token already holds WS_MAX_CONNECTIONS_PER_TOKEN sockets. */
   TOO_MANY_FOR_TOKEN: 4429,
+  /** A message of a type only a server sends (graphql-ws closes on other malformed ones itself). */
+  BAD_MESSAGE: 4400,
   /** A bug, logged. */
   INTERNAL: 4500,
 } as const;
@@ -61,8 +67,34 @@ interface SocketState {
   tenant: string | undefined;
   /** Running operations by the client's id: their stand-in requests, ended with them. */
   operations: Map<string, { request: Request; ended: AbortController }>;
+  /** graphql-ws's handling of the last `subscribe` of each id, until it has let go of the id. */
+  handling: Map<string, Handling>;
   closed: boolean;
   idle: NodeJS.Timeout | undefined;
+}
+
+interface Handling {
+  /** Settles once graphql-ws has let go of the id. */
+  done: Promise<void>;
+  /** The client may use the id again: it completed the operation, or the operation ended. */
+  free: boolean;
+  /** Completed by the client while it waited its turn: never handed on. */
+  completed: boolean;
+}
+
+/** The message types a client sends (graphql-ws's PROTOCOL.md); the others are the server's. */
+const CLIENT_MESSAGE_TYPES = new Set(['connection_init', 'ping', 'pong', 'subscribe', 'complete']);
+
+/** A message's type and id, if it is a JSON object with a string type; graphql-ws reads the rest. */
+function peek(text: string): { type: string; id: string | undefined } | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const { type, id } = (typeof message === 'object' && message !== null ? message : {}) as { type?: unknown; id?: unknown };
+  return typeof type === 'string' ? { type, id: typeof id === 'string' ? id : undefined } : undefined;
 }
 
 /**
@@ -99,6 +131,8 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     const operation = state.operations.get(id);
     if (!operation) return;
     state.operations.delete(id);
+    const handling = state.handling.get(id);
+    if (handling) handling.free = true;
     operation.ended.abort();
     requestLog.operationEnded(operation.request, outcome);
     if (state.operations.size === 0 && !state.closed) armIdle(state);
@@ -124,10 +158,9 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       return true;
     },
     async onSubscribe({ extra: state }, id, params) {
-      // graphql-ws forgets an id the client completes before its operation has started, so the
-      // same id could start a second operation while the first still runs, and the first would
-      // be nobody's to end. An id still running here closes the socket, as graphql-ws closes a
-      // duplicate id it knows of: the socket's operations all end with it.
+      // Never so while the socket's messages are taken as `opened` takes them: an id is handed on
+      // only once graphql-ws has let go of the operation before it. Should one come all the same,
+      // the socket closes, as graphql-ws closes a duplicate id it knows of.
       if (state.operations.has(id)) {
         // The reason does not quote the id: a close frame's reason holds 123 bytes, an id any number.
         state.socket.close(WsCloseCode.DUPLICATE_ID, 'Subscriber for this id already exists');
@@ -180,7 +213,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
 
   const opened = (socket: WebSocket, address: string) => {
     byAddress.set(address, (byAddress.get(address) ?? 0) + 1);
-    const state: SocketState = { socket, authorization: null, tenant: undefined, operations: new Map(), closed: false, idle: undefined };
+    const state: SocketState = { socket, authorization: null, tenant: undefined, operations: new Map(), handling: new Map(), closed: false, idle: undefined };
     armIdle(state);
     let pongWait: NodeJS.Timeout | undefined;
     const ping = setInterval(() => {
@@ -202,9 +235,37 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', (data: Buffer) => {
-            handle(data.toString()).catch((error: unknown) => {
-              logger.error({ err: error }, 'websocket message');
-              socket.close(WsCloseCode.INTERNAL, 'Internal server error');
+            if (socket.readyState !== socket.OPEN) return; // closing: nothing more is taken
+            const text = data.toString();
+            const message = peek(text);
+            if (message && !CLIENT_MESSAGE_TYPES.has(message.type)) {
+              logger.debug('websocket closed on a message of a type a client does not send');
+              socket.close(WsCloseCode.BAD_MESSAGE, 'Invalid message received');
+              return;
+            }
+            const take = () =>
+              handle(text).catch((error: unknown) => {
+                logger.error({ err: error }, 'websocket message');
+                socket.close(WsCloseCode.INTERNAL, 'Internal server error');
+              });
+            const id = message?.id;
+            if (id !== undefined && message?.type === 'complete') {
+              // The client completed it: its work stops now (graphql-ws tells nobody of an operation it
+              // has not started), and a `subscribe` of the id still waiting its turn never starts.
+              const handling = state.handling.get(id);
+              if (handling) handling.completed = handling.free = true;
+              endOperation(state, id, 'complete');
+            }
+            if (id === undefined || message?.type !== 'subscribe') return void take();
+            // An id the client may use again is handed on once graphql-ws has let go of it: the
+            // operation before it still unwinding would otherwise undo the new one's registration.
+            const before = state.handling.get(id);
+            const handling: Handling = { done: Promise.resolve(), free: false, completed: false };
+            const start = () => (handling.completed ? undefined : take());
+            handling.done = before?.free ? before.done.then(start) : Promise.resolve(start());
+            state.handling.set(id, handling);
+            void handling.done.then(() => {
+              if (state.handling.get(id) === handling) state.handling.delete(id);
             });
           }),
       },

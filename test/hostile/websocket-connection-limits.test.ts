@@ -2,8 +2,7 @@
  * WebSockets cannot hold the server's connections: a socket without a valid token is closed at
  * `connection_init` (4401), one with no operation running is closed after WS_IDLE_TIMEOUT_MS
  * (4408), a token holds at most WS_MAX_CONNECTIONS_PER_TOKEN sockets (4429) and an address at most
- * WS_MAX_CONNECTIONS_PER_ADDRESS (the upgrade answers 429), and a socket that reuses the id of an
- * operation still running is closed (4409), its operations with it. Against the gateway process, whose
+ * WS_MAX_CONNECTIONS_PER_ADDRESS (the upgrade answers 429). Against the gateway process, whose
  * MAX_CONNECTIONS is real: honest HTTP requests are still served after a flood of sockets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,6 @@ import { DEMO_TOKENS } from '../../src/demo/seed.js';
 import { spawnGateway, type GatewayProcess } from '../support/process.js';
 import { initSocket, openSocket, run, wsClient } from '../support/websocket.js';
 import { EXECUTION_STARTED } from '../support/live.js';
-import { until } from '../support/wait.js';
 
 const acme = `Bearer ${DEMO_TOKENS.acme}`;
 const globex = `Bearer ${DEMO_TOKENS.globex}`;
@@ -120,31 +118,6 @@ describe('WebSocket connections', () => {
     expect(again.acked).toBe(true);
     for (const socket of [...held.map((h) => h.socket), again.socket]) socket.close();
     await Promise.all([...held.map((h) => h.closed), again.closed]);
-  });
-});
-
-describe('operation ids', () => {
-  it('close a socket that reuses the id of an operation still running with 4409; nothing of the socket outlives it', async () => {
-    const liveSubscriptions = async () => Number(/^live_subscriptions (\d+)$/m.exec(await (await fetch(gateway.metricsUrl)).text())![1]);
-    const { socket, acked, closed } = await initSocket(gateway.url, { authorization: globex });
-    expect(acked).toBe(true);
-    sockets.push(socket);
-    const workflowId = simulator.workflowsOf(DEMO_TOKENS.globex)[0]!.id;
-    // An id longer than a close frame's reason may be (123 bytes): the reason must not quote it.
-    const id = 'A'.repeat(200);
-    const subscribe = JSON.stringify({ id, type: 'subscribe', payload: { query: EXECUTION_STARTED, variables: { workflowId } } });
-    // Completed before it has started, then subscribed again: graphql-ws has forgotten the id, the gateway has not.
-    socket.send(subscribe);
-    socket.send(JSON.stringify({ id, type: 'complete' }));
-    socket.send(subscribe);
-    const ended = await Promise.race([closed, new Promise<undefined>((resolve) => setTimeout(resolve, 3_000))]);
-    socket.close();
-    expect(ended?.code).toBe(4409);
-    await until('no subscription is left', async () => (await liveSubscriptions()) === 0, { timeoutMs: 5_000, everyMs: 50 });
-    // Nothing polls Altostrat for it any more (LIVE_POLL_INTERVAL_MS is 50).
-    const calls = simulator.calls.length;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(simulator.calls.length).toBe(calls);
   });
 });
 
