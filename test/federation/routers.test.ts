@@ -282,6 +282,17 @@ describe('reference resolution (_entities)', () => {
     expect(sdl).toMatch(/type WorkflowExecution implements Node\s+@key\(fields: "id"\)/);
     expect(stack.simulator.calls).toHaveLength(0);
   });
+
+  it('describes each type in introspection as its `_service { sdl }` does, custom scalars included', async () => {
+    const sdl = (await stack.gql('{ _service { sdl } }', {}, { authorization: null })).data._service.sdl as string;
+    const written = new Map(
+      parse(sdl).definitions.flatMap((d) => ('name' in d && d.name && 'description' in d && d.description ? [[d.name.value, d.description.value] as const] : [])),
+    );
+    const introspected = (await stack.gql('{ __schema { types { name description } } }')).data.__schema.types as Array<{ name: string; description: string | null }>;
+    const described = introspected.filter((type) => written.has(type.name));
+    expect(described.map((type) => type.name)).toEqual(expect.arrayContaining(['DateTime', 'JSON', 'Workflow', 'PageInfo']));
+    for (const type of described) expect(type.description, type.name).toBe(written.get(type.name));
+  });
 });
 
 describe('reference resolution (_entities) when Altostrat fails some', () => {
