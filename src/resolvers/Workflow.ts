@@ -17,7 +17,7 @@ export const Workflow: WorkflowResolvers = {
   // Federation: a reference `{ __typename, id }` from another subgraph; null when Altostrat says 404,
   // and, with no call, when the id is not a workflow id at all.
   __resolveReference: (reference, context, info) =>
-    isIdOf('workflow', reference.id) ? asEntity(findWorkflow(reference.id, context, info)) : null,
+    isIdOf('workflow', reference.id) ? asEntity(findWorkflow(reference.id, context, info, { whole: true })) : null,
   name: carried('name'),
   description: carried('description'),
   isActive: carried('isActive'),

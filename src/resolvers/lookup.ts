@@ -6,10 +6,11 @@
  * and its log list at the same time, through the same per-request loaders the fields read, so
  * that nothing waits for anything else and each connection is planned once.
  *
- * A lookup settles the object as one: a 404 from any of its calls makes it null, and a failed call
- * fails it once, at the object's own path. Federation routers map one error per entity reliably;
- * several errors for the fields of one entity are merged by some (Hive Gateway) into a masked
- * "Unexpected error.", losing the code.
+ * A 404 from any of its calls makes the object null. A failed call fails the field that needs it,
+ * at its own path, the rest of the object still answered; for federation's `_entities` the lookup
+ * settles the entity as one instead, failing it once at its own path: routers map one error per
+ * entity reliably, and several errors for the fields of one entity are merged by some (Hive
+ * Gateway) into a masked "Unexpected error.", losing the code.
  */
 import type { GatewayContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
@@ -49,7 +50,12 @@ export const asEntity = async <T extends object>(found: Promise<T | null>): Prom
   return object && { ...object };
 };
 
-export async function findWorkflow(id: string, context: GatewayContext, info: SelectionInfo): Promise<WorkflowParent | null> {
+/** How a lookup answers a failed call: `whole` fails the object (federation's entities), else the field that needs it. */
+export interface LookupMode {
+  whole: boolean;
+}
+
+export async function findWorkflow(id: string, context: GatewayContext, info: SelectionInfo, { whole }: LookupMode = { whole: false }): Promise<WorkflowParent | null> {
   const { loaders } = context;
   const fields = selectedFields(info, 'Workflow');
   const record = lookupNeeds('Workflow', fields.map((f) => f.name), 'getWorkflow') ? loaders.workflow.load(id) : undefined;
@@ -66,13 +72,14 @@ export async function findWorkflow(id: string, context: GatewayContext, info: Se
       if (isArgumentError(error)) return undefined;
       throw error;
     }));
-  // Every call settles before the lookup answers, so none outlives the object's error.
-  const settled = await Promise.allSettled([record, logs, ...connections]);
-  const failed = settled.find((answer) => answer.status === 'rejected');
-  if (failed) throw failed.reason;
-  const [found, ...answers] = settled.map((answer) => (answer as PromiseFulfilledResult<unknown>).value);
-  if (found === null || answers.some((answer) => answer === null)) return null;
-  return (found as WorkflowParent | undefined) ?? { id };
+  // Every call settles before the lookup answers, so none outlives the object's error; the fields
+  // read the same loads, and a failed one reports its own error at its own path.
+  const [found, ...answers] = await Promise.allSettled([record, logs, ...connections]);
+  if ([found, ...answers].some((answer) => answer.status === 'fulfilled' && answer.value === null)) return null;
+  if (found!.status === 'rejected') throw found!.reason;
+  const failed = answers.find((answer) => answer.status === 'rejected');
+  if (whole && failed) throw failed.reason;
+  return (found!.value as WorkflowParent | undefined) ?? { id };
 }
 
 export async function findExecution(id: string, { loaders }: GatewayContext, info: SelectionInfo): Promise<RunParent | null> {

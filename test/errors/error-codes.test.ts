@@ -279,7 +279,7 @@ describe('UPSTREAM_ERROR', () => {
 });
 
 describe('partial results', () => {
-  it('nulls only the workflow whose executions failed, and the other alias arrives complete', async () => {
+  it('nulls only the workflow whose executions failed, the error at its executions, and the other alias arrives complete', async () => {
     stack.simulator.configure({ fault: (call) => (call.path.includes(`${idB}/executions`) ? { status: 503 } : undefined) });
     const query = `query($a: ID!, $b: ID!) {
       a: workflow(id: $a) { id name executions(first: 3) { totalCount nodes { id status } } }
@@ -287,7 +287,7 @@ describe('partial results', () => {
     }`;
     const response = await gql(query, { a: idA, b: idB });
     expect(response.errors).toHaveLength(1);
-    expectCode(response, 'UPSTREAM_ERROR', ['b']);
+    expectCode(response, 'UPSTREAM_ERROR', ['b', 'executions']);
     // executions is non-null, so the error nulls the nearest nullable field: b itself.
     expect(response.data).toEqual({ a: expectedWorkflow(idA), b: null });
     expect(distinctPaths()).toEqual(
