@@ -44,7 +44,7 @@ const MAX_OPERATIONS_PER_SOCKET = 100;
 
 /** The close codes this server sends (docs/guarantees.md, "Live subscriptions"). */
 const WsCloseCode = {
-  /** No `authorization` in `connection_init`, or not a `Bearer <token>` HTTP would accept. */
+  /** No `authorization` (in any letter case) in `connection_init`, or not a `Bearer <token>` HTTP would accept. */
   UNAUTHORIZED: 4401,
   /** No `connection_init` within 3 s (graphql-ws), or no operation running for WS_IDLE_TIMEOUT_MS. */
   IDLE: 4408,
@@ -98,6 +98,16 @@ function peek(text: string): { type: string; id: string | undefined } | undefine
 }
 
 /**
+ * The `authorization` of a `connection_init` payload, its name in any letter case as an HTTP
+ * header's (Apollo's examples write `Authorization`); undefined when there is none, or several
+ * spellings that disagree.
+ */
+function authorizationParam(params: Readonly<Record<string, unknown>> | undefined): unknown {
+  const given = Object.entries(params ?? {}).filter(([name]) => name.toLowerCase() === 'authorization').map(([, value]) => value);
+  return given.every((value) => value === given[0]) ? given[0] : undefined;
+}
+
+/**
  * What graphql-ws executes: the operation already ran through Yoga (its result rides in
  * `rootValue`), so graphql-ws only needs a document whose operation is not a subscription.
  */
@@ -141,7 +151,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
   const protocol = makeServer<Record<string, unknown>, SocketState>({
     connectionInitWaitTimeout: 3_000,
     onConnect({ connectionParams, extra: state }) {
-      const given = connectionParams?.authorization;
+      const given = authorizationParam(connectionParams);
       const authorization = typeof given === 'string' ? bearerAuthorization(given) : null;
       if (authorization === null) {
         state.socket.close(WsCloseCode.UNAUTHORIZED, 'Send connection_init with {"authorization": "Bearer <token>"}');

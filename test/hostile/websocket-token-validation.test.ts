@@ -36,6 +36,12 @@ describe('the connection_init token', () => {
     expect((await closed).code).toBe(4401);
   });
 
+  it('is refused with 4401 when two spellings of its name disagree', async () => {
+    const { acked, closed } = await initSocket(gateway.url, { authorization: `Bearer ${DEMO_TOKENS.acme}`, Authorization: `Bearer ${DEMO_TOKENS.globex}` });
+    expect(acked).toBe(false);
+    expect((await closed).code).toBe(4401);
+  });
+
   it('leaves no trace of what was sent in the output, and upstream saw nothing', async () => {
     // Let the process write whatever it would have written.
     await fetch(gateway.url.replace('/graphql', '/health'));
@@ -47,8 +53,8 @@ describe('the connection_init token', () => {
     expect(simulator.calls).toHaveLength(0);
   });
 
-  it('is accepted when valid, and its operations run with it', async () => {
-    const client = wsClient(gateway.url, { authorization: `Bearer ${DEMO_TOKENS.acme}` });
+  it.each(['authorization', 'Authorization', 'AUTHORIZATION'])('is accepted when valid, named %s as an HTTP header may be, and its operations run with it', async (name) => {
+    const client = wsClient(gateway.url, { [name]: `Bearer ${DEMO_TOKENS.acme}` });
     const outcome = await run(client, { query: '{ workflows(first: 1) { totalCount } }' });
     await client.dispose();
     expect(outcome.errors).toBeUndefined();
