@@ -5,6 +5,15 @@
  * caller reads it, or gives up its share with return() or its AbortSignal.
  */
 
+import { LiveLimitError } from './types.js';
+
+/**
+ * Events one subscriber may have waiting. A subscriber further behind its topic is ended
+ * (RATE_LIMITED), its queue dropped: a client that reads more slowly than its events come, but
+ * reads, holds no more of the process's memory than this.
+ */
+export const MAX_QUEUED_EVENTS = 1_000;
+
 export interface SubscriberOwner {
   /** Called exactly once, when the subscriber stops listening for whatever reason. */
   detach(subscriber: Subscriber<unknown>): void;
@@ -45,8 +54,11 @@ export class Subscriber<E> implements AsyncIterableIterator<E> {
       const { resolve } = this.waiter;
       this.waiter = undefined;
       resolve({ value: event, done: false });
-    } else {
+    } else if (this.queue.length < MAX_QUEUED_EVENTS) {
       this.queue.push(event);
+    } else {
+      this.queue = [];
+      this.finish(new LiveLimitError(`This subscription fell ${MAX_QUEUED_EVENTS} events behind: its client reads them more slowly than they come. Subscribe again.`));
     }
   }
 
