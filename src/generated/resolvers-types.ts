@@ -895,6 +895,11 @@ export type WorkflowGraph = {
 export type WorkflowGraphEdge = {
   __typename?: 'WorkflowGraphEdge';
   /** The edge's id within its workflow. */
+  edgeId: Scalars['String']['output'];
+  /**
+   * The edge's id within its workflow: `edgeId`.
+   * @deprecated Unique within its workflow only, and caches that key objects by `id` (Apollo Client, Relay) would merge the edges of different workflows. Use `edgeId`.
+   */
   id: Scalars['String']['output'];
   /** The id of the node the edge leaves. */
   source: Scalars['String']['output'];
@@ -931,8 +936,13 @@ export type WorkflowGraphNode = {
   componentId?: Maybe<Scalars['String']['output']>;
   /** The node's configuration, as Altostrat stores it. */
   data: Scalars['JSON']['output'];
-  /** The node's id within its workflow (referenced by edges and by execution logs' `nodeId`). */
+  /**
+   * The node's id within its workflow: `nodeId`.
+   * @deprecated Unique within its workflow only, and caches that key objects by `id` (Apollo Client, Relay) would merge the nodes of different workflows. Use `nodeId`.
+   */
   id: Scalars['String']['output'];
+  /** The node's id within its workflow (referenced by edges and by execution logs' `nodeId`). */
+  nodeId: Scalars['String']['output'];
   /** Where the node is drawn in the editor. */
   position: WorkflowGraphPosition;
   /** The kind of node, as Altostrat names it (e.g. `trigger`, `action`, `condition`). */
@@ -1467,6 +1477,7 @@ export type WorkflowGraphResolvers<ContextType = GatewayContext, ParentType exte
 };
 
 export type WorkflowGraphEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WorkflowGraphEdge'] = ResolversParentTypes['WorkflowGraphEdge']> = {
+  edgeId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   sourceHandle?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1477,6 +1488,7 @@ export type WorkflowGraphNodeResolvers<ContextType = GatewayContext, ParentType 
   componentId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   data?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nodeId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   position?: Resolver<ResolversTypes['WorkflowGraphPosition'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };

@@ -20,6 +20,9 @@ export const resolvers: Resolvers = {
   VaultItem,
   WorkflowAuthorization,
   WorkflowExecution,
+  // A graph's node and edge ids are unique within their workflow only (see the schema's `id`).
+  WorkflowGraphNode: { nodeId: (node) => node.id },
+  WorkflowGraphEdge: { edgeId: (edge) => edge.id },
   WorkflowConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   WorkflowExecutionConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },
   WorkflowLogConnection: { nodes: (connection) => connection.edges.map((edge) => edge.node) },

@@ -76,10 +76,10 @@ export async function findWorkflow(id: string, context: GatewayContext, info: Se
   // read the same loads, and a failed one reports its own error at its own path.
   const [found, ...answers] = await Promise.allSettled([record, logs, ...connections]);
   if ([found, ...answers].some((answer) => answer.status === 'fulfilled' && answer.value === null)) return null;
-  if (found!.status === 'rejected') throw found!.reason;
+  if (found.status === 'rejected') throw found.reason;
   const failed = answers.find((answer) => answer.status === 'rejected');
   if (whole && failed) throw failed.reason;
-  return (found!.value as WorkflowParent | undefined) ?? { id };
+  return (found.value as WorkflowParent | undefined) ?? { id };
 }
 
 export async function findExecution(id: string, { loaders }: GatewayContext, info: SelectionInfo): Promise<RunParent | null> {

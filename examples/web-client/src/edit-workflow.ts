@@ -38,7 +38,7 @@ const CreateWorkflow = graphql(`
         isActive
         graph {
           nodes {
-            id
+            nodeId
             componentId
           }
         }

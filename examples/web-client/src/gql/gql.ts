@@ -16,7 +16,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  query EditorAuthorizations {\n    workflowAuthorizations {\n      id\n      status\n    }\n  }\n": typeof types.EditorAuthorizationsDocument,
     "\n  query ValidateDefinition($input: WorkflowDefinitionInput!) {\n    validateWorkflow(input: $input) {\n      valid\n      errors\n    }\n  }\n": typeof types.ValidateDefinitionDocument,
-    "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            id\n            componentId\n          }\n        }\n      }\n    }\n  }\n": typeof types.CreateWorkflowDocument,
+    "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            nodeId\n            componentId\n          }\n        }\n      }\n    }\n  }\n": typeof types.CreateWorkflowDocument,
     "\n  mutation RenameWorkflow($id: ID!, $name: String!) {\n    updateWorkflow(input: { id: $id, name: $name }) {\n      workflow {\n        id\n        name\n        updatedAt\n      }\n    }\n  }\n": typeof types.RenameWorkflowDocument,
     "\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(input: { id: $id }) {\n      deletedWorkflowId\n    }\n  }\n": typeof types.DeleteWorkflowDocument,
     "\n  query Workflows {\n    workflows(first: 10) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": typeof types.WorkflowsDocument,
@@ -27,7 +27,7 @@ type Documents = {
 const documents: Documents = {
     "\n  query EditorAuthorizations {\n    workflowAuthorizations {\n      id\n      status\n    }\n  }\n": types.EditorAuthorizationsDocument,
     "\n  query ValidateDefinition($input: WorkflowDefinitionInput!) {\n    validateWorkflow(input: $input) {\n      valid\n      errors\n    }\n  }\n": types.ValidateDefinitionDocument,
-    "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            id\n            componentId\n          }\n        }\n      }\n    }\n  }\n": types.CreateWorkflowDocument,
+    "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            nodeId\n            componentId\n          }\n        }\n      }\n    }\n  }\n": types.CreateWorkflowDocument,
     "\n  mutation RenameWorkflow($id: ID!, $name: String!) {\n    updateWorkflow(input: { id: $id, name: $name }) {\n      workflow {\n        id\n        name\n        updatedAt\n      }\n    }\n  }\n": types.RenameWorkflowDocument,
     "\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(input: { id: $id }) {\n      deletedWorkflowId\n    }\n  }\n": types.DeleteWorkflowDocument,
     "\n  query Workflows {\n    workflows(first: 10) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": types.WorkflowsDocument,
@@ -61,7 +61,7 @@ export function graphql(source: "\n  query ValidateDefinition($input: WorkflowDe
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            id\n            componentId\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            id\n            componentId\n          }\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            nodeId\n            componentId\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      workflow {\n        id\n        name\n        isActive\n        graph {\n          nodes {\n            nodeId\n            componentId\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
