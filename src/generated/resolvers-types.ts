@@ -136,8 +136,6 @@ export type ExecuteWorkflowPayload = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -150,69 +148,67 @@ export type Mutation = {
    * an API key, returned once in the payload's `apiKey` and never again. The secret is write-only:
    * no field, error, log or trace ever shows it.
    */
-  createVaultItem?: Maybe<CreateVaultItemPayload>;
+  createVaultItem: CreateVaultItemPayload;
   /**
    * Creates a workflow. Altostrat's validation errors come back as `BAD_USER_INPUT` with
    * `extensions.fieldErrors` keyed by this input's field names (`authorizationId`, `graph.nodes`,
    * `graph.nodes.0.componentId`).
    */
-  createWorkflow?: Maybe<CreateWorkflowPayload>;
+  createWorkflow: CreateWorkflowPayload;
   /** Deletes a vault item; workflows that use it fail from then on. `NOT_FOUND` when there is no such item. */
-  deleteVaultItem?: Maybe<DeleteVaultItemPayload>;
+  deleteVaultItem: DeleteVaultItemPayload;
   /** Deletes a workflow with all its executions and their logs. `NOT_FOUND` when there is no such workflow. */
-  deleteWorkflow?: Maybe<DeleteWorkflowPayload>;
+  deleteWorkflow: DeleteWorkflowPayload;
   /**
    * Deletes an authorization; workflows that act as it can no longer run. `NOT_FOUND` when there is
    * no such authorization.
    */
-  deleteWorkflowAuthorization?: Maybe<DeleteWorkflowAuthorizationPayload>;
+  deleteWorkflowAuthorization: DeleteWorkflowAuthorizationPayload;
   /**
    * Starts a run of a workflow. The run starts `PENDING`; watch it with
    * `Subscription.executionUpdated`.
    */
-  executeWorkflow?: Maybe<ExecuteWorkflowPayload>;
+  executeWorkflow: ExecuteWorkflowPayload;
   /**
    * Starts a new run of a finished (`COMPLETED` or `FAILED`) execution's workflow with the same
    * trigger data. `NOT_FOUND` when there is no such execution.
    */
-  rerunExecution?: Maybe<RerunExecutionPayload>;
+  rerunExecution: RerunExecutionPayload;
   /**
    * Starts a new run that continues a failed run from one of its steps that succeeded, with the
    * failed run's data up to that step.
    */
-  resumeExecution?: Maybe<ResumeExecutionPayload>;
+  resumeExecution: ResumeExecutionPayload;
   /**
    * Runs a workflow that starts with a sync request trigger to its end and answers its last step's
    * output. The workflow's run shows up in its executions like any other. Sent once: a run that got
    * no answer may have happened (`extensions.outcomeUnknown`).
    */
-  runWorkflowSync?: Maybe<RunWorkflowSyncPayload>;
+  runWorkflowSync: RunWorkflowSyncPayload;
   /**
    * Starts Altostrat's login flow that creates a new authorization: open the returned URL in a
    * browser. The authorization appears in `workflowAuthorizations` once the flow is done.
    */
-  startWorkflowAuthorization?: Maybe<StartWorkflowAuthorizationPayload>;
+  startWorkflowAuthorization: StartWorkflowAuthorizationPayload;
   /** Runs one node on its own, with mock data for the steps before it, and answers what it produced. Saves nothing. */
-  testWorkflowNode?: Maybe<TestWorkflowNodePayload>;
+  testWorkflowNode: TestWorkflowNodePayload;
   /**
    * Replaces a vault item: its name and secret are both required, and an `expiresAt` left out clears
    * the expiry. `NOT_FOUND` when there is no such item.
    */
-  updateVaultItem?: Maybe<UpdateVaultItemPayload>;
+  updateVaultItem: UpdateVaultItemPayload;
   /**
    * Changes a workflow: only the fields given change (a field given as null is cleared where that
    * is allowed). `graph`, when given, replaces both the nodes and the edges. `NOT_FOUND` when there
    * is no such workflow.
    */
-  updateWorkflow?: Maybe<UpdateWorkflowPayload>;
+  updateWorkflow: UpdateWorkflowPayload;
 };
 
 
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -226,8 +222,6 @@ export type MutationCreateVaultItemArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -241,8 +235,6 @@ export type MutationCreateWorkflowArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -256,8 +248,6 @@ export type MutationDeleteVaultItemArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -271,8 +261,6 @@ export type MutationDeleteWorkflowArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -286,8 +274,6 @@ export type MutationDeleteWorkflowAuthorizationArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -301,8 +287,6 @@ export type MutationExecuteWorkflowArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -316,8 +300,6 @@ export type MutationRerunExecutionArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -331,8 +313,6 @@ export type MutationResumeExecutionArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -346,8 +326,6 @@ export type MutationRunWorkflowSyncArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -361,8 +339,6 @@ export type MutationTestWorkflowNodeArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -376,8 +352,6 @@ export type MutationUpdateVaultItemArgs = {
 /**
  * Actions: starting and resuming runs, editing workflows and vault items. A write is sent to
  * Altostrat once: it is retried after a lost answer only when the input carries an `idempotencyKey`.
- * The writes of one document run in order; one that fails answers `null` with its error, and the
- * others keep their answers.
  * Errors: `BAD_USER_INPUT` (with `extensions.fieldErrors`, keyed by this schema's input field
  * names), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `RATE_LIMITED`, and `UPSTREAM_ERROR` (with
  * `extensions.outcomeUnknown: true` when Altostrat gave no answer and the write may have happened:
@@ -1307,19 +1281,19 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  createVaultItem?: Resolver<Maybe<ResolversTypes['CreateVaultItemPayload']>, ParentType, ContextType, RequireFields<MutationCreateVaultItemArgs, 'input'>>;
-  createWorkflow?: Resolver<Maybe<ResolversTypes['CreateWorkflowPayload']>, ParentType, ContextType, RequireFields<MutationCreateWorkflowArgs, 'input'>>;
-  deleteVaultItem?: Resolver<Maybe<ResolversTypes['DeleteVaultItemPayload']>, ParentType, ContextType, RequireFields<MutationDeleteVaultItemArgs, 'input'>>;
-  deleteWorkflow?: Resolver<Maybe<ResolversTypes['DeleteWorkflowPayload']>, ParentType, ContextType, RequireFields<MutationDeleteWorkflowArgs, 'input'>>;
-  deleteWorkflowAuthorization?: Resolver<Maybe<ResolversTypes['DeleteWorkflowAuthorizationPayload']>, ParentType, ContextType, RequireFields<MutationDeleteWorkflowAuthorizationArgs, 'input'>>;
-  executeWorkflow?: Resolver<Maybe<ResolversTypes['ExecuteWorkflowPayload']>, ParentType, ContextType, RequireFields<MutationExecuteWorkflowArgs, 'input'>>;
-  rerunExecution?: Resolver<Maybe<ResolversTypes['RerunExecutionPayload']>, ParentType, ContextType, RequireFields<MutationRerunExecutionArgs, 'input'>>;
-  resumeExecution?: Resolver<Maybe<ResolversTypes['ResumeExecutionPayload']>, ParentType, ContextType, RequireFields<MutationResumeExecutionArgs, 'input'>>;
-  runWorkflowSync?: Resolver<Maybe<ResolversTypes['RunWorkflowSyncPayload']>, ParentType, ContextType, RequireFields<MutationRunWorkflowSyncArgs, 'input'>>;
-  startWorkflowAuthorization?: Resolver<Maybe<ResolversTypes['StartWorkflowAuthorizationPayload']>, ParentType, ContextType>;
-  testWorkflowNode?: Resolver<Maybe<ResolversTypes['TestWorkflowNodePayload']>, ParentType, ContextType, RequireFields<MutationTestWorkflowNodeArgs, 'input'>>;
-  updateVaultItem?: Resolver<Maybe<ResolversTypes['UpdateVaultItemPayload']>, ParentType, ContextType, RequireFields<MutationUpdateVaultItemArgs, 'input'>>;
-  updateWorkflow?: Resolver<Maybe<ResolversTypes['UpdateWorkflowPayload']>, ParentType, ContextType, RequireFields<MutationUpdateWorkflowArgs, 'input'>>;
+  createVaultItem?: Resolver<ResolversTypes['CreateVaultItemPayload'], ParentType, ContextType, RequireFields<MutationCreateVaultItemArgs, 'input'>>;
+  createWorkflow?: Resolver<ResolversTypes['CreateWorkflowPayload'], ParentType, ContextType, RequireFields<MutationCreateWorkflowArgs, 'input'>>;
+  deleteVaultItem?: Resolver<ResolversTypes['DeleteVaultItemPayload'], ParentType, ContextType, RequireFields<MutationDeleteVaultItemArgs, 'input'>>;
+  deleteWorkflow?: Resolver<ResolversTypes['DeleteWorkflowPayload'], ParentType, ContextType, RequireFields<MutationDeleteWorkflowArgs, 'input'>>;
+  deleteWorkflowAuthorization?: Resolver<ResolversTypes['DeleteWorkflowAuthorizationPayload'], ParentType, ContextType, RequireFields<MutationDeleteWorkflowAuthorizationArgs, 'input'>>;
+  executeWorkflow?: Resolver<ResolversTypes['ExecuteWorkflowPayload'], ParentType, ContextType, RequireFields<MutationExecuteWorkflowArgs, 'input'>>;
+  rerunExecution?: Resolver<ResolversTypes['RerunExecutionPayload'], ParentType, ContextType, RequireFields<MutationRerunExecutionArgs, 'input'>>;
+  resumeExecution?: Resolver<ResolversTypes['ResumeExecutionPayload'], ParentType, ContextType, RequireFields<MutationResumeExecutionArgs, 'input'>>;
+  runWorkflowSync?: Resolver<ResolversTypes['RunWorkflowSyncPayload'], ParentType, ContextType, RequireFields<MutationRunWorkflowSyncArgs, 'input'>>;
+  startWorkflowAuthorization?: Resolver<ResolversTypes['StartWorkflowAuthorizationPayload'], ParentType, ContextType>;
+  testWorkflowNode?: Resolver<ResolversTypes['TestWorkflowNodePayload'], ParentType, ContextType, RequireFields<MutationTestWorkflowNodeArgs, 'input'>>;
+  updateVaultItem?: Resolver<ResolversTypes['UpdateVaultItemPayload'], ParentType, ContextType, RequireFields<MutationUpdateVaultItemArgs, 'input'>>;
+  updateWorkflow?: Resolver<ResolversTypes['UpdateWorkflowPayload'], ParentType, ContextType, RequireFields<MutationUpdateWorkflowArgs, 'input'>>;
 };
 
 export type NodeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {

@@ -9,7 +9,7 @@
  */
 import { graphql } from './gql/index.js';
 import type { WorkflowDefinitionInput } from './gql/graphql.js';
-import { GraphQLRequestError, request, written } from './page-executions.js';
+import { GraphQLRequestError, request } from './page-executions.js';
 
 const EditorAuthorizations = graphql(`
   query EditorAuthorizations {
@@ -99,11 +99,11 @@ export async function editWorkflow(url: string, token: string, log: (line: strin
   const checked = (await request(url, token, ValidateDefinition, { input: fixed })).validateWorkflow;
   log(`fixed: ${checked.valid ? 'valid' : `invalid (${checked.errors.join('; ')})`}`);
 
-  const { workflow } = written((await request(url, token, CreateWorkflow, { input: fixed })).createWorkflow);
+  const { workflow } = (await request(url, token, CreateWorkflow, { input: fixed })).createWorkflow;
   log(`created ${workflow.id} "${workflow.name}" with ${workflow.graph.nodes.length} nodes`);
-  const renamed = written((await request(url, token, RenameWorkflow, { id: workflow.id, name: 'Core health check (5 min)' })).updateWorkflow).workflow;
+  const renamed = (await request(url, token, RenameWorkflow, { id: workflow.id, name: 'Core health check (5 min)' })).updateWorkflow.workflow;
   log(`renamed to "${renamed.name}"`);
-  const { deletedWorkflowId } = written((await request(url, token, DeleteWorkflow, { id: workflow.id })).deleteWorkflow);
+  const { deletedWorkflowId } = (await request(url, token, DeleteWorkflow, { id: workflow.id })).deleteWorkflow;
   log(`deleted ${deletedWorkflowId}`);
   return { draftErrors: drafted.errors, fixedValid: checked.valid, workflowId: workflow.id, renamedTo: renamed.name, deleted: deletedWorkflowId === workflow.id };
 }

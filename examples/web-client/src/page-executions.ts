@@ -68,12 +68,6 @@ export async function request<Result, Variables>(
   return body.data;
 }
 
-/** A mutation's payload, which is null when the mutation failed (`request` has thrown its error by then). */
-export function written<Payload>(payload: Payload | null): Payload {
-  if (payload === null) throw new GraphQLRequestError('The mutation answered no payload');
-  return payload;
-}
-
 export interface ExecutionLine {
   id: string;
   status: string;

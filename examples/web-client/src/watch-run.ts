@@ -11,7 +11,7 @@ import { print } from 'graphql';
 import { createClient } from 'graphql-sse';
 import { graphql } from './gql/index.js';
 import type { WatchRunSubscription } from './gql/graphql.js';
-import { GraphQLRequestError, request, written } from './page-executions.js';
+import { GraphQLRequestError, request } from './page-executions.js';
 
 const StartRun = graphql(`
   mutation StartRun($workflowId: ID!, $idempotencyKey: String) {
@@ -43,7 +43,7 @@ export type RunUpdate = WatchRunSubscription['executionUpdated'];
 /** Starts a run of the workflow; the key makes a retry of this call safe (it returns the same run). */
 export async function startRun(url: string, token: string, workflowId: string): Promise<string> {
   const data = await request(url, token, StartRun, { workflowId, idempotencyKey: crypto.randomUUID() });
-  return written(data.executeWorkflow).execution.id;
+  return data.executeWorkflow.execution.id;
 }
 
 /** Every update of a run until its last status; throws the stream's error (e.g. `NOT_FOUND: ...`). */

@@ -127,7 +127,7 @@ export type CreateWorkflowMutationVariables = Exact<{
 }>;
 
 
-export type CreateWorkflowMutation = { createWorkflow: { workflow: { id: string, name: string, isActive: boolean, graph: { nodes: Array<{ nodeId: string, componentId: string | null }> } } } | null };
+export type CreateWorkflowMutation = { createWorkflow: { workflow: { id: string, name: string, isActive: boolean, graph: { nodes: Array<{ nodeId: string, componentId: string | null }> } } } };
 
 export type RenameWorkflowMutationVariables = Exact<{
   id: string | number;
@@ -135,14 +135,14 @@ export type RenameWorkflowMutationVariables = Exact<{
 }>;
 
 
-export type RenameWorkflowMutation = { updateWorkflow: { workflow: { id: string, name: string, updatedAt: string } } | null };
+export type RenameWorkflowMutation = { updateWorkflow: { workflow: { id: string, name: string, updatedAt: string } } };
 
 export type DeleteWorkflowMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type DeleteWorkflowMutation = { deleteWorkflow: { deletedWorkflowId: string } | null };
+export type DeleteWorkflowMutation = { deleteWorkflow: { deletedWorkflowId: string } };
 
 export type WorkflowsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -163,7 +163,7 @@ export type StartRunMutationVariables = Exact<{
 }>;
 
 
-export type StartRunMutation = { executeWorkflow: { execution: { id: string, status: WorkflowExecutionStatus } } | null };
+export type StartRunMutation = { executeWorkflow: { execution: { id: string, status: WorkflowExecutionStatus } } };
 
 export type WatchRunSubscriptionVariables = Exact<{
   id: string | number;
