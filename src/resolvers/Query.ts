@@ -27,7 +27,7 @@ const nodeShapes = Object.keys(NODE_TYPES)
 export const Query: QueryResolvers = {
   node: (_, { id }, context, info) => {
     const type = nodeTypeOf(id);
-    if (type === undefined) throw badInput(`\`${id}\` is not the id of a node: Altostrat's look like ${nodeShapes}.`);
+    if (type === undefined) throw badInput(`This is not the id of a node: Altostrat's look like ${nodeShapes}.`);
     return FIND[type](id, context, info);
   },
   workflow: (_, { id }, context, info) => findWorkflow(checkedId('workflow', id), context, info),

@@ -19,7 +19,7 @@ export const editingQueries: QueryResolvers = {
     // What the gateway refuses itself (a malformed id, a node's `data` that is not an object) never
     // leaves it; it makes the definition invalid, like any other fault.
     if (!isIdOf('authorization', input.authorizationId)) {
-      return { valid: false, errors: [notAnId('authorization', input.authorizationId)] };
+      return { valid: false, errors: [`authorizationId: ${notAnId('authorization')}`] };
     }
     let body: UpstreamInput;
     try {

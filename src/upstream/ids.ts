@@ -38,18 +38,22 @@ export const isIdOf = (kind: IdKind, id: unknown): boolean => typeOfId(id) === k
 /** How an id of this kind looks, for error messages: `fl_...`. */
 export const idShape = (kind: IdKind): string => `${PREFIXES[kind]}...`;
 
-/** The one message for an id of the wrong shape. */
-export const notAnId = (kind: IdKind, id: string): string => `\`${id}\` is not an Altostrat ${kind} id (\`${idShape(kind)}\`).`;
+/**
+ * The one message for an id of the wrong shape. It does not quote the id: what a caller passes
+ * where an id goes may be anything, a token pasted in the wrong place among them (the error's path,
+ * or its `fieldErrors` key, says which id it is).
+ */
+export const notAnId = (kind: IdKind): string => `This is not an Altostrat ${kind} id (\`${idShape(kind)}\`).`;
 
 /** The id, if it has the shape of a `kind` id; BAD_USER_INPUT, before any call, otherwise. */
 export function checkedId(kind: IdKind, id: string): string {
-  if (!isIdOf(kind, id)) throw badInput(notAnId(kind, id));
+  if (!isIdOf(kind, id)) throw badInput(notAnId(kind));
   return id;
 }
 
 /** A graph node's id, as a path segment (resuming a run from a node). */
 export function checkedNodeId(id: string): string {
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw badInput(`\`${id}\` is not a graph node id (letters, digits, \`_\` and \`-\`).`);
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw badInput('This is not a graph node id (1 to 128 letters, digits, `_` and `-`).');
   return id;
 }
 
@@ -59,6 +63,6 @@ export function checkedNodeId(id: string): string {
  */
 export function checkInputId(kind: IdKind, id: string | null | undefined, field: string): void {
   if (id === null || id === undefined || isIdOf(kind, id)) return;
-  const message = notAnId(kind, id);
+  const message = notAnId(kind);
   throw codedError(ErrorCode.BAD_USER_INPUT, message, { fieldErrors: { [field]: [message] } });
 }

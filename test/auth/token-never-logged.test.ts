@@ -32,6 +32,10 @@ describe('tokens', () => {
     await send(`query($t: String) { workflow(id: "${workflow!.id}") { executions(after: $t) { totalCount } } }`, bearer(token), {
       t: token, // a token pasted where a cursor belongs
     });
+    // ... and where an id belongs: as an argument, a node id, an input's id.
+    await send(`query($t: ID!) { workflow(id: $t) { name } execution(id: $t) { status } node(id: $t) { id } }`, bearer(token), { t: token });
+    await send(`mutation($t: ID!) { executeWorkflow(input: { workflowId: $t }) { execution { id } } }`, bearer(token), { t: token });
+    await send(`mutation($t: ID!) { resumeExecution(input: { executionId: "fl_run_a1", fromNodeId: $t }) { execution { id } } }`, bearer(token), { t: token });
     stack.simulator.configure({ fault: () => ({ status: 503 }) });
     await send(`{ workflow(id: "${workflow!.id}") { name } }`, bearer(token));
     stack.simulator.configure({ fault: () => ({ kind: 'malformed' }) });
