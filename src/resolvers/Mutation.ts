@@ -11,9 +11,9 @@ import { orNotFound } from './found.js';
 
 export const runMutations: Pick<MutationResolvers, 'executeWorkflow' | 'resumeExecution'> = {
   executeWorkflow: async (_, { input }, { upstream, loaders }) => {
-    const context = input.context ?? undefined;
+    // Verbatim: left out, no `context`; given, even as null, sent as given.
     const run = orNotFound(
-      await upstream.executeWorkflow(input.workflowId, { ...(context !== undefined && { context }), idempotencyKey: input.idempotencyKey ?? undefined }),
+      await upstream.executeWorkflow(input.workflowId, { context: input.context, idempotencyKey: input.idempotencyKey ?? undefined }),
       `workflow ${input.workflowId}`,
     );
     runStarted(loaders, run);

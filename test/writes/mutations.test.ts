@@ -86,6 +86,13 @@ describe('executeWorkflow', () => {
     expect(posts()[0]!.authorization).toBe(bearer(DEMO_TOKENS.acme));
   });
 
+  it('sends `context` as given, null included, and none when it is left out', async () => {
+    for (const input of [{ workflowId, context: null }, { workflowId }]) {
+      expect((await stack.gql(EXECUTE, { input })).errors).toBeUndefined();
+    }
+    expect(posts().map((c) => c.body)).toEqual([{ context: null }, {}]);
+  });
+
   it('sends the values of variables written inside a `context` literal', async () => {
     const response = await stack.gql(
       `mutation Execute($id: ID!, $site: String!, $tags: JSON) {
