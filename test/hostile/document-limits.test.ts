@@ -59,6 +59,24 @@ describe('HTTP', () => {
     expect(((await response.json())).errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
+  it('holds a GET’s query string to the same limit (414), a query’s or a subscription’s over SSE', async () => {
+    const small = await startStack({}, { MAX_BODY_BYTES: '1000' });
+    try {
+      const query = `{ workflows(first: 1) { totalCount ${Array.from({ length: 60 }, (_, i) => `a${i}: __typename`).join(' ').slice(0, 1200)} } }`;
+      const url = `${small.url}?query=${encodeURIComponent(query)}`;
+      for (const accept of ['application/json', 'text/event-stream']) {
+        const response = await fetch(url, { headers: { accept, authorization: 'Bearer x' } });
+        expect(response.status).toBe(414);
+        expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+      }
+      const fits = await fetch(`${small.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { authorization: 'Bearer x' } });
+      expect(fits.status).toBe(200);
+      expect(small.simulator.calls).toHaveLength(0);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses a chunked body, which declares no length, with 411', async () => {
     const { hostname, port, pathname } = new URL(world.stack.url);
     const request = httpRequest({ hostname, port, path: pathname, method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
