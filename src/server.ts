@@ -6,9 +6,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { addResolversToSchema } from '@graphql-tools/schema';
-import { defaultFieldResolver, getNamedType, GraphQLScalarType, parse, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, getNamedType, GraphQLScalarType, isLeafType, parse, type GraphQLLeafType, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { containsTooDeep } from './upstream/json.js';
+import { LENIENT_FIELDS } from './upstream/records.js';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { handleErrorFromRequestHandler, sendNodeResponse } from '@whatwg-node/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -60,7 +61,7 @@ export function createSchema(): GraphQLSchema {
     resolvers,
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });
-  return refuseTooDeepJson(withScalarsDescribedAsWritten(schema));
+  return failUnrelayableValuesAlone(withScalarsDescribedAsWritten(schema));
 }
 
 /**
@@ -78,23 +79,30 @@ function withScalarsDescribedAsWritten(schema: GraphQLSchema): GraphQLSchema {
 }
 
 /**
- * Every field of type JSON fails alone, with UPSTREAM_ERROR, when its value holds json.ts's
- * marker (upstream JSON cut for being nested too deep), so the marker never reaches a client as
- * data. Done on the resolvers, where an error keeps its code (graphql-jit re-wraps errors thrown
- * while serialising a scalar, and drops their extensions).
+ * Values from Altostrat that cannot be relayed fail their field alone, with UPSTREAM_ERROR: every
+ * field of type JSON whose value holds json.ts's marker (JSON cut for being nested too deep), and
+ * each leaf records.ts reads leniently (`LENIENT_FIELDS`) whose value its type cannot serialise (a
+ * schedule type Altostrat added). Done on the resolvers, where an error keeps its code
+ * (graphql-jit re-wraps errors thrown while serialising a scalar, and drops their extensions);
+ * every other field keeps its resolver untouched.
  */
-function refuseTooDeepJson(schema: GraphQLSchema): GraphQLSchema {
+function failUnrelayableValuesAlone(schema: GraphQLSchema): GraphQLSchema {
   return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (field) => {
-      if (getNamedType(field.type).name !== 'JSON') return field;
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      const type = getNamedType(field.type);
+      let refused: (value: unknown) => string | undefined;
+      if (type.name === 'JSON') refused = (value) => (containsTooDeep(value) ? 'Altostrat sent this value nested too deep to relay.' : undefined);
+      else if (LENIENT_FIELDS[typeName]?.includes(fieldName) && isLeafType(type)) refused = (value) => (serialises(type, value) ? undefined : `Altostrat sent ${typeName}.${fieldName} in a shape this schema does not have.`);
+      else return field;
       const resolve = field.resolve ?? defaultFieldResolver;
       const checked = (value: unknown) => {
-        if (containsTooDeep(value)) throw codedError(ErrorCode.UPSTREAM_ERROR, 'Altostrat sent this value nested too deep to relay.');
+        const reason = value === null || value === undefined ? undefined : refused(value);
+        if (reason !== undefined) throw codedError(ErrorCode.UPSTREAM_ERROR, reason);
         return value;
       };
       return {
         ...field,
-        // Synchronous when the field's own resolver is: most JSON fields read a record.
+        // Synchronous when the field's own resolver is: most of these fields read a record.
         resolve: (source, args, context, info) => {
           const value: unknown = resolve(source, args, context, info);
           return value instanceof Promise ? value.then(checked) : checked(value);
@@ -102,6 +110,16 @@ function refuseTooDeepJson(schema: GraphQLSchema): GraphQLSchema {
       };
     },
   });
+}
+
+/** Whether a leaf type can serialise a value (for an enum, whether it is one of its internal values). */
+function serialises(type: GraphQLLeafType, value: unknown): boolean {
+  try {
+    type.serialize(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface GatewayOptions {

@@ -2,7 +2,8 @@
  * Run-time schemas of the upstream's JSON (docs/upstream.md, "Objects" and "The run list") and the
  * camelCase record types they produce. This is the only place that knows
  * Altostrat's snake_case: every body is parsed here once, so a resolver never meets an unchecked
- * shape. Unknown keys are dropped; a missing or mistyped key fails the parse (UPSTREAM_ERROR).
+ * shape. Unknown keys are dropped; a missing or mistyped key fails the parse (UPSTREAM_ERROR),
+ * but for the nullable leaves read with `lenient`, which fail their field alone.
  */
 import { z } from 'zod';
 import type { Connection, Edge } from '../pagination/plan.js';
@@ -31,7 +32,7 @@ const refuse = (): never => {
 // The hot records (a run page, a run, its logs, a workflow) are read by hand rather than by zod:
 // one pass checks each key's type and builds the camelCase record, with no intermediate copy.
 // Every query reads dozens of them. The rules are the same as for the others: a missing or
-// mistyped key refuses the whole body, unknown keys are dropped, numbers are finite, a nullable
+// mistyped key refuses the whole body (but a `lenient` leaf), unknown keys are dropped, numbers are finite, a nullable
 // key takes null or absent, an optional one absent only.
 
 type Fields = Record<string, unknown>;
@@ -60,11 +61,39 @@ const orNull =
     v === null || v === undefined ? null : read(v);
 const listOf = <T>(v: unknown, read: (item: unknown) => T): T[] => (Array.isArray(v) ? v.map((item) => read(item)) : refuse());
 
+/**
+ * A nullable leaf that only GraphQL's serialisation reads (no resolver computes with it): a value
+ * of another type than expected is kept as Altostrat sent it instead of refusing the whole body,
+ * so that serialising it fails that one field (UPSTREAM_ERROR, server.ts) and the rest of the
+ * object, and of the page or list it is in, still arrives. A schedule type Altostrat added, or a
+ * decimal sent as a string (`"3.50"`, which GraphQL's Float reads), costs one field, not a page.
+ * Typed as the expected value: nothing but serialisation looks at it.
+ */
+const lenient =
+  <T>(read: (v: unknown) => T) =>
+  (v: unknown): T => {
+    try {
+      return read(v);
+    } catch (error) {
+      if (error instanceof RecordRefused) return v as T;
+      throw error;
+    }
+  };
+
+/** The schema's fields whose records' values are read with `lenient`: server.ts fails each alone when its type cannot serialise it. */
+export const LENIENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  Workflow: ['description', 'scheduleType', 'scheduleValue', 'webhookUrl'],
+  WorkflowExecution: ['errorMessage', 'durationInSeconds'],
+  WorkflowExecutionLog: ['componentId'],
+  WorkflowGraphEdge: ['sourceHandle'],
+};
+
 const nullableString = orNull(string);
-const nullableNumber = orNull(number);
 const nullableInstant = orNull(instant);
 const runStatus = oneOf(RUN_STATUSES);
-const scheduleType = orNull(oneOf(SCHEDULE_TYPES));
+const leafString = lenient(nullableString);
+const leafNumber = lenient(orNull(number));
+const leafScheduleType = lenient(orNull(oneOf(SCHEDULE_TYPES)));
 
 /** The tolerant records, read by a zod schema, behind the same Reader type. */
 function fromZod<S extends z.ZodType>(schema: S): Reader<z.output<S>> {
@@ -88,7 +117,7 @@ function readLog(value: unknown): LogRecord {
   return {
     id: string(l.id),
     nodeId: string(l.node_id),
-    componentId: nullableString(l.component_id),
+    componentId: leafString(l.component_id),
     status: string(l.status),
     // Any JSON, null included, but the key must be there.
     output: l.output === undefined ? refuse() : l.output,
@@ -113,10 +142,10 @@ export function readRun(value: unknown): RunRecord {
   return {
     id: runId(r.id),
     status: runStatus(r.status),
-    errorMessage: nullableString(r.error_message),
+    errorMessage: leafString(r.error_message),
     startedAt: nullableInstant(r.started_at),
     completedAt: nullableInstant(r.completed_at),
-    durationInSeconds: nullableNumber(r.duration_in_seconds),
+    durationInSeconds: leafNumber(r.duration_in_seconds),
     logs: r.logs === undefined ? undefined : listOf(r.logs, readLog),
     // Older revisions of the reference embed the workflow in a single run.
     workflowId: r.workflow === null || r.workflow === undefined ? null : workflowId(object(r.workflow).id),
@@ -157,7 +186,7 @@ export interface GraphEdgeRecord {
 
 function readGraphEdge(value: unknown): GraphEdgeRecord {
   const e = object(value);
-  return { id: string(e.id), source: string(e.source), target: string(e.target), sourceHandle: nullableString(e.sourceHandle) };
+  return { id: string(e.id), source: string(e.source), target: string(e.target), sourceHandle: leafString(e.sourceHandle) };
 }
 
 export interface WorkflowGraphRecord {
@@ -187,13 +216,13 @@ export function readWorkflow(value: unknown): WorkflowRecord {
   return {
     id: workflowId(w.id),
     name: string(w.name),
-    description: nullableString(w.description),
+    description: leafString(w.description),
     graph: nodes && edges ? { nodes, edges } : undefined,
-    scheduleType: scheduleType(w.schedule_type),
-    scheduleValue: nullableString(w.schedule_value),
+    scheduleType: leafScheduleType(w.schedule_type),
+    scheduleValue: leafString(w.schedule_value),
     nextRunAt: nullableInstant(w.next_run_at),
     isActive: boolean(w.is_active),
-    webhookUrl: nullableString(w.webhook_url),
+    webhookUrl: leafString(w.webhook_url),
     createdAt: instant(w.created_at),
     updatedAt: instant(w.updated_at),
   };

@@ -279,6 +279,37 @@ describe('UPSTREAM_ERROR', () => {
 });
 
 describe('partial results', () => {
+  it('fails alone a field whose value Altostrat sent in a shape the schema does not have, on either executor', async () => {
+    const answer = async (path: string) => (await fetch(`${stack.simulator.url}${path}`, { headers: { authorization: `Bearer ${DEMO_TOKENS.acme}` } })).json();
+    const workflows = (await answer('/workflows')) as Array<Record<string, unknown>>;
+    const page = (await answer(`/workflows/${idA}/executions?page=1`)) as { data: Array<Record<string, unknown>> };
+    workflows[1]!.schedule_type = 'hourly'; // a schedule type Altostrat added
+    workflows[2]!.description = { text: 'an object' };
+    page.data[0]!.duration_in_seconds = '3.50'; // a decimal sent as a string: GraphQL's Float reads it
+    page.data[1]!.error_message = ['a', 'list'];
+    stack.simulator.configure({
+      fault: (call) =>
+        call.path === '/workflows' ? { status: 200, body: JSON.stringify(workflows) } : call.path === `/workflows/${idA}/executions` && call.page === 1 ? { status: 200, body: JSON.stringify(page) } : undefined,
+    });
+    for (const directive of ['', '@include(if: true)']) {
+      const response = await gql(`{
+        workflows(first: 3) ${directive} { nodes { id name scheduleType description } }
+        workflow(id: "${idA}") { executions(first: 2) { nodes { id durationInSeconds errorMessage } } }
+      }`);
+      const nodes = response.data.workflows.nodes as Array<Record<string, unknown>>;
+      expect(nodes.map((n) => n.id)).toEqual(workflows.slice(0, 3).map((w) => w.id));
+      expect([nodes[1]!.scheduleType, nodes[2]!.description]).toEqual([null, null]);
+      expect(nodes[0]!.scheduleType).toEqual(expect.any(String));
+      const runs = response.data.workflow.executions.nodes as Array<Record<string, unknown>>;
+      expect(runs.map((r) => [r.durationInSeconds, r.errorMessage])).toEqual([[3.5, page.data[0]!.error_message ?? null], [page.data[1]!.duration_in_seconds ?? null, null]]);
+      expect(response.errors!.map((e) => [e.extensions!.code, e.path])).toEqual([
+        ['UPSTREAM_ERROR', ['workflows', 'nodes', 1, 'scheduleType']],
+        ['UPSTREAM_ERROR', ['workflows', 'nodes', 2, 'description']],
+        ['UPSTREAM_ERROR', ['workflow', 'executions', 'nodes', 1, 'errorMessage']],
+      ]);
+    }
+  });
+
   it('nulls only the workflow whose executions failed, the error at its executions, and the other alias arrives complete', async () => {
     stack.simulator.configure({ fault: (call) => (call.path.includes(`${idB}/executions`) ? { status: 503 } : undefined) });
     const query = `query($a: ID!, $b: ID!) {
