@@ -56,6 +56,8 @@ export interface Loaders {
   executions: DataLoader<ExecutionsKey, ExecutionConnection | null, string>;
   /** The organisation's workflows, fetched at most once per request. */
   workflowList(): Promise<WorkflowRecord[]>;
+  /** A workflow of `workflowList()`, once that has been read in this request: a list item (no graph). */
+  listedWorkflow(id: string): WorkflowRecord | undefined;
   /**
    * One loader per by-id read of the catalogue (a workflow's stats or log list, a vault item):
    * each resource read at most once per request; null when Altostrat has no such resource.
@@ -218,6 +220,7 @@ export function createLoaders({ client, codec, lists, tenant, observer, finished
   const vaultItems = lazy(() => once(() => client.listVaultItems()));
   const authorizations = lazy(() => once(() => client.listAuthorizations()));
   let workflows: Promise<WorkflowRecord[]> | undefined;
+  let listed: Map<string, WorkflowRecord> | undefined;
   // Each loader is made when first used: most requests use two or three of them, and an idle
   // subscription's request none (its events get loaders of their own).
   return new RequestLoaders(
@@ -228,9 +231,15 @@ export function createLoaders({ client, codec, lists, tenant, observer, finished
         if (!loader) byId.set(endpoint, (loader = new DataLoader<string, unknown>(settleEach((id: string) => client.read(endpoint, id)))));
         return loader as DataLoader<string, Answered<N>>;
       },
-      workflowList: () => (workflows ??= client.listWorkflows()),
+      workflowList: () =>
+        (workflows ??= client.listWorkflows().then((list) => {
+          listed = new Map(list.map((workflow) => [workflow.id, workflow]));
+          return list;
+        })),
+      listedWorkflow: (id) => listed?.get(id),
       clearWorkflowList: () => {
         workflows = undefined;
+        listed = undefined;
       },
       clearFinishedProofs: () => finishedProofs.clear(),
     },
@@ -249,6 +258,7 @@ class RequestLoaders implements Loaders {
   readonly #make: Makers;
   readonly byId: Eager['byId'];
   readonly workflowList: Eager['workflowList'];
+  readonly listedWorkflow: Eager['listedWorkflow'];
   readonly clearWorkflowList: Eager['clearWorkflowList'];
   readonly clearFinishedProofs: Eager['clearFinishedProofs'];
 
@@ -256,6 +266,7 @@ class RequestLoaders implements Loaders {
     this.#make = make;
     this.byId = eager.byId;
     this.workflowList = eager.workflowList;
+    this.listedWorkflow = eager.listedWorkflow;
     this.clearWorkflowList = eager.clearWorkflowList;
     this.clearFinishedProofs = eager.clearFinishedProofs;
   }

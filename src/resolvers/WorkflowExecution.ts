@@ -30,6 +30,8 @@ export const WorkflowExecution: WorkflowExecutionResolvers = {
   },
   workflow: async (e, args, context) => {
     const workflowId = await carried('workflowId')(e, args, context);
-    return workflowId === null ? null : { id: workflowId };
+    if (workflowId === null) return null;
+    // Reached through a listed workflow: its record answers what the list carries, with no call.
+    return context.loaders.listedWorkflow(workflowId) ?? { id: workflowId };
   },
 };

@@ -12,13 +12,14 @@
  * entity reliably, and several errors for the fields of one entity are merged by some (Hive
  * Gateway) into a masked "Unexpected error.", losing the code.
  */
+import { Kind, type FieldNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { lookupNeeds } from '../catalogue/fields.js';
 import type { ExecutionsKey } from '../loaders.js';
 import type { PageArgs } from '../pagination/plan.js';
 import type { RunParent, WorkflowParent } from '../upstream/records.js';
-import { asksBeyond, selectedFields, type SelectionInfo } from './selection.js';
+import { asksBeyond, selectedFields, type SelectedField, type SelectionInfo } from './selection.js';
 import { workflowLogsPlan } from './logs.js';
 
 /** The loader key of one `executions` selection. */
@@ -55,10 +56,54 @@ export interface LookupMode {
   whole: boolean;
 }
 
+/** Field nodes already looked through for a field named `workflow` (fragments included), and what was found. */
+const mentionsWorkflow = new WeakMap<FieldNode, boolean>();
+
+/** Whether a selection names a field `workflow` anywhere below it: a quick look, before `runsAsk`. */
+function namesWorkflow(info: SelectionInfo): boolean {
+  return info.fieldNodes.some((fieldNode) => {
+    let found = mentionsWorkflow.get(fieldNode);
+    if (found === undefined) {
+      found = false;
+      const seen = new Set<string>();
+      const look = (set: SelectionSetNode | undefined): void => {
+        for (const selection of set?.selections ?? []) {
+          if (found) return;
+          if (selection.kind === Kind.FIELD) {
+            if (selection.name.value === 'workflow') found = true;
+            else look(selection.selectionSet);
+          } else if (selection.kind === Kind.INLINE_FRAGMENT) look(selection.selectionSet);
+          else if (!seen.has(selection.name.value)) {
+            seen.add(selection.name.value);
+            look(info.fragments[selection.name.value]?.selectionSet);
+          }
+        }
+      };
+      look(fieldNode.selectionSet);
+      mentionsWorkflow.set(fieldNode, found);
+    }
+    return found;
+  });
+}
+
+/**
+ * What the runs of an `executions` selection ask of their workflow, which is this one
+ * (`nodes { workflow { name } }`, or through `edges { node }`): its record is then fetched beside
+ * the page, not after it.
+ */
+function runsAsk(executions: SelectedField): string[] {
+  if (!namesWorkflow(executions.info)) return [];
+  return selectedFields(executions.info, 'WorkflowExecutionConnection')
+    .flatMap((field) => (field.name === 'nodes' ? [field] : field.name === 'edges' ? selectedFields(field.info, 'WorkflowExecutionEdge').filter((e) => e.name === 'node') : []))
+    .flatMap((runs) => selectedFields(runs.info, 'WorkflowExecution').filter((field) => field.name === 'workflow'))
+    .flatMap((workflow) => selectedFields(workflow.info, 'Workflow').map((field) => field.name));
+}
+
 export async function findWorkflow(id: string, context: GatewayContext, info: SelectionInfo, { whole }: LookupMode = { whole: false }): Promise<WorkflowParent | null> {
   const { loaders } = context;
   const fields = selectedFields(info, 'Workflow');
-  const record = lookupNeeds('Workflow', fields.map((f) => f.name), 'getWorkflow') ? loaders.workflow.load(id) : undefined;
+  const asked = fields.flatMap((field) => (field.name === 'executions' ? [field.name, ...runsAsk(field)] : [field.name]));
+  const record = lookupNeeds('Workflow', asked, 'getWorkflow') ? loaders.workflow.load(id) : undefined;
   // A workflow's log list is read by its id, like its executions: started now, and a 404 makes the
   // workflow null. Only when some `logs` selection's arguments are good: bad ones cost no call,
   // and the field reports them. (`stats` is nullable and answers a 404 with null itself.)

@@ -83,6 +83,31 @@ describe('the upstream-call budget', () => {
     expect(overlapped(workflow!, page!), 'the workflow and its executions page were in flight at the same time').toBe(true);
   });
 
+  it('fetches the workflow beside its executions page when only the runs ask for it (their workflow is this one)', async () => {
+    stack.simulator.configure({ latencyMs: 200 });
+    for (const query of [
+      `query($id: ID!) { workflow(id: $id) { executions(first: 3) { nodes { id workflow { name } } } } }`,
+      `query($id: ID!) { workflow(id: $id) { executions(first: 3) { edges { node { ...Run } } } } } fragment Run on WorkflowExecution { id workflow { name } }`,
+    ]) {
+      stack.simulator.clearCalls();
+      const response = await stack.gql(query, { id: busiest });
+      expect(response.errors).toBeUndefined();
+      const [workflow] = callsTo(stack.simulator, 'workflow');
+      const [page] = callsTo(stack.simulator, 'executions');
+      expect(stack.simulator.calls).toHaveLength(2);
+      expect(overlapped(workflow!, page!), 'the workflow and its executions page were in flight at the same time').toBe(true);
+    }
+  });
+
+  it('answers a listed workflow’s runs’ workflow from the list, with no call of its own', async () => {
+    const response = await stack.gql(`{ workflows(first: 2) { nodes { name executions(first: 2) { nodes { workflow { id name } } } } } }`);
+    expect(response.errors).toBeUndefined();
+    for (const workflow of response.data.workflows.nodes as Array<{ name: string; executions: { nodes: Array<{ workflow: { name: string } }> } }>) {
+      expect(workflow.executions.nodes.map((run) => run.workflow.name)).toEqual(workflow.executions.nodes.map(() => workflow.name));
+    }
+    expect(callsTo(stack.simulator, 'workflow')).toHaveLength(0);
+  });
+
   it('reads totalCount alone from a single page', async () => {
     const response = await stack.gql(`query($id: ID!) { workflow(id: $id) { executions(first: 50) { totalCount } } }`, { id: busiest });
     expect(response.data.workflow.executions.totalCount).toBe(stack.simulator.runsOf(busiest).length);
