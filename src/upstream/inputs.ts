@@ -58,7 +58,14 @@ function graphFieldNames(graph: WorkflowGraphInput | null | undefined, prefix: s
   return Object.fromEntries((graph?.nodes ?? []).map((_, i) => [`nodes.${i}.data.componentId`, `${prefix}nodes.${i}.componentId`]));
 }
 
-const DEFINITION_NAMES: FieldNames = { authorization_id: 'authorizationId', nodes: 'graph.nodes', edges: 'graph.edges' };
+const DEFINITION_NAMES: FieldNames = {
+  authorization_id: 'authorizationId',
+  is_active: 'isActive',
+  schedule_type: 'scheduleType',
+  schedule_value: 'scheduleValue',
+  nodes: 'graph.nodes',
+  edges: 'graph.edges',
+};
 
 /**
  * A definition (create, validate) or the changed fields of one (update): only what the caller gave

@@ -24,9 +24,9 @@ describe('retryAfterSeconds', () => {
 
 describe('fieldErrorsOf', () => {
   const errorsOf = (fields: string[]) => JSON.stringify({ message: 'invalid', errors: Object.fromEntries(fields.map((f) => [f, ['bad']])) });
-  it('names a field in the schema’s words, and the caller’s own JSON keys as the caller wrote them', () => {
-    const names = { nodes: 'graph.nodes', edges: 'graph.edges', 'nodes.1.data.componentId': 'graph.nodes.1.componentId' };
-    const fields = ['authorization_id', 'edges.0.source_handle', 'nodes.1.data.componentId', 'nodes.0.data.api_url', 'context.user_id', 'context.items.0.sku_code'];
+  it('names a field in the schema’s words, the caller’s own JSON keys as the caller wrote them, and others as Altostrat did', () => {
+    const names = { authorization_id: 'authorizationId', nodes: 'graph.nodes', edges: 'graph.edges', 'nodes.1.data.componentId': 'graph.nodes.1.componentId' };
+    const fields = ['authorization_id', 'edges.0.sourceHandle', 'nodes.1.data.componentId', 'nodes.0.data.api_url', 'context.user_id', 'context.items.0.sku_code', 'unknown_thing'];
     expect(Object.keys(fieldErrorsOf(errorsOf(fields), names))).toEqual([
       'authorizationId',
       'graph.edges.0.sourceHandle',
@@ -34,6 +34,7 @@ describe('fieldErrorsOf', () => {
       'graph.nodes.0.data.api_url',
       'context.user_id',
       'context.items.0.sku_code',
+      'unknown_thing',
     ]);
   });
 

@@ -169,27 +169,17 @@ export function retryAfterSeconds(header: string | string[] | undefined): number
  */
 export type FieldNames = Readonly<Record<string, string>>;
 
-/** Inputs whose keys are the caller's own JSON (a run's `context`, a node's `data`): named as sent. */
-const FREE_FORM = new Set(['context', 'data']);
-
-const camelCase = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
 /**
- * `authorization_id` -> `authorizationId`, `nodes.0.type` -> `graph.nodes.0.type` (given `nodes`
- * -> `graph.nodes`); past a free-form input, keys stay as the caller wrote them
- * (`context.user_id`, `nodes.0.data.api_url`).
+ * `authorization_id` -> `authorizationId`, `nodes.0.type` -> `graph.nodes.0.type` (given those in
+ * `names`: each write names every key of its body whose schema name differs). A key with no
+ * counterpart in the schema stays as Altostrat wrote it (`unknown_thing`), as do the keys of a
+ * free-form input, as the caller wrote them (`context.user_id`, `nodes.0.data.api_url`).
  */
 function schemaFieldName(field: string, names: FieldNames): string {
   if (names[field] !== undefined) return names[field];
   if (names['*'] !== undefined) return `${names['*']}.${field}`;
   const [head, ...rest] = field.split('.') as [string, ...string[]];
-  const parts = [names[head] ?? camelCase(head)];
-  let verbatim = FREE_FORM.has(head);
-  for (const part of rest) {
-    parts.push(verbatim ? part : camelCase(part));
-    verbatim ||= FREE_FORM.has(part);
-  }
-  return parts.join('.');
+  return [names[head] ?? head, ...rest].join('.');
 }
 
 /** A write's body, how its 422 field names read in the schema's language, and what it must never echo. */
