@@ -106,5 +106,22 @@ export function useErrorCodes(): Plugin {
       if (Array.isArray(result)) setResult(result.map(coded));
       else if (!isAsyncIterable(result)) setResult(coded(result));
     },
+    // Yoga answers a body it cannot read (415) or an Accept it cannot meet (406) with no body at all.
+    onResponse({ response, setResponse, fetchAPI }) {
+      const message = EMPTY_REFUSALS[response.status];
+      if (message === undefined || response.headers.has('content-type')) return;
+      const headers = new fetchAPI.Headers(response.headers);
+      headers.delete('transfer-encoding');
+      headers.delete('content-length');
+      headers.set('content-type', 'application/json; charset=utf-8');
+      const body = JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
+      setResponse(new fetchAPI.Response(body, { status: response.status, headers }));
+    },
   };
 }
+
+/** What a refusal Yoga sends without a body says instead, by its status. */
+const EMPTY_REFUSALS: Partial<Record<number, string>> = {
+  406: 'This server answers application/graphql-response+json or application/json (text/event-stream for subscriptions): accept one of them.',
+  415: 'Send the operation as JSON (Content-Type: application/json), or as a GET query string.',
+};

@@ -53,6 +53,25 @@ describe('document limits', () => {
 });
 
 describe('HTTP', () => {
+  it.each([
+    ['a body that is not JSON', 'POST', { 'content-type': 'text/plain' }, 415],
+    ['an Accept it cannot meet', 'GET', { accept: 'text/plain' }, 406],
+    ['another method', 'PUT', { 'content-type': 'application/json' }, 405],
+  ])('refuses %s with a coded error in a JSON body', async (_, method, headers, status) => {
+    const response = await fetch(`${world.stack.url}${method === 'GET' ? `?query=${encodeURIComponent('{ __typename }')}` : ''}`, {
+      method,
+      headers: { authorization: 'Bearer x', ...headers },
+      ...(method !== 'GET' && { body: JSON.stringify({ query: '{ __typename }' }) }),
+    });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> }).errors[0]).toEqual({
+      message: expect.any(String),
+      extensions: { code: 'BAD_REQUEST' },
+    });
+    expect(world.stack.simulator.calls).toHaveLength(0);
+  });
+
   it('refuses a body over the size limit with 413', async () => {
     const response = await post(world.stack.url, { query: `{ __typename }`, padding: 'x'.repeat(200_000) });
     expect(response.status).toBe(413);
