@@ -10,10 +10,11 @@
  * - The upgrade is refused (HTTP 403) from a browser Origin that CORS_ORIGINS does not allow, and
  *   (HTTP 429) past WS_MAX_CONNECTIONS_PER_ADDRESS sockets from one client address (behind
  *   TRUSTED_PROXY_HOPS proxies, the one they forwarded).
- * - A client's `complete` ends its operation's work at once, though graphql-ws calls no hook for an
- *   operation it has not started yet (a mutation document still running stops before its next
- *   write). A `subscribe` reusing the id of an operation the client completed waits until
- *   graphql-ws has let go of that id; one reusing the id of an operation still running closes the
+ * - A client's `complete` stops its operation's work at once (a mutation document still running
+ *   sends no further write), though the operation counts against the socket's operations until
+ *   graphql-ws has let go of its id. A `subscribe` reusing the id of an operation the client
+ *   completed waits for that (one at a time per id; a second is a duplicate, 4409; none starts
+ *   once the socket has closed); one reusing the id of an operation still running closes the
  *   socket (4409), as the protocol says. A message of a type only a server sends closes it (4400).
  * - Browsers cannot set headers on a WebSocket, so the token comes in the `connection_init`
  *   payload `{ "authorization": "Bearer ..." }`, checked as HTTP checks its header before anything
@@ -67,19 +68,22 @@ interface SocketState {
   tenant: string | undefined;
   /** Running operations by the client's id: their stand-in requests, ended with them. */
   operations: Map<string, { request: Request; ended: AbortController }>;
-  /** graphql-ws's handling of the last `subscribe` of each id, until it has let go of the id. */
-  handling: Map<string, Handling>;
+  /** Each id whose `subscribe` graphql-ws is handling, until it has let go of the id. */
+  ids: Map<string, IdState>;
   closed: boolean;
   idle: NodeJS.Timeout | undefined;
 }
 
-interface Handling {
-  /** Settles once graphql-ws has let go of the id. */
+interface IdState {
+  /** Settles once graphql-ws has handled the id's `subscribe` to its end, and so let go of the id. */
   done: Promise<void>;
-  /** The client may use the id again: it completed the operation, or the operation ended. */
-  free: boolean;
-  /** Completed by the client while it waited its turn: never handed on. */
+  /** The client completed the operation: it may use the id again. */
   completed: boolean;
+  /**
+   * The `subscribe` the client sent again with the id, waiting for `done`: one at most (another
+   * is a duplicate), dropped when the client completes it too or the socket closes.
+   */
+  next: string | undefined;
 }
 
 /** The message types a client sends (graphql-ws's PROTOCOL.md); the others are the server's. */
@@ -141,8 +145,6 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     const operation = state.operations.get(id);
     if (!operation) return;
     state.operations.delete(id);
-    const handling = state.handling.get(id);
-    if (handling) handling.free = true;
     operation.ended.abort();
     requestLog.operationEnded(operation.request, outcome);
     if (state.operations.size === 0 && !state.closed) armIdle(state);
@@ -168,6 +170,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       return true;
     },
     async onSubscribe({ extra: state }, id, params) {
+      if (state.closed) return [codedError(ErrorCode.BAD_REQUEST, 'The socket is closed.')];
       // Never so while the socket's messages are taken as `opened` takes them: an id is handed on
       // only once graphql-ws has let go of the operation before it. Should one come all the same,
       // the socket closes, as graphql-ws closes a duplicate id it knows of.
@@ -223,7 +226,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
 
   const opened = (socket: WebSocket, address: string) => {
     byAddress.set(address, (byAddress.get(address) ?? 0) + 1);
-    const state: SocketState = { socket, authorization: null, tenant: undefined, operations: new Map(), handling: new Map(), closed: false, idle: undefined };
+    const state: SocketState = { socket, authorization: null, tenant: undefined, operations: new Map(), ids: new Map(), closed: false, idle: undefined };
     armIdle(state);
     let pongWait: NodeJS.Timeout | undefined;
     const ping = setInterval(() => {
@@ -253,30 +256,37 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
               socket.close(WsCloseCode.BAD_MESSAGE, 'Invalid message received');
               return;
             }
-            const take = () =>
+            const take = (text: string) =>
               handle(text).catch((error: unknown) => {
                 logger.error({ err: error }, 'websocket message');
                 socket.close(WsCloseCode.INTERNAL, 'Internal server error');
               });
             const id = message?.id;
+            const known = id === undefined ? undefined : state.ids.get(id);
             if (id !== undefined && message?.type === 'complete') {
-              // The client completed it: its work stops now (graphql-ws tells nobody of an operation it
-              // has not started), and a `subscribe` of the id still waiting its turn never starts.
-              const handling = state.handling.get(id);
-              if (handling) handling.completed = handling.free = true;
-              endOperation(state, id, 'complete');
+              // Its work stops now, though graphql-ws lets go of the id only once it has unwound; a
+              // `subscribe` of the id waiting its turn never starts.
+              if (known?.next !== undefined) known.next = undefined;
+              else if (known) known.completed = true;
+              state.operations.get(id)?.ended.abort();
             }
-            if (id === undefined || message?.type !== 'subscribe') return void take();
-            // An id the client may use again is handed on once graphql-ws has let go of it: the
-            // operation before it still unwinding would otherwise undo the new one's registration.
-            const before = state.handling.get(id);
-            const handling: Handling = { done: Promise.resolve(), free: false, completed: false };
-            const start = () => (handling.completed ? undefined : take());
-            handling.done = before?.free ? before.done.then(start) : Promise.resolve(start());
-            state.handling.set(id, handling);
-            void handling.done.then(() => {
-              if (state.handling.get(id) === handling) state.handling.delete(id);
-            });
+            if (id === undefined || message?.type !== 'subscribe' || (known && !known.completed)) return void take(text);
+            if (known) {
+              // The id of an operation the client completed, still unwinding: graphql-ws would let
+              // the old one undo the new one's registration, so the new one waits.
+              if (known.next !== undefined) return void socket.close(WsCloseCode.DUPLICATE_ID, 'Subscriber for this id already exists');
+              known.next = text;
+              return;
+            }
+            const start = (text: string): void => {
+              const entry: IdState = { done: take(text), completed: false, next: undefined };
+              state.ids.set(id, entry);
+              void entry.done.then(() => {
+                state.ids.delete(id);
+                if (entry.next !== undefined && !state.closed) start(entry.next);
+              });
+            };
+            start(text);
           }),
       },
       state,
@@ -289,6 +299,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       release(byAddress, address);
       if (state.tenant !== undefined) release(byTenant, state.tenant);
       for (const id of [...state.operations.keys()]) endOperation(state, id, 'closed');
+      for (const known of state.ids.values()) known.next = undefined;
       closed(code, reason.toString()).catch((error: unknown) => logger.error({ err: error }, 'websocket close'));
     });
   };

@@ -125,6 +125,65 @@ describe('operation ids', () => {
   });
 });
 
+describe('an id the client completed while its operation still unwinds', () => {
+  /** A socket whose operation `x` has its upstream call in flight (reads are not cut: it unwinds when the call ends). */
+  async function slowOperation() {
+    stack.simulator.configure({ latencyMs: 500 });
+    const opened = await initSocket(stack.url, { authorization: acme });
+    expect(opened.acked).toBe(true);
+    stack.simulator.clearCalls();
+    opened.socket.send(JSON.stringify({ id: 'x', type: 'subscribe', payload: { query: '{ workflows { nodes { id } } }' } }));
+    await until('its call is in flight', () => stack.simulator.calls.length === 1);
+    return opened;
+  }
+  const write = (n: number) => JSON.stringify({ id: 'x', type: 'subscribe', payload: { query: `mutation { executeWorkflow(input: { workflowId: "${workflowId}", context: { n: ${n} } }) { execution { id } } }` } });
+  const posts = () => stack.simulator.calls.filter((call) => call.method === 'POST');
+  const unwound = () => until('the first call ended', () => stack.simulator.calls[0]!.endedAt !== undefined, { timeoutMs: 5_000 });
+
+  it('holds one subscribe of it at a time, the last, and runs it once the id is let go', async () => {
+    const { socket, closed } = await slowOperation();
+    try {
+      socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+      socket.send(write(1));
+      socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+      socket.send(write(2));
+      await unwound();
+      await until('the last write was sent', () => posts().length > 0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(posts().map((call) => call.body)).toEqual([{ context: { n: 2 } }]);
+      expect(await closedWithin(closed, 0)).toBeUndefined();
+    } finally {
+      stack.simulator.configure({ latencyMs: 0 });
+      socket.close();
+    }
+  });
+
+  it('closes the socket (4409) for a second subscribe of it while one waits', async () => {
+    const { socket, closed } = await slowOperation();
+    socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+    socket.send(write(1));
+    socket.send(write(2));
+    expect((await closedWithin(closed, 3_000))?.code).toBe(4409);
+    await unwound();
+    stack.simulator.configure({ latencyMs: 0 });
+    expect(posts()).toEqual([]);
+  });
+
+  it('never starts the subscribe waiting for it when the socket closes', async () => {
+    const { socket, closed } = await slowOperation();
+    socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+    socket.send(write(1));
+    socket.send(JSON.stringify({ id: 'y', type: 'subscribe', payload: { query: EXECUTION_STARTED, variables: { workflowId } } }));
+    socket.close();
+    await closed;
+    await unwound();
+    stack.simulator.configure({ latencyMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(posts()).toEqual([]);
+    await until('no subscription is left', async () => (await liveSubscriptions()) === 0, { timeoutMs: 5_000, everyMs: 50 });
+  });
+});
+
 describe('a message of a type only a server sends', () => {
   it.each([{ type: 'connection_ack' }, { type: 'next', id: '1', payload: { data: {} } }, { type: 'error', id: '1', payload: [{ message: 'x' }] }])(
     'closes the socket with 4400 after connection_init, and logs no error: %j',
