@@ -92,7 +92,7 @@ function failUnrelayableValuesAlone(schema: GraphQLSchema): GraphQLSchema {
       const type = getNamedType(field.type);
       let refused: (value: unknown) => string | undefined;
       if (type.name === 'JSON') refused = (value) => (containsTooDeep(value) ? 'Altostrat sent this value nested too deep to relay.' : undefined);
-      else if (LENIENT_FIELDS[typeName]?.includes(fieldName) && isLeafType(type)) refused = (value) => (serialises(type, value) ? undefined : `Altostrat sent ${typeName}.${fieldName} in a shape this schema does not have.`);
+      else if (LENIENT_FIELDS[typeName]?.includes(fieldName) && isLeafType(type)) refused = (value) => (fits(type, value) ? undefined : `Altostrat sent ${typeName}.${fieldName} in a shape this schema does not have.`);
       else return field;
       const resolve = field.resolve ?? defaultFieldResolver;
       const checked = (value: unknown) => {
@@ -112,8 +112,14 @@ function failUnrelayableValuesAlone(schema: GraphQLSchema): GraphQLSchema {
   });
 }
 
-/** Whether a leaf type can serialise a value (for an enum, whether it is one of its internal values). */
-function serialises(type: GraphQLLeafType, value: unknown): boolean {
+/**
+ * Whether a lenient leaf's value is one of its type: text for a String, a finite number or a
+ * decimal in a string (`"3.50"`) for a Float, one of its values for an enum. Stricter than GraphQL's
+ * serialisers, which would show `42` as the text "42" and `true` as the number 1.
+ */
+function fits(type: GraphQLLeafType, value: unknown): boolean {
+  if (type.name === 'String') return typeof value === 'string';
+  if (type.name === 'Float') return typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value);
   try {
     type.serialize(value);
     return true;

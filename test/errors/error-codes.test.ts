@@ -284,9 +284,10 @@ describe('partial results', () => {
     const workflows = (await answer('/workflows')) as Array<Record<string, unknown>>;
     const page = (await answer(`/workflows/${idA}/executions?page=1`)) as { data: Array<Record<string, unknown>> };
     workflows[1]!.schedule_type = 'hourly'; // a schedule type Altostrat added
-    workflows[2]!.description = { text: 'an object' };
+    workflows[2]!.description = 42; // not text, though GraphQL's String would show it as "42"
     page.data[0]!.duration_in_seconds = '3.50'; // a decimal sent as a string: GraphQL's Float reads it
     page.data[1]!.error_message = ['a', 'list'];
+    page.data[1]!.duration_in_seconds = true; // not a number, though GraphQL's Float would show it as 1
     stack.simulator.configure({
       fault: (call) =>
         call.path === '/workflows' ? { status: 200, body: JSON.stringify(workflows) } : call.path === `/workflows/${idA}/executions` && call.page === 1 ? { status: 200, body: JSON.stringify(page) } : undefined,
@@ -301,10 +302,11 @@ describe('partial results', () => {
       expect([nodes[1]!.scheduleType, nodes[2]!.description]).toEqual([null, null]);
       expect(nodes[0]!.scheduleType).toEqual(expect.any(String));
       const runs = response.data.workflow.executions.nodes as Array<Record<string, unknown>>;
-      expect(runs.map((r) => [r.durationInSeconds, r.errorMessage])).toEqual([[3.5, page.data[0]!.error_message ?? null], [page.data[1]!.duration_in_seconds ?? null, null]]);
+      expect(runs.map((r) => [r.durationInSeconds, r.errorMessage])).toEqual([[3.5, page.data[0]!.error_message ?? null], [null, null]]);
       expect(response.errors!.map((e) => [e.extensions!.code, e.path])).toEqual([
         ['UPSTREAM_ERROR', ['workflows', 'nodes', 1, 'scheduleType']],
         ['UPSTREAM_ERROR', ['workflows', 'nodes', 2, 'description']],
+        ['UPSTREAM_ERROR', ['workflow', 'executions', 'nodes', 1, 'durationInSeconds']],
         ['UPSTREAM_ERROR', ['workflow', 'executions', 'nodes', 1, 'errorMessage']],
       ]);
     }
