@@ -14,8 +14,9 @@
  *   sends no further write), though the operation counts against the socket's operations until
  *   graphql-ws has let go of its id. A `subscribe` reusing the id of an operation the client
  *   completed waits for that (one at a time per id; a second is a duplicate, 4409; none starts
- *   once the socket has closed); one reusing the id of an operation still running closes the
+ *   once the socket is closing); one reusing the id of an operation still running closes the
  *   socket (4409), as the protocol says. A message of a type only a server sends closes it (4400).
+ *   Once either side begins to close, the socket's work stops, as over HTTP when the client goes.
  * - Browsers cannot set headers on a WebSocket, so the token comes in the `connection_init`
  *   payload `{ "authorization": "Bearer ..." }`, checked as HTTP checks its header before anything
  *   is built from it; a socket without a valid one is closed (4401). Past
@@ -170,7 +171,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       return true;
     },
     async onSubscribe({ extra: state }, id, params) {
-      if (state.closed) return [codedError(ErrorCode.BAD_REQUEST, 'The socket is closed.')];
+      if (state.socket.readyState !== state.socket.OPEN) return [codedError(ErrorCode.BAD_REQUEST, 'The socket is closing.')];
       // Never so while the socket's messages are taken as `opened` takes them: an id is handed on
       // only once graphql-ws has let go of the operation before it. Should one come all the same,
       // the socket closes, as graphql-ws closes a duplicate id it knows of.
@@ -228,6 +229,15 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     byAddress.set(address, (byAddress.get(address) ?? 0) + 1);
     const state: SocketState = { socket, authorization: null, tenant: undefined, operations: new Map(), ids: new Map(), closed: false, idle: undefined };
     armIdle(state);
+    // Whoever begins the closing handshake, ws goes through the socket's close() (a close frame
+    // received included), and the socket may stay CLOSING until the TCP connection ends, up to ws's
+    // closeTimeout (30 s) for a client that no longer reads: its work stops at once, as on 'close'.
+    const close = socket.close.bind(socket);
+    socket.close = (code?: number, reason?: string | Buffer) => {
+      close(code, reason);
+      for (const operation of state.operations.values()) operation.ended.abort();
+      for (const known of state.ids.values()) known.next = undefined;
+    };
     let pongWait: NodeJS.Timeout | undefined;
     const ping = setInterval(() => {
       if (socket.readyState !== socket.OPEN) return;
@@ -283,7 +293,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
               state.ids.set(id, entry);
               void entry.done.then(() => {
                 state.ids.delete(id);
-                if (entry.next !== undefined && !state.closed) start(entry.next);
+                if (entry.next !== undefined && socket.readyState === socket.OPEN) start(entry.next);
               });
             };
             start(text);

@@ -184,6 +184,72 @@ describe('an id the client completed while its operation still unwinds', () => {
   });
 });
 
+describe('a socket closing (its close frame sent or received, its connection not yet ended)', () => {
+  // The client stops reading (socket.pause()): a busy or backgrounded client, a lossy link. The
+  // socket stays CLOSING until ws gives up on it, and nothing of its work may go on meanwhile.
+  const write = (id: string, n: number, writes = 1) =>
+    JSON.stringify({
+      id,
+      type: 'subscribe',
+      payload: { query: `mutation { ${Array.from({ length: writes }, (_, i) => `w${i}: executeWorkflow(input: { workflowId: "${workflowId}", context: { n: ${n} } }) { execution { id } }`).join(' ')} }` },
+    });
+  const posts = () => stack.simulator.calls.filter((call) => call.method === 'POST');
+  const settled = async () => {
+    await until('every call ended', () => stack.simulator.calls.every((call) => call.endedAt !== undefined), { timeoutMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+  };
+
+  async function slowOperation() {
+    stack.simulator.configure({ latencyMs: 250 });
+    stack.simulator.clearCalls();
+    const opened = await initSocket(stack.url, { authorization: acme });
+    opened.socket.send(JSON.stringify({ id: 'x', type: 'subscribe', payload: { query: '{ workflows { nodes { id } } }' } }));
+    await until('its call is in flight', () => stack.simulator.calls.length === 1);
+    return opened;
+  }
+
+  it('starts no subscribe held for a completed id once the client has begun to close', async () => {
+    const { socket, closed } = await slowOperation();
+    socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+    socket.send(write('x', 1));
+    socket.close();
+    socket.pause();
+    await settled();
+    expect(posts()).toEqual([]);
+    socket.terminate();
+    await closed;
+    stack.simulator.configure({ latencyMs: 0 });
+  });
+
+  it('starts no held subscribe once the server has closed the socket for a duplicate (4409)', async () => {
+    const { socket, closed } = await slowOperation();
+    socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+    socket.send(write('x', 1));
+    socket.send(write('x', 2));
+    socket.pause();
+    await settled();
+    expect(posts()).toEqual([]);
+    socket.resume();
+    expect((await closed).code).toBe(4409);
+    stack.simulator.configure({ latencyMs: 0 });
+  });
+
+  it('sends no further write of a running mutation document once the client has begun to close', async () => {
+    stack.simulator.configure({ latencyMs: 250 });
+    stack.simulator.clearCalls();
+    const { socket, closed } = await initSocket(stack.url, { authorization: acme });
+    socket.send(write('m', 1, 2));
+    await until('the first write is in flight', () => posts().length === 1);
+    socket.close();
+    socket.pause();
+    await settled();
+    expect(posts()).toHaveLength(1);
+    socket.terminate();
+    await closed;
+    stack.simulator.configure({ latencyMs: 0 });
+  });
+});
+
 describe('a message of a type only a server sends', () => {
   it.each([{ type: 'connection_ack' }, { type: 'next', id: '1', payload: { data: {} } }, { type: 'error', id: '1', payload: [{ message: 'x' }] }])(
     'closes the socket with 4400 after connection_init, and logs no error: %j',
