@@ -51,13 +51,13 @@ export function withCode(error: GraphQLError, fallback?: ErrorCode): GraphQLErro
   if (error.extensions?.code) return error;
   const http = error.extensions?.http;
   const code = fallback ?? (http?.status === 403 ? ErrorCode.FORBIDDEN : error.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT);
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    extensions: { ...error.extensions, code },
-  });
+  return withExtensions(error, { code });
+}
+
+/** The same error (message, locations, path) with `extensions` added to its own. */
+function withExtensions(error: GraphQLError, extensions: Record<string, unknown>): GraphQLError {
+  const { message, nodes, source, positions, path } = error;
+  return new GraphQLError(message, { nodes, source, positions, path, extensions: { ...error.extensions, ...extensions } });
 }
 
 /** What a client gets for an error in a stream's event (SSE and WebSocket): a code always, no HTTP details. */
@@ -84,9 +84,7 @@ function withRequestErrorStatus(result: ExecutionResult): ExecutionResult {
   if ('data' in result || !result.errors?.length || result.errors.some((e) => e.extensions?.http)) return result;
   const errors = result.errors.map((error) => {
     const status = REQUEST_ERROR_STATUS[String(error.extensions.code)];
-    if (status === undefined) return error;
-    const { message, nodes, source, positions, path, originalError, extensions } = error;
-    return new GraphQLError(message, { nodes, source, positions, path, originalError, extensions: { ...extensions, http: { status, spec: true } } });
+    return status === undefined ? error : withExtensions(error, { http: { status, spec: true } });
   });
   return { ...result, errors };
 }

@@ -265,8 +265,8 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       metrics.plugin,
       // Refuse what could hurt the gateway or Altostrat, before executing.
       ...protectionPlugins(config, lists, trusted),
-      // Execute queries and mutations compiled (but where graphql-jit parts from the
-      // specification); subscriptions with a fresh context per event.
+      // Execute queries compiled (but where graphql-jit parts from the specification: mutations
+      // among them); subscriptions with a fresh context per event.
       useGraphQlJit({}, { enableIf: ({ document }) => compilesAsSpecified(document) }),
       useLocatedErrors(),
       useFreshContextPerEvent(streams),

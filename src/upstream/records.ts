@@ -32,8 +32,8 @@ const refuse = (): never => {
 // The hot records (a run page, a run, its logs, a workflow) are read by hand rather than by zod:
 // one pass checks each key's type and builds the camelCase record, with no intermediate copy.
 // Every query reads dozens of them. The rules are the same as for the others: a missing or
-// mistyped key refuses the whole body (but a `lenient` leaf), unknown keys are dropped, numbers are finite, a nullable
-// key takes null or absent, an optional one absent only.
+// mistyped key refuses the whole body (but a `lenient` leaf), unknown keys are dropped, numbers
+// are finite, a nullable key takes null or absent, an optional one absent only.
 
 type Fields = Record<string, unknown>;
 const object = (v: unknown): Fields => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Fields) : refuse());

@@ -9,7 +9,7 @@
 import { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, DEMO_TOKENS, startStack, type Stack } from '../support/stack.js';
 import { EXECUTION_STARTED, EXECUTION_UPDATED } from '../support/live.js';
 import { initSocket, openSocket } from '../support/websocket.js';
@@ -39,6 +39,7 @@ async function startRun(): Promise<string> {
 }
 
 const liveSubscriptions = async () => Number(/^live_subscriptions (\d+)$/m.exec(await (await fetch(stack.metricsUrl)).text())![1]);
+const noneLeft = () => until('no subscription is left', async () => (await liveSubscriptions()) === 0, { timeoutMs: 5_000, everyMs: 50 });
 const errorLines = () => lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
 /** The socket's close, or undefined if it is still open after `ms`. */
 const closedWithin = <T>(closed: Promise<T>, ms: number) => Promise.race([closed, new Promise<undefined>((resolve) => setTimeout(resolve, ms))]);
@@ -61,7 +62,7 @@ describe('operation ids', () => {
     expect(got.filter((m) => m.type === 'complete')).toEqual([]);
     expect(await liveSubscriptions()).toBe(1);
     socket.close();
-    await until('no subscription is left', async () => (await liveSubscriptions()) === 0, { timeoutMs: 5_000, everyMs: 50 });
+    await noneLeft();
   });
 
   it('may be used again once the client completed the operation before it started; the first never runs on', async () => {
@@ -82,7 +83,7 @@ describe('operation ids', () => {
     expect(await closedWithin(closed, 200)).toBeUndefined();
     expect(await liveSubscriptions()).toBe(1);
     socket.close();
-    await until('no subscription is left', async () => (await liveSubscriptions()) === 0, { timeoutMs: 5_000, everyMs: 50 });
+    await noneLeft();
   });
 
   it('close the socket (4409) when reused while the operation runs; nothing of the socket outlives it', async () => {
@@ -92,7 +93,7 @@ describe('operation ids', () => {
     socket.send(subscribe);
     socket.send(subscribe);
     expect((await closedWithin(closed, 3_000))?.code).toBe(4409);
-    await until('no subscription is left', async () => (await liveSubscriptions()) === 0, { timeoutMs: 5_000, everyMs: 50 });
+    await noneLeft();
   });
 
   it('from the graphql-ws client’s own ids: watching a run again at once leaves the socket’s other operations alone', async () => {
@@ -125,92 +126,82 @@ describe('operation ids', () => {
   });
 });
 
+/** A socket whose operation `x` has its upstream call in flight (a read is not cut: it unwinds when its call ends). */
+async function slowOperation() {
+  stack.simulator.configure({ latencyMs: 300 });
+  const opened = await initSocket(stack.url, { authorization: acme });
+  expect(opened.acked).toBe(true);
+  stack.simulator.clearCalls();
+  opened.socket.send(JSON.stringify({ id: 'x', type: 'subscribe', payload: { query: '{ workflows { nodes { id } } }' } }));
+  await until('its call is in flight', () => stack.simulator.calls.length === 1);
+  return opened;
+}
+
+/** A `subscribe` of a mutation document of `writes` runs started with `context: { n }`. */
+const write = (id: string, n: number, writes = 1) =>
+  JSON.stringify({
+    id,
+    type: 'subscribe',
+    payload: { query: `mutation { ${Array.from({ length: writes }, (_, i) => `w${i}: executeWorkflow(input: { workflowId: "${workflowId}", context: { n: ${n} } }) { execution { id } }`).join(' ')} }` },
+  });
+const complete = (id: string) => JSON.stringify({ id, type: 'complete' });
+const posts = () => stack.simulator.calls.filter((call) => call.method === 'POST');
+/** Every upstream call ended, and a while more for any that would follow. */
+const settled = async () => {
+  await until('every call ended', () => stack.simulator.calls.every((call) => call.endedAt !== undefined), { timeoutMs: 5_000 });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+};
+
 describe('an id the client completed while its operation still unwinds', () => {
-  /** A socket whose operation `x` has its upstream call in flight (reads are not cut: it unwinds when the call ends). */
-  async function slowOperation() {
-    stack.simulator.configure({ latencyMs: 500 });
-    const opened = await initSocket(stack.url, { authorization: acme });
-    expect(opened.acked).toBe(true);
-    stack.simulator.clearCalls();
-    opened.socket.send(JSON.stringify({ id: 'x', type: 'subscribe', payload: { query: '{ workflows { nodes { id } } }' } }));
-    await until('its call is in flight', () => stack.simulator.calls.length === 1);
-    return opened;
-  }
-  const write = (n: number) => JSON.stringify({ id: 'x', type: 'subscribe', payload: { query: `mutation { executeWorkflow(input: { workflowId: "${workflowId}", context: { n: ${n} } }) { execution { id } } }` } });
-  const posts = () => stack.simulator.calls.filter((call) => call.method === 'POST');
-  const unwound = () => until('the first call ended', () => stack.simulator.calls[0]!.endedAt !== undefined, { timeoutMs: 5_000 });
+  afterEach(() => stack.simulator.configure({ latencyMs: 0 }));
 
   it('holds one subscribe of it at a time, the last, and runs it once the id is let go', async () => {
     const { socket, closed } = await slowOperation();
     try {
-      socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
-      socket.send(write(1));
-      socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
-      socket.send(write(2));
-      await unwound();
-      await until('the last write was sent', () => posts().length > 0);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      socket.send(complete('x'));
+      socket.send(write('x', 1));
+      socket.send(complete('x'));
+      socket.send(write('x', 2));
+      await until('the last write was sent', () => posts().length > 0, { timeoutMs: 5_000 });
+      await settled();
       expect(posts().map((call) => call.body)).toEqual([{ context: { n: 2 } }]);
       expect(await closedWithin(closed, 0)).toBeUndefined();
     } finally {
-      stack.simulator.configure({ latencyMs: 0 });
       socket.close();
     }
   });
 
   it('closes the socket (4409) for a second subscribe of it while one waits', async () => {
     const { socket, closed } = await slowOperation();
-    socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
-    socket.send(write(1));
-    socket.send(write(2));
+    socket.send(complete('x'));
+    socket.send(write('x', 1));
+    socket.send(write('x', 2));
     expect((await closedWithin(closed, 3_000))?.code).toBe(4409);
-    await unwound();
-    stack.simulator.configure({ latencyMs: 0 });
+    await settled();
     expect(posts()).toEqual([]);
   });
 
   it('never starts the subscribe waiting for it when the socket closes', async () => {
     const { socket, closed } = await slowOperation();
-    socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
-    socket.send(write(1));
+    socket.send(complete('x'));
+    socket.send(write('x', 1));
     socket.send(JSON.stringify({ id: 'y', type: 'subscribe', payload: { query: EXECUTION_STARTED, variables: { workflowId } } }));
     socket.close();
     await closed;
-    await unwound();
-    stack.simulator.configure({ latencyMs: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await settled();
     expect(posts()).toEqual([]);
-    await until('no subscription is left', async () => (await liveSubscriptions()) === 0, { timeoutMs: 5_000, everyMs: 50 });
+    await noneLeft();
   });
 });
 
 describe('a socket closing (its close frame sent or received, its connection not yet ended)', () => {
   // The client stops reading (socket.pause()): a busy or backgrounded client, a lossy link. The
   // socket stays CLOSING until ws gives up on it, and nothing of its work may go on meanwhile.
-  const write = (id: string, n: number, writes = 1) =>
-    JSON.stringify({
-      id,
-      type: 'subscribe',
-      payload: { query: `mutation { ${Array.from({ length: writes }, (_, i) => `w${i}: executeWorkflow(input: { workflowId: "${workflowId}", context: { n: ${n} } }) { execution { id } }`).join(' ')} }` },
-    });
-  const posts = () => stack.simulator.calls.filter((call) => call.method === 'POST');
-  const settled = async () => {
-    await until('every call ended', () => stack.simulator.calls.every((call) => call.endedAt !== undefined), { timeoutMs: 5_000 });
-    await new Promise((resolve) => setTimeout(resolve, 400));
-  };
-
-  async function slowOperation() {
-    stack.simulator.configure({ latencyMs: 250 });
-    stack.simulator.clearCalls();
-    const opened = await initSocket(stack.url, { authorization: acme });
-    opened.socket.send(JSON.stringify({ id: 'x', type: 'subscribe', payload: { query: '{ workflows { nodes { id } } }' } }));
-    await until('its call is in flight', () => stack.simulator.calls.length === 1);
-    return opened;
-  }
+  afterEach(() => stack.simulator.configure({ latencyMs: 0 }));
 
   it('starts no subscribe held for a completed id once the client has begun to close', async () => {
     const { socket, closed } = await slowOperation();
-    socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+    socket.send(complete('x'));
     socket.send(write('x', 1));
     socket.close();
     socket.pause();
@@ -218,12 +209,11 @@ describe('a socket closing (its close frame sent or received, its connection not
     expect(posts()).toEqual([]);
     socket.terminate();
     await closed;
-    stack.simulator.configure({ latencyMs: 0 });
   });
 
   it('starts no held subscribe once the server has closed the socket for a duplicate (4409)', async () => {
     const { socket, closed } = await slowOperation();
-    socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+    socket.send(complete('x'));
     socket.send(write('x', 1));
     socket.send(write('x', 2));
     socket.pause();
@@ -231,11 +221,10 @@ describe('a socket closing (its close frame sent or received, its connection not
     expect(posts()).toEqual([]);
     socket.resume();
     expect((await closed).code).toBe(4409);
-    stack.simulator.configure({ latencyMs: 0 });
   });
 
   it('sends no further write of a running mutation document once the client has begun to close', async () => {
-    stack.simulator.configure({ latencyMs: 250 });
+    stack.simulator.configure({ latencyMs: 300 });
     stack.simulator.clearCalls();
     const { socket, closed } = await initSocket(stack.url, { authorization: acme });
     socket.send(write('m', 1, 2));
@@ -246,7 +235,6 @@ describe('a socket closing (its close frame sent or received, its connection not
     expect(posts()).toHaveLength(1);
     socket.terminate();
     await closed;
-    stack.simulator.configure({ latencyMs: 0 });
   });
 });
 
