@@ -25,7 +25,6 @@
  */
 import {
   BREAK,
-  getOperationAST,
   GraphQLError,
   Kind,
   OperationTypeNode,
@@ -34,8 +33,7 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
   type FieldNode,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
+  type SourceLocation,
   type ValueNode,
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
@@ -90,33 +88,16 @@ export function compilesAsSpecified(document: DocumentNode): boolean {
   return verdict;
 }
 
-/** The fields of the document that a result path names (a field selected in several places is each of them). */
-function fieldsAt(document: DocumentNode, operationName: string | null | undefined, path: ReadonlyArray<string | number>): FieldNode[] {
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return [];
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  let sets: SelectionSetNode[] = [operation.selectionSet];
-  let fields: FieldNode[] = [];
-  for (const key of path) {
-    if (typeof key === 'number') continue; // a list item: the same fields
-    fields = [];
-    const visited = new Set<string>();
-    const take = (set: SelectionSetNode): void => {
-      for (const selection of set.selections) {
-        if (selection.kind === Kind.FIELD) {
-          if ((selection.alias ?? selection.name).value === key) fields.push(selection);
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) take(selection.selectionSet);
-        else if (!visited.has(selection.name.value)) {
-          visited.add(selection.name.value);
-          const fragment = fragments.get(selection.name.value);
-          if (fragment) take(fragment.selectionSet);
-        }
-      }
-    };
-    sets.forEach(take);
-    sets = fields.flatMap((field) => (field.selectionSet ? [field.selectionSet] : []));
-  }
+/** The fields of the document that start at `locations` (graphql-jit's: the fields it ran for the path, type conditions applied). */
+function fieldsAt(document: DocumentNode, locations: readonly SourceLocation[]): FieldNode[] {
+  const wanted = new Set(locations.map(({ line, column }) => `${line}:${column}`));
+  const fields: FieldNode[] = [];
+  visit(document, {
+    Field(node) {
+      const start = node.loc?.startToken;
+      if (start && wanted.has(`${start.line}:${start.column}`)) fields.push(node);
+    },
+  });
   return fields;
 }
 
@@ -124,19 +105,19 @@ function fieldsAt(document: DocumentNode, operationName: string | null | undefin
 type ExecuteHooks = Exclude<Awaited<ReturnType<NonNullable<Plugin['onExecute']>>>, void>;
 
 /**
- * Gives an execution error that has a path but no nodes the fields its path names, which its
- * `locations` are made from when Yoga writes it (graphql-jit sets `locations` alone, which Yoga's
- * copy of the error drops).
+ * Gives an execution error that has a path but no nodes the fields graphql-jit located it at, which
+ * its `locations` are made from when Yoga writes it (graphql-jit sets `locations` alone, which
+ * Yoga's copy of the error drops).
  */
 export function useLocatedErrors(): Plugin {
-  const unlocated = (error: GraphQLError): boolean => error.path !== undefined && !error.nodes?.length && !error.positions?.length;
+  const unlocated = (error: GraphQLError): boolean => error.path !== undefined && !error.nodes?.length && !error.positions?.length && !!error.locations?.length;
   // One hook for every execution: nothing is made per request unless its result has such an error.
   const hooks: ExecuteHooks = {
     onExecuteDone({ args, result, setResult }) {
       if (isAsyncIterable(result) || !result.errors?.some(unlocated)) return;
-      const { document, operationName } = args as ExecutionArgs;
+      const { document } = args as ExecutionArgs;
       const located = (error: GraphQLError): GraphQLError => {
-        const nodes = unlocated(error) ? fieldsAt(document, operationName, error.path!) : [];
+        const nodes = unlocated(error) ? fieldsAt(document, error.locations!) : [];
         if (nodes.length === 0) return error;
         return new GraphQLError(error.message, { nodes, path: error.path, originalError: error.originalError, extensions: error.extensions });
       };

@@ -114,6 +114,15 @@ fragment Runs on Workflow { executions(first: 1, after: "nope") { totalCount } }
     expect((error as { locations?: unknown }).locations).toEqual([{ line: 4, column: 29 }]);
   });
 
+  it('points an error only at the field that ran, not at a field of the same name under another type', async () => {
+    const response = await gql(`query($id: ID!) { node(id: $id) {
+  ... on WorkflowExecution { x: workflow { id } }
+  ... on Workflow { x: executions(first: 1, after: "nope") { totalCount } }
+} }`, { id: idA });
+    const error = expectCode(response, 'BAD_USER_INPUT', ['node', 'x']);
+    expect((error as { locations?: unknown }).locations).toEqual([{ line: 3, column: 21 }]);
+  });
+
   it('rejects workflows(first: 101) before any upstream call', async () => {
     const response = await gql(`{ workflows(first: 101) { totalCount } }`);
     expect(expectCode(response, 'BAD_USER_INPUT').message).toContain('between 0 and 100');
