@@ -115,12 +115,17 @@ fragment Runs on Workflow { executions(first: 1, after: "nope") { totalCount } }
   });
 
   it('points an error only at the field that ran, not at a field of the same name under another type', async () => {
-    const response = await gql(`query($id: ID!) { node(id: $id) {
+    const query = `query($id: ID!) { node(id: $id) {
   ... on WorkflowExecution { x: workflow { id } }
-  ... on Workflow { x: executions(first: 1, after: "nope") { totalCount } }
-} }`, { id: idA });
-    const error = expectCode(response, 'BAD_USER_INPUT', ['node', 'x']);
-    expect((error as { locations?: unknown }).locations).toEqual([{ line: 3, column: 21 }]);
+  ... on Workflow { x: stats { totalRuns } }
+} }`;
+    stack.simulator.configure({ fault: (call) => (call.path.endsWith('/logs/stats') ? { status: 500 } : undefined) });
+    try {
+      const error = expectCode(await gql(query, { id: idA }), 'UPSTREAM_ERROR', ['node', 'x']);
+      expect((error as { locations?: unknown }).locations).toEqual([{ line: 3, column: query.split('\n')[2]!.indexOf('x:') + 1 }]);
+    } finally {
+      stack.simulator.configure({ fault: undefined });
+    }
   });
 
   it('rejects workflows(first: 101) before any upstream call', async () => {
