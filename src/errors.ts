@@ -5,7 +5,8 @@
  * header or an upstream body.
  */
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
-import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { isAsyncIterable, maskError, type Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
 
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -31,6 +32,9 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** What a client reads of a bug. */
+export const UNEXPECTED = 'Unexpected error.';
+
 export function codedError(
   code: ErrorCode,
   message: string,
@@ -46,12 +50,33 @@ export const badInput = (message: string): GraphQLError => codedError(ErrorCode.
 /** A request that needs the caller's token and came without one. */
 export const noToken = (): GraphQLError => codedError(ErrorCode.UNAUTHENTICATED, 'Send an `Authorization: Bearer <token>` header with your Altostrat token.');
 
-/** The error with a code: its own, else `fallback`, else the one its kind implies (see useErrorCodes). */
-export function withCode(error: GraphQLError, fallback?: ErrorCode): GraphQLError {
+/**
+ * The error with a code: its own, else the one its kind implies (see useErrorCodes). A field error
+ * with no code is a bug as much as an Error a resolver throws, though GraphQL made it (a resolver's
+ * null for a non-null field, or a value its scalar cannot serialise, which graphql-jit raises with
+ * no original error, so Yoga's masking passes its message on): it is masked the same,
+ * INTERNAL_SERVER_ERROR and "Unexpected error.".
+ */
+export function withCode(error: GraphQLError): GraphQLError {
   if (error.extensions?.code) return error;
-  const http = error.extensions?.http;
-  const code = fallback ?? (http?.status === 403 ? ErrorCode.FORBIDDEN : error.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT);
-  return withExtensions(error, { code });
+  if (error.path) {
+    const { nodes, source, positions, path } = error;
+    return new GraphQLError(UNEXPECTED, { nodes, source, positions, path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } });
+  }
+  return withExtensions(error, { code: error.extensions?.http?.status === 403 ? ErrorCode.FORBIDDEN : ErrorCode.BAD_USER_INPUT });
+}
+
+/**
+ * Yoga's masking of an execution's errors (`maskedErrors.maskError`), which also masks a field
+ * error with no code (withCode), and logs each error it masks, message and stack scrubbed
+ * (logging.ts): a bug the client cannot read is in the server's log.
+ */
+export function maskingBugs(logger: Logger): typeof maskError {
+  return (error, message, isDev) => {
+    const masked = error instanceof GraphQLError && error.path !== undefined && !error.extensions?.code ? withCode(error) : maskError(error, message, isDev);
+    if (masked !== error) logger.error({ err: error }, 'a field failed on a bug; masked');
+    return masked;
+  };
 }
 
 /** The same error (message, locations, path) with `extensions` added to its own. */

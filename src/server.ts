@@ -36,7 +36,7 @@ import { useFreshContextPerEvent } from './subscription-events.js';
 import { EventStreams, type EventWriting } from './sse.js';
 import type { DestinationStream, Logger } from 'pino';
 import { EXAMPLE_QUERY, EXAMPLE_START_RUN, EXAMPLE_WATCH_RUN } from './example-query.js';
-import { codedError, ErrorCode, useErrorCodes } from './errors.js';
+import { codedError, ErrorCode, maskingBugs, useErrorCodes } from './errors.js';
 
 /** schema/ sits beside src/ and dist/, so one path serves both. */
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
@@ -238,8 +238,8 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
     // body) would check it twice.
     maxRequestBodySize: false,
     landingPage: false,
-    // Errors not made by errors.ts are bugs: their message and stack stay in the server.
-    maskedErrors: true,
+    // Errors not made by errors.ts are bugs: their message and stack stay in the server's log.
+    maskedErrors: { maskError: maskingBugs(logger) },
     // GraphiQL is served whole by the gateway (no CDN): it works with no internet.
     graphiql: config.graphiql && {
       title: 'Altostrat workflows GraphQL',

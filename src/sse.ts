@@ -20,7 +20,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { isAsyncIterable, maskError, type Plugin } from 'graphql-yoga';
-import { ErrorCode, formattedError } from './errors.js';
+import { ErrorCode, formattedError, UNEXPECTED } from './errors.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
 
 const HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
@@ -151,7 +151,7 @@ export class EventStreams {
 
   /** One `next` event; false when the socket's buffer is full. Bugs are masked, every error coded. */
   #write(res: ServerResponse, result: ExecutionResult): boolean {
-    const errors = result.errors?.map((error) => maskError(error, 'Unexpected error.', false) as GraphQLError);
+    const errors = result.errors?.map((error) => maskError(error, UNEXPECTED, false) as GraphQLError);
     this.countErrors(errors ? { ...result, errors } : result);
     const sent = errors ? { ...result, errors: errors.map(formattedError) } : result;
     return res.write(`event: next\ndata: ${JSON.stringify(sent)}\n\n`);

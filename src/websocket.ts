@@ -37,7 +37,7 @@ import { isAsyncIterable, type GraphQLParams } from 'graphql-yoga';
 import type { Config } from './config.js';
 import type { Gateway } from './server.js';
 import { bearerAuthorization } from './context.js';
-import { codedError, ErrorCode, formattedError, withCode } from './errors.js';
+import { codedError, ErrorCode, formattedError, UNEXPECTED, withCode } from './errors.js';
 import { requestStats, type OperationOutcome } from './logging.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
 
@@ -199,13 +199,13 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       } catch (error) {
         // Refusals before parsing (trusted documents, malformed parameters) are thrown, coded.
         if (!(error instanceof GraphQLError)) logger.error({ err: error }, 'websocket operation');
-        result = { errors: [error instanceof GraphQLError ? error : codedError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.')] };
+        result = { errors: [error instanceof GraphQLError ? error : codedError(ErrorCode.INTERNAL_SERVER_ERROR, UNEXPECTED)] };
       }
       if (result === undefined || (!isAsyncIterable(result) && !('data' in result))) {
         // Refused before it ran: the protocol's `error` message, as graphql-ws sends for a bad
         // document. Ended here: graphql-ws calls no hook when the client completed it meanwhile.
         endOperation(state, id, 'error');
-        const errors = result?.errors ?? [codedError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.')];
+        const errors = result?.errors ?? [codedError(ErrorCode.INTERNAL_SERVER_ERROR, UNEXPECTED)];
         return errors.map((error) => withCode(error));
       }
       return { schema, document: ALREADY_RUN, rootValue: result };

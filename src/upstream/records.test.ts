@@ -12,6 +12,7 @@ import {
   readLogList,
   readNewRun,
   readRunPage,
+  readStats,
   readRun,
   readWorkflowList,
   readWorkflow,
@@ -127,11 +128,19 @@ describe('the hand-written record readers', () => {
     ['a log entry that is a string', { ...goodPage, data: [{ ...goodRun, logs: ['x'] }] }],
     ['a page size of zero', { ...goodPage, meta: { ...goodPage.meta, per_page: 0 } }],
     ['a total that is not whole', { ...goodPage, meta: { ...goodPage.meta, total: 1.5 } }],
+    ['a total past what a GraphQL Int holds', { ...goodPage, meta: { ...goodPage.meta, total: 2 ** 31 } }],
     ['data that is an object', { ...goodPage, data: {} }],
     ['an array instead of the page', [goodPage]],
     ['a null body', null],
   ])('refuse %s (the client answers UPSTREAM_ERROR)', (_, body) => {
     expect(accepts(readRunPage, asParsed(body))).toBe(false);
+  });
+
+  it('read counts up to what a GraphQL Int holds, and refuse one past it (the client answers UPSTREAM_ERROR)', () => {
+    const stats = (n: number) => asParsed({ log_statuses: { success: n }, recent_runs: {}, total_runs: n, success_rate: null });
+    expect(accepts(readStats, stats(2 ** 31 - 1))).toBe(true);
+    expect(accepts(readStats, stats(2 ** 31))).toBe(false);
+    expect(accepts(readStats, asParsed({ log_statuses: { success: 2 ** 33 }, recent_runs: {}, total_runs: 1 }))).toBe(false);
   });
 
   it('refuse no body at all; keep a lenient leaf of another type as sent, for its field alone to fail', () => {

@@ -39,7 +39,9 @@ type Fields = Record<string, unknown>;
 const object = (v: unknown): Fields => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Fields) : refuse());
 const string = (v: unknown): string => (typeof v === 'string' ? v : refuse());
 const number = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : refuse());
-const wholeNumber = (v: unknown, least: number): number => (Number.isSafeInteger(v) && (v as number) >= least ? (v as number) : refuse());
+/** The most a GraphQL `Int` holds (32 bits, signed): a count past it could not be relayed. */
+const MAX_INT = 2 ** 31 - 1;
+const wholeNumber = (v: unknown, least: number): number => (Number.isInteger(v) && (v as number) >= least && (v as number) <= MAX_INT ? (v as number) : refuse());
 const boolean = (v: unknown): boolean => (typeof v === 'boolean' ? v : refuse());
 /** An id the gateway calls Altostrat with later must have its kind's shape (docs/upstream.md, "Ids"). */
 const idOf =
@@ -249,7 +251,7 @@ export const readRunPage: Reader<RunPageRecord> = (value) => {
   };
 };
 
-const count = z.number().int().nonnegative();
+const count = z.number().int().nonnegative().max(MAX_INT);
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type ScheduleType = (typeof SCHEDULE_TYPES)[number];

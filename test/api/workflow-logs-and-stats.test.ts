@@ -71,6 +71,18 @@ describe('Workflow.stats', () => {
     expect(stack.simulator.calls.map((c) => c.path)).toEqual([`/workflows/${wanId}/logs/stats`]);
   });
 
+  it('fails with UPSTREAM_ERROR, never a masked bug, when Altostrat sends a count past what a GraphQL Int holds', async () => {
+    const body = JSON.stringify({ log_statuses: { success: 2 ** 33 }, recent_runs: {}, total_runs: 2 ** 33, success_rate: null });
+    stack.simulator.configure({ fault: (call) => (call.path.endsWith('/logs/stats') ? { status: 200, body } : undefined) });
+    try {
+      const response = await stack.gql('query($id: ID!) { workflow(id: $id) { id stats { totalRuns logStatuses { count } } } }', { id: wanId });
+      expect(expectCode(response, 'UPSTREAM_ERROR', ['workflow', 'stats']).message).not.toMatch(/cannot represent|8589934592/);
+      expect(response.data).toEqual({ workflow: { id: wanId, stats: null } });
+    } finally {
+      stack.simulator.configure({ fault: undefined });
+    }
+  });
+
   it('is null for a workflow the token cannot see', async () => {
     const { data, errors } = await stack.gql('query($id: ID!) { workflow(id: $id) { stats { totalRuns } } }', { id: theirs });
     expect(errors).toBeUndefined();
