@@ -7,7 +7,7 @@
  * (log line, `extensions.upstream`), the metrics and the trace.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import type { YogaInitialContext } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { IPolicy } from 'cockatiel';
 import type { Config } from './config.js';
 import { AltostratClient, splitBase, type CallReport } from './upstream/client.js';
@@ -218,6 +218,20 @@ function createUpstream(deps: ContextDependencies) {
         onCall: pollCall,
       }),
   };
+}
+
+/**
+ * A query's or mutation's calls end with its execution (AltostratClient.end): none is sent once
+ * its result is known. A subscription's events end theirs each (subscription-events.ts).
+ */
+export function useCallsEndWithTheResult(): Plugin {
+  // One hook for every execution: nothing is made per request.
+  const hooks = {
+    onExecuteDone({ args, result }: { args: { contextValue: unknown }; result: unknown }) {
+      if (!isAsyncIterable(result)) (args.contextValue as GatewayContext).upstream.end();
+    },
+  };
+  return { onExecute: () => hooks };
 }
 
 /** Refuses, with RATE_LIMITED, a subscription's calls past `limit` in a minute. */

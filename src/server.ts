@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redisCredentials, type Config } from './config.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createLiveHub } from './live/index.js';
-import { createContextFactory, tenantNamer, type GatewayContext } from './context.js';
+import { createContextFactory, tenantNamer, useCallsEndWithTheResult, type GatewayContext } from './context.js';
 import { CursorCodec } from './pagination/cursor.js';
 import { resolvers } from './resolvers/index.js';
 import { createBreaker } from './upstream/resilience.js';
@@ -269,6 +269,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       // among them); subscriptions with a fresh context per event.
       useGraphQlJit({}, { enableIf: ({ document }) => compilesAsSpecified(document) }),
       useLocatedErrors(),
+      useCallsEndWithTheResult(),
       useFreshContextPerEvent(streams),
       // Last: SSE answers to subscriptions, whose events sse.ts writes itself.
       streams.plugin,

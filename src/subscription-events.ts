@@ -30,7 +30,10 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
   async next(): Promise<IteratorResult<ExecutionResult>> {
     const step = await this.source.next();
     if (step.done) return { done: true, value: undefined };
-    return { done: false, value: await execute({ ...this.execution, rootValue: step.value, contextValue: this.forEvent() }) };
+    const context = this.forEvent();
+    const value = await execute({ ...this.execution, rootValue: step.value, contextValue: context });
+    context.upstream.end();
+    return { done: false, value };
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {

@@ -123,6 +123,15 @@ export class AltostratClient {
     this.#policy = new RequestPolicy(options);
   }
 
+  /**
+   * Sends no call from now on: the execution this client serves has its result. graphql-js
+   * answers as soon as an error nulls the whole `data` (a non-null root field failed), while
+   * the loaders' batches of its sibling fields are still to be sent; nobody would read them.
+   */
+  end(): void {
+    this.#policy.end();
+  }
+
   listWorkflows(): Promise<WorkflowRecord[]> {
     return this.#call({ endpoint: 'listWorkflows' });
   }

@@ -6,7 +6,7 @@
  * 3. the process-wide circuit breaker;
  * 4. this tenant's fair share of the process's upstream slots (fair-share.ts);
  * 5. the request's call budget (and `admitCall`, when given), counted per attempt just before it
- *    is sent.
+ *    is sent; and none is sent once the execution it serves has its result (`end`).
  * Whatever fails comes out as a coded error: a status through transport.ts's table, a fault of
  * the policies or the connection here. A write that got no answer may have happened: it says so
  * (`outcomeUnknown`) rather than UPSTREAM_ERROR alone, and so does a keyed write whose retries
@@ -48,9 +48,15 @@ export class RequestPolicy {
   #limit: LimitFunction | undefined;
   #retrying: IPolicy | undefined;
   #calls = 0;
+  #ended = false;
 
   constructor(options: PolicyOptions) {
     this.#options = options;
+  }
+
+  /** Sends no attempt from now on (AltostratClient.end). */
+  end(): void {
+    this.#ended = true;
   }
 
   /** Runs `attempt` under the policies; it calls `admit()` just before sending, which spends one call of the budget. */
@@ -59,6 +65,7 @@ export class RequestPolicy {
     const limit = (this.#limit ??= pLimit(concurrency));
     const policy = terms.retried ? (this.#retrying ??= withRetries(breaker, retries, deadline)) : breaker;
     const admit = () => {
+      if (this.#ended) throw new UpstreamFault('cancelled', `${terms.route}: the operation it was for has its result`);
       if (this.#calls >= this.#options.maxCalls) throw callBudgetSpent(this.#options.maxCalls);
       this.#options.admitCall?.();
       this.#calls++;

@@ -135,4 +135,19 @@ describe('the upstream-call budget', () => {
     expect(response.data).toEqual({ workflow: { id: other }, node: { id: 'fl_run_x' } });
     expect(stack.simulator.calls).toHaveLength(0);
   });
+
+  it('sends no call once the answer is known: when a failed non-null root field nulls `data`, its siblings’ next waves are not sent', async () => {
+    // `@include` runs it on Yoga's executor, which answers as soon as `data` is nulled while the
+    // sibling is still reading its list; without the end of its calls, that list's answer would
+    // send a read of each run, after the response.
+    stack.simulator.configure({ inlineLogs: false, latencyMs: 100 });
+    const query = `query($id: ID!, $yes: Boolean = true) {
+  workflows(before: "nope") @include(if: $yes) { totalCount }
+  workflow(id: $id) { executions(first: 5) { nodes { logs { id } } } }
+}`;
+    const response = await stack.gql(query, { id: busiest });
+    expect(response.data).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(callsTo(stack.simulator, 'runs')).toEqual([]);
+  });
 });
