@@ -35,6 +35,12 @@ export interface Message {
    */
   at: number;
   events: Json[];
+  /**
+   * The poller's state after this poll: a replica that goes on polling alone (Redis unreachable)
+   * after another replica polled starts from the newest state it heard, not from a baseline that
+   * would take in the runs started since (poller.ts, `goLocal`). Absent from a final message.
+   */
+  state?: Json;
   /** Complete every subscriber after these events. */
   done?: true;
   /** End every subscriber with this error. */

@@ -54,6 +54,8 @@ export class Listener {
   last: { event: Json } | undefined;
   /** When the newest message was heard (Date.now()): for the metrics, and to tell a waiting poller that another is at work. */
   newestAt: number | undefined;
+  /** The poller's state in the newest message heard that has one: where this replica's poller goes on from if it must poll alone. */
+  newestState: Json | undefined;
   private readonly heard = new Map<string, number>();
   /** The newest message heard, by poll time: what a message from another epoch must come after. */
   private newest: { epoch: string; at: number } | undefined;
@@ -89,6 +91,7 @@ export class Listener {
       for (const message of messages) {
         this.mark(message);
         this.advance(message);
+        if (message.state !== undefined) this.newestState = message.state;
         for (const event of message.events) this.remember(event);
         const event = message.events.at(-1);
         if (event !== undefined) this.last = { event };
@@ -180,6 +183,7 @@ export class Listener {
     if (newest && message.epoch !== newest.epoch && message.at <= newest.at) return false;
     this.advance(message);
     this.newestAt = Date.now();
+    if (message.state !== undefined) this.newestState = message.state;
     const events = message.events.filter((event) => this.remember(event));
     if (events.length > 0) {
       this.last = { event: events.at(-1) as Json };

@@ -52,6 +52,8 @@ export interface PollerTopic {
   mayGoOn(record: StateRecord): boolean;
   /** When a poller of the topic, wherever it runs, was last heard publishing (Date.now()). */
   heardAt(): number | undefined;
+  /** The state of the newest message heard from a poller of the topic, wherever it runs. */
+  heardState(): Json | undefined;
 }
 
 /**
@@ -94,7 +96,7 @@ export class Poller {
     private readonly context: PollerContext,
     /** The rest of the topic's previous poller on this replica, if it stopped lately. */
     private readonly restHint: Rest = { until: 0, failures: 0 },
-    private readonly topic: PollerTopic = { mayGoOn: () => true, heardAt: () => undefined },
+    private readonly topic: PollerTopic = { mayGoOn: () => true, heardAt: () => undefined, heardState: () => undefined },
   ) {
     this.notBefore = restHint.until;
     this.failures = restHint.failures;
@@ -222,9 +224,11 @@ export class Poller {
     this.state = 'local';
     this.polledAt = Date.now();
     this.note('local_fallback');
-    // What it polled, unless another replica polled since (a state that old would send its runs
-    // again); else the rest it was given.
-    if (this.overtaken) this.pollState = undefined;
+    // What it polled, unless another replica polled since: then the newest state that replica
+    // published (what it polled is too old, and would send its runs again; a baseline would take
+    // in the runs started since, which this replica's subscribers never heard); else the rest it
+    // was given.
+    if (this.overtaken) this.pollState = this.topic.heardState();
     if (this.pollState === undefined) this.pollState = this.carried()?.state;
     // Its own epoch: the other replicas poll alone too, and number their messages as they like.
     this.epoch = `local:${randomUUID()}`;
@@ -324,9 +328,11 @@ export class Poller {
   private prepare({ events, state, done, end }: Outcome): { commit: Commit; seq: number } {
     const { epoch } = this;
     const final = Boolean(done || end);
-    const news = events.length > 0 || final;
+    // An epoch's first poll (a baseline, or the first from a carried state) is published too, with
+    // no events: every replica then holds a state to poll alone from, should Redis go.
+    const news = events.length > 0 || final || this.seq === 0;
     const seq = news ? this.seq + 1 : this.seq;
-    const message: Message = { epoch, seq, at: this.startedAt, events, ...(done && { done }), ...(end && { end }) };
+    const message: Message = { epoch, seq, at: this.startedAt, events, ...(final ? { ...(done && { done }), ...(end && { end }) } : { state: state ?? null }) };
     const commit: Commit = {
       record: JSON.stringify({ epoch, seq, state: state ?? null } satisfies StateRecord),
       final,

@@ -67,6 +67,7 @@ export class Topic implements SubscriberOwner {
       // A topic of states goes on from a rest only where its listener can replay the state it left.
       mayGoOn: ({ epoch, seq }) => !sameness.states || this.listener.holds(epoch, seq),
       heardAt: () => this.listener.newestAt,
+      heardState: () => this.listener.newestState,
     };
     this.poller = new Poller(key, owner, () => this.makeSource(), (raw) => this.listener.hear(raw), context, context.rest(key), hearing);
   }
