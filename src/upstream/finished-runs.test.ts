@@ -112,6 +112,37 @@ describe('the memory of finished runs', () => {
     expect(acme.recall(`fl_run_${flood - 1}`, 'completed')).toBeDefined();
   });
 
+  it.each([4, 10])('lets %i tenants flooding it together push out none of the runs of a tenant holding less than an equal share', (flooders) => {
+    const maxBytes = 80_000;
+    const { memory } = counted(maxBytes);
+    const globex = memory.forTenant('globex-token');
+    const globexRuns = Array.from({ length: 10 }, (_, i) => `fl_run_g${i}`);
+    for (const id of globexRuns) globex.remember(run(id));
+    expect(memory.bytes).toBeLessThan(maxBytes / (flooders + 1));
+    const tenants = Array.from({ length: flooders }, (_, t) => memory.forTenant(`flooding-token-${t}`));
+    for (let i = 0; i < 3_000; i++) tenants[i % flooders]!.remember(run(`fl_run_${i}`));
+    expect(memory.bytes).toBeGreaterThan(maxBytes - 2 * JSON.stringify(run('fl_run_0000')).length - 100);
+    expect(memory.bytes).toBeLessThanOrEqual(maxBytes);
+    for (const id of globexRuns) expect(globex.recall(id, 'completed')).toEqual(run(id));
+    // The flooders share the rest: each keeps its latest runs.
+    for (let t = 0; t < flooders; t++) expect(tenants[t]!.recall(`fl_run_${3_000 - flooders + t}`, 'completed')).toBeDefined();
+  });
+
+  it('makes room from the tenant holding the most, however many tenants hold runs', () => {
+    const maxBytes = 60_000;
+    const { memory } = counted(maxBytes);
+    // Tenants by the hundred read a run each, filling most of it; then one reads runs by the hundred.
+    const passing = Math.floor((0.85 * maxBytes) / (JSON.stringify(run('fl_run_p000')).length + 40));
+    for (let t = 0; t < passing; t++) memory.forTenant(`passing-token-${t}`).remember(run(`fl_run_p${String(t).padStart(3, '0')}`));
+    const heavy = memory.forTenant('heavy-token');
+    for (let i = 0; i < 400; i++) heavy.remember(run(`fl_run_h${i}`));
+    expect(memory.bytes).toBeLessThanOrEqual(maxBytes);
+    // Each passing tenant holds less than an equal share: the room came from the heavy one.
+    for (let t = 0; t < passing; t++) expect(memory.forTenant(`passing-token-${t}`).recall(`fl_run_p${String(t).padStart(3, '0')}`, 'completed')).toBeDefined();
+    expect(heavy.recall('fl_run_h399', 'completed')).toBeDefined();
+    expect(heavy.recall('fl_run_h0', 'completed')).toBeUndefined();
+  });
+
   it('keeps no run bigger than a tenant’s share', () => {
     const { memory } = counted(10_000);
     const acme = memory.forTenant('acme-token');

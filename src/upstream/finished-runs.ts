@@ -10,11 +10,13 @@
  * context.ts) and the run id, so one token never reaches another's entries, and the token itself
  * is never held. Values are the record's JSON text: its
  * size in bytes is exact, and every recall parses a copy of its own, so nothing one request does
- * to a record can reach another request. The whole memory is bounded in bytes, least recently
- * used out first, and an entry lives at most `ttlMs`. One tenant holds at most a quarter of it: past
- * that, its own least recently used runs go first, so a tenant reading runs by the thousand cannot
- * push every other tenant's out (each of whom would then pay Altostrat's calls, and its rate
- * limit, again).
+ * to a record can reach another request. The whole memory is bounded in bytes, and an entry lives
+ * at most `ttlMs`. It is shared fairly, so that a tenant reading runs by the thousand (or several
+ * tokens of one caller) cannot push the other tenants' runs out, each of whom would then pay
+ * Altostrat's calls, and its rate limit, again: one tenant holds at most a quarter of it (past
+ * that, its own least recently used runs go), and room is made from the tenant holding the most,
+ * its least recently used first. A tenant holding no more than an equal share of the memory thus
+ * never loses a run to another tenant's.
  */
 import { createHmac } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -69,12 +71,16 @@ export class FinishedRuns {
   readonly #observer: FinishedRunsObserver | undefined;
   /** Each tenant's entries, by key prefix; a tenant holding none is not here. */
   readonly #held = new Map<string, Held>();
+  /** The tenants by bytes held, most first (Holders). */
+  readonly #holders = new Holders();
+  readonly #maxBytes: number;
   readonly #tenantMaxBytes: number;
 
   constructor({ maxBytes, secret, ttlMs = FINISHED_RUN_TTL_MS, observer }: FinishedRunsOptions) {
     if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
     this.#secret = secret;
     this.#observer = observer;
+    this.#maxBytes = maxBytes;
     this.#tenantMaxBytes = Math.floor(maxBytes * TENANT_SHARE);
     this.#cache = new LRUCache<string, string>({
       maxSize: maxBytes,
@@ -117,24 +123,35 @@ export class FinishedRuns {
     };
   }
 
-  /** Keeps `json` under `key`, first making room in its tenant's share from that tenant's least recently used. */
+  /**
+   * Keeps `json` under `key`, first making room: in its tenant's share, from that tenant's least
+   * recently used; then in the memory, from the least recently used of the tenant holding the most.
+   */
   #keep(key: string, json: string): void {
     const size = sizeOf(key, json);
     if (size > this.#tenantMaxBytes) return;
     this.#cache.delete(key);
     const prefix = prefixOfKey(key);
-    let held = this.#held.get(prefix);
-    while (held && held.bytes + size > this.#tenantMaxBytes) {
-      const oldest = held.sizes.keys().next().value!;
-      // Its dispose releases it; one the cache no longer held is released here.
-      if (!this.#cache.delete(oldest)) this.#release(oldest);
-      this.#observer?.evicted();
-      held = this.#held.get(prefix);
+    while ((this.#held.get(prefix)?.bytes ?? 0) + size > this.#tenantMaxBytes) this.#evictOldestOf(prefix);
+    while (this.#cache.calculatedSize + size > this.#maxBytes) {
+      const most = this.#holders.most(this.#held);
+      if (most === undefined) break; // nothing held: lru-cache's own bound is all there is
+      this.#evictOldestOf(most);
     }
     this.#cache.set(key, json);
+    let held = this.#held.get(prefix);
     if (!held) this.#held.set(prefix, (held = { bytes: 0, sizes: new Map() }));
     held.sizes.set(key, size);
     held.bytes += size;
+    this.#holders.note(prefix, held.bytes, this.#held);
+  }
+
+  /** Takes out the least recently used run of the tenant named by `prefix`, which holds one. */
+  #evictOldestOf(prefix: string): void {
+    const oldest = this.#held.get(prefix)!.sizes.keys().next().value!;
+    // Its dispose releases it; one the cache no longer held is released here.
+    if (!this.#cache.delete(oldest)) this.#release(oldest);
+    this.#observer?.evicted();
   }
 
   /** Moves `key` to the most recently used end of its tenant's order. */
@@ -154,12 +171,67 @@ export class FinishedRuns {
     held!.sizes.delete(key);
     held!.bytes -= size;
     if (held!.sizes.size === 0) this.#held.delete(prefix);
+    else this.#holders.note(prefix, held!.bytes, this.#held);
   }
 
   #prefixOf(tenant: string): string {
     let prefix = this.#prefixes.get(tenant);
     if (prefix === undefined) this.#prefixes.set(tenant, (prefix = `${createHmac('sha256', this.#secret).update(tenant).digest('base64url').slice(0, 22)}:`));
     return prefix;
+  }
+}
+
+/**
+ * The tenants by bytes held, most first: a binary heap of what each tenant held when it changed.
+ * An entry counts only while it is what its tenant holds now; the others are dropped as they come
+ * to the top, and the heap is built afresh from the tenants when it outgrows them.
+ */
+class Holders {
+  #heap: Array<{ bytes: number; prefix: string }> = [];
+
+  /** `prefix`'s tenant holds `bytes` now. */
+  note(prefix: string, bytes: number, held: ReadonlyMap<string, Held>): void {
+    if (this.#heap.length > 4 * held.size + 64) {
+      this.#heap = [];
+      for (const [tenant, { bytes: holding }] of held) this.#push({ bytes: holding, prefix: tenant });
+    } else this.#push({ bytes, prefix });
+  }
+
+  /** The tenant holding the most, by its prefix. */
+  most(held: ReadonlyMap<string, Held>): string | undefined {
+    for (let top = this.#heap[0]; top; top = this.#heap[0]) {
+      if (held.get(top.prefix)?.bytes === top.bytes) return top.prefix;
+      this.#pop();
+    }
+    return undefined;
+  }
+
+  #push(entry: { bytes: number; prefix: string }): void {
+    const heap = this.#heap;
+    let i = heap.push(entry) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent]!.bytes >= entry.bytes) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = entry;
+  }
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const larger = left + 1 < heap.length && heap[left + 1]!.bytes > heap[left]!.bytes ? left + 1 : left;
+      if (heap[larger]!.bytes <= last.bytes) break;
+      heap[i] = heap[larger]!;
+      i = larger;
+    }
+    heap[i] = last;
   }
 }
 
