@@ -1,5 +1,5 @@
 /** What operators and frontend developers see: /metrics, and `extensions.upstream` with UPSTREAM_TRACE. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { callsTo, DEMO_TOKENS, startStack, type Stack } from '../support/stack.js';
 
@@ -68,5 +68,25 @@ describe('extensions.upstream', () => {
     expect(loadConfig({}).upstreamTrace).toBe(true);
     expect(loadConfig({ ALTOSTRAT_API_URL: 'https://v1.api.altostrat.io' }).upstreamTrace).toBe(false);
     expect(loadConfig({ ALTOSTRAT_API_URL: 'https://v1.api.altostrat.io', UPSTREAM_TRACE: 'true' }).upstreamTrace).toBe(true);
+  });
+});
+
+describe('what is written outside the log', () => {
+  it('is nothing when a compiled document holds DateTime and JSON literals', async () => {
+    const printed = vi.spyOn(console, 'error');
+    const warned = vi.spyOn(console, 'warn');
+    try {
+      const id = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+      const response = await stack.gql(`query($id: ID!) {
+  workflow(id: $id) { logs(first: 1, filter: { since: "2025-01-01T00:00:00Z" }) { pageInfo { hasNextPage } } }
+  validateWorkflow(input: { name: "n", authorizationId: "auth_1", graph: { nodes: [{ id: "t", type: "trigger", data: { site: "leeds" } }], edges: [] } }) { valid }
+}`, { id });
+      expect(response.errors).toBeUndefined();
+      expect(printed).not.toHaveBeenCalled();
+      expect(warned).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+      warned.mockRestore();
+    }
   });
 });
