@@ -391,7 +391,8 @@ export type Query = {
   /**
    * Fetches any object by its Altostrat id: `fl_run_...` ids are executions, other `fl_...` ids are
    * workflows, `vlt_...` vault items and `auth_...` workflow authorizations. Null when Altostrat has
-   * no such object for your token.
+   * no such object for your token. Asking only for `id` and `__typename` costs no call and so does
+   * not check that the object exists.
    */
   node?: Maybe<Node>;
   /**
@@ -414,7 +415,10 @@ export type Query = {
    * same way (`valid: false`), not as an error.
    */
   validateWorkflow: WorkflowValidation;
-  /** One vault item by id; null when Altostrat says it does not exist. Never its secret. */
+  /**
+   * One vault item by id; null when Altostrat says it does not exist. Never its secret. Asking only
+   * for `id` costs no call and so does not check that the item exists.
+   */
   vaultItem?: Maybe<VaultItem>;
   /** The items of your organisation's vault (credentials that workflow steps reference). Never their secrets. */
   vaultItems: Array<VaultItem>;
