@@ -73,6 +73,8 @@ export class Poller {
   private epoch = '';
   private seq = 0;
   private polling: AbortController | undefined;
+  /** Whether a poll started after `pollState` was made and did not replace it (it failed, or was cut off). */
+  private stale = false;
   private failures = 0;
   private notBefore = 0;
   private stepping: Promise<void> = Promise.resolve();
@@ -102,10 +104,15 @@ export class Poller {
     this.failures = restHint.failures;
   }
 
-  /** What this poller leaves for the topic's next one: until an interval after its last poll started, later while backing off. */
+  /**
+   * What this poller leaves for the topic's next one: until an interval after its last poll
+   * started, later while backing off; and its state, only if that is what its last poll found
+   * (a state from before a poll that was cut off is older than the rest, and would let the next
+   * poller send runs started long before its subscribers came).
+   */
   rest(): Rest {
     const until = Math.max(this.notBefore, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
-    const current = this.pollState !== undefined && !this.overtaken;
+    const current = this.pollState !== undefined && !this.overtaken && !this.stale;
     return { until, failures: this.failures, ...(current && { record: { epoch: this.epoch, seq: this.seq, state: this.pollState ?? null } }) };
   }
 
@@ -204,6 +211,7 @@ export class Poller {
    */
   private carryOn(record: StateRecord | undefined): void {
     this.overtaken = false;
+    this.stale = false;
     this.pollState = record?.state;
     this.seq = record?.seq ?? 0;
     this.epoch = record?.epoch ?? randomUUID();
@@ -250,6 +258,7 @@ export class Poller {
   private async poll(): Promise<void> {
     const polling = (this.polling = new AbortController());
     this.startedAt = Date.now();
+    this.stale = true;
     try {
       const outcome = await this.pollOnce(polling.signal);
       if (outcome && !polling.signal.aborted) await this.publish(outcome);
@@ -320,6 +329,7 @@ export class Poller {
     // A topic that ended leaves no state: one that starts later starts afresh, as with Redis.
     this.pollState = commit.final ? undefined : (JSON.parse(commit.record) as StateRecord).state;
     this.overtaken = false;
+    this.stale = false;
     this.seq = seq;
     this.failures = 0;
     if (commit.message) this.deliver(commit.message);

@@ -45,6 +45,9 @@ async function execute(): Promise<string> {
 }
 
 /** Waits until the poller of `path` has answered at least once after `since`. */
+/** The gateway's count of open subscriptions, from /metrics. */
+const subscriptions = async () => /^live_subscriptions (\S+)$/m.exec(await (await fetch(stack.metricsUrl)).text())?.[1];
+
 const polledSince = (path: string, since: number) =>
   until(`a poll of ${path}`, () => stack.simulator.calls.some((c) => c.path === path && c.startedAt > since && c.endedAt !== undefined));
 
@@ -104,13 +107,43 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
     expect(late.events.map((e) => e.executionStarted.id)).toEqual([later]);
   });
 
+  it('sends a subscriber who comes back, again and again while a poll is in flight, no run that started rounds before', async () => {
+    const path = `/workflows/${workflowId}/executions`;
+    const polls = () => stack.simulator.calls.filter((c) => c.path === path);
+    stack.simulator.configure({ latencyMs: 30 }); // each poll is in flight for a while
+    try {
+      const variables = { workflowId };
+      let current = track(watch<StartedEvent>(transport, stack.url, EXECUTION_STARTED, { authorization: acme, variables }));
+      await polledSince(path, performance.now());
+      await sleep(INTERVAL_MS * 2);
+      const inserted = performance.now();
+      stack.simulator.insertRuns(workflowId, 1);
+      // Each subscriber leaves while a poll that could see the run is in flight (the poll is cut
+      // off), and the next comes at once, within the topic's rest.
+      let cut = inserted;
+      for (let round = 0; round < 5; round++) {
+        await until('a poll in flight', () => polls().some((c) => c.startedAt > cut && c.endedAt === undefined), { everyMs: 1 });
+        cut = performance.now();
+        const leaving = current.close();
+        await until('the subscriber to leave', async () => (await subscriptions()) === '0', { everyMs: 1 });
+        current = track(watch<StartedEvent>(transport, stack.url, EXECUTION_STARTED, { authorization: acme, variables }));
+        await leaving;
+      }
+      await polledSince(path, performance.now());
+      const [fresh] = stack.simulator.insertRuns(workflowId, 1).map((r) => r.id);
+      await until('the run started after it came', () => current.events.some((e) => e.executionStarted.id === fresh));
+      expect(current.events.map((e) => e.executionStarted.id)).toEqual([fresh]);
+    } finally {
+      stack.simulator.configure({ latencyMs: 0 });
+    }
+  });
+
   it('sends a subscriber who comes back to executionStarted the run it starts right after', async () => {
     const path = `/workflows/${workflowId}/executions`;
     const since = performance.now();
     const first = track(watch<StartedEvent>(transport, stack.url, EXECUTION_STARTED, { authorization: acme, variables: { workflowId } }));
     await polledSince(path, since);
     await first.close();
-    const subscriptions = async () => /^live_subscriptions (\S+)$/m.exec(await (await fetch(stack.metricsUrl)).text())?.[1];
     await until('the first subscription to leave', async () => (await subscriptions()) === '0');
     const again = track(watch<StartedEvent>(transport, stack.url, EXECUTION_STARTED, { authorization: acme, variables: { workflowId } }));
     await until('the subscription to be open', async () => (await subscriptions()) === '1', { everyMs: 1 });
