@@ -15,7 +15,8 @@
  * so one checkout can be measured against itself under other Node flags. Each round also reports
  * each side's peak RSS, sampled every 100 ms.
  *
- * The query is S1 (page 20, logs inline) unless AB_BODY gives another JSON body. A checkout needs
+ * The query is S1 (page 20, logs inline) unless AB_BODY gives another JSON body; AB_INLINE_LOGS=0
+ * has the list pages leave the logs out (S2 warm: the same page again, its runs remembered). A checkout needs
  * dist/ built, schema/ and node_modules/; the servers' output goes to altostrat-bench/ab-A.log and
  * ab-B.log in the system temporary folder.
  */
@@ -31,7 +32,7 @@ const SECONDS = Number(process.env.AB_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 10);
 const flags = (name: string) => process.env[name]?.split(' ').filter(Boolean) ?? [];
 
-const sim = await startSimulator({ pageSize: 20, inlineLogs: true, latencyMs: 0 });
+const sim = await startSimulator({ pageSize: 20, inlineLogs: process.env.AB_INLINE_LOGS !== '0', latencyMs: 0 });
 const body = process.env.AB_BODY ?? S1.body(sim.fixture);
 const build = (checkout: string, side: 'A' | 'B') => ({ name: `ab-${side}`, checkout, nodeOptions: [...flags('AB_NODE_OPTIONS'), ...flags(`AB_NODE_OPTIONS_${side}`)] });
 const gateways = [await startGateway(sim.fixture.url, build(before, 'A')), await startGateway(sim.fixture.url, build(after, 'B'))] as const;
