@@ -36,42 +36,46 @@ async function setUp(runBefore: boolean) {
   return { a, b, onA, onB, before: [w] };
 }
 
+/**
+ * Runs X (right after Redis goes), Y (during the outage) and Z (after it): each replica's
+ * subscriber hears every run once, in the order they started.
+ */
+async function acrossAnOutage(runBefore: boolean, outage: { begin(): void; end(): void | Promise<void> }): Promise<void> {
+  const { a, b, onA, onB, before } = await setUp(runBefore);
+  outage.begin();
+  const x = await startRun(a.url, authorization, world.workflowId);
+  await untilReadiness('both unready', 503, a, b);
+  await new Promise((r) => setTimeout(r, 1_000));
+  const y = await startRun(a.url, authorization, world.workflowId);
+  await until('Y on B', () => startedIds(onB).includes(y));
+  await outage.end();
+  await untilReadiness('both ready', 200, a, b);
+  await new Promise((r) => setTimeout(r, 2_000));
+  const z = await startRun(a.url, authorization, world.workflowId);
+  await until('Z on both', () => startedIds(onA).includes(z) && startedIds(onB).includes(z));
+  expect(startedIds(onA)).toEqual([...before, x, y, z]);
+  expect(startedIds(onB), `X=${x} Y=${y}`).toEqual([...before, x, y, z]);
+}
+
 describe('executionStarted across a Redis outage, subscriber on the replica without the lease', () => {
+  const hung = {
+    begin() {
+      world.cleanup.push(() => world.redis.resume());
+      world.redis.pause();
+    },
+    end: () => world.redis.resume(),
+  };
+
   it.each([
     ['after a run both heard', true],
     ['when B has heard only the baseline', false],
-  ])('Redis hung, %s: every run once, in the order they started', async (_, runBefore) => {
-    const { a, b, onA, onB, before } = await setUp(runBefore);
-    world.cleanup.push(() => world.redis.resume());
-    world.redis.pause();
-    const x = await startRun(a.url, authorization, world.workflowId);
-    await untilReadiness('both unready', 503, a, b);
-    await new Promise((r) => setTimeout(r, 1_000));
-    const y = await startRun(a.url, authorization, world.workflowId);
-    await until('Y on B', () => startedIds(onB).includes(y));
-    world.redis.resume();
-    await untilReadiness('both ready', 200, a, b);
-    await new Promise((r) => setTimeout(r, 2_000));
-    const z = await startRun(a.url, authorization, world.workflowId);
-    await until('Z on both', () => startedIds(onA).includes(z) && startedIds(onB).includes(z));
-    expect(startedIds(onA)).toEqual([...before, x, y, z]);
-    expect(startedIds(onB), `X=${x} Y=${y}`).toEqual([...before, x, y, z]);
-  }, 60_000);
+  ])('Redis hung, %s: every run once, in the order they started', (_, runBefore) => acrossAnOutage(runBefore, hung), 60_000);
 
-  it('Redis killed and restarted empty: no run lost', async () => {
-    const { a, b, onA, onB, before } = await setUp(true);
-    world.redis.kill();
-    const x = await startRun(a.url, authorization, world.workflowId);
-    await untilReadiness('both unready', 503, a, b);
-    await new Promise((r) => setTimeout(r, 1_000));
-    const y = await startRun(a.url, authorization, world.workflowId);
-    await until('Y on B', () => startedIds(onB).includes(y));
-    world.redis = await startRedis({ port: world.redis.port });
-    await untilReadiness('both ready', 200, a, b);
-    await new Promise((r) => setTimeout(r, 2_000));
-    const z = await startRun(a.url, authorization, world.workflowId);
-    await until('Z on both', () => startedIds(onA).includes(z) && startedIds(onB).includes(z));
-    expect(startedIds(onA)).toEqual([...before, x, y, z]);
-    expect(startedIds(onB), `X=${x} Y=${y}`).toEqual([...before, x, y, z]);
-  }, 60_000);
+  it('Redis killed and restarted empty: no run lost', () =>
+    acrossAnOutage(true, {
+      begin: () => world.redis.kill(),
+      async end() {
+        world.redis = await startRedis({ port: world.redis.port });
+      },
+    }), 60_000);
 });
