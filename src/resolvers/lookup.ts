@@ -89,10 +89,12 @@ function namesWorkflow(info: SelectionInfo): boolean {
 /**
  * What the runs of an `executions` selection ask of their workflow, which is this one
  * (`nodes { workflow { name } }`, or through `edges { node }`): its record is then fetched beside
- * the page, not after it.
+ * the page, not after it. Nothing for a slice that holds no run whatever the list holds (`first:
+ * 0`, `last: 0`): no run would read it, and the call estimate counts none.
  */
 function runsAsk(executions: SelectedField): string[] {
-  if (!namesWorkflow(executions.info)) return [];
+  const { first, last } = executions.args as PageArgs;
+  if (first === 0 || last === 0 || !namesWorkflow(executions.info)) return [];
   return selectedFields(executions.info, 'WorkflowExecutionConnection')
     .flatMap((field) => (field.name === 'nodes' ? [field] : field.name === 'edges' ? selectedFields(field.info, 'WorkflowExecutionEdge').filter((e) => e.name === 'node') : []))
     .flatMap((runs) => selectedFields(runs.info, 'WorkflowExecution').filter((field) => field.name === 'workflow'))

@@ -4,7 +4,10 @@
  * side by side. "Side by side" is read from when each call began and ended, never from how long the
  * request took: the simulator's latency only keeps calls in flight long enough to be seen together.
  */
+import { getOperationAST, parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { estimateUpstreamCalls } from '../../src/cost/estimate.js';
+import { createSchema } from '../../src/server.js';
 import { callsTo, maxInFlight, overlapped, startStack, workflowsByRuns, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -128,6 +131,18 @@ describe('the upstream-call budget', () => {
     expect(maxInFlight(pages)).toBe(2);
     expect(maxInFlight(runs)).toBe(20);
     expect(stack.simulator.calls).toHaveLength(22);
+  });
+
+  it.each(['first: 0', 'last: 0'])('makes one call, within the estimate, for executions(%s) whose runs ask their workflow', async (size) => {
+    const query = `query($id: ID!) { workflow(id: $id) { executions(${size}) { totalCount nodes { workflow { name } } } } }`;
+    const document = parse(query);
+    const estimate = estimateUpstreamCalls({ schema: createSchema(), document, operation: getOperationAST(document)!, variables: { id: other }, perPage: 15 });
+    const response = await stack.gql(query, { id: other });
+    expect(response.errors).toBeUndefined();
+    expect(response.data.workflow.executions.nodes).toEqual([]);
+    // No run could read the workflow: it is not fetched beside the page.
+    expect(stack.simulator.calls.map((c) => c.path)).toEqual([`/workflows/${other}/executions`]);
+    expect(estimate).toBeGreaterThanOrEqual(stack.simulator.calls.length);
   });
 
   it('makes no call for a workflow or an execution asked only for its id', async () => {
