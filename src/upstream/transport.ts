@@ -67,6 +67,7 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise<Answer>((resolve, reject) => {
     let status: number | 'error' = 'error';
+    let headers: IncomingHttpHeaders = {};
     let settled = false;
     const settle = (fault: UpstreamFault | undefined, answer?: Answer) => {
       if (settled) return;
@@ -78,6 +79,14 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
         request.destroy();
         reject(fault);
       } else resolve(answer!);
+    };
+    // Once a status other than 2xx has come, it alone decides (docs/upstream.md, "Errors"): a body
+    // that then breaks off, runs late or is too big is dropped, with its connection, and the answer
+    // has none. (Only a 2xx answer needs its body whole; without it, a write's outcome is unknown.)
+    const fault = (error: UpstreamFault) => {
+      if (typeof status !== 'number' || (status >= 200 && status < 300)) return settle(error);
+      settle(undefined, { status, headers, text: '' });
+      request.destroy();
     };
     const request = connections.request(origin, {
       method,
@@ -102,22 +111,23 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
     // each gap between two chunks of the body: the call's timeout, or what is left of the
     // deadline when that is less. A body that drips in is bounded by the deadline too.
     const expire = (ms: number) =>
-      setTimeout(() => settle(new UpstreamFault(ms < timeoutMs ? 'deadline' : 'timeout', `${route} got no answer in time`, undefined, undefined, connected)), ms);
+      setTimeout(() => fault(new UpstreamFault(ms < timeoutMs ? 'deadline' : 'timeout', `${route} got no answer in time`, undefined, undefined, connected)), ms);
     let timer = expire(budgetMs);
-    const fail = (error?: unknown) => settled || settle(transportFault(route, error, signal, connected));
+    const fail = (error?: unknown) => settled || fault(transportFault(route, error, signal, connected));
     request.on('error', fail).on('response', (response: IncomingMessage) => {
       const code = response.statusCode!;
       status = code;
+      headers = response.headers;
       const tooLarge = () => new UpstreamFault('tooLarge', `Altostrat answered ${route} with a body over ${maxBodyBytes} bytes.`);
-      if (Number(response.headers['content-length']) > maxBodyBytes) return settle(tooLarge());
+      if (Number(response.headers['content-length']) > maxBodyBytes) return fault(tooLarge());
       const chunks: Buffer[] = [];
       let size = 0;
       response
         .on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > maxBodyBytes) return settle(tooLarge());
+          if (size > maxBodyBytes) return fault(tooLarge());
           const leftMs = deadline.remainingMs();
-          if (leftMs <= 0) return settle(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
+          if (leftMs <= 0) return fault(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
           chunks.push(chunk);
           if (leftMs >= timeoutMs) timer.refresh();
           else {

@@ -145,6 +145,29 @@ describe('executeWorkflow', () => {
     expect(posts()).toHaveLength(1);
   });
 
+  it.each([
+    ['is cut off', 403, 'FORBIDDEN'],
+    ['is cut off', 422, 'BAD_USER_INPUT'],
+    ['is cut off', 500, 'UPSTREAM_ERROR'],
+    ['is over UPSTREAM_MAX_BODY_BYTES', 403, 'FORBIDDEN'],
+    ['is over UPSTREAM_MAX_BODY_BYTES', 429, 'RATE_LIMITED'],
+  ])('goes by the status alone when the body of a refusal %s: %i is %s, not an unknown outcome', async (how, status, code) => {
+    const body = how === 'is cut off' ? undefined : JSON.stringify({ message: 'x'.repeat(5_100_000) });
+    // Cut off: the body stops short of its Content-Length and nothing more comes, until the call's
+    // timeout. (A body broken off with its connection: Altostrat's own 404, in the next test.)
+    fault = (call) => (call.method !== 'POST' ? undefined : body ? { status, body } : { status, body: '{"message": "refused, and this body brea', headers: { 'content-length': '400' } });
+    const response = await stack.gql(EXECUTE, { input: { workflowId } });
+    const error = expectCode(response, code, ['executeWorkflow']);
+    expect(error.extensions).not.toHaveProperty('outcomeUnknown');
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('answers NOT_FOUND when the body of Altostrat’s 404 breaks off', async () => {
+    fault = (call) => (call.method === 'DELETE' ? { kind: 'reset' } : undefined);
+    const response = await stack.gql(`mutation { deleteVaultItem(input: { id: "vlt_doesnotexist0" }) { deletedVaultItemId } }`);
+    expect(expectCode(response, 'NOT_FOUND', ['deleteVaultItem']).extensions).not.toHaveProperty('outcomeUnknown');
+  });
+
   it('does not retry a stalled POST without a key, and says the outcome is unknown', async () => {
     fault = (call) => (call.method === 'POST' ? { kind: 'stall' } : undefined);
     const response = await stack.gql(EXECUTE, { input: { workflowId } });
