@@ -31,6 +31,14 @@ describe('an error without a code', () => {
     expect(withCode(new GraphQLError('cross-site', { extensions: { http: { status: 403 } } })).extensions.code).toBe(ErrorCode.FORBIDDEN);
   });
 
+  it('refusing an argument as the field runs is the caller’s input: BAD_USER_INPUT, its message kept, and nothing logged', () => {
+    const refused = new GraphQLError('Argument "id" of non-null type "ID!" must not be null.', { path: ['workflow'] });
+    expect(withCode(refused).toJSON()).toEqual({ message: refused.message, path: ['workflow'], extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    const { lines, logger } = capture();
+    expect((maskingBugs(logger)(refused, UNEXPECTED) as GraphQLError).extensions.code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(lines).toEqual([]);
+  });
+
   it('with a code of its own is left as it is', () => {
     const error = new GraphQLError('Altostrat failed.', { path: ['workflow'], extensions: { code: ErrorCode.UPSTREAM_ERROR } });
     expect(withCode(error)).toBe(error);

@@ -52,13 +52,16 @@ export const noToken = (): GraphQLError => codedError(ErrorCode.UNAUTHENTICATED,
 
 /**
  * The error with a code: its own, else the one its kind implies (see useErrorCodes). A field error
- * with no code is a bug as much as an Error a resolver throws, though GraphQL made it (a resolver's
- * null for a non-null field, or a value its scalar cannot serialise, which graphql-jit raises with
- * no original error, so Yoga's masking passes its message on): it is masked the same,
- * INTERNAL_SERVER_ERROR and "Unexpected error.".
+ * with no code is a bug as much as an Error a resolver throws, though GraphQL made it (a value its
+ * scalar cannot serialise, which graphql-jit raises with no original error, so Yoga's masking
+ * passes its message on): it is masked the same, INTERNAL_SERVER_ERROR and "Unexpected error.".
+ * Except an argument refused as the field runs (an explicit null where a nullable variable with a
+ * default meets a non-null argument), which is the caller's input: BAD_USER_INPUT, its message
+ * kept. graphql-js and graphql-jit word those alike, and only those, `Argument "...`.
  */
 export function withCode(error: GraphQLError): GraphQLError {
   if (error.extensions?.code) return error;
+  if (error.path && error.message.startsWith('Argument "')) return withExtensions(error, { code: ErrorCode.BAD_USER_INPUT });
   if (error.path) {
     const { nodes, source, positions, path } = error;
     return new GraphQLError(UNEXPECTED, { nodes, source, positions, path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } });
@@ -74,7 +77,7 @@ export function withCode(error: GraphQLError): GraphQLError {
 export function maskingBugs(logger: Logger): typeof maskError {
   return (error, message, isDev) => {
     const masked = error instanceof GraphQLError && error.path !== undefined && !error.extensions?.code ? withCode(error) : maskError(error, message, isDev);
-    if (masked !== error) logger.error({ err: error }, 'a field failed on a bug; masked');
+    if (masked !== error && (masked as GraphQLError).extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error }, 'a field failed on a bug; masked');
     return masked;
   };
 }

@@ -98,6 +98,15 @@ describe('BAD_USER_INPUT', () => {
     expect(response.data.workflow.executions.edges).toHaveLength(3);
   });
 
+  it.each([
+    ['compiled', 'query($id: ID = "x") { workflow(id: $id) { id name } }'],
+    ['on Yoga’s executor', 'query($id: ID = "x", $yes: Boolean = true) { workflow(id: $id) @include(if: $yes) { id name } }'],
+  ])('answers an explicit null for a non-null argument, through a variable with a default, as the caller’s input (%s)', async (_, query) => {
+    const response = await gql(query, { id: null });
+    expect(expectCode(response, 'BAD_USER_INPUT', ['workflow']).message).toBe('Argument "id" of non-null type "ID!" must not be null.');
+    expect(stack.simulator.calls).toEqual([]);
+  });
+
   it('rejects a cursor it cannot read before any upstream call, saying what to do', async () => {
     const response = await gql(EXECUTIONS, { id: idA, after: 'nope' });
     expect(expectCode(response, 'BAD_USER_INPUT', ['workflow', 'executions']).message).toContain('leave it out to start at the beginning');
