@@ -107,8 +107,8 @@ export class Poller {
   /**
    * What this poller leaves for the topic's next one: until an interval after its last poll
    * started, later while backing off; and its state, only if that is what its last poll found
-   * (a state from before a poll that was cut off is older than the rest, and would let the next
-   * poller send runs started long before its subscribers came).
+   * (a state from before a poll that was cut off, or failed, is older than the rest, and would let
+   * the next poller send runs started long before its subscribers came).
    */
   rest(): Rest {
     const until = Math.max(this.notBefore, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
