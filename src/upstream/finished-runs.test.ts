@@ -143,6 +143,22 @@ describe('the memory of finished runs', () => {
     expect(heavy.recall('fl_run_h0', 'completed')).toBeUndefined();
   });
 
+  it('makes no room from a tenant holding less than the reader will once it holds the run it adds', () => {
+    const maxBytes = 100_000; // five tenants: an equal share is 20,000 bytes, a quarter 25,000
+    const { memory } = counted(maxBytes);
+    const ids = (tenant: string, count: number) => Array.from({ length: count }, (_, i) => `fl_run_${tenant}${i}`);
+    // Four tenants just under an equal share each, the reader a little under them.
+    for (const tenant of ['b', 'c', 'd', 'e']) for (const id of ids(tenant, 19)) memory.forTenant(tenant).remember(run(id, 'completed', 'x'.repeat(700)));
+    for (const id of ids('a', 17)) memory.forTenant('a').remember(run(id, 'completed', 'x'.repeat(700)));
+    expect(memory.bytes).toBeLessThan(maxBytes);
+    // The reader's next run is within its quarter but past the bound, and would make it the largest holder.
+    memory.forTenant('a').remember(run('fl_run_big', 'completed', 'x'.repeat(6_500)));
+    expect(memory.bytes).toBeLessThanOrEqual(maxBytes);
+    for (const tenant of ['b', 'c', 'd', 'e']) for (const id of ids(tenant, 19)) expect(memory.forTenant(tenant).recall(id, 'completed'), id).toBeDefined();
+    expect(memory.forTenant('a').recall('fl_run_big', 'completed')).toBeDefined();
+    expect(memory.forTenant('a').recall('fl_run_a0', 'completed')).toBeUndefined(); // the room came from the reader's own oldest
+  });
+
   it('keeps no run bigger than a tenant’s share', () => {
     const { memory } = counted(10_000);
     const acme = memory.forTenant('acme-token');

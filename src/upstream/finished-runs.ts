@@ -14,9 +14,9 @@
  * at most `ttlMs`. It is shared fairly, so that a tenant reading runs by the thousand (or several
  * tokens of one caller) cannot push the other tenants' runs out, each of whom would then pay
  * Altostrat's calls, and its rate limit, again: one tenant holds at most a quarter of it (past
- * that, its own least recently used runs go), and room is made from the tenant holding the most,
- * its least recently used first. A tenant holding no more than an equal share of the memory thus
- * never loses a run to another tenant's.
+ * that, its own least recently used runs go), and room is made from the tenant holding the most
+ * (the reader counted with the run it adds), its least recently used first. A tenant holding no
+ * more than an equal share of the memory thus never loses a run to another tenant's.
  */
 import { createHmac } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -125,18 +125,24 @@ export class FinishedRuns {
 
   /**
    * Keeps `json` under `key`, first making room: in its tenant's share, from that tenant's least
-   * recently used; then in the memory, from the least recently used of the tenant holding the most.
+   * recently used; then in the memory, from the least recently used of the tenant holding the most,
+   * the run's own tenant counted with the run. So the tenant that loses a run holds more than the
+   * memory's bound divided by the tenants holding runs; where that would be the run's own tenant
+   * and it holds nothing else, the run is not kept.
    */
   #keep(key: string, json: string): void {
     const size = sizeOf(key, json);
     if (size > this.#tenantMaxBytes) return;
     this.#cache.delete(key);
     const prefix = prefixOfKey(key);
-    while ((this.#held.get(prefix)?.bytes ?? 0) + size > this.#tenantMaxBytes) this.#evictOldestOf(prefix);
+    const holding = () => this.#held.get(prefix)?.bytes ?? 0;
+    while (holding() + size > this.#tenantMaxBytes) this.#evictOldestOf(prefix);
     while (this.#cache.calculatedSize + size > this.#maxBytes) {
       const most = this.#holders.most(this.#held);
       if (most === undefined) break; // nothing held: lru-cache's own bound is all there is
-      this.#evictOldestOf(most);
+      if (holding() + size < this.#held.get(most)!.bytes) this.#evictOldestOf(most);
+      else if (holding() > 0) this.#evictOldestOf(prefix);
+      else return;
     }
     this.#cache.set(key, json);
     let held = this.#held.get(prefix);
