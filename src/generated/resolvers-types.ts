@@ -372,9 +372,17 @@ export type PageInfo = {
   __typename?: 'PageInfo';
   /** The cursor of the last edge of this page; null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** True when more items follow this page: pass `endCursor` as `after` to fetch them. */
+  /**
+   * Paging forward (`first`): true when the window (up to `before`, if given) holds more items past
+   * this page; pass `endCursor` as `after` to fetch them. Paging backward (`last`): true when items
+   * follow `before`.
+   */
   hasNextPage: Scalars['Boolean']['output'];
-  /** True when items come before this page: pass `startCursor` as `before` (with `last`) to fetch them. */
+  /**
+   * Paging backward (`last`): true when the window (back to `after`, if given) holds more items
+   * before this page; pass `startCursor` as `before` to fetch them. Paging forward: true when items
+   * precede `after`.
+   */
   hasPreviousPage: Scalars['Boolean']['output'];
   /** The cursor of the first edge of this page; null when the page is empty. */
   startCursor?: Maybe<Scalars['String']['output']>;

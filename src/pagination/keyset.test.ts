@@ -53,6 +53,17 @@ describe('sliceKeyset', () => {
     expect(() => page(many, { after: 'made-up' })).toThrow(/not a cursor of this list/);
   });
 
+  it('says what lies beyond each cursor when `after` is at or past `before`, the window empty', () => {
+    const cursors = page(items, { first: 4 }).edges.map((edge) => edge.cursor); // c, d, b, a
+    for (const [afterAt, beforeAt] of [[3, 0], [2, 1], [3, 3], [1, 0]] as const) {
+      const empty = page(items, { last: 2, after: cursors[afterAt], before: cursors[beforeAt] });
+      expect(empty.edges).toEqual([]);
+      // `before` names an entry, so entries follow the window; `after` names one, so entries precede it.
+      expect(empty.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, startCursor: null, endCursor: null });
+      expect(page(items, { first: 2, after: cursors[afterAt], before: cursors[beforeAt] }).pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    }
+  });
+
   it('keeps its place when the cursor’s own entry is gone', () => {
     const cursor = page(items, { first: 2 }).pageInfo.endCursor; // fl_log_d
     const without = items.filter((item) => item.id !== 'fl_log_d');

@@ -82,12 +82,14 @@ export function sliceKeyset<T extends KeysetItem>(items: readonly T[], { listId,
     return index < 0 ? ordered.length : index;
   };
   const start = after === undefined ? 0 : boundary(after, false);
-  const end = before === undefined ? ordered.length : Math.max(start, boundary(before, true));
+  const stop = before === undefined ? ordered.length : boundary(before, true);
+  // An `after` at or past `before` leaves the window empty; what lies beyond each cursor stays as it is.
+  const end = Math.max(start, stop);
   const window = end - start;
   const count = Math.min(size.count, window);
   const from = size.from === 'first' ? start : end - count;
   const edges = ordered.slice(from, from + count).map((node) => edgeOf(node, () => codec.encodeKeyset({ listId, createdAt: node.createdAt, id: node.id })));
-  return { edges, pageInfo: pageInfo(edges, size, window, { before: start > 0, after: end < ordered.length }) };
+  return { edges, pageInfo: pageInfo(edges, size, window, { before: start > 0, after: stop < ordered.length }) };
 }
 
 export interface InstantRange {
