@@ -21,6 +21,9 @@ export function createPublicServer(gateway: Gateway, config: Config): PublicServ
   // so that a short HTTP_HEADERS_TIMEOUT_MS is kept to within about a second.
   const server = createServer(
     {
+      // A GET carries its operation in the query string, held to MAX_BODY_BYTES as a body is
+      // (body-limit.ts): the request line may take that much beside Node's own 16 KiB of headers.
+      maxHeaderSize: config.maxBodyBytes + 16 * 1024,
       requestTimeout: config.httpRequestTimeoutMs,
       headersTimeout: config.httpHeadersTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, config.httpHeadersTimeoutMs),

@@ -96,6 +96,20 @@ describe('HTTP', () => {
     }
   });
 
+  it('serves a GET whose query string is far over Node’s own 16 KiB of headers but within the limit, and refuses one over it with 414', async () => {
+    // `{ __typename }` padded with a comment: no upstream call, a query string of `bytes` and a few more.
+    const get = (bytes: number, accept: string) =>
+      fetch(`${world.stack.url}?query=${encodeURIComponent(`{ __typename } #${'x'.repeat(bytes)}`)}`, { headers: { accept, authorization: 'Bearer x' } });
+    for (const accept of ['application/json', 'text/event-stream']) {
+      const fits = await get(90_000, accept);
+      expect(fits.status, accept).toBe(200);
+      expect(await fits.text()).toContain('"__typename":"Query"');
+    }
+    const over = await get(100_500, 'application/json');
+    expect(over.status).toBe(414);
+    expect(((await over.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+  });
+
   it('refuses a chunked body, which declares no length, with 411', async () => {
     const { hostname, port, pathname } = new URL(world.stack.url);
     const request = httpRequest({ hostname, port, path: pathname, method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
