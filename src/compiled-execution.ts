@@ -1,8 +1,9 @@
 /**
- * Which documents run compiled (graphql-jit, for speed: about half of a simple query's CPU) and
- * which on Yoga's own executor: those in which graphql-jit 0.8.7 (through @envelop/graphql-jit)
- * is known to part from the GraphQL specification, each found by running the same documents on
- * both executors.
+ * How a query or mutation runs: compiled by graphql-jit (for speed: about half of a simple query's
+ * CPU), or on graphql-js's own `execute`, as subscriptions' events run (subscription-events.ts).
+ *
+ * On graphql-js, the documents in which graphql-jit 0.8.7 is known to part from the GraphQL
+ * specification, each found by running the same documents on both executors:
  * - `@skip` and `@include`: where one response key is selected more than once, graphql-jit runs
  *   the fields an excluded copy reaches through a fragment. They come back in the answer, and the
  *   upstream calls they need are made, though the call budget's estimate (which, like the
@@ -20,11 +21,21 @@
  * - A variable inside an object or list literal (`context: { site: $site }`): a scalar's literal
  *   (JSON) is read once, without the variables, so `site` was dropped without an error.
  * Decided once per parsed document (Yoga keeps them), so a document sent over and over pays one
- * walk of its tree. And where documents do run compiled, an error raised in a resolver reached
- * the client with its path but without `locations`: `useLocatedErrors` puts them back.
+ * walk of its tree.
+ *
+ * Graphql-js rather than Yoga's executor (@graphql-tools/executor 2.0.1, the last that runs on
+ * Node 20): that one writes an object's keys in the order their values resolve, so a field that
+ * waited for an upstream call came after its siblings. And graphql-jit is given the document with
+ * its selections arranged so that it collects fields in the specification's order
+ * (`inCollectionOrder`). So every answer's keys come in the order the query asks for them
+ * (the specification's "Serialized Map Ordering").
+ *
+ * Where documents run compiled, an error raised in a resolver reached the client with its path but
+ * without `locations`: `useLocatedErrors` puts them back.
  */
 import {
   BREAK,
+  execute,
   GraphQLError,
   Kind,
   OperationTypeNode,
@@ -33,9 +44,12 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
   type FieldNode,
+  type FragmentSpreadNode,
+  type InlineFragmentNode,
   type SourceLocation,
   type ValueNode,
 } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 const decided = new WeakMap<DocumentNode, boolean>();
@@ -86,6 +100,58 @@ export function compilesAsSpecified(document: DocumentNode): boolean {
     decided.set(document, verdict);
   }
   return verdict;
+}
+
+/** A selection alone in an inline fragment with no type condition, which selects it as it stands. */
+const alone = (selection: FieldNode | FragmentSpreadNode): InlineFragmentNode => ({
+  kind: Kind.INLINE_FRAGMENT,
+  selectionSet: { kind: Kind.SELECTION_SET, selections: [selection] },
+});
+
+/**
+ * `document` with its selections arranged for graphql-jit to collect each selection set's fields
+ * in the specification's order (CollectFields: each selection in turn, a fragment's fields where the
+ * fragment stands). graphql-jit takes a selection set's fields first, then its fragments from a
+ * stack, the last first, and counts a named fragment as visited (never to be spread again) when it
+ * meets it, not when it takes it. So past the fields that lead a selection set, each field and each
+ * spread goes alone into an inline fragment, and the selections are reversed: the stack then gives
+ * them back in the document's order, each fragment's own selections before the next. The same
+ * fields, the same nodes (errors keep their locations); a document graphql-jit already collects
+ * in order is returned as it is.
+ */
+export function inCollectionOrder(document: DocumentNode): DocumentNode {
+  return visit(document, {
+    SelectionSet: {
+      leave(node) {
+        const lead = node.selections.findIndex((selection) => selection.kind !== Kind.FIELD);
+        if (lead === -1 || lead === node.selections.length - 1) return undefined;
+        const rest = node.selections.slice(lead).map((selection) => (selection.kind === Kind.INLINE_FRAGMENT ? selection : alone(selection)));
+        return { ...node, selections: [...node.selections.slice(0, lead), ...rest.reverse()] };
+      },
+    },
+  });
+}
+
+/**
+ * Runs each query and mutation on its executor: compiled (each document compiled once) where
+ * `compilesAsSpecified`, on graphql-js's `execute` otherwise. Subscriptions are
+ * subscription-events.ts's.
+ */
+export function useExecutors(): Plugin {
+  const compiled = new WeakMap<DocumentNode, CompiledQuery | ExecutionResult>();
+  const runCompiled = (args: ExecutionArgs) => {
+    let query = compiled.get(args.document);
+    if (query === undefined) {
+      query = compileQuery(args.schema, inCollectionOrder(args.document), args.operationName ?? undefined);
+      compiled.set(args.document, query);
+    }
+    return isCompiledQuery(query) ? query.query(args.rootValue, args.contextValue, args.variableValues) : query;
+  };
+  return {
+    onExecute({ args, setExecuteFn }) {
+      setExecuteFn(compilesAsSpecified((args as ExecutionArgs).document) ? runCompiled : execute);
+    },
+  };
 }
 
 /** The fields of the document that start at `locations` (graphql-jit's: the fields it ran for the path, type conditions applied). */

@@ -30,8 +30,7 @@ import { loadTrustedDocuments, trustedOperationNames } from './protection/truste
 import { createLogger, createRequestLog, useUpstreamTrace, yogaLogger, type RequestLog } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useOperationSpans } from './tracing.js';
-import { useGraphQlJit } from '@envelop/graphql-jit';
-import { compilesAsSpecified, useLocatedErrors } from './compiled-execution.js';
+import { useExecutors, useLocatedErrors } from './compiled-execution.js';
 import { useFreshContextPerEvent } from './subscription-events.js';
 import { EventStreams, type EventWriting } from './sse.js';
 import type { DestinationStream, Logger } from 'pino';
@@ -266,8 +265,8 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       // Refuse what could hurt the gateway or Altostrat, before executing.
       ...protectionPlugins(config, lists, trusted),
       // Execute queries compiled (but where graphql-jit parts from the specification: mutations
-      // among them); subscriptions with a fresh context per event.
-      useGraphQlJit({}, { enableIf: ({ document }) => compilesAsSpecified(document) }),
+      // among them, on graphql-js); subscriptions with a fresh context per event.
+      useExecutors(),
       useLocatedErrors(),
       useCallsEndWithTheResult(),
       useFreshContextPerEvent(streams),

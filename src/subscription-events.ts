@@ -50,7 +50,7 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
   }
 }
 
-/** Listed after graphql-jit, whose subscribe it replaces. Offers each stream to `streams`, for SSE. */
+/** Replaces Yoga's subscribe (graphql-jit runs no subscription: compiled-execution.ts). Offers each stream to `streams`, for SSE. */
 export function useFreshContextPerEvent(streams: EventStreams): Plugin {
   const subscribe = async (args: ExecutionArgs) => {
     const source = await createSourceEventStream(args);

@@ -47,8 +47,8 @@ function shallow<T>(value: T): T {
 export const JSON = new GraphQLScalarType({
   ...GraphQLJSON.toConfig(),
   parseValue: (value): unknown => GraphQLJSON.parseValue(shallow(value)) as unknown,
-  // `variables` is read (graphql-js passes them for a literal holding one, which runs on Yoga's
-  // executor), yet not counted in the function's length: graphql-jit, which compiles documents
+  // `variables` is read (graphql-js passes them for a literal holding one, which never runs
+  // compiled), yet not counted in the function's length: graphql-jit, which compiles documents
   // with none there, prints an unstructured warning at each compile for a scalar that takes two.
   parseLiteral: (ast, variables = undefined): unknown => shallow(GraphQLJSON.parseLiteral(ast, variables) as unknown),
 });

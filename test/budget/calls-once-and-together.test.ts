@@ -152,7 +152,7 @@ describe('the upstream-call budget', () => {
   });
 
   it('sends no call once the answer is known: when a failed non-null root field nulls `data`, its siblings’ next waves are not sent', async () => {
-    // `@include` runs it on Yoga's executor, which answers as soon as `data` is nulled while the
+    // `@include` runs it on graphql-js's executor, which answers as soon as `data` is nulled while the
     // sibling is still reading its list; without the end of its calls, that list's answer would
     // send a read of each run, after the response.
     stack.simulator.configure({ inlineLogs: false, latencyMs: 100 });

@@ -100,7 +100,7 @@ describe('BAD_USER_INPUT', () => {
 
   it.each([
     ['compiled', 'query($id: ID = "x") { workflow(id: $id) { id name } }'],
-    ['on Yoga’s executor', 'query($id: ID = "x", $yes: Boolean = true) { workflow(id: $id) @include(if: $yes) { id name } }'],
+    ['on graphql-js', 'query($id: ID = "x", $yes: Boolean = true) { workflow(id: $id) @include(if: $yes) { id name } }'],
   ])('answers an explicit null for a non-null argument, through a variable with a default, as the caller’s input (%s)', async (_, query) => {
     const response = await gql(query, { id: null });
     expect(expectCode(response, 'BAD_USER_INPUT', ['workflow']).message).toBe('Argument "id" of non-null type "ID!" must not be null.');
