@@ -3,7 +3,9 @@
  * GET /workflows, which the upstream does not paginate. Pure and generic over its items. Cursors
  * name the item by id, so an item added or removed before it does not move a page; the index is
  * the fallback for an item that is gone, and then stands for the gap it left: `after` it comes
- * the item that moved into its place, `before` it the item that was before it.
+ * the item that moved into its place, `before` it the item that was before it. Where items before
+ * it are gone too, the gap has moved by as many, and so many items may be missed or repeated: the
+ * upstream documents no order of the list to place a cursor by (docs/guarantees.md, "Pagination").
  */
 import type { CursorCodec, ItemCursor } from './cursor.js';
 import { edgeOf, pageInfo, sliceSize, type Connection, type PageArgs, type SliceSize } from './plan.js';
