@@ -113,6 +113,12 @@ describe('a page of runs asked again', () => {
     const page = await stack.gql(PAGE, { id: workflowId });
     expect(remembered(page)).toEqual([run.id]);
     expect(runsRead(stack)).not.toContain(run.id);
+    // Asked for by id beside a page that shows it finished, in one request: still read, once.
+    stack.simulator.clearCalls();
+    const both = await stack.gql(`query($wf: ID!, $id: ID!) { execution(id: $id) { id logs { id } } workflow(id: $wf) { executions(first: 20) { nodes { id logs { id } } } } }`, { wf: workflowId, id: run.id });
+    expect(both.data.execution.logs).toEqual(run.logs.map((log) => ({ id: log.id })));
+    expect(runsRead(stack).filter((id) => id === run.id)).toEqual([run.id]);
+    expect(remembered(both)).not.toContain(run.id);
   });
 });
 
