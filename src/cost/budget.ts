@@ -18,8 +18,12 @@ import type { ListMemory } from '../upstream/list-memory.js';
 import { EstimateCache } from './cache.js';
 import { estimateUpstreamCalls, UnknownCostError } from './estimate.js';
 
-/** Runs per page assumed by the cost estimate until the upstream has said (Altostrat's usual). */
-const ASSUMED_PAGE_SIZE = 15;
+/**
+ * Runs per page the estimate counts with until Altostrat has said how many its pages hold: the
+ * fewest a page can hold, so that the estimate bounds a list's pages whatever the size turns out to
+ * be (no page size is ever assumed: docs/guarantees.md, "The upstream-call budget").
+ */
+const PAGE_SIZE_UNHEARD = 1;
 
 /** The value at a path graphql-js prints (`i.graph.nodes[0].data`: the variable's name first). */
 function valueAt(variables: Readonly<Record<string, unknown>>, printed: string): unknown {
@@ -65,7 +69,7 @@ export function useUpstreamCallBudget(maxCalls: number, lists: ListMemory): Plug
       // Each error keeps the variable definition it points at (its `locations`), not the value.
       return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message, args.variableValues ?? {}), {}, e.nodes)) };
     }
-    const perPage = lists.perPage ?? ASSUMED_PAGE_SIZE;
+    const perPage = lists.perPage ?? PAGE_SIZE_UNHEARD;
     const estimateNow = (variables = coerced.coerced) => estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables, perPage });
     let estimate: number;
     try {
