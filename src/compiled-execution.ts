@@ -23,9 +23,9 @@
  * Decided once per parsed document (Yoga keeps them), so a document sent over and over pays one
  * walk of its tree.
  *
- * Graphql-js rather than Yoga's executor (@graphql-tools/executor 2.0.1, the last that runs on
- * Node 20): that one writes an object's keys in the order their values resolve, so a field that
- * waited for an upstream call came after its siblings. And graphql-jit is given the document with
+ * The rest run on graphql-js rather than on Yoga's executor (@graphql-tools/executor 2.0.1, the
+ * last that runs on Node 20), which writes an object's keys in the order their values resolve, so
+ * that a field that waited for an upstream call came after its siblings. And graphql-jit is given the document with
  * its selections arranged so that it collects fields in the specification's order
  * (`inCollectionOrder`). So every answer's keys come in the order the query asks for them
  * (the specification's "Serialized Map Ordering").
