@@ -10,7 +10,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { isAsyncIterable, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { IPolicy } from 'cockatiel';
 import type { Config } from './config.js';
-import { AltostratClient, splitBase, type CallReport } from './upstream/client.js';
+import { AltostratClient, splitBase, tokenOf, type CallReport } from './upstream/client.js';
 import type { FairShare } from './upstream/fair-share.js';
 import type { ListMemory } from './upstream/list-memory.js';
 import { deadlineIn, type Deadline } from './upstream/resilience.js';
@@ -86,13 +86,6 @@ const BEARER = /^Bearer [A-Za-z0-9\-._~+/]+=*$/i;
 export function bearerAuthorization(header: string | null): string | null {
   return header !== null && BEARER.test(header) ? header : null;
 }
-
-/**
- * The token of a bearer Authorization header. The header goes upstream verbatim, but shares and
- * limits are counted per token: `Bearer x` and `bearer x` are one caller to Altostrat, and must
- * not get two fair shares or two sets of subscriptions.
- */
-const tokenOf = (authorization: string): string => authorization.slice('Bearer '.length);
 
 /**
  * A keyed hash under `key` that names a tenant (its token) without holding the token: made afresh

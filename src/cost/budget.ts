@@ -40,17 +40,21 @@ function valueAt(variables: Readonly<Record<string, unknown>>, printed: string):
  * (`Variable "$input" got invalid value { name: ..., secret: "..." }; Field "x" is not defined`),
  * and a scalar's reason repeats the part that did not fit (`String cannot represent a non string
  * value: 918273645`), either of which would echo a vault secret back. Keep the variable, the path
- * and the reason only, without that part.
+ * and the reason only, without that part. The message is taken apart by what graphql-js put in
+ * it (its prefix, then `; ` and the reason, the error's original error), never by searching the
+ * text, which holds the value; one that cannot be taken apart so says only which variable it was.
  */
-function withoutValue(message: string, variables: Readonly<Record<string, unknown>>): string {
-  const variable = /^Variable "\$([A-Za-z_][A-Za-z0-9_]*)"/.exec(message)?.[1];
-  const reasonAt = message.lastIndexOf('; ');
-  if (variable === undefined || reasonAt < 0) return message;
-  const head = message.slice(0, reasonAt);
-  const at = / at "([^"]*)"$/.exec(head)?.[1];
+function withoutValue(error: GraphQLError, variables: Readonly<Record<string, unknown>>): string {
+  const variable = /^Variable "\$([A-Za-z_][A-Za-z0-9_]*)" got invalid value /.exec(error.message)?.[1];
+  if (variable === undefined) return error.message; // not provided, or null where it may not be: no value in it
+  const reason = error.originalError?.message;
+  if (reason === undefined || !error.message.endsWith(`; ${reason}`)) return `Variable "$${variable}" got an invalid value.`;
+  const prefix = error.message.slice(0, -(reason.length + 2));
+  // The path comes last, quoted; an inspected value cannot end so (its own quotes are escaped).
+  const at = new RegExp(` at "(${variable}(?:\\.[_A-Za-z][_0-9A-Za-z]*|\\[\\d+\\])*)"$`).exec(prefix)?.[1];
   const part = valueAt(variables, at ?? variable);
-  const reason = part === undefined ? message.slice(reasonAt + 2) : message.slice(reasonAt + 2).replaceAll(`: ${inspect(part)}`, '');
-  return `Variable "$${variable}" got an invalid value${at === undefined ? '' : ` at "${at}"`}: ${reason}`;
+  const told = part === undefined ? reason : reason.replaceAll(`: ${inspect(part)}`, '');
+  return `Variable "$${variable}" got an invalid value${at === undefined ? '' : ` at "${at}"`}: ${told}`;
 }
 
 /**
@@ -67,7 +71,7 @@ export function useUpstreamCallBudget(maxCalls: number, lists: ListMemory): Plug
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 10 });
     if (coerced.errors) {
       // Each error keeps the variable definition it points at (its `locations`), not the value.
-      return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e.message, args.variableValues ?? {}), {}, e.nodes)) };
+      return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e, args.variableValues ?? {}), {}, e.nodes)) };
     }
     const perPage = lists.perPage ?? PAGE_SIZE_UNHEARD;
     const estimateNow = (variables = coerced.coerced) => estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables, perPage });

@@ -9,18 +9,34 @@
 import { GraphQLScalarType, Kind } from 'graphql';
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 
+/**
+ * What a DateTime input that is not one is told. It never quotes the value (graphql-scalars'
+ * messages do): a variable's error names no value (docs/guarantees.md), and what was sent may be a
+ * token or a secret pasted in the wrong place.
+ */
+const NOT_A_DATE_TIME = 'DateTime must be an RFC 3339 string such as 2025-10-31T12:00:00Z.';
+
+/** `check(value)`, with its error replaced by NOT_A_DATE_TIME. */
+function checked(check: () => unknown): void {
+  try {
+    check();
+  } catch {
+    throw new TypeError(NOT_A_DATE_TIME);
+  }
+}
+
 export const DateTime = new GraphQLScalarType({
   ...GraphQLDateTime.toConfig(),
   serialize: (value) => (typeof value === 'string' ? value : GraphQLDateTime.serialize(value)),
   parseValue: (value) => {
-    if (typeof value !== 'string') throw new TypeError('DateTime must be an RFC 3339 string such as 2025-10-31T12:00:00Z.');
-    GraphQLDateTime.parseValue(value);
+    if (typeof value !== 'string') throw new TypeError(NOT_A_DATE_TIME);
+    checked(() => GraphQLDateTime.parseValue(value));
     return value;
   },
   // One parameter: a DateTime literal is a string, with no variable in it (and graphql-jit prints
   // an unstructured warning at each compile of a document using a scalar that takes two).
   parseLiteral: (ast) => {
-    GraphQLDateTime.parseLiteral(ast, {});
+    checked(() => GraphQLDateTime.parseLiteral(ast, {}));
     return ast.kind === Kind.STRING ? ast.value : null;
   },
 });

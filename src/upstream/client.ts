@@ -93,6 +93,13 @@ export interface ClientOptions {
   onCall: (call: CallReport) => void;
 }
 
+/**
+ * The token of a bearer Authorization header (context.ts checks its form). The header goes upstream
+ * verbatim, but shares and limits are counted per token: `Bearer x` and `bearer x` are one caller
+ * to Altostrat, and must not get two fair shares or two sets of subscriptions.
+ */
+export const tokenOf = (authorization: string): string => authorization.slice('Bearer '.length);
+
 /** One call of an endpoint: its path ids in order, and what a write sends (its body, how its 422 reads, its secrets). */
 interface Call<N extends EndpointName, T> extends Partial<Omit<UpstreamInput, 'body'>> {
   endpoint: N;
@@ -324,7 +331,8 @@ export class AltostratClient {
     if (status === 404) return null;
     if (isFaultStatus(status)) throw new UpstreamFault('status', `${route} answered ${status}`, status, retryAfterSeconds(headers['retry-after']));
     if (status === 422) {
-      const fieldErrors = fieldErrorsOf(text, call.fieldNames, call.secrets);
+      // A message may quote the request, its Authorization header among it: the token is masked as a secret is.
+      const fieldErrors = fieldErrorsOf(text, call.fieldNames, [...(call.secrets ?? []), tokenOf(authorization)]);
       if (call.refused) return call.refused(fieldErrors);
       throw errorFor(422, { route, fieldErrors });
     }

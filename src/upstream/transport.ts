@@ -196,7 +196,7 @@ function schemaFieldName(field: string, names: FieldNames): string {
 export interface UpstreamInput {
   body: Record<string, unknown>;
   fieldNames: FieldNames;
-  /** Values the caller sent that must never come back in an error message (vault secrets). */
+  /** Values the caller sent that must never come back in an error message (vault secrets; the client adds the token). */
   secrets?: readonly string[];
 }
 

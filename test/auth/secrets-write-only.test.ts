@@ -121,6 +121,16 @@ describe('write-only secrets', () => {
       expect(response.errors[0].message).toMatch(/^Variable "\$input" got an invalid value at "input.secret": String cannot represent a non string value/);
       expect(JSON.stringify(response)).not.toMatch(/918273645|hunter2/);
     }
+    // A value that holds what the message's own parts are made of (`; `, ` at "`) gives none of it away.
+    for (const secret of [{ pin: 'hunter2; tail-of-the-secret' }, ['x at "input.secret"; tail-of-the-secret']]) {
+      const response = await send(CREATE, { input: { name: 'router-pin', secret } });
+      expect(response.errors[0].message).toMatch(/^Variable "\$input" got an invalid value at "input.secret": String cannot represent a non string value/);
+      expect(JSON.stringify(response)).not.toMatch(/hunter2|tail-of-the-secret/);
+    }
+    // Nor does a date-time that is none, where a secret may have been pasted by mistake.
+    const expiry = await send(CREATE, { input: { name: 'router-pin', secret: 'correct-horse-battery', expiresAt: 'correct-horse-battery' } });
+    expect(expiry.errors[0].message).toBe('Variable "$input" got an invalid value at "input.expiresAt": Expected type "DateTime". DateTime must be an RFC 3339 string such as 2025-10-31T12:00:00Z.');
+    expect(JSON.stringify(expiry)).not.toContain('correct-horse-battery');
     // Altostrat's 422 for a short name, with a short secret: nothing of it is masked into the sentence.
     const short = await send(CREATE, { input: { name: 'ab', secret: 'e' } });
     expect(short.errors[0].extensions.fieldErrors).toEqual({ name: [WITHHELD_MESSAGE] });

@@ -36,6 +36,14 @@ describe('tokens', () => {
     await send(`query($t: ID!) { workflow(id: $t) { name } execution(id: $t) { status } node(id: $t) { id } }`, bearer(token), { t: token });
     await send(`mutation($t: ID!) { executeWorkflow(input: { workflowId: $t }) { execution { id } } }`, bearer(token), { t: token });
     await send(`mutation($t: ID!) { resumeExecution(input: { executionId: "fl_run_a1", fromNodeId: $t }) { execution { id } } }`, bearer(token), { t: token });
+    // ... and where a date-time belongs.
+    await send(`query($f: WorkflowLogFilter) { workflow(id: "${workflow!.id}") { logs(filter: $f) { nodes { id } } } }`, bearer(token), { f: { since: token } });
+    // Altostrat's 422 quoting the Authorization header it got: its field message is relayed, the token masked.
+    stack.simulator.configure({
+      fault: (call) => (call.method === 'POST' ? { status: 422, body: JSON.stringify({ message: 'invalid', errors: { context: [`Not for ${call.authorization}.`] } }) } : undefined),
+    });
+    await send(`mutation($id: ID!) { executeWorkflow(input: { workflowId: $id, context: { a: 1 } }) { execution { id } } }`, bearer(token), { id: workflow!.id });
+    expect(JSON.parse(bodies.at(-1)!).errors[0].extensions.fieldErrors).toEqual({ context: ['Not for Bearer [redacted].'] });
     stack.simulator.configure({ fault: () => ({ status: 503 }) });
     await send(`{ workflow(id: "${workflow!.id}") { name } }`, bearer(token));
     stack.simulator.configure({ fault: () => ({ kind: 'malformed' }) });
