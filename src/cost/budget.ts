@@ -19,11 +19,13 @@ import { EstimateCache } from './cache.js';
 import { estimateUpstreamCalls, UnknownCostError } from './estimate.js';
 
 /**
- * Runs per page the estimate counts with until Altostrat has said how many its pages hold: the
- * fewest a page can hold, so that the estimate bounds a list's pages whatever the size turns out to
- * be (no page size is ever assumed: docs/guarantees.md, "The upstream-call budget").
+ * Runs per page the estimate counts with until Altostrat has said how many its pages hold: the size
+ * its reference shows. A guess for the estimate only, which the count at run time bounds (docs/
+ * guarantees.md, "The upstream-call budget"); no page is ever planned with it. Counting pages of
+ * one run instead would refuse, on a process that has read no list yet, fan-outs that cost a few
+ * calls, and keep refusing them, since a refusal reads no list to learn from.
  */
-const PAGE_SIZE_UNHEARD = 1;
+const PAGE_SIZE_UNHEARD = 15;
 
 /** The value at a path graphql-js prints (`i.graph.nodes[0].data`: the variable's name first). */
 function valueAt(variables: Readonly<Record<string, unknown>>, printed: string): unknown {
