@@ -3,8 +3,11 @@
  * upgrades, `/ready`, and the limits every connection to it is held to, whatever it carries
  * (docs/guarantees.md, the table of limits). main.ts listens with it, and so do the tests.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Config } from './config.js';
+import { ErrorCode } from './errors.js';
+import { HEADERS_TOO_LARGE, headersTooLarge, MAX_HEADER_BYTES } from './protection/headers.js';
 import type { Gateway } from './server.js';
 import { cutStalledConnections } from './stalled.js';
 import { attachWebSockets, type WebSockets } from './websocket.js';
@@ -22,13 +25,17 @@ export function createPublicServer(gateway: Gateway, config: Config): PublicServ
   const server = createServer(
     {
       // A GET carries its operation in the query string, held to MAX_BODY_BYTES as a body is
-      // (body-limit.ts): the request line may take that much beside Node's own 16 KiB of headers.
-      maxHeaderSize: config.maxBodyBytes + 16 * 1024,
+      // (body-limit.ts): the request line may take that much beside the headers' own 16 KiB.
+      maxHeaderSize: config.maxBodyBytes + MAX_HEADER_BYTES,
       requestTimeout: config.httpRequestTimeoutMs,
       headersTimeout: config.httpHeadersTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, config.httpHeadersTimeoutMs),
     },
     (req, res) => {
+      if (headersTooLarge(req)) {
+        res.writeHead(431, { 'content-type': 'application/json', connection: 'close' }).end(coded(HEADERS_TOO_LARGE));
+        return;
+      }
       // Readiness, beside /health (liveness): a replica whose Redis is unreachable still serves,
       // its subscriptions polled for it alone, but should not be sent new work.
       if (req.method === 'GET' && req.url === '/ready') {
@@ -40,7 +47,45 @@ export function createPublicServer(gateway: Gateway, config: Config): PublicServ
     },
   );
   server.maxConnections = config.maxConnections;
+  // A request Node's parser refuses gets the status Node would answer, with a coded JSON body. The
+  // socket is ended, not cut, and what the client still sends is read and dropped (the parser
+  // refuses it again, unanswered) for a little while, so that the client reads the answer rather
+  // than a reset; then it is closed.
+  const answered = new WeakSet<Socket>();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    // As Node's own default (lib/_http_server.js): no answer into a response already begun.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent: boolean } })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] = clientErrorAnswer(error.code, config.maxBodyBytes);
+    const body = coded(message);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    setTimeout(() => socket.destroy(), REFUSED_SOCKET_LINGER_MS).unref();
+  });
   // A client that stops reading cannot hold its answers in memory (stalled.ts).
   server.once('close', cutStalledConnections(server, config.httpWriteStallTimeoutMs, () => gateway.metrics.stalledConnectionCut()));
   return { server, sockets: attachWebSockets(server, gateway, config) };
+}
+
+/** How long a socket whose request the parser refused is read, and its input dropped, after its answer. */
+const REFUSED_SOCKET_LINGER_MS = 2_000;
+
+const coded = (message: string): string => JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
+
+/** The status and message for a request Node's parser refused (its own choice of status, lib/_http_server.js). */
+function clientErrorAnswer(code: string | undefined, maxBodyBytes: number): [number, string] {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, `The request's line and headers take more than ${maxBodyBytes + MAX_HEADER_BYTES} bytes: a GET's query string may take ${maxBodyBytes}, its headers ${MAX_HEADER_BYTES}.`];
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return [413, "The request's chunk extensions are too large."];
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'The request took too long to arrive.'];
+    default:
+      return [400, 'This is not an HTTP request this server can read.'];
+  }
 }

@@ -40,6 +40,7 @@ import { bearerAuthorization } from './context.js';
 import { codedError, ErrorCode, formattedError, UNEXPECTED, withCode } from './errors.js';
 import { requestStats, type OperationOutcome } from './logging.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
+import { HEADERS_TOO_LARGE, headersTooLarge } from './protection/headers.js';
 
 /** Operations one socket may have running at once: a socket is one connection, as an HTTP request is. */
 const MAX_OPERATIONS_PER_SOCKET = 100;
@@ -317,6 +318,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
   /** Why an upgrade is refused, before any WebSocket exists: an HTTP status and a coded error. */
   const refusal = (request: IncomingMessage, address: string): [number, ErrorCode, string] | undefined => {
     if ((request.url ?? '').split('?')[0] !== yoga.graphqlEndpoint) return [404, ErrorCode.BAD_REQUEST, 'WebSockets are served at /graphql only.'];
+    if (headersTooLarge(request)) return [431, ErrorCode.BAD_REQUEST, HEADERS_TOO_LARGE];
     if (!originAllowed(request, config.corsOrigins)) return [403, ErrorCode.FORBIDDEN, 'This origin may not open a WebSocket here (CORS_ORIGINS).'];
     if ((byAddress.get(address) ?? 0) >= config.wsMaxConnectionsPerAddress) {
       return [429, ErrorCode.RATE_LIMITED, 'Too many WebSockets from this address; close some before opening more.'];

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectCode, post, stackWorld, startStack } from '../support/stack.js';
+import { openSocket } from '../support/websocket.js';
 
 const world = stackWorld({}, { MAX_UPSTREAM_CALLS: '300' });
 beforeEach(() => world.stack.simulator.clearCalls());
@@ -108,6 +109,22 @@ describe('HTTP', () => {
     const over = await get(100_500, 'application/json');
     expect(over.status).toBe(414);
     expect(((await over.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+    // Past what Node's parser is let read (the limit and the headers' 16 KiB), its refusal is coded too.
+    const farOver = await get(200_000, 'application/json');
+    expect(farOver.status).toBe(431);
+    expect(((await farOver.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    expect(world.stack.simulator.calls).toHaveLength(0);
+  });
+
+  it('holds the headers to 16 KiB, whatever room the request line has: a 60 KB Authorization header goes nowhere', async () => {
+    const authorization = `Bearer ${'x'.repeat(60_000)}`;
+    const response = await post(world.stack.url, { query: '{ workflows(first: 1) { totalCount } }' }, { authorization });
+    expect(response.status).toBe(431);
+    expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    const upgrade = await openSocket(world.stack.url, { authorization });
+    expect(upgrade).toMatchObject({ kind: 'refused', status: 431 });
+    expect(JSON.parse((upgrade as { body: string }).body).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
   it('refuses a chunked body, which declares no length, with 411', async () => {

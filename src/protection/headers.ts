@@ -1,0 +1,20 @@
+/**
+ * The bytes a request's head may take (docs/guarantees.md, the table of limits). Its headers are
+ * held to Node's own default, 16 KiB; its request line may take MAX_BODY_BYTES beyond that, since
+ * a GET carries its operation in the query string, which body-limit.ts holds to MAX_BODY_BYTES as
+ * a body is (414). Node's parser is given the sum (http-server.ts), so the headers alone are
+ * counted here, before anything reads them.
+ */
+import type { IncomingMessage } from 'node:http';
+
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+/** Whether `request`'s headers, its request line aside, take more than MAX_HEADER_BYTES (each `name: value` and its line end). */
+export function headersTooLarge(request: IncomingMessage): boolean {
+  const raw = request.rawHeaders;
+  let bytes = 0;
+  for (let i = 0; i < raw.length; i += 2) bytes += Buffer.byteLength(raw[i]!) + Buffer.byteLength(raw[i + 1]!) + 4;
+  return bytes > MAX_HEADER_BYTES;
+}
+
+export const HEADERS_TOO_LARGE = `The request's headers take more than ${MAX_HEADER_BYTES} bytes.`;
