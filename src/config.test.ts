@@ -86,9 +86,11 @@ describe('loadConfig', () => {
     });
   });
 
-  it('treats every variable set empty as unset', () => {
+  it('treats every variable set empty as unset, and refuses one set to white space alone', () => {
     const empty = Object.fromEntries(ROWS.map(([, [name]]) => [name, '']));
-    expect(loadConfig({ ...empty, HOST: ' ' })).toEqual(loadConfig({}));
+    expect(loadConfig(empty)).toEqual(loadConfig({}));
+    // White space would quietly turn a setting off: the demo upstream for ALTOSTRAT_API_URL, say.
+    for (const [, [name]] of ROWS) expect(configError({ [name]: ' \n' }).message).toMatch(new RegExp(`^${name} is set to white space only`));
   });
 
   it('parses every variable', () => {
@@ -152,6 +154,7 @@ describe('loadConfig', () => {
     [{ LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE: '0' }, 'LIVE_MAX_UPSTREAM_CALLS_PER_MINUTE', 'from 1 to 100000'],
     [{ UPSTREAM_MAX_JSON_DEPTH: '7' }, 'UPSTREAM_MAX_JSON_DEPTH', 'from 8 to 1000'],
     [{ HTTP_HEADERS_TIMEOUT_MS: '999' }, 'HTTP_HEADERS_TIMEOUT_MS', 'from 1000 to 600000'],
+    [{ HTTP_REQUEST_TIMEOUT_MS: '5000' }, 'HTTP_HEADERS_TIMEOUT_MS (10000) must not exceed HTTP_REQUEST_TIMEOUT_MS (5000)', 'part of the request'],
     [{ LIVE_POLL_INTERVAL_MS: '9' }, 'LIVE_POLL_INTERVAL_MS', 'from 10 to 600000'],
     [{ FINISHED_RUNS_CACHE_BYTES: '64MB' }, 'FINISHED_RUNS_CACHE_BYTES', 'whole number'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', 'one of fatal, error, warn, info, debug, trace, silent'],
@@ -178,6 +181,9 @@ describe('loadConfig', () => {
     ['a non-http URL', 'ftp://deploy:s3cr3t-pa55@v1.api.altostrat.io'],
     ['a URL with a query', 'https://deploy:s3cr3t-pa55@v1.api.altostrat.io/?page=2'],
     ['something that is not a URL', 'https://deploy:s3cr3t-pa55@ not a host'],
+    ['credentials without the slashes', 'https:deploy:s3cr3t-pa55@v1.api.altostrat.io'],
+    ['credentials after backslashes', 'https:\\\\deploy:s3cr3t-pa55@v1.api.altostrat.io'],
+    ['a slash inside the password', 'https://deploy:pa/s3cr3t-pa55@v1.api.altostrat.io'],
   ])('rejects %s with credentials without echoing them', (_, value) => {
     const error = configError({ ALTOSTRAT_API_URL: value });
     expect(error.message).toContain('ALTOSTRAT_API_URL');
@@ -200,6 +206,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ CURSOR_SECRET: 'x'.repeat(32) }).cursorSecret).toBe('x'.repeat(32));
   });
 
+  it('reads a cursor secret as it reads it again once rotated into CURSOR_SECRETS_PREVIOUS, and refuses one with a comma', () => {
+    const fromAFile = `${'k'.repeat(40)}\n`;
+    const before = loadConfig({ CURSOR_SECRET: fromAFile }).cursorSecret;
+    expect(loadConfig({ CURSOR_SECRET: 'n'.repeat(40), CURSOR_SECRETS_PREVIOUS: fromAFile }).cursorSecretsPrevious).toEqual([before]);
+    const error = configError({ CURSOR_SECRET: `${'a'.repeat(20)},${'b'.repeat(20)}` });
+    expect(error.message).toContain('must not hold a comma');
+    expect(error.message).not.toContain('aaaa');
+  });
+
   it.each([
     ['a path', 'https://app.example.com/app'],
     ['a trailing slash', 'https://app.example.com/'],
@@ -216,6 +231,9 @@ describe('loadConfig', () => {
     ['an http URL', 'http://:hunter2-redis@cache.internal:6379'],
     ['a URL missing its scheme', 'hunter2-redis@cache.internal:6379'],
     ['a malformed redis URL', 'redis//:hunter2-redis@cache.internal'],
+    ['a password whose escape does not decode', 'redis://:hunter2%zz-redis@cache.internal:6379'],
+    ['a database that is no number', 'redis://:hunter2-redis@cache.internal:6379/abc'],
+    ['no host', 'redis://:hunter2-redis@/0'],
   ])('rejects REDIS_URL as %s without echoing it', (_, value) => {
     const error = configError({ REDIS_URL: value });
     expect(error.message).toContain('REDIS_URL');

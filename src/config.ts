@@ -98,9 +98,21 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/**
+ * The variable's value, or undefined when it is unset or empty. One of white space alone is
+ * refused: it reads as unset to some tools and as a value to others, and here it would quietly
+ * turn a setting off (the demo upstream, trusted documents, Redis).
+ */
+function given(env: Env, name: string): string | undefined {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.trim() === '') throw new ConfigError(`${name} is set to white space only: unset it, or give it a value`);
+  return raw;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = given(env, name);
+  if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
@@ -110,7 +122,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 
 /** An IP address or a host name (RFC 1123: dot-separated labels of letters, digits and inner hyphens). */
 function host(env: Env): string {
-  const value = env.HOST?.trim() || '127.0.0.1';
+  const value = given(env, 'HOST')?.trim() ?? '127.0.0.1';
   const label = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
   if (isIP(value) === 0 && (value.length > 253 || !value.split('.').every((part) => label.test(part)))) {
     throw new ConfigError(`HOST must be an IP address or a host name of this machine (e.g. 127.0.0.1, or 0.0.0.0 for all interfaces), got "${value}"`);
@@ -119,8 +131,8 @@ function host(env: Env): string {
 }
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  const raw = given(env, name);
+  if (raw === undefined) return fallback;
   const normalized = raw.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
   if (['false', '0', 'no', 'off'].includes(normalized)) return false;
@@ -128,8 +140,8 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
+  const raw = given(env, name)?.trim().toLowerCase();
+  if (raw === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(raw)) {
     throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${env[name]}"`);
   }
@@ -137,16 +149,22 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 }
 
 function list(env: Env, name: string): string[] {
-  return (env[name] ?? '')
+  return (given(env, name) ?? '')
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
 }
 
+/**
+ * A secret, its surrounding white space left out (a secret made from a file often ends in a line
+ * break), as each item of `secrets` is: a key rotated into CURSOR_SECRETS_PREVIOUS stays the key
+ * it was. Nor may it hold a comma, which would split it there.
+ */
 function secret(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
+  const raw = given(env, name)?.trim();
+  if (raw === undefined) return undefined;
   if (raw.length < 32) throw new ConfigError(`${name} must be at least 32 characters long (its value is not shown)`);
+  if (raw.includes(',')) throw new ConfigError(`${name} must not hold a comma, which CURSOR_SECRETS_PREVIOUS would split it at (its value is not shown)`);
   return raw;
 }
 
@@ -172,17 +190,20 @@ function origins(env: Env, name: string): string[] {
   });
 }
 
+/** A redis:// or rediss:// URL that ioredis reads as written: a host, a database number or none, a user and password that decode. */
 function redisUrl(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  let protocol: string | undefined;
+  const raw = given(env, name)?.trim();
+  if (raw === undefined) return undefined;
+  let readable = false;
   try {
-    protocol = new URL(raw).protocol;
+    const url = new URL(raw);
+    redisCredentials(raw); // throws on a percent-escape that does not decode
+    readable = (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && /^(\/\d*)?$/.test(url.pathname);
   } catch {
-    protocol = undefined;
+    readable = false;
   }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw new ConfigError(`${name} must be a redis:// or rediss:// URL (its value is not shown: it may hold a password)`);
+  if (!readable) {
+    throw new ConfigError(`${name} must be a redis:// or rediss:// URL such as redis://:password@host:6379/0 (its value is not shown: it may hold a password)`);
   }
   return raw;
 }
@@ -195,10 +216,11 @@ export function redisCredentials(url: string): string {
 }
 
 function baseUrl(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  // Messages show the value with any user:password@ part hidden: it would be a credential.
-  const shown = raw.replace(/\/\/[^/]*@/, '//***@');
+  const raw = given(env, name)?.trim();
+  if (raw === undefined) return undefined;
+  // Messages show the value, but not one with an `@` in it, which may hold a credential in any of
+  // the spellings a URL parser reads one from (`https:user:pw@host` among them).
+  const shown = raw.includes('@') ? '(not shown: it holds an @)' : raw;
   let url: URL;
   try {
     url = new URL(raw);
@@ -226,6 +248,13 @@ export function loadConfig(env: Env = process.env): Config {
   const metricsOnMainPort = boolean(env, 'METRICS_ON_MAIN_PORT', false);
   if (!metricsOnMainPort && metricsPort !== 0 && metricsPort === port) {
     throw new ConfigError(`METRICS_PORT must differ from PORT (${port}), got "${env.METRICS_PORT ?? metricsPort}"; set METRICS_ON_MAIN_PORT=true to serve /metrics on the public port`);
+  }
+  const httpRequestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000);
+  const httpHeadersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000);
+  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS (${httpHeadersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs}): the headers are part of the request`,
+    );
   }
   const cursorSecret = secret(env, 'CURSOR_SECRET');
   const redis = redisUrl(env, 'REDIS_URL');
@@ -262,8 +291,8 @@ export function loadConfig(env: Env = process.env): Config {
     wsMaxConnectionsPerAddress: integer(env, 'WS_MAX_CONNECTIONS_PER_ADDRESS', 1_000, 1, 1_000_000),
     trustedProxyHops: integer(env, 'TRUSTED_PROXY_HOPS', 0, 0, 10),
     wsIdleTimeoutMs: integer(env, 'WS_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
-    httpRequestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
-    httpHeadersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
+    httpRequestTimeoutMs,
+    httpHeadersTimeoutMs,
     httpWriteStallTimeoutMs: integer(env, 'HTTP_WRITE_STALL_TIMEOUT_MS', 60_000, 1_000, 600_000),
     livePollIntervalMs: integer(env, 'LIVE_POLL_INTERVAL_MS', 1_000, 10, 600_000),
     liveMaxSubscriptionsPerToken: integer(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_TOKEN', 20, 1, 100_000),
@@ -280,7 +309,7 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: boolean(env, 'INTROSPECTION', true),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     upstreamTrace: boolean(env, 'UPSTREAM_TRACE', demo),
-    persistedDocuments: env.PERSISTED_DOCUMENTS?.trim() || undefined,
+    persistedDocuments: given(env, 'PERSISTED_DOCUMENTS')?.trim(),
     otelTracing: boolean(env, 'OTEL_TRACING', false),
   });
 }

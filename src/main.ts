@@ -87,7 +87,8 @@ async function main(config: Config): Promise<void> {
     metricsServer?.close();
     await gateway.close();
     await demo?.simulator.close();
-    await stopTracing?.();
+    // Spans that cannot reach their collector are lost, not the exit: the drain is done.
+    await stopTracing?.().catch((error: unknown) => gateway.logger.warn({ err: error }, 'flushing traces at shutdown'));
     await new Promise<void>((resolve) => gateway.logger.flush(() => resolve()));
     process.exit(0);
   };

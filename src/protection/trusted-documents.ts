@@ -26,6 +26,13 @@ export function loadTrustedDocuments(path: string): Map<string, string> {
   if (entries.length === 0 || !entries.every(([, document]) => typeof document === 'string')) {
     throw new ConfigError(`PERSISTED_DOCUMENTS must be a JSON object of document ids to documents, got "${path}"`);
   }
+  for (const [id, document] of entries as Array<[string, string]>) {
+    try {
+      parse(document);
+    } catch (error) {
+      throw new ConfigError(`PERSISTED_DOCUMENTS must hold GraphQL documents; "${id}" in "${path}" is not one (${(error as Error).message})`);
+    }
+  }
   return new Map(entries as Array<[string, string]>);
 }
 

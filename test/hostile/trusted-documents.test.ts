@@ -1,5 +1,7 @@
 /** PERSISTED_DOCUMENTS: with the client preset's manifest only its documents run; without it, any query does. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { loadTrustedDocuments } from '../../src/protection/trusted-documents.js';
@@ -62,5 +64,13 @@ describe('trusted documents', () => {
   it('refuse to start on a manifest that is missing or not a manifest', () => {
     expect(() => loadTrustedDocuments('does/not/exist.json')).toThrow(ConfigError);
     expect(() => loadTrustedDocuments('package.json')).toThrow(/JSON object of document ids to documents/);
+    const directory = mkdtempSync(join(tmpdir(), 'manifest-'));
+    try {
+      const manifest = join(directory, 'persisted-documents.json');
+      writeFileSync(manifest, JSON.stringify({ 'sha256:ok': '{ __typename }', 'sha256:broken': 'query Q { workflows( }' }));
+      expect(() => loadTrustedDocuments(manifest)).toThrow(/^PERSISTED_DOCUMENTS must hold GraphQL documents; "sha256:broken" in ".*" is not one \(Syntax Error/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS, post } from '../support/stack.js';
 import { startArgs } from '../support/process.js';
+import { freePort } from '../support/ports.js';
 import { until } from '../support/wait.js';
 
 const running: ChildProcessWithoutNullStreams[] = [];
@@ -65,6 +66,16 @@ describe('the gateway process', () => {
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
+  });
+
+  it('exits 0 on SIGTERM with tracing on and no collector to take its spans', async () => {
+    const { child, ready, output } = start({ OTEL_TRACING: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+    const url = await ready;
+    const token = /Demo token[^:]*: (\S+)/.exec(output())![1]!;
+    expect((await post(url, { query: '{ workflows(first: 1) { totalCount } }' }, { authorization: bearer(token) })).status).toBe(200);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code, output().slice(-800)).toBe(0);
   });
 
   it('does not serve GraphiQL when GRAPHIQL=false', async () => {
