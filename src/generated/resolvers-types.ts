@@ -118,8 +118,9 @@ export type ExecuteWorkflowInput = {
   /** The trigger's initial data, sent to Altostrat verbatim. */
   context?: InputMaybe<Scalars['JSON']['input']>;
   /**
-   * Any string unique to this attempt (a UUID, say). With it, the gateway may retry the call after a
-   * lost answer, and Altostrat answers a repeat with the run it already started instead of a new one.
+   * A string unique to this attempt (a UUID, say): 1 to 255 printable ASCII characters, no spaces
+   * (it travels in a header). With it, the gateway may retry the call after a lost answer, and
+   * Altostrat answers a repeat with the run it already started instead of a new one.
    */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** The workflow to run, `fl_...`. */

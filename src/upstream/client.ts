@@ -12,7 +12,7 @@
  * Callers get records, `null` for a 404 where the endpoint says so, or a coded GraphQLError.
  */
 import type { IPolicy } from 'cockatiel';
-import { badInput, codedError, ErrorCode, noToken } from '../errors.js';
+import { codedError, ErrorCode, noToken } from '../errors.js';
 import { ENDPOINTS, routeOf, type AnswerOf, type EndpointName, type PathSegment, type ReadById, type Route } from '../catalogue/endpoints.js';
 import { cutDeepJson } from './json.js';
 import { checkedId, checkedNodeId } from './ids.js';
@@ -294,8 +294,9 @@ export class AltostratClient {
       throw noToken();
     }
     if (call.idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(call.idempotencyKey)) {
-      // It travels in a header: printable ASCII, of a sensible length.
-      throw badInput('`idempotencyKey` must be 1 to 255 printable ASCII characters without spaces (a UUID, say).');
+      // It travels in a header: printable ASCII, of a sensible length. Refused as Altostrat refuses a reused one, under its field.
+      const message = '`idempotencyKey` must be 1 to 255 printable ASCII characters without spaces (a UUID, say).';
+      throw codedError(ErrorCode.BAD_USER_INPUT, message, { fieldErrors: { idempotencyKey: [message] } });
     }
     const route = routeOf(call.endpoint);
     const terms = { route, retried: endpoint.retried === 'always' || call.idempotencyKey !== undefined, writes: endpoint.writes };

@@ -51,10 +51,21 @@ export function checkedId(kind: IdKind, id: string): string {
   return id;
 }
 
-/** A graph node's id, as a path segment (resuming a run from a node). */
+/** The longest graph node id a path takes: far past any a graph is drawn with, short of a URL's limits. */
+const MAX_NODE_ID_LENGTH = 1_000;
+
+/**
+ * A graph node's id, as a path segment (resuming a run from the node `fromNodeId` names). A graph
+ * takes any string as a node's id (createWorkflow sends it as given), so any goes, percent-encoded;
+ * only an empty one, `.` or `..` (which would name another path), or one past MAX_NODE_ID_LENGTH is
+ * refused, under `fromNodeId`.
+ */
 export function checkedNodeId(id: string): string {
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw badInput('This is not a graph node id (1 to 128 letters, digits, `_` and `-`).');
-  return id;
+  if (id === '' || id === '.' || id === '..' || id.length > MAX_NODE_ID_LENGTH) {
+    const message = `This is not a graph node id (1 to ${MAX_NODE_ID_LENGTH} characters, not \`.\` or \`..\`).`;
+    throw codedError(ErrorCode.BAD_USER_INPUT, message, { fieldErrors: { fromNodeId: [message] } });
+  }
+  return encodeURIComponent(id);
 }
 
 /**

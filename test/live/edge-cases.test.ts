@@ -278,9 +278,10 @@ describe('mutation refusals', () => {
     expect(limited.extensions!.retryAfterSeconds).toBe(7);
   });
 
-  it('refuse an idempotencyKey that cannot be a header before any call', async () => {
+  it('refuse an idempotencyKey that cannot be a header before any call, under its field as Altostrat’s own refusal of one', async () => {
     for (const idempotencyKey of ['has space', '', 'x'.repeat(256), 'naïve']) {
-      expectCode(await stack.gql(EXECUTE, { input: { workflowId, idempotencyKey } }), 'BAD_USER_INPUT');
+      const refused = expectCode(await stack.gql(EXECUTE, { input: { workflowId, idempotencyKey } }), 'BAD_USER_INPUT');
+      expect(Object.keys(refused.extensions!.fieldErrors as object)).toEqual(['idempotencyKey']);
     }
     expect(stack.simulator.calls).toHaveLength(0);
   });
