@@ -42,11 +42,13 @@ export const DateTime = new GraphQLScalarType({
 });
 
 /**
- * Levels of arrays and objects a JSON input may nest: as deep as the gateway reads an answer
- * (UPSTREAM_MAX_JSON_DEPTH's default). Deeper input would go upstream only to overflow the stack
- * of whatever serialises it, the gateway's own first.
+ * Levels of arrays and objects a JSON input may nest. Deeper input would go upstream only to
+ * overflow the stack of whatever serialises it, the gateway's own first. And an answer carries a
+ * caller's value some levels below its own root (a graph node's `data`: four), where the gateway
+ * reads an answer to UPSTREAM_MAX_JSON_DEPTH (64 by default) from that root: 8 levels under it, so
+ * that a write the gateway let through comes back whole in its answer.
  */
-export const MAX_JSON_INPUT_DEPTH = 64;
+export const MAX_JSON_INPUT_DEPTH = 56;
 
 /** The value, if it nests at most MAX_JSON_INPUT_DEPTH levels; looked at without recursion. */
 function shallow<T>(value: T): T {

@@ -6,6 +6,7 @@
  * earlier write did.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_JSON_INPUT_DEPTH } from '../../src/resolvers/scalars.js';
 import { DEMO_TOKENS, expectCode, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -121,6 +122,17 @@ describe('createWorkflow', () => {
     const response = await stack.gql(CREATE, { input: definition({ authorizationId: 'fl_notanauth' }) });
     expect(Object.keys(expectCode(response, 'BAD_USER_INPUT').extensions!.fieldErrors)).toEqual(['authorizationId']);
     expect(stack.simulator.calls).toEqual([]);
+  });
+
+  it('answers a workflow whose node `data` nests as deep as an input may: the write is never lost to its answer', async () => {
+    const nested = (depth: number): Record<string, unknown> => (depth === 1 ? { leaf: true } : { a: nested(depth - 1) });
+    const withData = (data: Record<string, unknown>) => ({ ...graph(), nodes: [graph().nodes[0]!, { ...graph().nodes[1]!, data }] });
+    const response = await stack.gql(CREATE, { input: definition({ graph: withData(nested(MAX_JSON_INPUT_DEPTH)) }) });
+    expect(response.errors).toBeUndefined();
+    let value = response.data.createWorkflow.workflow.graph.nodes[1].data;
+    for (let level = 1; level < MAX_JSON_INPUT_DEPTH; level++) value = value.a;
+    expect(value).toEqual({ leaf: true });
+    expectCode(await stack.gql(CREATE, { input: definition({ graph: withData(nested(MAX_JSON_INPUT_DEPTH + 1)) }) }), 'BAD_USER_INPUT');
   });
 
   it('refuses a node `data` that is not a JSON object before any call, and takes null as an empty one', async () => {

@@ -188,16 +188,16 @@ describe('HTTP', () => {
 });
 
 describe('introspection switched off', () => {
-  it('refuses JSON input nested deeper than 64 levels, in a variable or a literal, before any call', async () => {
+  it('refuses JSON input nested deeper than 56 levels, in a variable or a literal, before any call', async () => {
     const nested = (depth: number): unknown => (depth === 0 ? 1 : { a: nested(depth - 1) });
     const EXECUTE = 'mutation ($id: ID!, $c: JSON) { executeWorkflow(input: { workflowId: $id, context: $c }) { execution { id } } }';
     const refused = expectCode(await world.stack.gql(EXECUTE, { id: world.workflowId, c: nested(1_000) }), 'BAD_USER_INPUT');
-    expect(refused.message).toContain('at most 64 levels');
+    expect(refused.message).toContain('at most 56 levels');
     const literal = `mutation { executeWorkflow(input: { workflowId: "${world.workflowId}", context: ${'{ a: '.repeat(70)}1${' }'.repeat(70)} }) { execution { id } } }`;
     // A literal is checked at validation, as any literal of the wrong type is.
-    expect(expectCode(await world.stack.gql(literal), 'GRAPHQL_VALIDATION_FAILED').message).toContain('at most 64 levels');
+    expect(expectCode(await world.stack.gql(literal), 'GRAPHQL_VALIDATION_FAILED').message).toContain('at most 56 levels');
     expect(world.stack.simulator.calls).toHaveLength(0);
-    const { errors } = await world.stack.gql(EXECUTE, { id: world.workflowId, c: nested(63) });
+    const { errors } = await world.stack.gql(EXECUTE, { id: world.workflowId, c: nested(55) });
     expect(errors).toBeUndefined();
   });
 
