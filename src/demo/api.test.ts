@@ -354,12 +354,17 @@ describe('vault', () => {
   it.each([
     { what: 'a name of 2 characters', body: { name: 'ab', secret: 'x' }, errors: { name: ['The name field must be at least 3 characters.'] } },
     { what: 'a name of 51 characters', body: { name: 'n'.repeat(51), secret: 'x' }, errors: { name: ['The name field must not be greater than 50 characters.'] } },
+    { what: 'a name of 2 characters past the BMP (4 UTF-16 units)', body: { name: '🔑🔑', secret: 'x' }, errors: { name: ['The name field must be at least 3 characters.'] } },
     { what: 'no secret for an ordinary name', body: { name: 'router-ssh' }, errors: { secret: ['The secret field is required.'] } },
     { what: 'a secret of 2001 characters', body: { name: 'router-ssh', secret: 's'.repeat(2001) }, errors: { secret: ['The secret field must not be greater than 2000 characters.'] } },
     { what: 'an expiry in the past', body: { name: 'router-ssh', secret: 'x', expires_at: '2025-01-01T00:00:00Z' }, errors: { expires_at: ['The expires at field must be a date after now.'] } },
     { what: 'an expiry that is no date', body: { name: 'router-ssh', secret: 'x', expires_at: 'soon' }, errors: { expires_at: ['The expires at field must be a valid date.'] } },
   ])('create with $what is a 422', async ({ body, errors }) => {
     expect(await call('POST', '/workflows/vault', body)).toEqual({ status: 422, body: { message: Object.values(errors)[0]![0], errors } });
+  });
+
+  it('counts a name in characters, as Laravel does, not in UTF-16 units', async () => {
+    expect((await call('POST', '/workflows/vault', { name: '🔑'.repeat(26), secret: 'x' })).status).toBe(201);
   });
 
   it('PUT requires the name and the secret, even for an api-key: name', async () => {

@@ -29,8 +29,10 @@ class Rules {
     const value = input[field];
     if (!present(value)) return;
     if (typeof value !== 'string') return this.add(field, `The ${words(field)} field must be a string.`);
-    if (value.length < min) this.add(field, `The ${words(field)} field must be at least ${min} characters.`);
-    if (value.length > max) this.add(field, `The ${words(field)} field must not be greater than ${max} characters.`);
+    // Characters as Laravel counts them (mb_strlen: code points), not UTF-16 units.
+    const length = [...value].length;
+    if (length < min) this.add(field, `The ${words(field)} field must be at least ${min} characters.`);
+    if (length > max) this.add(field, `The ${words(field)} field must not be greater than ${max} characters.`);
   }
 }
 
