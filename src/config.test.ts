@@ -1,6 +1,6 @@
 /** loadConfig(env): defaults, every variable, and start-up errors that name the variable and what it allows but never show a secret. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, unknownVariables, type Config } from './config.js';
 
 /**
  * Every field of Config with the variable that sets it, a value that is not its default (in demo
@@ -200,6 +200,12 @@ describe('loadConfig', () => {
     expect(error.message).toContain(name);
     expect(error.message).toContain('at least 32 characters');
     for (const part of value.split(',')) expect(error.message).not.toContain(part);
+  });
+
+  it('names variables that look like its own but are none of them, and no other', () => {
+    const env = { REDIS_URI: 'redis://cache:6379', CURSOR_SECRETS: 'x', UPSTREAM_TIMEOUT: '5', REDIS_URL: '', PORT: '1', HTTP_PROXY: 'http://proxy', OTEL_SERVICE_NAME: 'gw', PATH: '/bin' };
+    expect(unknownVariables(env)).toEqual(['CURSOR_SECRETS', 'REDIS_URI', 'UPSTREAM_TIMEOUT']);
+    expect(unknownVariables(Object.fromEntries(ROWS.map(([, [name, raw]]) => [name, raw])))).toEqual([]);
   });
 
   it('accepts a secret of exactly 32 characters', () => {

@@ -239,6 +239,22 @@ function baseUrl(env: Env, name: string): string | undefined {
   return url.href.replace(/\/+$/, '');
 }
 
+/** Prefixes of this gateway's own variables that no other software is likely to set. */
+const OWN_PREFIXES = ['ALTOSTRAT_', 'UPSTREAM_', 'CURSOR_', 'ROUTER_', 'REDIS_', 'LIVE_', 'WS_', 'FINISHED_RUNS_', 'PERSISTED_', 'METRICS_', 'GRAPHIQL', 'INTROSPECTION', 'TRUSTED_PROXY'];
+
+/**
+ * Variables set in `env` that look like this gateway's (one of its prefixes) but are none of the
+ * variables it reads: a misspelt setting (`REDIS_URI`) is otherwise silently left out, and one of
+ * them, Redis, is what replicas share through. main.ts warns of each at start.
+ */
+export function unknownVariables(env: Env): string[] {
+  const read = new Set<string>();
+  loadConfig(new Proxy({}, { get: (_, name) => (typeof name === 'string' && read.add(name), undefined) }));
+  return Object.keys(env)
+    .filter((name) => env[name] !== undefined && env[name] !== '' && !read.has(name) && OWN_PREFIXES.some((prefix) => name.startsWith(prefix)))
+    .sort();
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const listenHost = host(env);
   const altostratApiUrl = baseUrl(env, 'ALTOSTRAT_API_URL');

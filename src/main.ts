@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, unknownVariables, type Config } from './config.js';
 import { createGateway } from './server.js';
 import { createPublicServer } from './http-server.js';
 import { serveMetrics } from './metrics.js';
@@ -42,6 +42,9 @@ async function main(config: Config): Promise<void> {
       'CURSOR_SECRET is not set: cursors are signed with a key made for this process, so they stop working when it ' +
         'restarts and are not accepted by other replicas. Set CURSOR_SECRET (32+ characters, the same on every replica).',
     );
+  }
+  for (const name of unknownVariables(process.env)) {
+    gateway.logger.warn(`${name} is set but is no setting of this gateway: left out. Is it misspelt? (README.md, "Configuration")`);
   }
   if (!heapBounded()) {
     gateway.logger.warn(

@@ -118,6 +118,15 @@ describe('the gateway process', () => {
     expect(started.map(({ child }) => child.exitCode)).toEqual([0, 0]);
   });
 
+  it('warns at start of a variable that looks like one of its settings but is none (a misspelt REDIS_URL leaves every replica alone)', async () => {
+    const { child, ready, output } = start({ REDIS_URI: 'redis://cache.internal:6379' });
+    await ready;
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    expect(output()).toContain('REDIS_URI is set but is no setting of this gateway');
+    expect(output()).not.toContain('cache.internal');
+  });
+
   it('refuses a bad setting at start with its name, its value and what is allowed', async () => {
     const { child, ready, output } = start({ PORT: 'abc' });
     await expect(ready).rejects.toThrow();
