@@ -133,9 +133,11 @@ export function inCollectionOrder(document: DocumentNode): DocumentNode {
 }
 
 /**
- * Runs each query and mutation on its executor: compiled (each document compiled once) where
- * `compilesAsSpecified`, on graphql-js's `execute` otherwise. Subscriptions are
- * subscription-events.ts's.
+ * Runs each query and mutation on its executor: compiled (each document compiled once: one that
+ * compiles holds a single operation, so the document names it) where `compilesAsSpecified`, on
+ * graphql-js's `execute` otherwise. Subscriptions are subscription-events.ts's. Neither executor
+ * stops for a client that has gone: the upstream client sends no call once the request's signal
+ * has aborted (docs/guarantees.md, "A client that stops waiting").
  */
 export function useExecutors(): Plugin {
   const compiled = new WeakMap<DocumentNode, CompiledQuery | ExecutionResult>();
