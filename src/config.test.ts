@@ -1,6 +1,6 @@
 /** loadConfig(env): defaults, every variable, and start-up errors that name the variable and what it allows but never show a secret. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, unknownVariables, type Config } from './config.js';
+import { ConfigError, loadConfig, redisOptions, unknownVariables, type Config } from './config.js';
 
 /**
  * Every field of Config with the variable that sets it, a value that is not its default (in demo
@@ -203,7 +203,11 @@ describe('loadConfig', () => {
   });
 
   it('names variables that look like its own but are none of them, and no other', () => {
-    const env = { REDIS_URI: 'redis://cache:6379', CURSOR_SECRETS: 'x', UPSTREAM_TIMEOUT: '5', REDIS_URL: '', PORT: '1', HTTP_PROXY: 'http://proxy', OTEL_SERVICE_NAME: 'gw', PATH: '/bin' };
+    const env = {
+      ...{ REDIS_URI: 'redis://cache:6379', CURSOR_SECRETS: 'x', UPSTREAM_TIMEOUT: '5', REDIS_URL: '', PORT: '1', HTTP_PROXY: 'http://proxy', OTEL_SERVICE_NAME: 'gw', PATH: '/bin' },
+      // What Kubernetes sets for a Service named `redis`.
+      ...{ REDIS_SERVICE_HOST: '10.0.0.1', REDIS_SERVICE_PORT: '6379', REDIS_PORT: 'tcp://10.0.0.1:6379', REDIS_PORT_6379_TCP_ADDR: '10.0.0.1' },
+    };
     expect(unknownVariables(env)).toEqual(['CURSOR_SECRETS', 'REDIS_URI', 'UPSTREAM_TIMEOUT']);
     expect(unknownVariables(Object.fromEntries(ROWS.map(([, [name, raw]]) => [name, raw])))).toEqual([]);
   });
@@ -217,8 +221,17 @@ describe('loadConfig', () => {
     const before = loadConfig({ CURSOR_SECRET: fromAFile }).cursorSecret;
     expect(loadConfig({ CURSOR_SECRET: 'n'.repeat(40), CURSOR_SECRETS_PREVIOUS: fromAFile }).cursorSecretsPrevious).toEqual([before]);
     const error = configError({ CURSOR_SECRET: `${'a'.repeat(20)},${'b'.repeat(20)}` });
-    expect(error.message).toContain('must not hold a comma');
+    expect(error.message).toContain('CURSOR_SECRET must not hold a comma');
     expect(error.message).not.toContain('aaaa');
+    // A router secret is never listed: a comma in it is its own business.
+    expect(loadConfig({ ROUTER_SECRET: `${'a'.repeat(20)},${'b'.repeat(20)}` }).routerSecret).toBe(`${'a'.repeat(20)},${'b'.repeat(20)}`);
+  });
+
+  it('hands ioredis the REDIS_URL as the URL standard reads it, and refuses one with a query', () => {
+    // ioredis's own reading (Node's legacy parser) finds no host in this one, and would connect to 127.0.0.1.
+    expect(redisOptions(loadConfig({ REDIS_URL: 'redis://:pa\\ss@cache.internal:6380/2' }).redisUrl!)).toEqual({ host: 'cache.internal', port: 6380, password: 'pa\\ss', db: 2 });
+    expect(redisOptions('rediss://user:p%40ss@[::1]')).toEqual({ host: '::1', port: 6379, username: 'user', password: 'p@ss', db: 0, tls: {} });
+    expect(configError({ REDIS_URL: 'redis://:hunter2-redis@cache.internal:6379?db=3' }).message).toContain('REDIS_URL must be a redis://');
   });
 
   it.each([

@@ -158,14 +158,20 @@ function list(env: Env, name: string): string[] {
 /**
  * A secret, its surrounding white space left out (a secret made from a file often ends in a line
  * break), as each item of `secrets` is: a key rotated into CURSOR_SECRETS_PREVIOUS stays the key
- * it was. Nor may it hold a comma, which would split it there.
+ * it was.
  */
 function secret(env: Env, name: string): string | undefined {
   const raw = given(env, name)?.trim();
   if (raw === undefined) return undefined;
   if (raw.length < 32) throw new ConfigError(`${name} must be at least 32 characters long (its value is not shown)`);
-  if (raw.includes(',')) throw new ConfigError(`${name} must not hold a comma, which CURSOR_SECRETS_PREVIOUS would split it at (its value is not shown)`);
   return raw;
+}
+
+/** CURSOR_SECRET: a secret that may not hold a comma either, which CURSOR_SECRETS_PREVIOUS would split it at once it is rotated there. */
+function cursorSecretOf(env: Env): string | undefined {
+  const value = secret(env, 'CURSOR_SECRET');
+  if (value?.includes(',')) throw new ConfigError('CURSOR_SECRET must not hold a comma, which CURSOR_SECRETS_PREVIOUS would split it at (its value is not shown)');
+  return value;
 }
 
 /** A comma-separated list of secrets, each as `secret` checks one. */
@@ -190,15 +196,18 @@ function origins(env: Env, name: string): string[] {
   });
 }
 
-/** A redis:// or rediss:// URL that ioredis reads as written: a host, a database number or none, a user and password that decode. */
+/**
+ * A redis:// or rediss:// URL as `redisOptions` reads it: a host, a database number or none, a user
+ * and password that decode, no query or fragment.
+ */
 function redisUrl(env: Env, name: string): string | undefined {
   const raw = given(env, name)?.trim();
   if (raw === undefined) return undefined;
   let readable = false;
   try {
     const url = new URL(raw);
-    redisCredentials(raw); // throws on a percent-escape that does not decode
-    readable = (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && /^(\/\d*)?$/.test(url.pathname);
+    redisOptions(raw); // throws on a percent-escape that does not decode
+    readable = (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && /^(\/\d*)?$/.test(url.pathname) && !url.search && !url.hash;
   } catch {
     readable = false;
   }
@@ -206,6 +215,23 @@ function redisUrl(env: Env, name: string): string | undefined {
     throw new ConfigError(`${name} must be a redis:// or rediss:// URL such as redis://:password@host:6379/0 (its value is not shown: it may hold a password)`);
   }
   return raw;
+}
+
+/**
+ * What a REDIS_URL connects to, read by the URL standard (as config.ts checks it) and handed to
+ * ioredis as options: ioredis's own reading of a URL (Node's legacy parser) differs on some
+ * spellings, a backslash in a password among them, where it found no host at all.
+ */
+export function redisOptions(url: string): { host: string; port: number; username?: string; password?: string; db: number; tls?: object } {
+  const { protocol, hostname, port, username, password, pathname } = new URL(url);
+  return {
+    host: hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: port === '' ? 6379 : Number(port),
+    ...(username && { username: decodeURIComponent(username) }),
+    ...(password && { password: decodeURIComponent(password) }),
+    db: pathname.length > 1 ? Number(pathname.slice(1)) : 0,
+    ...(protocol === 'rediss:' && { tls: {} }),
+  };
 }
 
 /** The user name and password of a redis:// URL ('' when it has no password): what every replica of a deployment shares. */
@@ -252,8 +278,12 @@ export function unknownVariables(env: Env): string[] {
   loadConfig(new Proxy({}, { get: (_, name) => (typeof name === 'string' && read.add(name), undefined) }));
   return Object.keys(env)
     .filter((name) => env[name] !== undefined && env[name] !== '' && !read.has(name) && OWN_PREFIXES.some((prefix) => name.startsWith(prefix)))
+    .filter((name) => !KUBERNETES_SERVICE.test(name))
     .sort();
 }
+
+/** The variables Kubernetes sets for a Service (one named `redis`: REDIS_SERVICE_HOST, REDIS_PORT_6379_TCP_ADDR, ...). */
+const KUBERNETES_SERVICE = /_SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?$|_PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?$/;
 
 export function loadConfig(env: Env = process.env): Config {
   const listenHost = host(env);
@@ -272,7 +302,7 @@ export function loadConfig(env: Env = process.env): Config {
       `HTTP_HEADERS_TIMEOUT_MS (${httpHeadersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs}): the headers are part of the request`,
     );
   }
-  const cursorSecret = secret(env, 'CURSOR_SECRET');
+  const cursorSecret = cursorSecretOf(env);
   const redis = redisUrl(env, 'REDIS_URL');
   if (redis !== undefined && cursorSecret === undefined && redisCredentials(redis) === '') {
     throw new ConfigError(

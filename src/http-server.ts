@@ -47,6 +47,9 @@ export function createPublicServer(gateway: Gateway, config: Config): PublicServ
     },
   );
   server.maxConnections = config.maxConnections;
+  // Every header counted against the 16 KiB (Node keeps only the first 2,000 otherwise, and the
+  // rest would go uncounted); maxHeaderSize bounds them all.
+  server.maxHeadersCount = 0;
   // A request Node's parser refuses gets the status Node would answer, with a coded JSON body. The
   // socket is ended, not cut, and what the client still sends is read and dropped (the parser
   // refuses it again, unanswered) for a little while, so that the client reads the answer rather

@@ -55,7 +55,8 @@ function withoutValue(error: GraphQLError, variables: Readonly<Record<string, un
   // The path comes last, quoted; an inspected value cannot end so (its own quotes are escaped).
   const at = new RegExp(` at "(${variable}(?:\\.[_A-Za-z][_0-9A-Za-z]*|\\[\\d+\\])*)"$`).exec(prefix)?.[1];
   const part = valueAt(variables, at ?? variable);
-  const told = part === undefined ? reason : reason.replaceAll(`: ${inspect(part)}`, '');
+  // A scalar's reason ends with `: <value>`; an enum's starts with `Value <value> does not exist`.
+  const told = part === undefined ? reason : reason.replaceAll(`: ${inspect(part)}`, '').replaceAll(`Value ${inspect(part)} `, 'The value sent ');
   return `Variable "$${variable}" got an invalid value${at === undefined ? '' : ` at "${at}"`}: ${told}`;
 }
 

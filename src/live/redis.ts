@@ -29,6 +29,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Commit, Coordinator, Link, Reach } from './coordinator.js';
+import { redisOptions } from '../config.js';
 
 /** Messages kept per topic for replicas that missed some. */
 const RECENT = 16;
@@ -172,14 +173,16 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
   // A command unanswered for a grace period fails, so that a Redis that hangs (stopped, swapping)
   // is found unreachable like one that is gone.
   const commandTimeout = Math.max(graceMs, MIN_COMMAND_TIMEOUT_MS);
-  const commands = new Redis(url, {
+  const commands = new Redis({
+    ...redisOptions(url),
     maxRetriesPerRequest: 2,
     commandTimeout,
     connectionName: 'altostrat-gw-live-commands',
   }) as Redis & LiveCommands;
   // The subscriber connection sends nothing until it is ready (no offline queue), and resubscribes
   // by itself (below), not by ioredis's list.
-  const listener = new Redis(url, {
+  const listener = new Redis({
+    ...redisOptions(url),
     connectionName: 'altostrat-gw-live-events',
     autoResubscribe: false,
     enableOfflineQueue: false,

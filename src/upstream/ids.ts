@@ -51,6 +51,9 @@ export function checkedId(kind: IdKind, id: string): string {
   return id;
 }
 
+/** A UTF-16 surrogate with no partner (read by code points, a pair is one character and matches not). */
+export const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /** The longest graph node id a path takes: far past any a graph is drawn with, short of a URL's limits. */
 const MAX_NODE_ID_LENGTH = 1_000;
 
@@ -61,7 +64,8 @@ const MAX_NODE_ID_LENGTH = 1_000;
  * refused, under `fromNodeId`.
  */
 export function checkedNodeId(id: string): string {
-  if (id === '' || id === '.' || id === '..' || id.length > MAX_NODE_ID_LENGTH) {
+  // A lone surrogate is no character: no JSON Altostrat reads holds one, nor can a URL.
+  if (id === '' || id === '.' || id === '..' || LONE_SURROGATE.test(id) || [...id].length > MAX_NODE_ID_LENGTH) {
     const message = `This is not a graph node id (1 to ${MAX_NODE_ID_LENGTH} characters, not \`.\` or \`..\`).`;
     throw codedError(ErrorCode.BAD_USER_INPUT, message, { fieldErrors: { fromNodeId: [message] } });
   }

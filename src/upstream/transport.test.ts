@@ -64,6 +64,12 @@ describe('fieldErrorsOf', () => {
     expect(name).toEqual(['<p>[redacted]</p>', '?q=[redacted]', '?q=[redacted]', '?q=[redacted]']);
   });
 
+  it('masks a secret holding a lone surrogate, which has no URL spelling', () => {
+    const secret = 'half\ud800of-a-pair';
+    const text = JSON.stringify({ errors: { secret: [`The secret ${secret} is weak.`] } });
+    expect(fieldErrorsOf(text, {}, [secret])).toEqual({ secret: ['The secret [redacted] is weak.'] });
+  });
+
   it('withholds a message holding a short secret whole, leaving the others as they are', () => {
     const text = JSON.stringify({ errors: { name: ['The name field must be at least 3 characters.', 'Too short.'], secret: ['The secret at is too weak.'] } });
     const W = WITHHELD_MESSAGE;

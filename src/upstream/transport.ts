@@ -13,6 +13,7 @@ import { codedError, ErrorCode } from '../errors.js';
 import { UpstreamFault, type Deadline } from './resilience.js';
 import type { Route } from '../catalogue/endpoints.js';
 import type { Connections } from './connections.js';
+import { LONE_SURROGATE } from './ids.js';
 
 export interface Exchange {
   route: Route;
@@ -245,7 +246,8 @@ function spellings(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
   const php = json.replace(/\//g, '\\/').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const html = secret.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-  const url = encodeURIComponent(secret);
+  // A secret with a lone surrogate has no URL spelling (and no message could quote it as one).
+  const url = LONE_SURROGATE.test(secret) ? secret : encodeURIComponent(secret);
   const forms = [secret, json, php, html, url, url.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()), url.replace(/%20/g, '+')];
   // The longest first: a form that holds another (`a&amp;` holds `a&`) is masked whole.
   return [...new Set(forms)].sort((x, y) => y.length - x.length);

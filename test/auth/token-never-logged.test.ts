@@ -36,6 +36,9 @@ describe('tokens', () => {
     await send(`query($t: ID!) { workflow(id: $t) { name } execution(id: $t) { status } node(id: $t) { id } }`, bearer(token), { t: token });
     await send(`mutation($t: ID!) { executeWorkflow(input: { workflowId: $t }) { execution { id } } }`, bearer(token), { t: token });
     await send(`mutation($t: ID!) { resumeExecution(input: { executionId: "fl_run_a1", fromNodeId: $t }) { execution { id } } }`, bearer(token), { t: token });
+    // ... and where an enum's value belongs.
+    await send(`mutation($t: WorkflowScheduleType!) { updateWorkflow(input: { id: "${workflow!.id}", scheduleType: $t }) { workflow { id } } }`, bearer(token), { t: token });
+    expect(JSON.parse(bodies.at(-1)!).errors[0].message).toMatch(/^Variable "\$t" got an invalid value: The value sent does not exist in "WorkflowScheduleType" enum/);
     // ... and where a date-time belongs.
     await send(`query($f: WorkflowLogFilter) { workflow(id: "${workflow!.id}") { logs(filter: $f) { nodes { id } } } }`, bearer(token), { f: { since: token } });
     // Altostrat's 422 quoting the Authorization header it got: its field message is relayed, the token masked.

@@ -121,6 +121,9 @@ describe('HTTP', () => {
     const response = await post(world.stack.url, { query: '{ workflows(first: 1) { totalCount } }' }, { authorization });
     expect(response.status).toBe(431);
     expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    // However many headers carry them.
+    const many = Object.fromEntries(Array.from({ length: 2_500 }, (_, i) => [`x-pad-${i}`, 'y']));
+    expect((await post(world.stack.url, { query: '{ __typename }' }, many)).status).toBe(431);
     const upgrade = await openSocket(world.stack.url, { authorization });
     expect(upgrade).toMatchObject({ kind: 'refused', status: 431 });
     expect(JSON.parse((upgrade as { body: string }).body).errors[0].extensions.code).toBe('BAD_REQUEST');

@@ -439,14 +439,14 @@ describe('resumeExecution', () => {
 
   it('sends any node id a graph may have, percent-encoded in its path segment, and refuses only one that would name another path', async () => {
     const { run } = failedRun();
-    for (const [nodeId, segment] of [['fetch.data', 'fetch.data'], ['fetch data/ノード', 'fetch%20data%2F%E3%83%8E%E3%83%BC%E3%83%89']]) {
+    for (const [nodeId, segment] of [['fetch.data', 'fetch.data'], ['fetch data/ノード', 'fetch%20data%2F%E3%83%8E%E3%83%BC%E3%83%89'], ['🔑'.repeat(1_000), '%F0%9F%94%91'.repeat(1_000)]]) {
       stack.simulator.clearCalls();
       const response = await stack.gql(RESUME, { input: { executionId: run.id, fromNodeId: nodeId } });
       // No such step in this run: Altostrat says so, about that node.
       expect(expectCode(response, 'BAD_USER_INPUT').extensions!.fieldErrors).toEqual({ fromNodeId: ['A run can only resume from a node that succeeded in it.'] });
       expect(posts().map((c) => c.path)).toEqual([`/workflows/runs/${run.id}/resume-from/${segment}`]);
     }
-    for (const nodeId of ['', '.', '..', 'n'.repeat(1_001)]) {
+    for (const nodeId of ['', '.', '..', 'n'.repeat(1_001), 'lone\ud800surrogate']) {
       stack.simulator.clearCalls();
       const refused = expectCode(await stack.gql(RESUME, { input: { executionId: run.id, fromNodeId: nodeId } }), 'BAD_USER_INPUT');
       expect(Object.keys(refused.extensions!.fieldErrors as object)).toEqual(['fromNodeId']);
