@@ -9,11 +9,15 @@ import type { IncomingMessage } from 'node:http';
 
 export const MAX_HEADER_BYTES = 16 * 1024;
 
-/** Whether `request`'s headers, its request line aside, take more than MAX_HEADER_BYTES (each `name: value` and its line end). */
+/**
+ * Whether `request`'s headers, its request line aside, take more than MAX_HEADER_BYTES (each
+ * `name: value` and its line end). Node reads header bytes as latin1, a character a byte, so a
+ * string's length is its size.
+ */
 export function headersTooLarge(request: IncomingMessage): boolean {
   const raw = request.rawHeaders;
   let bytes = 0;
-  for (let i = 0; i < raw.length; i += 2) bytes += Buffer.byteLength(raw[i]!) + Buffer.byteLength(raw[i + 1]!) + 4;
+  for (let i = 0; i < raw.length; i += 2) bytes += raw[i]!.length + raw[i + 1]!.length + 4;
   return bytes > MAX_HEADER_BYTES;
 }
 
