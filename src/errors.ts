@@ -101,20 +101,40 @@ const REQUEST_ERROR_STATUS: Partial<Record<string, number>> = {
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.UPSTREAM_ERROR]: 502,
+  [ErrorCode.OPERATION_RESOLUTION_FAILURE]: 400,
+  [ErrorCode.PERSISTED_QUERY_ONLY]: 400,
+  [ErrorCode.PERSISTED_QUERY_NOT_FOUND]: 404,
 };
 
 /**
  * A response with no `data` (refused before execution: the call budget, a variable that does not
- * fit its type, a document limit) is a request error, which GraphQL over HTTP answers with a 4xx or
- * 5xx under `application/graphql-response+json`. `spec: true` keeps `application/json`'s 200.
+ * fit its type, a document limit, an operation it cannot pick) is a request error, which GraphQL
+ * over HTTP answers with a 4xx or 5xx under `application/graphql-response+json`. `spec: true` keeps
+ * `application/json`'s 200. Yoga's own 400, which it gives any request error whatever its code,
+ * gives way to the code's status; a status Yoga chose for a reason of its own (CSRF's 403, a GET
+ * mutation's 405) stays.
  */
 function withRequestErrorStatus(result: ExecutionResult): ExecutionResult {
-  if ('data' in result || !result.errors?.length || result.errors.some((e) => e.extensions?.http)) return result;
+  if ('data' in result || !result.errors?.length) return result;
   const errors = result.errors.map((error) => {
     const status = REQUEST_ERROR_STATUS[String(error.extensions.code)];
-    return status === undefined ? error : withExtensions(error, { http: { status, spec: true } });
+    const chosen = (error.extensions.http as { status?: number } | undefined)?.status;
+    return status === undefined || (chosen !== undefined && chosen !== 400) ? error : withExtensions(error, { http: { status, spec: true } });
   });
   return { ...result, errors };
+}
+
+/**
+ * The error without `extensions.originalError`, which Yoga fills from the error it wrapped: for a
+ * body that is not JSON, the parser's message, which quotes the whole body (variables, vault
+ * secrets and all). Yoga also reads that the request failed on something other than GraphQL from
+ * it, to answer its 400 under `application/json` too: the status says so itself instead (no `spec`).
+ */
+function withoutOriginalError(error: GraphQLError): GraphQLError {
+  if (error.extensions?.originalError === undefined) return error;
+  const { originalError: _originalError, http, ...extensions } = error.extensions as Record<string, unknown> & { http?: { status?: number } };
+  const { message, nodes, source, positions, path } = error;
+  return new GraphQLError(message, { nodes, source, positions, path, extensions: { ...extensions, ...(http && { http: { ...http, spec: false } }) } });
 }
 
 /**
@@ -125,7 +145,9 @@ function withRequestErrorStatus(result: ExecutionResult): ExecutionResult {
  */
 export function useErrorCodes(): Plugin {
   const coded = (result: ExecutionResult): ExecutionResult => withRequestErrorStatus(
-    result.errors?.some((e) => !e.extensions?.code) ? { ...result, errors: result.errors.map((e) => withCode(e)) } : result,
+    result.errors?.some((e) => !e.extensions?.code || e.extensions.originalError !== undefined)
+      ? { ...result, errors: result.errors.map((e) => withCode(withoutOriginalError(e))) }
+      : result,
   );
   return {
     onResultProcess({ result, setResult }) {

@@ -213,6 +213,26 @@ describe('the HTTP status of a request refused before it runs', () => {
     expect(stack.simulator.calls).toEqual([]);
   });
 
+  it('is 400 under application/graphql-response+json, 200 under application/json, when it names no operation it can pick', async () => {
+    const body = { query: 'query A { __typename } query B { __typename }' };
+    const strict = await send(body, 'application/graphql-response+json');
+    expectCode({ ...((await strict.json()) as GraphQLResponse), status: strict.status }, 'OPERATION_RESOLUTION_FAILURE');
+    expect(strict.status).toBe(400);
+    expect((await send(body, 'application/json')).status).toBe(200);
+  });
+
+  it('is 400 for a body that is not JSON, which it never quotes (a vault secret may be in it)', async () => {
+    const body = `${JSON.stringify({ query: 'mutation($s: String!) { createVaultItem(input: { name: "abc", secret: $s }) { vaultItem { id } } }', variables: { s: 'S3cr3t-hunter2-value' } })}x`;
+    for (const accept of ['application/json', 'application/graphql-response+json']) {
+      const response = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_TOKENS.acme}`, accept }, body });
+      expect(response.status).toBe(400);
+      const text = await response.text();
+      expect(JSON.parse(text).errors[0].extensions.code).toBe('BAD_REQUEST');
+      expect(text).not.toContain('hunter2');
+    }
+    expect(stack.simulator.calls).toEqual([]);
+  });
+
   it('locates a variable that does not fit its type at its definition', async () => {
     const response = await gql('query Q($f: Int) { workflows(first: $f) { totalCount } }', { f: 1.5 });
     expectCode(response, 'BAD_USER_INPUT');

@@ -49,6 +49,16 @@ describe('`_service { sdl }` with INTROSPECTION=false', () => {
     expect(stack.simulator.calls).toHaveLength(0);
   });
 
+  it('answers a router without the secret 403 under application/graphql-response+json, as its code says', async () => {
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-router-secret': 'wrong' },
+      body: JSON.stringify({ query: '{ _service { sdl } }' }),
+    });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('FORBIDDEN');
+  });
+
   it('answers the SDL to a router sending the right `X-Router-Secret`', async () => {
     const response = await post(stack.url, { query: '{ _service { sdl } }' }, { 'x-router-secret': ROUTER_SECRET });
     expect(response.errors).toBeUndefined();

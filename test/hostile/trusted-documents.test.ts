@@ -39,6 +39,11 @@ describe('trusted documents', () => {
     expect(arbitrary.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
     const unknown = await send(trusted, { documentId: 'sha256:0000' });
     expect(unknown.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    // Refused before they run (no `data`): 4xx under application/graphql-response+json, as GraphQL over HTTP says.
+    for (const [body, status] of [[{ query: '{ workflows { totalCount } }' }, 400], [{ documentId: 'sha256:0000' }, 404]] as const) {
+      const strict = await post(trusted.url, body, { accept: 'application/graphql-response+json' });
+      expect(strict.status).toBe(status);
+    }
     expect(trusted.simulator.calls).toHaveLength(0);
   });
 
