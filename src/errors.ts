@@ -118,7 +118,7 @@ function withRequestErrorStatus(result: ExecutionResult): ExecutionResult {
   if ('data' in result || !result.errors?.length) return result;
   const errors = result.errors.map((error) => {
     const status = REQUEST_ERROR_STATUS[String(error.extensions.code)];
-    const chosen = (error.extensions.http as { status?: number } | undefined)?.status;
+    const chosen = error.extensions.http?.status;
     return status === undefined || (chosen !== undefined && chosen !== 400) ? error : withExtensions(error, { http: { status, spec: true } });
   });
   return { ...result, errors };

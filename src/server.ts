@@ -10,7 +10,7 @@ import { defaultFieldResolver, getNamedType, GraphQLScalarType, isLeafType, pars
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { containsTooDeep } from './upstream/json.js';
 import { LENIENT_FIELDS } from './upstream/records.js';
-import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { handleErrorFromRequestHandler, sendNodeResponse } from '@whatwg-node/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redisCredentials, type Config } from './config.js';
@@ -26,6 +26,7 @@ import { FinishedRuns } from './upstream/finished-runs.js';
 import { ReadAnswers } from './upstream/answers.js';
 import { Connections } from './upstream/connections.js';
 import { protectionPlugins } from './protection.js';
+import { normaliseMediaTypes } from './protection/media-types.js';
 import { loadTrustedDocuments, trustedOperationNames } from './protection/trusted-documents.js';
 import { createLogger, createRequestLog, useUpstreamTrace, yogaLogger, type RequestLog } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -264,6 +265,9 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       metrics.plugin,
       // Refuse what could hurt the gateway or Altostrat, before executing.
       ...protectionPlugins(config, lists, trusted),
+      // Whether an answer carries CORS headers depends on the Origin asked from: a shared cache
+      // must not hand one origin's answer to another.
+      ...(config.corsOrigins.length > 0 ? [{ onResponse: ({ response }) => response.headers.append('vary', 'Origin') } satisfies Plugin] : []),
       // Execute queries compiled (but where graphql-jit parts from the specification: mutations
       // among them, on graphql-js); subscriptions with a fresh context per event.
       useExecutors(),
@@ -277,6 +281,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
 
   // What Yoga's own Node listener does, except for the bodies `streams` writes.
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    normaliseMediaTypes(req);
     Promise.resolve()
       .then(() => yoga.handleNodeRequestAndResponse(req, res, { writesEvents: true }))
       .catch((error: unknown) => handleErrorFromRequestHandler(error, yoga.fetchAPI.Response))

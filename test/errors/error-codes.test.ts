@@ -233,6 +233,25 @@ describe('the HTTP status of a request refused before it runs', () => {
     expect(stack.simulator.calls).toEqual([]);
   });
 
+  it('reads media types as HTTP defines them: names in any case, white space around `;`, and Accept by preference', async () => {
+    const ask = (headers: Record<string, string>) =>
+      fetch(stack.url, { method: 'POST', headers: { authorization: `Bearer ${DEMO_TOKENS.acme}`, ...headers }, body: JSON.stringify({ query: '{ __typename }' }) });
+    for (const contentType of ['Application/JSON', 'APPLICATION/JSON', 'application/json ;charset=utf-8', 'application/json; Charset=UTF-8']) {
+      const response = await ask({ 'content-type': contentType });
+      expect(response.status, contentType).toBe(200);
+      expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+    }
+    for (const [accept, answered] of [
+      ['application/graphql-response+json;q=0, application/json', 'application/json'],
+      ['application/json;q=0.1, application/graphql-response+json', 'application/graphql-response+json'],
+      ['*/*;q=0.1, application/graphql-response+json', 'application/graphql-response+json'],
+      ['application/json, application/graphql-response+json', 'application/json'],
+    ]) {
+      const response = await ask({ 'content-type': 'application/json', accept: accept! });
+      expect(response.headers.get('content-type'), accept).toMatch(new RegExp(`^${answered!.replace('+', '\\+')};`));
+    }
+  });
+
   it('locates a variable that does not fit its type at its definition', async () => {
     const response = await gql('query Q($f: Int) { workflows(first: $f) { totalCount } }', { f: 1.5 });
     expectCode(response, 'BAD_USER_INPUT');

@@ -229,7 +229,10 @@ describe('CORS', () => {
         const refused = await post(stack.url, { query: '{ __typename }' }, { origin: evil, authorization: bearer(DEMO_TOKENS.acme) });
         expect(refused.headers.get('access-control-allow-origin')).not.toBe(evil);
         expect(refused.headers.get('access-control-allow-origin')).not.toBe('*');
+        // An answer that depends on the Origin says so, for caches: refused or allowed.
+        expect(refused.headers.get('vary')).toMatch(/\bOrigin\b/);
       }
+      expect(answer.headers.get('vary')).toMatch(/\bOrigin\b/);
     } finally {
       await stack.close();
     }
