@@ -31,7 +31,10 @@ export function protectionPlugins(config: Config, lists: ListMemory, trusted: Ma
     useQueryStringErrors(),
     maxTokensPlugin({ n: config.maxTokens }),
     useParseDepthGuard(),
-    maxDepthPlugin({ n: config.maxDepth }),
+    // Fields' depth: a fragment is no level of its own (graphql-armor counts a spread as two by
+    // default), so documents made of fragments, as Relay and Apollo clients write them, are held to
+    // the depth of the fields they reach, not refused for how they are put together.
+    maxDepthPlugin({ n: config.maxDepth, flattenFragments: true }),
     // `__typename` counts too (graphql-armor lets it by default): aliased a thousand times over a
     // fragment spread as often, it answers megabytes without a single upstream call.
     maxAliasesPlugin({ n: config.maxAliases, allowList: [] }),

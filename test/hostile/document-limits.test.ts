@@ -25,6 +25,17 @@ describe('document limits', () => {
     expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
+  it('counts the depth of fields, through fragments but not for them: deep fields hidden in fragments are refused, fragments chained around shallow ones are not', async () => {
+    // The same 13 levels of fields, written through a fragment at each level.
+    const levels = Array.from({ length: 4 }, (_, i) => `fragment L${i} on Workflow { executions(first: 1) { nodes { workflow { ${i === 3 ? 'id' : `...L${i + 1}`} } } } }`);
+    expect(expectCode(await world.stack.gql(`{ workflow(id: "${world.workflowId}") { ...L0 } } ${levels.join(' ')}`), 'BAD_USER_INPUT').message).toContain('depth limit of 12');
+    // Eight fragments chained around two levels of fields, as a client made of components writes them.
+    const chain = Array.from({ length: 8 }, (_, i) => `fragment C${i} on Workflow { ${i === 7 ? 'id name' : `... on Workflow { ...C${i + 1} }`} }`);
+    const response = await world.stack.gql(`{ workflow(id: "${world.workflowId}") { ...C0 } } ${chain.join(' ')}`);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.workflow.id).toBe(world.workflowId);
+  });
+
   it('refuses too many aliases, tokens or directives', async () => {
     const aliases = Array.from({ length: 70 }, (_, i) => `a${i}: workflow(id: "fl_${i}") { id }`).join(' ');
     expect(expectCode(await world.stack.gql(`{ ${aliases} }`), 'BAD_USER_INPUT').message).toContain('Aliases limit of 64');
