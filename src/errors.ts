@@ -117,6 +117,9 @@ const REQUEST_ERROR_STATUS: Partial<Record<string, number>> = {
 function withRequestErrorStatus(result: ExecutionResult): ExecutionResult {
   if ('data' in result || !result.errors?.length) return result;
   const errors = result.errors.map((error) => {
+    // A request that is not a well-formed GraphQL-over-HTTP request (no query, say) is 400 under
+    // `application/json` too, as the specification asks; Yoga marks some of those `spec`.
+    if (error.extensions.code === ErrorCode.BAD_REQUEST && error.extensions.http?.spec) return withExtensions(error, { http: { ...error.extensions.http, spec: false } });
     const status = REQUEST_ERROR_STATUS[String(error.extensions.code)];
     const chosen = error.extensions.http?.status;
     return status === undefined || (chosen !== undefined && chosen !== 400) ? error : withExtensions(error, { http: { status, spec: true } });

@@ -221,6 +221,14 @@ describe('the HTTP status of a request refused before it runs', () => {
     expect((await send(body, 'application/json')).status).toBe(200);
   });
 
+  it('is 400 under either for a request that is not a GraphQL request at all (no query)', async () => {
+    for (const accept of ['application/json', 'application/graphql-response+json']) {
+      const response = await send({ variables: {} }, accept);
+      expect(response.status, accept).toBe(400);
+      expectCode({ ...((await response.json()) as GraphQLResponse), status: response.status }, 'BAD_REQUEST');
+    }
+  });
+
   it('is 400 for a body that is not JSON, which it never quotes (a vault secret may be in it)', async () => {
     const body = `${JSON.stringify({ query: 'mutation($s: String!) { createVaultItem(input: { name: "abc", secret: $s }) { vaultItem { id } } }', variables: { s: 'S3cr3t-hunter2-value' } })}x`;
     for (const accept of ['application/json', 'application/graphql-response+json']) {
