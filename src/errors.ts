@@ -127,6 +127,16 @@ function withRequestErrorStatus(result: ExecutionResult): ExecutionResult {
   return { ...result, errors };
 }
 
+/** What graphql-js says, and no more, when checking a document takes more work than it allows. */
+const VALIDATION_ABORTED = 'Validation aborted.';
+
+/** graphql-js's bare "Validation aborted." said so that a caller can act on it. */
+function withAbortSaid(error: GraphQLError): GraphQLError {
+  if (error.message !== VALIDATION_ABORTED) return error;
+  const message = 'This document takes more work to validate than graphql-js allows (too many fields and fragments to check against each other): ask for fewer.';
+  return new GraphQLError(message, { nodes: error.nodes, extensions: error.extensions });
+}
+
 /**
  * The error without `extensions.originalError`, which Yoga fills from the error it wrapped: for a
  * body that is not JSON, the parser's message, which quotes the whole body (variables, vault
@@ -147,10 +157,9 @@ function withoutOriginalError(error: GraphQLError): GraphQLError {
  * GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED, and masked bugs INTERNAL_SERVER_ERROR.
  */
 export function useErrorCodes(): Plugin {
+  const untidy = (e: GraphQLError) => !e.extensions?.code || e.extensions.originalError !== undefined || e.message === VALIDATION_ABORTED;
   const coded = (result: ExecutionResult): ExecutionResult => withRequestErrorStatus(
-    result.errors?.some((e) => !e.extensions?.code || e.extensions.originalError !== undefined)
-      ? { ...result, errors: result.errors.map((e) => withCode(withoutOriginalError(e))) }
-      : result,
+    result.errors?.some(untidy) ? { ...result, errors: result.errors.map((e) => withCode(withoutOriginalError(withAbortSaid(e)))) } : result,
   );
   return {
     onResultProcess({ result, setResult }) {

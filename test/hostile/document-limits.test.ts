@@ -36,6 +36,13 @@ describe('document limits', () => {
     expect(response.data.workflow.id).toBe(world.workflowId);
   });
 
+  it('says what to do when a document takes more checking than graphql-js allows', async () => {
+    const fields = Array.from({ length: 1_200 }, () => '__typename').join(' ');
+    const refused = expectCode(await world.stack.gql(`{ ${fields} }`), 'GRAPHQL_VALIDATION_FAILED');
+    expect(refused.message).toContain('more work to validate than graphql-js allows');
+    expect(world.stack.simulator.calls).toHaveLength(0);
+  });
+
   it('refuses too many aliases, tokens or directives', async () => {
     const aliases = Array.from({ length: 70 }, (_, i) => `a${i}: workflow(id: "fl_${i}") { id }`).join(' ');
     expect(expectCode(await world.stack.gql(`{ ${aliases} }`), 'BAD_USER_INPUT').message).toContain('Aliases limit of 64');
