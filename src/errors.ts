@@ -4,6 +4,7 @@
  * INTERNAL_SERVER_ERROR. Messages say what was wrong and what to do; they never carry a token, a
  * header or an upstream body.
  */
+import { STATUS_CODES } from 'node:http';
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { isAsyncIterable, maskError, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -82,6 +83,15 @@ export function maskingBugs(logger: Logger): typeof maskError {
   };
 }
 
+/** The JSON body of a refusal made outside a GraphQL result (a body limit, an HTTP refusal): one coded error. */
+export const errorBody = (code: ErrorCode, message: string): string => JSON.stringify({ errors: [{ message, extensions: { code } }] });
+
+/** A whole HTTP/1.1 answer carrying `errorBody`, for a socket no ServerResponse writes to (an upgrade refused, a request Node's parser refused). */
+export function rawErrorAnswer(status: number, code: ErrorCode, message: string): string {
+  const body = errorBody(code, message);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
 /** The same error (message, locations, path) with `extensions` added to its own. */
 function withExtensions(error: GraphQLError, extensions: Record<string, unknown>): GraphQLError {
   const { message, nodes, source, positions, path } = error;
@@ -140,14 +150,13 @@ function withAbortSaid(error: GraphQLError): GraphQLError {
 /**
  * The error without `extensions.originalError`, which Yoga fills from the error it wrapped: for a
  * body that is not JSON, the parser's message, which quotes the whole body (variables, vault
- * secrets and all). Yoga also reads that the request failed on something other than GraphQL from
- * it, to answer its 400 under `application/json` too: the status says so itself instead (no `spec`).
+ * secrets and all). Its 400 under `application/json` too is withRequestErrorStatus's (BAD_REQUEST).
  */
 function withoutOriginalError(error: GraphQLError): GraphQLError {
   if (error.extensions?.originalError === undefined) return error;
-  const { originalError: _originalError, http, ...extensions } = error.extensions as Record<string, unknown> & { http?: { status?: number } };
+  const { originalError: _originalError, ...extensions } = error.extensions;
   const { message, nodes, source, positions, path } = error;
-  return new GraphQLError(message, { nodes, source, positions, path, extensions: { ...extensions, ...(http && { http: { ...http, spec: false } }) } });
+  return new GraphQLError(message, { nodes, source, positions, path, extensions });
 }
 
 /**
@@ -174,7 +183,7 @@ export function useErrorCodes(): Plugin {
       headers.delete('transfer-encoding');
       headers.delete('content-length');
       headers.set('content-type', 'application/json; charset=utf-8');
-      const body = JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
+      const body = errorBody(ErrorCode.BAD_REQUEST, message);
       setResponse(new fetchAPI.Response(body, { status: response.status, headers }));
     },
   };

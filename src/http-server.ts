@@ -3,10 +3,10 @@
  * upgrades, `/ready`, and the limits every connection to it is held to, whatever it carries
  * (docs/guarantees.md, the table of limits). main.ts listens with it, and so do the tests.
  */
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from './config.js';
-import { ErrorCode } from './errors.js';
+import { errorBody, ErrorCode, rawErrorAnswer } from './errors.js';
 import { HEADERS_TOO_LARGE, headersTooLarge, MAX_HEADER_BYTES } from './protection/headers.js';
 import type { Gateway } from './server.js';
 import { cutStalledConnections } from './stalled.js';
@@ -33,7 +33,7 @@ export function createPublicServer(gateway: Gateway, config: Config): PublicServ
     },
     (req, res) => {
       if (headersTooLarge(req)) {
-        res.writeHead(431, { 'content-type': 'application/json', connection: 'close' }).end(coded(HEADERS_TOO_LARGE));
+        res.writeHead(431, { 'content-type': 'application/json', connection: 'close' }).end(errorBody(ErrorCode.BAD_REQUEST, HEADERS_TOO_LARGE));
         return;
       }
       // Readiness, beside /health (liveness): a replica whose Redis is unreachable still serves,
@@ -65,8 +65,7 @@ export function createPublicServer(gateway: Gateway, config: Config): PublicServ
       return;
     }
     const [status, message] = clientErrorAnswer(error.code, config.maxBodyBytes);
-    const body = coded(message);
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.end(rawErrorAnswer(status, ErrorCode.BAD_REQUEST, message));
     setTimeout(() => socket.destroy(), REFUSED_SOCKET_LINGER_MS).unref();
   });
   // A client that stops reading cannot hold its answers in memory (stalled.ts).
@@ -76,8 +75,6 @@ export function createPublicServer(gateway: Gateway, config: Config): PublicServ
 
 /** How long a socket whose request the parser refused is read, and its input dropped, after its answer. */
 const REFUSED_SOCKET_LINGER_MS = 2_000;
-
-const coded = (message: string): string => JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
 
 /** The status and message for a request Node's parser refused (its own choice of status, lib/_http_server.js). */
 function clientErrorAnswer(code: string | undefined, maxBodyBytes: number): [number, string] {

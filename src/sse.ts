@@ -20,14 +20,14 @@
 import type { ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { isAsyncIterable, maskError, type Plugin } from 'graphql-yoga';
-import { ErrorCode, formattedError, UNEXPECTED } from './errors.js';
+import { errorBody, ErrorCode, formattedError, UNEXPECTED } from './errors.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
 
 const HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
 
 type Events = AsyncIterator<ExecutionResult>;
 
-const refusal = (message: string): string => JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
+const refusal = (message: string): string => errorBody(ErrorCode.BAD_REQUEST, message);
 const PIPELINED = refusal('A subscription stream needs its connection to itself: send it on a connection with no answer pending (no HTTP pipelining).');
 const NOT_ACCEPTED = refusal('A subscription answers as a stream: accept `text/event-stream`, or subscribe over WebSocket (graphql-ws).');
 

@@ -28,7 +28,7 @@
  * `useServer`, which prints errors (with what caused them) to the console: here they go to the
  * logger, scrubbed, and nothing is printed.
  */
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { handleProtocols, makeServer } from 'graphql-ws';
@@ -37,7 +37,7 @@ import { isAsyncIterable, type GraphQLParams } from 'graphql-yoga';
 import type { Config } from './config.js';
 import type { Gateway } from './server.js';
 import { bearerAuthorization } from './context.js';
-import { codedError, ErrorCode, formattedError, UNEXPECTED, withCode } from './errors.js';
+import { codedError, ErrorCode, formattedError, rawErrorAnswer, UNEXPECTED, withCode } from './errors.js';
 import { requestStats, type OperationOutcome } from './logging.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
 import { HEADERS_TOO_LARGE, headersTooLarge } from './protection/headers.js';
@@ -340,12 +340,8 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     const refused = refusal(request, address);
     if (refused) {
       const [status, code, message] = refused;
-      const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
       socket.on('error', () => socket.destroy());
-      socket.end(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
+      socket.end(rawErrorAnswer(status, code, message));
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => opened(ws, address));

@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { ErrorCode } from '../errors.js';
+import { errorBody, ErrorCode } from '../errors.js';
 
 /**
  * Refuses a body over the limit before reading it; a POST must say its length (a chunked body has
@@ -13,7 +13,7 @@ export function useBodyLimit(maxBytes: number): Plugin {
     onRequest({ request, endResponse, fetchAPI }) {
       const refuse = (status: number, message: string) =>
         endResponse(
-          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] }), {
+          new fetchAPI.Response(errorBody(ErrorCode.BAD_USER_INPUT, message), {
             status,
             headers: { 'content-type': 'application/json' },
           }),

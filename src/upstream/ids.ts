@@ -65,7 +65,7 @@ const MAX_NODE_ID_LENGTH = 1_000;
  */
 export function checkedNodeId(id: string): string {
   // A lone surrogate is no character: no JSON Altostrat reads holds one, nor can a URL.
-  if (id === '' || id === '.' || id === '..' || LONE_SURROGATE.test(id) || [...id].length > MAX_NODE_ID_LENGTH) {
+  if (id === '' || id === '.' || id === '..' || LONE_SURROGATE.test(id) || (id.length > MAX_NODE_ID_LENGTH && [...id].length > MAX_NODE_ID_LENGTH)) {
     const message = `This is not a graph node id (1 to ${MAX_NODE_ID_LENGTH} characters, not \`.\` or \`..\`).`;
     throw codedError(ErrorCode.BAD_USER_INPUT, message, { fieldErrors: { fromNodeId: [message] } });
   }

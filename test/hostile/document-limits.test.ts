@@ -176,6 +176,17 @@ describe('HTTP', () => {
     expect(received.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
   });
 
+  it('answers a request Node’s parser cannot read with a coded 400, then closes', async () => {
+    const { hostname, port } = new URL(world.stack.url);
+    const socket = connect(Number(port), hostname);
+    socket.setTimeout(5_000, () => socket.destroy());
+    socket.write('NOT AN HTTP REQUEST\r\n\r\n');
+    let received = '';
+    for await (const chunk of socket) received += String(chunk);
+    expect(received).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4)).errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
   it('refuses a request a browser could send cross-site without a preflight (CSRF)', async () => {
     const simple = await post(world.stack.url, { query: '{ __typename }' }, { 'content-type': 'text/plain', authorization: null });
     expect(simple.status).toBe(403);
