@@ -218,7 +218,7 @@ describe('runs: execute, rerun, resume', () => {
   it('resume-from a node that did not succeed, or of a run that did not fail, is a 422', async () => {
     const runs = sim.runsOf(wanId());
     const failed = runs.find((run) => run.status === 'failed')!;
-    const broken = failed.logs.find((log) => log.status === 'failed')!;
+    const broken = failed.logs.find((log) => log.status === 'error')!;
     expect((await call('POST', `/workflows/runs/${failed.id}/resume-from/${broken.node_id}`)).body.errors).toHaveProperty('node_id');
     const done = runs.find((run) => run.status === 'completed')!;
     const refused = await call('POST', `/workflows/runs/${done.id}/resume-from/n1`);

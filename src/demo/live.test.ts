@@ -60,14 +60,14 @@ describe('a run started at run time', () => {
     expect(run).toMatchObject(sim.runsOf(onboard)[0]!);
   });
 
-  it('fails, with an error message and a failed log, when its context says "fail": true', async () => {
+  it('fails, with an error message and a log whose status is `error`, when its context says "fail": true', async () => {
     const sim = await simulator();
     const { body } = await post(sim, `/workflows/${idOf(sim, 'Onboard new site')}/execute`, { context: { fail: true } });
     const { run } = await untilFinished(sim, body.id);
-    const failed = run.logs.filter((log) => log.status === 'failed');
+    const failed = run.logs.filter((log) => log.status === 'error');
     expect([run.status, failed.length]).toEqual(['failed', 1]);
     expect(run.error_message).toBe((failed[0]!.output as { error: string }).error);
-    expect(run.logs.at(-1)).toBe(run.logs.find((log) => log.status === 'failed'));
+    expect(run.logs.at(-1)).toBe(run.logs.find((log) => log.status === 'error'));
   });
 
   it('fails at the node a workflow marks with "fail": true', async () => {
@@ -84,7 +84,7 @@ describe('a run started at run time', () => {
     for (let i = 0; i < 3; i++) {
       const { body } = await post(sim, `/workflows/${workflow.id}/execute`);
       const { run } = await untilFinished(sim, body.id);
-      expect(run.logs.map((log) => [log.node_id, log.status])).toEqual([['t', 'success'], ['a', 'success'], ['b', 'failed']]);
+      expect(run.logs.map((log) => [log.node_id, log.status])).toEqual([['t', 'success'], ['a', 'success'], ['b', 'error']]);
     }
   });
 

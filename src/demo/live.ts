@@ -59,7 +59,7 @@ export function createEngine({ store, timers, rng, now, stepMs, schedulerMs }: E
   }
 
   function finish(run: RunJson, queue: LogJson[]): void {
-    const failed = queue.find((log) => log.status === 'failed');
+    const failed = queue.find((log) => log.status === 'error');
     const completedAt = now();
     run.status = failed ? 'failed' : 'completed';
     const reason = (failed?.output as { error?: unknown } | null | undefined)?.error;

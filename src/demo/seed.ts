@@ -355,7 +355,7 @@ export function buildRun(workflow: WorkflowJson, startedAt: number, status: RunS
       id: `fl_log_${ulid(at, rng)}`,
       node_id: node.id,
       component_id: node.data.componentId,
-      status: skipped ? 'skipped' : failed ? 'failed' : 'success',
+      status: skipped ? 'skipped' : failed ? 'error' : 'success',
       output: skipped ? null : failed ? { error: failureMessage(node, rng) } : successOutput(node, rng, at, branch),
       created_at: timestamp(at),
     });

@@ -399,7 +399,8 @@ export type Query = {
   execution?: Maybe<WorkflowExecution>;
   /**
    * Fetches any object by its Altostrat id: `fl_run_...` ids are executions, other `fl_...` ids are
-   * workflows, `vlt_...` vault items and `auth_...` workflow authorizations. Null when Altostrat has
+   * workflows (but `fl_log_...`, a step log, which is no object of its own: refused with
+   * `BAD_USER_INPUT`), `vlt_...` vault items and `auth_...` workflow authorizations. Null when Altostrat has
    * no such object for your token. Asking only for `id` and `__typename` costs no call and so does
    * not check that the object exists.
    */
@@ -814,7 +815,10 @@ export type WorkflowExecution = Node & {
   id: Scalars['ID']['output'];
   /** The log entry of each step the execution ran, in the order Altostrat recorded them. */
   logs: Array<WorkflowExecutionLog>;
-  /** When the execution started; null while it is pending. */
+  /**
+   * When the execution started. Altostrat sets it when the run is created, so a run still `PENDING`
+   * has it too; null only if Altostrat leaves it out.
+   */
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Where the execution is in its life. */
   status: WorkflowExecutionStatus;
@@ -861,8 +865,9 @@ export type WorkflowExecutionLog = {
   /** What the step produced; for a webhook step, e.g. `{"status": 200, "body": {...}}`. */
   output?: Maybe<Scalars['JSON']['output']>;
   /**
-   * The step's outcome in Altostrat's own words (e.g. `success`, `failed`, `skipped`). Kept a string
-   * so that a new word never breaks a client: treat unknown words as neutral.
+   * The step's outcome in Altostrat's own words: `success`, `error` or `warning`, and words Altostrat
+   * may add (the demo upstream also writes `skipped` for a step its run's branch passed by). Kept a
+   * string so that a new word never breaks a client: treat unknown words as neutral.
    */
   status: Scalars['String']['output'];
 };

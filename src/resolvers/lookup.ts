@@ -106,12 +106,14 @@ export async function findWorkflow(id: string, context: GatewayContext, info: Se
   const fields = selectedFields(info, 'Workflow');
   const asked = fields.flatMap((field) => (field.name === 'executions' ? [field.name, ...runsAsk(field)] : [field.name]));
   const record = lookupNeeds('Workflow', asked, 'getWorkflow') ? loaders.workflow.load(id) : undefined;
-  // A workflow's log list is read by its id, like its executions: started now, and a 404 makes the
-  // workflow null. Only when some `logs` selection's arguments are good: bad ones cost no call,
-  // and the field reports them. (`stats` is nullable and answers a 404 with null itself.)
+  // A workflow's log list and stats are read by its id, like its executions: started now, and a 404
+  // makes the workflow null. The log list only when some `logs` selection's arguments are good: bad
+  // ones cost no call, and the field reports them. (Reached through a list, where the workflow was
+  // just seen, `stats` answers a 404 with null itself.)
   const logs = fields.some((field) => field.name === 'logs' && isValid(() => workflowLogsPlan(id, field.args, context)))
     ? loaders.byId('listWorkflowLogs').load(id)
     : undefined;
+  const stats = fields.some((field) => field.name === 'stats') ? loaders.byId('getWorkflowStats').load(id) : undefined;
   const connections = fields
     .filter((field) => field.name === 'executions')
     // Bad arguments belong to their field, which meets the same cached error and reports it there.
@@ -121,7 +123,7 @@ export async function findWorkflow(id: string, context: GatewayContext, info: Se
     }));
   // Every call settles before the lookup answers, so none outlives the object's error; the fields
   // read the same loads, and a failed one reports its own error at its own path.
-  const [found, ...answers] = await Promise.allSettled([record, logs, ...connections]);
+  const [found, ...answers] = await Promise.allSettled([record, logs, stats, ...connections]);
   if ([found, ...answers].some((answer) => answer.status === 'fulfilled' && answer.value === null)) return null;
   if (found.status === 'rejected') throw found.reason;
   const failed = answers.find((answer) => answer.status === 'rejected');

@@ -83,10 +83,23 @@ describe('Workflow.stats', () => {
     }
   });
 
-  it('is null for a workflow the token cannot see', async () => {
-    const { data, errors } = await stack.gql('query($id: ID!) { workflow(id: $id) { stats { totalRuns } } }', { id: theirs });
-    expect(errors).toBeUndefined();
-    expect(data.workflow.stats).toBeNull();
+  it('makes a workflow the token cannot see null, without an error, as its logs and executions do', async () => {
+    for (const id of [theirs, 'fl_doesnotexist000001']) {
+      const { data, errors } = await stack.gql('query($id: ID!) { workflow(id: $id) { id stats { totalRuns } } }', { id });
+      expect(errors).toBeUndefined();
+      expect(data.workflow).toBeNull();
+    }
+  });
+
+  it('is null itself, the workflow kept, when Altostrat answers 404 for the stats of a workflow just listed', async () => {
+    stack.simulator.configure({ fault: (call) => (call.path === `/workflows/${wanId}/logs/stats` ? { status: 404, body: '{"message":"Not found."}' } : undefined) });
+    try {
+      const { data, errors } = await stack.gql('{ workflows(first: 100) { nodes { id stats { totalRuns } } } }');
+      expect(errors).toBeUndefined();
+      expect(data.workflows.nodes.find((w: { id: string }) => w.id === wanId)).toEqual({ id: wanId, stats: null });
+    } finally {
+      stack.simulator.configure({ fault: undefined });
+    }
   });
 });
 
@@ -108,6 +121,21 @@ describe('Workflow.logs', () => {
     const before = ordered(await upstream<LogJson[]>(`/workflows/${wanId}/logs`)).map((l) => l.id);
     const seen = await walk({ id: wanId, first: 50 }, () => stack.simulator.insertRuns(wanId, 2));
     expect(seen).toEqual(before);
+  });
+
+  it('finds a failed run’s failing step under Altostrat’s word for it, `error`, which the stats count', async () => {
+    const failing = stack.simulator
+      .workflowsOf(DEMO_TOKENS.acme)
+      .map((w) => ({ id: w.id, steps: stack.simulator.runsOf(w.id).filter((run) => run.status === 'failed' && run.logs!.length > 0).map((run) => run.logs!.at(-1)!) }))
+      .find((w) => w.steps.length > 0)!;
+    expect(failing.steps.map((log) => log.status)).toEqual(failing.steps.map(() => 'error'));
+    const { data } = await stack.gql(
+      'query($id: ID!) { workflow(id: $id) { stats { logStatuses { status count } } logs(first: 100, filter: { status: "error" }) { nodes { id } } } }',
+      { id: failing.id },
+    );
+    const errors = data.workflow.logs.nodes.map((log: { id: string }) => log.id);
+    expect(errors).toEqual(expect.arrayContaining(failing.steps.map((log) => log.id)));
+    expect(data.workflow.stats.logStatuses).toContainEqual({ status: 'error', count: errors.length });
   });
 
   it('filters by status, node and time range itself, sending no parameter upstream', async () => {
