@@ -126,7 +126,7 @@ describe('Workflow.logs', () => {
   it('finds a failed run’s failing step under Altostrat’s word for it, `error`, which the stats count', async () => {
     const failing = stack.simulator
       .workflowsOf(DEMO_TOKENS.acme)
-      .map((w) => ({ id: w.id, steps: stack.simulator.runsOf(w.id).filter((run) => run.status === 'failed' && run.logs!.length > 0).map((run) => run.logs!.at(-1)!) }))
+      .map((w) => ({ id: w.id, steps: stack.simulator.runsOf(w.id).filter((run) => run.status === 'failed' && run.logs.length > 0).map((run) => run.logs.at(-1)!) }))
       .find((w) => w.steps.length > 0)!;
     expect(failing.steps.map((log) => log.status)).toEqual(failing.steps.map(() => 'error'));
     const { data } = await stack.gql(
