@@ -9,7 +9,7 @@ import { addResolversToSchema } from '@graphql-tools/schema';
 import { defaultFieldResolver, getNamedType, GraphQLScalarType, isLeafType, parse, type GraphQLLeafType, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { containsTooDeep } from './upstream/json.js';
-import { LENIENT_FIELDS } from './upstream/records.js';
+import { isInstant, LENIENT_FIELDS } from './upstream/records.js';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { handleErrorFromRequestHandler, sendNodeResponse } from '@whatwg-node/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -120,6 +120,8 @@ function failUnrelayableValuesAlone(schema: GraphQLSchema): GraphQLSchema {
 function fits(type: GraphQLLeafType, value: unknown): boolean {
   if (type.name === 'String') return typeof value === 'string';
   if (type.name === 'Float') return typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value);
+  // DateTime relays a string as it is, and would read a number as seconds since the epoch.
+  if (type.name === 'DateTime') return isInstant(value);
   try {
     type.serialize(value);
     return true;

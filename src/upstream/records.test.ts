@@ -107,6 +107,7 @@ describe('the hand-written record readers', () => {
 
   const goodRun = { id: 'fl_run_1', status: 'completed', started_at: '2025-01-02T03:04:05.123456Z', logs: [] };
   const goodPage = { data: [goodRun], meta: { current_page: 1, per_page: 15, total: 1 } };
+  const logAt = (createdAt: string) => ({ id: 'fl_log_1', node_id: 'n1', status: 'success', output: null, created_at: createdAt });
 
   it('read a well-formed page into camelCase records, dropping unknown keys', () => {
     expect(readRunPage({ ...goodPage, links: {}, data: [{ ...goodRun, secret: 'x' }] })).toStrictEqual({
@@ -122,8 +123,8 @@ describe('the hand-written record readers', () => {
     ['a run id not of a run’s shape', { ...goodPage, data: [{ ...goodRun, id: 'run-123' }] }],
     ['a workflow id not of a workflow’s shape', { ...goodPage, data: [{ ...goodRun, workflow: { id: 'fl_run_1' } }] }],
     ['a run with an unknown status', { ...goodPage, data: [{ ...goodRun, status: 'cancelled' }] }],
-    ['a timestamp that is not RFC 3339', { ...goodPage, data: [{ ...goodRun, started_at: '2025-01-02 03:04:05' }] }],
-    ['a timestamp finer than nanoseconds', { ...goodPage, data: [{ ...goodRun, started_at: '2025-01-02T03:04:05.1234567890Z' }] }],
+    ['a log’s time that is not RFC 3339', { ...goodPage, data: [{ ...goodRun, logs: [logAt('2025-01-02 03:04:05')] }] }],
+    ['a log’s time finer than nanoseconds', { ...goodPage, data: [{ ...goodRun, logs: [logAt('2025-01-02T03:04:05.1234567890Z')] }] }],
     ['logs that are null rather than absent', { ...goodPage, data: [{ ...goodRun, logs: null }] }],
     ['a log entry that is a string', { ...goodPage, data: [{ ...goodRun, logs: ['x'] }] }],
     ['a page size of zero', { ...goodPage, meta: { ...goodPage.meta, per_page: 0 } }],
@@ -149,6 +150,8 @@ describe('the hand-written record readers', () => {
     expect(readRunPage(JSON.parse(text)).items[0]!.durationInSeconds).toBe(7);
     // A number JSON.parse made infinite (1e400), which GraphQL's Float cannot serialise.
     expect(readRunPage(JSON.parse(text.replace('"duration_in_seconds":7', '"duration_in_seconds":1e400'))).items[0]!.durationInSeconds).toBe(Infinity);
+    // A run's times are leaves too (the log lists' times, which their keyset orders by, are not).
+    expect(readRunPage({ ...goodPage, data: [{ ...goodRun, started_at: '2025-01-02 03:04:05' }] }).items[0]!.startedAt).toBe('2025-01-02 03:04:05');
     // A key that is not lenient still refuses the whole body.
     expect(accepts(readRunPage, JSON.parse(text.replace('"status":"completed"', '"status":"cancelled"')))).toBe(false);
   });

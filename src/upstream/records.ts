@@ -50,8 +50,9 @@ const idOf =
     isIdOf(kind, v) ? (v as string) : refuse();
 const runId = idOf('run');
 const workflowId = idOf('workflow');
-// At most nanoseconds: the log lists' keyset (pagination/keyset.ts) orders by them.
-const instant = (v: unknown): string => (typeof v === 'string' && DATETIME.test(v) && !/\.\d{10}/.test(v) ? v : refuse());
+/** An RFC 3339 time, to at most nanoseconds: the log lists' keyset (pagination/keyset.ts) orders by them. */
+export const isInstant = (v: unknown): v is string => typeof v === 'string' && DATETIME.test(v) && !/\.\d{10}/.test(v);
+const instant = (v: unknown): string => (isInstant(v) ? v : refuse());
 const oneOf =
   <T extends string>(values: readonly T[]) =>
   (v: unknown): T =>
@@ -84,18 +85,23 @@ const lenient =
 
 /** The schema's fields whose records' values are read with `lenient`: server.ts fails each alone when its type cannot serialise it. */
 export const LENIENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  Workflow: ['description', 'scheduleType', 'scheduleValue', 'webhookUrl'],
-  WorkflowExecution: ['errorMessage', 'durationInSeconds'],
+  Workflow: ['description', 'scheduleType', 'scheduleValue', 'nextRunAt', 'webhookUrl'],
+  WorkflowExecution: ['errorMessage', 'startedAt', 'completedAt', 'durationInSeconds'],
   WorkflowExecutionLog: ['componentId'],
   WorkflowGraphEdge: ['sourceHandle'],
+  WorkflowStats: ['successRate'],
+  VaultItem: ['expiresAt'],
+  WorkflowAuthorization: ['userId', 'provider', 'status', 'createdAt'],
 };
 
 const nullableString = orNull(string);
-const nullableInstant = orNull(instant);
 const runStatus = oneOf(RUN_STATUSES);
 const leafString = lenient(nullableString);
 const leafNumber = lenient(orNull(number));
+const leafInstant = lenient(orNull(instant));
 const leafScheduleType = lenient(orNull(oneOf(SCHEDULE_TYPES)));
+/** The same leaves inside a zod schema: any value (absent included), read as above. */
+const zodLeaf = <T>(read: (v: unknown) => T) => z.unknown().transform((v) => read(v));
 
 /** The tolerant records, read by a zod schema, behind the same Reader type. */
 function fromZod<S extends z.ZodType>(schema: S): Reader<z.output<S>> {
@@ -145,8 +151,8 @@ export function readRun(value: unknown): RunRecord {
     id: runId(r.id),
     status: runStatus(r.status),
     errorMessage: leafString(r.error_message),
-    startedAt: nullableInstant(r.started_at),
-    completedAt: nullableInstant(r.completed_at),
+    startedAt: leafInstant(r.started_at),
+    completedAt: leafInstant(r.completed_at),
     durationInSeconds: leafNumber(r.duration_in_seconds),
     logs: r.logs === undefined ? undefined : listOf(r.logs, readLog),
     // Older revisions of the reference embed the workflow in a single run.
@@ -222,7 +228,7 @@ export function readWorkflow(value: unknown): WorkflowRecord {
     graph: nodes && edges ? { nodes, edges } : undefined,
     scheduleType: leafScheduleType(w.schedule_type),
     scheduleValue: leafString(w.schedule_value),
-    nextRunAt: nullableInstant(w.next_run_at),
+    nextRunAt: leafInstant(w.next_run_at),
     isActive: boolean(w.is_active),
     webhookUrl: leafString(w.webhook_url),
     createdAt: instant(w.created_at),
@@ -294,9 +300,9 @@ const statsSchema = z
     log_statuses: statusCounts,
     recent_runs: statusCounts,
     total_runs: count,
-    success_rate: z.number().nullish(),
+    success_rate: zodLeaf(leafNumber),
   })
-  .transform((s) => ({ logStatuses: s.log_statuses, recentRuns: s.recent_runs, totalRuns: s.total_runs, successRate: s.success_rate ?? null }));
+  .transform((s) => ({ logStatuses: s.log_statuses, recentRuns: s.recent_runs, totalRuns: s.total_runs, successRate: s.success_rate }));
 
 /** POST /workflows/validate's 200 answer. */
 const validationSchema = z.object({ valid: z.boolean(), errors: z.array(z.string()).nullish() }).transform((v) => ({ valid: v.valid, errors: v.errors ?? [] }));
@@ -307,12 +313,12 @@ const validationSchema = z.object({ valid: z.boolean(), errors: z.array(z.string
  */
 const triggerableListSchema = z.array(
   z
-    .object({ id: z.string(), name: z.string(), description: z.string().nullish() })
-    .transform((w) => ({ id: w.id, name: w.name, ...(w.description !== undefined && { description: w.description }) })),
+    .object({ id: zodLeaf(workflowId), name: z.string(), description: z.unknown() })
+    .transform((w) => ({ id: w.id, name: w.name, ...(w.description !== undefined && { description: leafString(w.description) }) })),
 );
 
-const vaultItemObject = z.object({ id: z.string(), name: z.string(), created_at: timestamp, expires_at: timestamp.nullish() });
-const vaultItemOf = (v: z.output<typeof vaultItemObject>) => ({ id: v.id, name: v.name, createdAt: v.created_at, expiresAt: v.expires_at ?? null });
+const vaultItemObject = z.object({ id: zodLeaf(idOf('vault')), name: z.string(), created_at: timestamp, expires_at: zodLeaf(leafInstant) });
+const vaultItemOf = (v: z.output<typeof vaultItemObject>) => ({ id: v.id, name: v.name, createdAt: v.created_at, expiresAt: v.expires_at });
 
 /** A vault item: never a secret, whatever the answer holds (unknown keys are dropped). */
 const vaultItemSchema = vaultItemObject.transform(vaultItemOf);
@@ -332,13 +338,13 @@ const createdVaultItemSchema = vaultItemObject
 /** An authorization; an older revision shows `email` instead of `provider` and `status`. */
 const authorizationSchema = z
   .object({
-    id: z.string(),
-    user_id: z.string().nullish(),
-    provider: z.string().nullish(),
-    status: z.string().nullish(),
-    created_at: timestamp.nullish(),
+    id: zodLeaf(idOf('authorization')),
+    user_id: zodLeaf(leafString),
+    provider: zodLeaf(leafString),
+    status: zodLeaf(leafString),
+    created_at: zodLeaf(leafInstant),
   })
-  .transform((a) => ({ id: a.id, userId: a.user_id ?? null, provider: a.provider ?? null, status: a.status ?? null, createdAt: a.created_at ?? null }));
+  .transform((a) => ({ id: a.id, userId: a.user_id, provider: a.provider, status: a.status, createdAt: a.created_at }));
 
 
 /** POST /workflows/authorization: the login URL, under `url` (assumed: the docs name no property). */

@@ -382,6 +382,62 @@ describe('partial results', () => {
     }
   });
 
+  it('fails alone every nullable leaf of another shape, of every record: times, a rate, a vault item’s expiry, an authorization’s words', async () => {
+    const answer = async (path: string) => (await fetch(`${stack.simulator.url}${path}`, { headers: { authorization: `Bearer ${DEMO_TOKENS.acme}` } })).json();
+    const [workflow, page, stats, vault, authorizations] = (await Promise.all(
+      [`/workflows/${idA}`, `/workflows/${idA}/executions?page=1`, `/workflows/${idA}/logs/stats`, '/workflows/vault', '/workflows/authorization'].map(answer),
+    )) as [Record<string, unknown>, { data: Array<Record<string, unknown>> }, Record<string, unknown>, Array<Record<string, unknown>>, Array<Record<string, unknown>>];
+    workflow.next_run_at = 12345;
+    page.data[0]!.completed_at = 'later';
+    page.data[1]!.started_at = false;
+    stats.success_rate = 'n/a';
+    vault[0]!.expires_at = 'soon';
+    authorizations[0]!.provider = 7;
+    const bodies: Record<string, unknown> = {
+      [`/workflows/${idA}`]: workflow,
+      [`/workflows/${idA}/executions`]: page,
+      [`/workflows/${idA}/logs/stats`]: stats,
+      '/workflows/vault': vault,
+      '/workflows/authorization': authorizations,
+    };
+    stack.simulator.configure({ fault: (call) => (call.path in bodies && (call.page ?? 1) === 1 ? { status: 200, body: JSON.stringify(bodies[call.path]) } : undefined) });
+    const response = await gql(`{
+      workflow(id: "${idA}") { id nextRunAt stats { totalRuns successRate } executions(first: 2) { nodes { id startedAt completedAt } } }
+      vaultItems { id expiresAt }
+      workflowAuthorizations { id provider }
+    }`);
+    expect(response.data.workflow.id).toBe(idA);
+    expect(response.data.workflow.stats).toEqual({ totalRuns: stats.total_runs, successRate: null });
+    expect(response.data.workflow.executions.nodes.map((r: { id: string }) => r.id)).toEqual(page.data.slice(0, 2).map((r) => r.id));
+    expect(response.data.vaultItems.map((v: { id: string }) => v.id)).toEqual(vault.map((v) => v.id));
+    expect(response.data.workflowAuthorizations.map((a: { id: string }) => a.id)).toEqual(authorizations.map((a) => a.id));
+    expect(response.errors!.map((e) => [e.extensions!.code, e.path!.join('.')]).sort()).toEqual(
+      [
+        ['UPSTREAM_ERROR', 'workflow.nextRunAt'],
+        ['UPSTREAM_ERROR', 'workflow.stats.successRate'],
+        ['UPSTREAM_ERROR', 'workflow.executions.nodes.0.completedAt'],
+        ['UPSTREAM_ERROR', 'workflow.executions.nodes.1.startedAt'],
+        ['UPSTREAM_ERROR', 'vaultItems.0.expiresAt'],
+        ['UPSTREAM_ERROR', 'workflowAuthorizations.0.provider'],
+      ].sort(),
+    );
+  });
+
+  it('reads a success rate sent as a decimal string as the number', async () => {
+    const stats = (await (await fetch(`${stack.simulator.url}/workflows/${idA}/logs/stats`, { headers: { authorization: `Bearer ${DEMO_TOKENS.acme}` } })).json()) as Record<string, unknown>;
+    stack.simulator.configure({ fault: (call) => (call.path.endsWith('/logs/stats') ? { status: 200, body: JSON.stringify({ ...stats, success_rate: '97.5' }) } : undefined) });
+    const response = await gql(`{ workflow(id: "${idA}") { stats { successRate } } }`);
+    expect(response).toMatchObject({ data: { workflow: { stats: { successRate: 97.5 } } } });
+    expect(response.errors).toBeUndefined();
+  });
+
+  it('answers an id of the wrong shape in a list as Altostrat’s fault, never as the caller’s bad input', async () => {
+    stack.simulator.configure({ fault: (call) => (call.path === '/workflows/triggerable-workflows' ? { status: 200, body: JSON.stringify([{ id: 'fl_not-an-id', name: 'x' }]) } : undefined) });
+    const response = await gql('{ triggerableWorkflows { id name isActive } }');
+    expectCode(response, 'UPSTREAM_ERROR', ['triggerableWorkflows']);
+    expect(response.errors!.map((e) => e.extensions!.code)).toEqual(['UPSTREAM_ERROR']);
+  });
+
   it('nulls only the workflow whose executions failed, the error at its executions, and the other alias arrives complete', async () => {
     stack.simulator.configure({ fault: (call) => (call.path.includes(`${idB}/executions`) ? { status: 503 } : undefined) });
     const query = `query($a: ID!, $b: ID!) {
