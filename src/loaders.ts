@@ -209,6 +209,10 @@ export function createLoaders({ client, codec, lists, tenant, observer, finished
           return resolvePagedList(request, fetchPage, { perPage: lists.perPage, total: lists.total(tenant, workflowId) }, codec);
         }),
         {
+          // Each connection answers as soon as it is whole: a batch answers all its keys at once, so
+          // one that takes one wave would wait for another that takes two (`last` without a cursor),
+          // and so would every call its runs make next. The pages themselves are batched (runPage).
+          batch: false,
           cacheKeyFn: ({ workflowId, args, countOnly }) =>
             JSON.stringify([workflowId, args.first ?? null, args.after ?? null, args.last ?? null, args.before ?? null, countOnly]),
         },

@@ -92,6 +92,34 @@ describe('the upstream-call budget', () => {
     }
   });
 
+  it('fetches a workflow’s stats beside its record, not after it', async () => {
+    stack.simulator.configure({ latencyMs: 200 });
+    const response = await stack.gql(`query($id: ID!) { workflow(id: $id) { name stats { totalRuns } } }`, { id: busiest });
+    expect(response.errors).toBeUndefined();
+    const [workflow] = callsTo(stack.simulator, 'workflow');
+    const stats = stack.simulator.calls.find((c) => c.path === `/workflows/${busiest}/logs/stats`);
+    expect(stack.simulator.calls).toHaveLength(2);
+    expect(overlapped(workflow!, stats!), 'the workflow and its stats were in flight at the same time').toBe(true);
+  });
+
+  it('lets no connection wait for another: one root’s runs are read while another root’s connection still pages', async () => {
+    stack.simulator.configure({ inlineLogs: false, latencyMs: 200 });
+    // b's connection takes one wave (page 1), then its runs are read; a's `last` takes two (page 1
+    // for the total, then the last pages). b's run reads go out beside a's second wave.
+    const response = await stack.gql(
+      `query($a: ID!, $b: ID!) {
+        a: workflow(id: $a) { executions(last: 3) { nodes { id } } }
+        b: workflow(id: $b) { executions(first: 2) { nodes { id logs { id } } } }
+      }`,
+      { a: busiest, b: other },
+    );
+    expect(response.errors).toBeUndefined();
+    const lastPages = callsTo(stack.simulator, 'executions').filter((c) => c.path.includes(busiest) && c.page !== 1);
+    const runs = callsTo(stack.simulator, 'runs');
+    expect([lastPages.length > 0, runs.length]).toEqual([true, 2]);
+    for (const run of runs) expect(overlapped(run, lastPages[0]!), 'b’s run reads were in flight with a’s last pages').toBe(true);
+  });
+
   it('answers a listed workflow’s runs’ workflow from the list, with no call of its own', async () => {
     const response = await stack.gql(`{ workflows(first: 2) { nodes { name executions(first: 2) { nodes { workflow { id name } } } } } }`);
     expect(response.errors).toBeUndefined();
