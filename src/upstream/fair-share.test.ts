@@ -2,6 +2,7 @@
  * FairShare's lanes (a tenant's polls neither wait behind its requests nor take their slots),
  * guests (tokens Altostrat has not answered yet), and waits that outlive their deadline.
  */
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { FairShare, pollsPerTenant, WaitExpired, type WaitLimits } from './fair-share.js';
 import { deadlineIn } from './resilience.js';
@@ -160,5 +161,28 @@ describe('a wait whose deadline passes', () => {
     after.release();
     await Promise.all([busy, before, after].map((c) => c.done));
     expect(share.running).toBe(0);
+  });
+});
+
+describe('a request whose caller goes away', () => {
+  it('puts one listener on its signal however many of its calls wait, and ends every wait when it aborts', async () => {
+    const share = new FairShare({ capacity: 8, perTenant: 2 });
+    share.vouch('t');
+    const caller = new AbortController();
+    const running = [held(share, 't'), held(share, 't')];
+    const waiting = Array.from({ length: 30 }, () => held(share, 't', { signal: caller.signal }));
+    await tick();
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(1);
+    // A wait that gets its slot stops listening; the others still end with the caller.
+    running[0]!.release();
+    await tick();
+    expect(waiting[0]!.started).toBe(true);
+    caller.abort();
+    await Promise.all(waiting.slice(1).map((c) => c.done));
+    expect(waiting.slice(1).every((c) => !c.started && (c.failed as Error).name === 'AbortError')).toBe(true);
+    waiting[0]!.release();
+    running[1]!.release();
+    await Promise.all([...running, waiting[0]!].map((c) => c.done));
+    expect([waiting[0]!.failed, share.running]).toEqual([undefined, 0]);
   });
 });

@@ -159,13 +159,13 @@ export class FairShare {
     const queued = tenant;
     return new Promise<void>((resolve, reject) => {
       const leave = () => {
-        signal?.removeEventListener('abort', abort);
+        unlisten?.();
         const at = lane.waiting.indexOf(waiter);
         if (at >= 0) lane.waiting.splice(at, 1);
       };
       const waiter: Waiter = {
         wake: () => {
-          signal?.removeEventListener('abort', abort);
+          unlisten?.();
           resolve();
         },
         expire: () => {
@@ -182,7 +182,7 @@ export class FairShare {
       };
       lane.waiting.push(waiter);
       if (waiter.at < pool.timerAt) armAt(pool, waiter.at);
-      signal?.addEventListener('abort', abort, { once: true });
+      const unlisten = signal && onAbort(signal, abort);
     });
   }
 
@@ -195,6 +195,25 @@ export class FairShare {
     forget(pool, key, tenant);
     dispatch(pool);
   }
+}
+
+/** What each signal's one 'abort' listener ends: the waits of its calls. */
+const waitsOf = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Runs `end` when `signal` aborts, until the returned function is called. A signal gets one
+ * listener however many of its request's calls wait (a fan-out of dozens), where a listener each
+ * would make Node warn of a leak past ten.
+ */
+function onAbort(signal: AbortSignal, end: () => void): () => void {
+  let waits = waitsOf.get(signal);
+  if (!waits) {
+    const ends = (waits = new Set());
+    waitsOf.set(signal, ends);
+    signal.addEventListener('abort', () => [...ends].forEach((each) => each()), { once: true });
+  }
+  waits.add(end);
+  return () => waits.delete(end);
 }
 
 /** Whether the tenant may take one more slot in the lane, the process having one free. */
