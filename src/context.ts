@@ -199,10 +199,11 @@ function createUpstream(deps: ContextDependencies) {
       });
       return { upstream, loaders };
     },
-    /** A client for one poll of a live topic, made with a subscriber's token; `signal` ends the poll. */
-    forPoll: (caller: Caller, signal: AbortSignal): AltostratClient =>
+    /** A client for one poll of a live topic, made with a subscriber's token; `signal` ends the poll, `sent` hears each call go out. */
+    forPoll: (caller: Caller, signal: AbortSignal, sent: () => void): AltostratClient =>
       clientFor(caller, {
         fairShare: pollShare,
+        admitCall: sent,
         signal,
         cutsInFlight: true,
         deadline: deadlineIn(config.upstreamTimeoutMs),
@@ -263,7 +264,7 @@ export function createContextFactory(deps: ContextDependencies) {
         return deps.hub.subscribe({
           token: tokenOf(authorization),
           resource,
-          makeSource: () => source((pollSignal) => upstream.forPoll(caller, pollSignal)),
+          makeSource: () => source((pollSignal, sent) => upstream.forPoll(caller, pollSignal, sent)),
           ...events,
           signal,
         });

@@ -14,8 +14,8 @@ import type { AltostratClient } from './upstream/client.js';
 import { isFinished } from './upstream/finished-runs.js';
 import type { RunRecord } from './upstream/records.js';
 
-/** A client for one poll, ended by its signal. */
-export type PollClient = (signal: AbortSignal) => AltostratClient;
+/** A client for one poll, ended by its signal; `sent` is told of each call as it goes out. */
+export type PollClient = (signal: AbortSignal, sent: () => void) => AltostratClient;
 
 /**
  * What counts as a change of a run: its status, how many log entries it has and the last one's id
@@ -43,8 +43,8 @@ function ending(error: unknown): never {
 /** executionUpdated: the run now (the first poll), then the run again whenever it changes; done at a terminal status. */
 export function runSource(runId: string, clientFor: PollClient): Source<RunRecord> {
   return {
-    async poll(state, signal) {
-      const run = await clientFor(signal).getRun(runId).catch(ending);
+    async poll(state, signal, sent) {
+      const run = await clientFor(signal, sent).getRun(runId).catch(ending);
       if (run === null) throw new LiveEnd(ErrorCode.NOT_FOUND, `Altostrat has no execution ${runId} for this token.`);
       const now = runChange(run);
       const changed = state !== now;
@@ -77,8 +77,8 @@ export const MAX_PAGES_PER_POLL = 20;
  */
 export function newRunsSource(workflowId: string, clientFor: PollClient): Source<RunRecord> {
   return {
-    async poll(state, signal) {
-      const client = clientFor(signal);
+    async poll(state, signal, sent) {
+      const client = clientFor(signal, sent);
       const first = await client.listExecutions(workflowId, 1).catch(ending);
       if (first === null) throw new LiveEnd(ErrorCode.NOT_FOUND, `Altostrat has no workflow ${workflowId} for this token.`);
       const next: HeadState = { total: first.total, head: first.items.map((run) => run.id) };

@@ -17,6 +17,7 @@
  * which rests until then (Coordinator.release).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { LEASE_INTERVALS, type Commit, type Coordinator, type Message, type StateRecord } from './coordinator.js';
 import { LiveEnd, type Json, type LiveEvent, type LiveMetrics, type PollResult, type Source } from './types.js';
 
@@ -82,6 +83,8 @@ export class Poller {
   polledAt = 0;
   /** When this poller's last poll started (Date.now()), 0 before the first. */
   private startedAt = 0;
+  /** When its last call went out (Date.now()), after any wait for a slot: the pace counts from the later of the two. */
+  private sentAt = 0;
   /** Whether another replica held the lease since this poller's state was the deployment's: that state is old. */
   private overtaken = false;
   /** When this poller last found the lease held by another replica (Date.now()). */
@@ -111,7 +114,7 @@ export class Poller {
    * the next poller send runs started long before its subscribers came).
    */
   rest(): Rest {
-    const until = Math.max(this.notBefore, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
+    const until = Math.max(this.notBefore, this.pacedFrom() > 0 ? this.pacedFrom() + this.context.intervalMs : 0);
     const current = this.pollState !== undefined && !this.overtaken && !this.stale;
     return { until, failures: this.failures, ...(current && { record: { epoch: this.epoch, seq: this.seq, state: this.pollState ?? null } }) };
   }
@@ -200,7 +203,7 @@ export class Poller {
     // The deployment's backoff, as the last poller stored it; the pace, as this replica knows it
     // (another replica's rest kept the lease from anyone until it was over).
     if (stored) this.failures = stored.failures ?? 0;
-    this.notBefore = Math.max(this.restHint.until, this.startedAt > 0 ? this.startedAt + this.context.intervalMs : 0);
+    this.notBefore = Math.max(this.restHint.until, this.pacedFrom() > 0 ? this.pacedFrom() + this.context.intervalMs : 0);
   }
 
   /**
@@ -250,6 +253,10 @@ export class Poller {
     this.polling?.abort();
   }
 
+  private pacedFrom(): number {
+    return Math.max(this.startedAt, this.sentAt);
+  }
+
   private pollIfDue(): void {
     const active = this.state === 'leading' || this.state === 'local';
     if (active && !this.polling && Date.now() >= this.notBefore) void this.poll();
@@ -257,9 +264,14 @@ export class Poller {
 
   private async poll(): Promise<void> {
     const polling = (this.polling = new AbortController());
-    this.startedAt = Date.now();
-    this.stale = true;
     try {
+      // A call that went out late, after waiting for a slot, sets the pace: the next goes out an
+      // interval after it, not an interval after the wait began (each interval's step comes then).
+      const early = this.sentAt + this.context.intervalMs - Date.now();
+      if (early > 0) await delay(early, undefined, { signal: polling.signal }).catch(() => {});
+      if (polling.signal.aborted) return;
+      this.startedAt = Date.now();
+      this.stale = true;
       const outcome = await this.pollOnce(polling.signal);
       if (outcome && !polling.signal.aborted) await this.publish(outcome);
     } finally {
@@ -272,7 +284,7 @@ export class Poller {
     const { metrics } = this.context;
     try {
       this.source ??= this.makeSource();
-      const result: PollResult<unknown> = await this.source.poll(this.pollState, signal);
+      const result: PollResult<unknown> = await this.source.poll(this.pollState, signal, () => void (this.sentAt = Date.now()));
       if (!Array.isArray(result?.events)) throw new TypeError('A live source resolved without an events array');
       if (signal.aborted) return undefined;
       this.polledAt = Date.now();

@@ -22,9 +22,10 @@ export interface Source<E> {
    * that takes over from another replica when no state was stored. Throwing LiveEnd ends every
    * subscriber's stream with that error; any other throw is transient: the poll is retried with
    * capped exponential backoff and jitter, never faster than the interval, and streams stay open.
-   * `signal` aborts when nobody is listening any more.
+   * `signal` aborts when nobody is listening any more. `sent` is called as each call of the poll
+   * goes out (after any wait for a slot): the interval to the next poll counts from the last one.
    */
-  poll(state: Json | undefined, signal: AbortSignal): Promise<PollResult<E>>;
+  poll(state: Json | undefined, signal: AbortSignal, sent: () => void): Promise<PollResult<E>>;
 }
 
 /** Ends every subscriber of a topic with `code` (e.g. UNAUTHENTICATED, FORBIDDEN, NOT_FOUND). */

@@ -114,6 +114,34 @@ describe('a subscriber who leaves and comes back over and over', () => {
   });
 });
 
+describe('polls that waited for a slot', () => {
+  it('keep a run’s calls an interval apart once they stop waiting', async () => {
+    // A share of 8 leaves the token's polls one slot: each run's poll waits while the other's is
+    // in flight, until the other run's subscriber leaves.
+    const interval = 400;
+    const stack = await startStack({ latencyMs: 150 }, { LIVE_POLL_INTERVAL_MS: String(interval), UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN: '8' });
+    try {
+      const workflowId = stack.simulator.workflowsOf(DEMO_TOKENS.acme)[0]!.id;
+      const [a, b] = [stack.simulator.startEndlessRun(workflowId).id, stack.simulator.startEndlessRun(workflowId).id];
+      const first = watch<RunEvent>('sse', stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id: a } });
+      await sleep(60);
+      const second = watch<RunEvent>('sse', stack.url, EXECUTION_UPDATED, { authorization: acme, variables: { id: b } });
+      await sleep(interval * 5);
+      await first.close();
+      await sleep(interval * 4);
+      await second.close();
+      const calls = runCalls(stack, b).map((c) => c.startedAt);
+      const gaps = calls.slice(1).map((at, i) => at - calls[i]!);
+      expect(gaps.length).toBeGreaterThanOrEqual(6);
+      // Counted from when a waiting poll's call went out, not from when its wait began (which
+      // left the first poll after the wait ended about the wait's length early).
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(interval * 0.9);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('one WebSocket, several operations', () => {
   // graphql-ws answers a client's `complete` with return() on the operation's iterator, while the
   // socket stays open (as Apollo Client and urql keep it). An async generator parked awaiting the
