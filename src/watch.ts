@@ -21,7 +21,10 @@ export type PollClient = (signal: AbortSignal, sent: () => void) => AltostratCli
  * What counts as a change of a run: its status, how many log entries it has and the last one's id
  * (so that logs that start over, as the demo's endless run's do, are a change too), when it ended.
  */
-const runChange = (run: RunRecord): string => `${run.status}|${run.logs?.length ?? -1}|${run.logs?.at(-1)?.id ?? ''}|${run.completedAt ?? ''}`;
+const runChange = (run: RunRecord): string => `${run.status}|${run.logs?.length ?? -1}|${run.logs?.at(-1)?.id ?? ''}|${textOf(run.completedAt ?? '')}`;
+
+/** A time as sent, or any other JSON Altostrat sent in its place (records.ts keeps it for its field to fail). */
+const textOf = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /**
  * executionUpdated's events are the run as it now is: a late subscriber starts with the last one,

@@ -435,7 +435,8 @@ export type Query = {
   /**
    * One workflow by id; null when Altostrat answers that it does not exist (or belongs to another
    * organisation). Asking only for `id` and `executions` costs no fetch of the workflow itself; asking
-   * only for `id` costs no call at all and so does not check that the workflow exists.
+   * only for `id` costs no call at all and so does not check that the workflow exists, nor does
+   * asking for `id` and `stats` alone (a 404 of the stats makes `stats` null, not the workflow).
    */
   workflow?: Maybe<Workflow>;
   /** Your workflow authorizations: the delegated accounts that workflow runs act as. */

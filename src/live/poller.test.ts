@@ -2,7 +2,7 @@
  * A poller's choices of where to go on from, step by step against a scripted coordinator: what it
  * asks when it takes a lease, and the state its polls start from.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Coordinator, Reach } from './coordinator.js';
 import { Poller, type Rest } from './poller.js';
 import type { Json } from './types.js';
@@ -94,5 +94,42 @@ describe('where a poller goes on from', () => {
     script.reach = 'down'; // then Redis goes: each replica polls alone
     await step(80);
     expect(from).toEqual([2, undefined]);
+  });
+});
+
+describe('a poller whose clock is set back', () => {
+  it('goes on polling every step: the pace from its last call never waits more than an interval', async () => {
+    const script = new Script();
+    script.lease = { stored: null };
+    let polls = 0;
+    const poller = new Poller(
+      'topic',
+      'me:1',
+      () => ({
+        poll: (_state, _signal, sent) => {
+          sent();
+          polls++;
+          return Promise.resolve({ events: [], state: polls });
+        },
+      }),
+      () => {},
+      { coordinator: script.coordinator, intervalMs: 50, maxBackoffMs: 1_000, random: () => 0.5, report: () => {} },
+    );
+    const stepAndPoll = async () => {
+      await poller.step();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    };
+    await stepAndPoll();
+    const realNow = Date.now;
+    const setBack = realNow() - 60_000;
+    const started = realNow();
+    vi.spyOn(Date, 'now').mockImplementation(() => setBack + (realNow() - started));
+    try {
+      for (let i = 0; i < 3; i++) await stepAndPoll();
+    } finally {
+      vi.restoreAllMocks();
+      await poller.stop();
+    }
+    expect(polls).toBe(4);
   });
 });

@@ -267,7 +267,8 @@ export class Poller {
     try {
       // A call that went out late, after waiting for a slot, sets the pace: the next goes out an
       // interval after it, not an interval after the wait began (each interval's step comes then).
-      const early = this.sentAt + this.context.intervalMs - Date.now();
+      // (Never more than an interval: a clock set back must not stall the topic.)
+      const early = Math.min(this.sentAt + this.context.intervalMs - Date.now(), this.context.intervalMs);
       if (early > 0) await delay(early, undefined, { signal: polling.signal }).catch(() => {});
       if (polling.signal.aborted) return;
       this.startedAt = Date.now();

@@ -107,9 +107,10 @@ export async function findWorkflow(id: string, context: GatewayContext, info: Se
   const asked = fields.flatMap((field) => (field.name === 'executions' ? [field.name, ...runsAsk(field)] : [field.name]));
   const record = lookupNeeds('Workflow', asked, 'getWorkflow') ? loaders.workflow.load(id) : undefined;
   // A workflow's log list and stats are read by its id, like its executions: started now, and a 404
-  // makes the workflow null. The log list only when some `logs` selection's arguments are good: bad
-  // ones cost no call, and the field reports them. (Reached through a list, where the workflow was
-  // just seen, `stats` answers a 404 with null itself.)
+  // of the log list makes the workflow null. The log list only when some `logs` selection's
+  // arguments are good: bad ones cost no call, and the field reports them. A 404 of the stats makes
+  // `stats` null alone, as the contract says: Altostrat documents that route in its oldest revision
+  // only, and a release without it must not make every workflow asked for its stats vanish.
   const logs = fields.some((field) => field.name === 'logs' && isValid(() => workflowLogsPlan(id, field.args, context)))
     ? loaders.byId('listWorkflowLogs').load(id)
     : undefined;
@@ -123,10 +124,10 @@ export async function findWorkflow(id: string, context: GatewayContext, info: Se
     }));
   // Every call settles before the lookup answers, so none outlives the object's error; the fields
   // read the same loads, and a failed one reports its own error at its own path.
-  const [found, ...answers] = await Promise.allSettled([record, logs, stats, ...connections]);
+  const [found, statsAnswer, ...answers] = await Promise.allSettled([record, stats, logs, ...connections]);
   if ([found, ...answers].some((answer) => answer.status === 'fulfilled' && answer.value === null)) return null;
   if (found.status === 'rejected') throw found.reason;
-  const failed = answers.find((answer) => answer.status === 'rejected');
+  const failed = [statsAnswer, ...answers].find((answer) => answer.status === 'rejected');
   if (whole && failed) throw failed.reason;
   return (found.value as WorkflowParent | undefined) ?? { id };
 }

@@ -9,11 +9,15 @@ import {
   RUN_STATUSES,
   SCHEDULE_TYPES,
   RecordRefused,
+  readAuthorizationList,
+  readCreatedVaultItem,
   readLogList,
   readNewRun,
   readRunPage,
   readStats,
   readRun,
+  readTriggerableList,
+  readVaultItem,
   readWorkflowList,
   readWorkflow,
   type Reader,
@@ -161,5 +165,22 @@ describe('the hand-written record readers', () => {
     expect(accepts(readWorkflow, good)).toBe(true);
     expect(accepts(readWorkflow, { ...good, is_active: 'true' })).toBe(false);
     expect(accepts(readWorkflow, { ...good, nodes: [{ id: 'n1', type: 't', data: {} }], edges: [] })).toBe(false);
+  });
+});
+
+describe('the tolerant record readers', () => {
+  it('take a nullable key left out as null (an older revision’s authorization, an item that never expires), and keep an absent description absent', () => {
+    expect(readAuthorizationList([{ id: 'auth_1', email: 'someone@example.com' }])).toEqual([{ id: 'auth_1', userId: null, provider: null, status: null, createdAt: null }]);
+    expect(readVaultItem({ id: 'vlt_1', name: 'key', created_at: '2026-01-02T03:04:05Z' })).toEqual({ id: 'vlt_1', name: 'key', createdAt: '2026-01-02T03:04:05Z', expiresAt: null });
+    expect(readCreatedVaultItem({ id: 'vlt_1', name: 'key', created_at: '2026-01-02T03:04:05Z' })).toMatchObject({ apiKey: null });
+    expect(readStats({ log_statuses: {}, recent_runs: {}, total_runs: 0 })).toMatchObject({ successRate: null });
+    expect(readTriggerableList([{ id: 'fl_1', name: 'x' }])).toStrictEqual([{ id: 'fl_1', name: 'x' }]);
+  });
+
+  it('refuse an item without its id, or with an id not of its kind’s shape', () => {
+    expect(accepts(readTriggerableList, [{ name: 'x' }])).toBe(false);
+    expect(accepts(readTriggerableList, [{ id: 'fl_not-an-id', name: 'x' }])).toBe(false);
+    expect(accepts(readVaultItem, { id: 'auth_1', name: 'key', created_at: '2026-01-02T03:04:05Z' })).toBe(false);
+    expect(accepts(readAuthorizationList, [{ user_id: 'u' }])).toBe(false);
   });
 });

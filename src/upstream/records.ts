@@ -70,7 +70,8 @@ const listOf = <T>(v: unknown, read: (item: unknown) => T): T[] => (Array.isArra
  * so that serialising it fails that one field (UPSTREAM_ERROR, server.ts) and the rest of the
  * object, and of the page or list it is in, still arrives. A schedule type Altostrat added, or a
  * decimal sent as a string (`"3.50"`, which GraphQL's Float reads), costs one field, not a page.
- * Typed as the expected value: nothing but serialisation looks at it.
+ * Typed as the expected value: nothing but serialisation reads it (and the text of a live run's
+ * change, watch.ts, which takes any JSON).
  */
 const lenient =
   <T>(read: (v: unknown) => T) =>
@@ -91,6 +92,7 @@ export const LENIENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
   WorkflowGraphEdge: ['sourceHandle'],
   WorkflowStats: ['successRate'],
   VaultItem: ['expiresAt'],
+  CreateVaultItemPayload: ['apiKey'],
   WorkflowAuthorization: ['userId', 'provider', 'status', 'createdAt'],
 };
 
@@ -100,8 +102,8 @@ const leafString = lenient(nullableString);
 const leafNumber = lenient(orNull(number));
 const leafInstant = lenient(orNull(instant));
 const leafScheduleType = lenient(orNull(oneOf(SCHEDULE_TYPES)));
-/** The same leaves inside a zod schema: any value (absent included), read as above. */
-const zodLeaf = <T>(read: (v: unknown) => T) => z.unknown().transform((v) => read(v));
+/** The same leaves inside a zod schema: any value, the key absent included, read as above. */
+const zodLeaf = <T>(read: (v: unknown) => T) => z.unknown().optional().transform((v) => read(v));
 
 /** The tolerant records, read by a zod schema, behind the same Reader type. */
 function fromZod<S extends z.ZodType>(schema: S): Reader<z.output<S>> {
@@ -313,7 +315,7 @@ const validationSchema = z.object({ valid: z.boolean(), errors: z.array(z.string
  */
 const triggerableListSchema = z.array(
   z
-    .object({ id: zodLeaf(workflowId), name: z.string(), description: z.unknown() })
+    .object({ id: zodLeaf(workflowId), name: z.string(), description: z.unknown().optional() })
     .transform((w) => ({ id: w.id, name: w.name, ...(w.description !== undefined && { description: leafString(w.description) }) })),
 );
 
@@ -329,10 +331,11 @@ const vaultItemSchema = vaultItemObject.transform(vaultItemOf);
  * once under a property the docs do not name: `api_key`, else a `secret` that starts `wfk_`.
  */
 const createdVaultItemSchema = vaultItemObject
-  .extend({ api_key: z.string().nullish(), secret: z.string().nullish() })
+  .extend({ api_key: z.unknown().optional(), secret: z.unknown().optional() })
   .transform((v) => {
-    const key = [v.api_key, v.secret].find((k) => typeof k === 'string' && k.startsWith('wfk_'));
-    return { vaultItem: vaultItemOf(v), apiKey: key ?? null };
+    const key = [v.api_key, v.secret].find((k): k is string => typeof k === 'string' && k.startsWith('wfk_'));
+    // An `api_key` that is no text is kept, for `apiKey` alone to fail (a `secret` that is none is not the key).
+    return { vaultItem: vaultItemOf(v), apiKey: key ?? (typeof v.api_key === 'string' ? null : leafString(v.api_key)) };
   });
 
 /** An authorization; an older revision shows `email` instead of `provider` and `status`. */

@@ -66,6 +66,16 @@ describe('vault writes', () => {
     expect(JSON.stringify(later)).not.toContain(apiKey);
   });
 
+  it('fails `apiKey` alone, the item it created still answered, when Altostrat sends the key in another shape', async () => {
+    const created = { id: 'vlt_01k0created', name: 'api-key:odd', created_at: '2026-01-02T03:04:05.000000Z', expires_at: null };
+    for (const odd of [{ api_key: 12345 }, { api_key: { key: 'wfk_1' } }]) {
+      stack.simulator.configure({ fault: (call) => (call.method === 'POST' ? { status: 201, body: JSON.stringify({ ...created, ...odd }) } : undefined) });
+      const response = await stack.gql(CREATE, { input: { name: 'api-key:odd' } });
+      expect(response.data).toEqual({ createVaultItem: { apiKey: null, vaultItem: { id: created.id, name: created.name, createdAt: created.created_at, expiresAt: null } } });
+      expect(response.errors!.map((e) => [e.extensions!.code, e.path])).toEqual([['UPSTREAM_ERROR', ['createVaultItem', 'apiKey']]]);
+    }
+  });
+
   it('maps refusals to the input’s names', async () => {
     const short = expectCode(await stack.gql(CREATE, { input: { name: 'ab', secret: 'x' } }), 'BAD_USER_INPUT', ['createVaultItem']);
     expect(short.extensions!.fieldErrors).toEqual({ name: ['The name field must be at least 3 characters.'] });

@@ -88,6 +88,18 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
     expect(w.events.map((e) => e.executionUpdated.status)).toEqual(['PENDING', 'RUNNING', 'AWAITING_UI_INTERACTION', 'RUNNING', 'COMPLETED']);
   });
 
+  it('sends a run whose end time Altostrat sent in another shape, that field alone failed, and ends the stream', async () => {
+    const id = await execute();
+    const path = `/workflows/runs/${id}`;
+    const asStored = (await (await fetch(`${stack.simulator.url}${path}`, { headers: { authorization: acme } })).json()) as Record<string, unknown>;
+    // Any JSON at all: an object whose `toString` is no function cannot even be put in a string.
+    const run = { ...asStored, status: 'completed', completed_at: { toString: 1 }, duration_in_seconds: 1 };
+    fault = (call) => (call.path === path ? { status: 200, body: JSON.stringify(run) } : undefined);
+    const w = track(watch<RunEvent>(transport, stack.url, 'subscription($id: ID!) { executionUpdated(id: $id) { id status completedAt } }', { authorization: acme, variables: { id } }));
+    expect(await endOf(w)).toEqual({ kind: 'complete' });
+    expect(w.events.map((e) => e.executionUpdated)).toEqual([{ id, status: 'COMPLETED', completedAt: null }]);
+  });
+
   it('sends a late subscriber of executionStarted only the runs started after it joined', async () => {
     const path = `/workflows/${workflowId}/executions`;
     const since = performance.now();
