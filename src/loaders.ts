@@ -337,15 +337,31 @@ export function workflowDeleted(loaders: Loaders, workflowId: string): void {
   loaders.recentLogs.clear();
 }
 
-/** A run started (rerun, sync): run lists, logs and stats of some workflow moved. */
-export function runStarted(loaders: Loaders, run?: RunRecord): void {
+/** The run a write started, whether it was sent with an idempotency key, and the run it started from (rerun, resume). */
+export interface StartedRun {
+  run: RunRecord;
+  keyed: boolean;
+  from?: string;
+}
+
+/**
+ * A run started (execute, rerun, resume, sync): run lists, logs and stats of some workflow moved,
+ * and the run it started from is newer than any copy read before. The new run's answer is what the
+ * request reads of it next, unless it was sent with a key: Altostrat answers a repeated key with
+ * its first answer, which may be long out of date, so that run is read afresh when asked for.
+ */
+export function runStarted(loaders: Loaders, started?: StartedRun): void {
   loaders.runPage.clearAll();
   loaders.clearFinishedProofs();
   loaders.executions.clearAll();
   loaders.byId('listWorkflowLogs').clearAll();
   loaders.byId('getWorkflowStats').clearAll();
   loaders.recentLogs.clear();
-  if (run?.logs !== undefined) loaders.run.clear(run.id).prime(run.id, run);
+  if (!started) return;
+  const { run, keyed, from } = started;
+  if (from !== undefined) loaders.run.clear(from);
+  loaders.run.clear(run.id);
+  if (!keyed && run.logs !== undefined) loaders.run.prime(run.id, run);
 }
 
 /** A vault item created or replaced (null: deleted). */

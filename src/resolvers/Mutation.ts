@@ -16,7 +16,7 @@ export const runMutations: Pick<MutationResolvers, 'executeWorkflow' | 'resumeEx
       await upstream.executeWorkflow(input.workflowId, { context: input.context, idempotencyKey: input.idempotencyKey ?? undefined }),
       `workflow ${input.workflowId}`,
     );
-    runStarted(loaders, run);
+    runStarted(loaders, { run, keyed: input.idempotencyKey != null });
     return { execution: run };
   },
   resumeExecution: async (_, { input }, { upstream, loaders }) => {
@@ -24,7 +24,7 @@ export const runMutations: Pick<MutationResolvers, 'executeWorkflow' | 'resumeEx
       await upstream.resumeRun(input.executionId, input.fromNodeId, input.idempotencyKey ?? undefined),
       `execution ${input.executionId}`,
     );
-    runStarted(loaders, run);
+    runStarted(loaders, { run, keyed: input.idempotencyKey != null, from: input.executionId });
     return { execution: run, resumedFrom: { id: input.executionId } };
   },
 };

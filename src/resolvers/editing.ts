@@ -52,7 +52,7 @@ export const editingMutations: MutationResolvers = {
   },
   rerunExecution: async (_, { input: { executionId, idempotencyKey } }, { upstream, loaders }) => {
     const execution = orNotFound(await upstream.rerunRun(executionId, idempotencyKey ?? undefined), `execution ${executionId}`);
-    runStarted(loaders, execution);
+    runStarted(loaders, { run: execution, keyed: idempotencyKey != null, from: executionId });
     return { execution, rerunOf: { id: executionId } };
   },
   runWorkflowSync: async (_, { input: { workflowId, payload } }, { upstream, loaders }) => {

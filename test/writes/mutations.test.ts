@@ -127,6 +127,31 @@ describe('executeWorkflow', () => {
     expect(stack.simulator.runsOf(workflowId).filter((r) => r.id === first.data.executeWorkflow.execution.id)).toHaveLength(1);
   });
 
+  it('reads a run afresh after a keyed write answered it, and the run a rerun or resume started from: a repeated key replays an old answer', async () => {
+    // Altostrat answers a repeated key with its first answer: here, a finished run as it was when
+    // it started. The rerun and the resume of that run in the same document show it as it is.
+    for (const finished of ['completed', 'failed'] as const) {
+      const run = stack.simulator.runsOf(workflowId).find((r) => r.status === finished && r.logs.some((l) => l.status === 'success'))!;
+      const replayed = { ...run, status: 'pending', completed_at: null, duration_in_seconds: null, error_message: null, logs: [] };
+      fault = (call) => (call.path === `/workflows/${workflowId}/execute` ? { status: 202, body: JSON.stringify(replayed) } : undefined);
+      const from = run.logs.find((l) => l.status === 'success')!.node_id;
+      const again =
+        finished === 'completed'
+          ? 'rerunExecution(input: { executionId: $run }) { rerunOf { id status } }'
+          : `resumeExecution(input: { executionId: $run, fromNodeId: "${from}" }) { resumedFrom { id status } }`;
+      const response = await stack.gql(
+        `mutation($workflowId: ID!, $run: ID!) {
+          replay: executeWorkflow(input: { workflowId: $workflowId, idempotencyKey: "replayed-${finished}" }) { execution { id status } }
+          again: ${again}
+        }`,
+        { workflowId, run: run.id },
+      );
+      expect(response.errors).toBeUndefined();
+      expect(response.data.replay.execution).toEqual({ id: run.id, status: 'PENDING' });
+      expect(Object.values(response.data.again)).toEqual([{ id: run.id, status: finished.toUpperCase() }]);
+    }
+  });
+
   it('does not retry a 503 without a key: one POST, UPSTREAM_ERROR', async () => {
     fault = (call) => (call.method === 'POST' ? { status: 503 } : undefined);
     const runsBefore = stack.simulator.runsOf(workflowId).length;
