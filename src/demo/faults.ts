@@ -11,7 +11,7 @@ export type Fault =
   | { status: number; body?: string; headers?: Record<string, string> }
   /** Accept the request and never answer (until close()). */
   | { kind: 'stall' }
-  /** Send the status line, headers and part of the body, then destroy the socket. */
+  /** Send the status line, headers and part of the body, then destroy the socket (with nothing sent, for an answer without a body: a 204). */
   | { kind: 'reset' }
   /** 200 `application/json` whose body is not JSON. */
   | { kind: 'malformed' }
@@ -92,6 +92,7 @@ export async function injectFault(res: ServerResponse, fault: Exclude<Fault, { k
   switch (fault.kind) {
     case 'reset': {
       const { status, body } = await normal();
+      if (body === undefined) return void res.destroy();
       const text = JSON.stringify(body);
       // The full Content-Length is announced so the client knows the body was cut short.
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });

@@ -185,6 +185,15 @@ describe('faults', () => {
     expect(res.status).toBe(200);
     await expect(res.text()).rejects.toThrow();
   });
+
+  it('a reset of an answer without a body (a delete’s 204) sends nothing, the write done', async () => {
+    const headers = { authorization: `Bearer ${DEMO_TOKENS.acme}` };
+    const [item] = (await (await fetch(`${sim.url}/workflows/vault`, { headers })).json()) as Array<{ id: string }>;
+    sim.configure({ fault: (call) => (call.method === 'DELETE' ? { kind: 'reset' } : undefined) });
+    await expect(fetch(`${sim.url}/workflows/vault/${item!.id}`, { method: 'DELETE', headers })).rejects.toThrow();
+    sim.configure({ fault: undefined });
+    expect((await fetch(`${sim.url}/workflows/vault/${item!.id}`, { headers })).status).toBe(404);
+  });
 });
 
 describe('createSeed', () => {
