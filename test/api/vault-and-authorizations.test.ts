@@ -106,6 +106,17 @@ describe('vault writes', () => {
     expect(error.extensions!.outcomeUnknown).toBe(true);
     expect(stack.simulator.calls).toHaveLength(1);
   });
+
+  it('says outcomeUnknown when a delete’s answer was lost, though Altostrat deleted the item', async () => {
+    const { id } = (await stack.gql(CREATE, { input: { name: 'lost-delete', secret: 'x' } })).data.createVaultItem.vaultItem;
+    stack.simulator.clearCalls();
+    stack.simulator.configure({ fault: (call) => (call.method === 'DELETE' ? { kind: 'reset' } : undefined) });
+    const error = expectCode(await stack.gql(DELETE, { id }), 'UPSTREAM_ERROR', ['deleteVaultItem']);
+    expect(error.extensions!.outcomeUnknown).toBe(true);
+    expect(stack.simulator.calls.map((c) => c.method)).toEqual(['DELETE']);
+    stack.simulator.configure({ fault: undefined });
+    expect((await stack.gql('query($id: ID!) { vaultItem(id: $id) { name } }', { id })).data.vaultItem).toBeNull();
+  });
 });
 
 describe('workflow authorizations', () => {
