@@ -17,6 +17,7 @@ import { codedError, ErrorCode } from '../errors.js';
 import type { ListMemory } from '../upstream/list-memory.js';
 import { EstimateCache } from './cache.js';
 import { estimateUpstreamCalls, UnknownCostError } from './estimate.js';
+import { checkResultSize } from './result-size.js';
 
 /**
  * Runs per page the estimate counts with until Altostrat has said how many its pages hold: the size
@@ -77,7 +78,13 @@ export function useUpstreamCallBudget(maxCalls: number, lists: ListMemory): Plug
       return { errors: coerced.errors.map((e) => codedError(ErrorCode.BAD_USER_INPUT, withoutValue(e, args.variableValues ?? {}), {}, e.nodes)) };
     }
     const perPage = lists.perPage ?? PAGE_SIZE_UNHEARD;
-    const estimateNow = (variables = coerced.coerced) => estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables, perPage });
+    // An operation within the calls' limit has its answer's size checked too, with the same
+    // variables: a refusal is never cached, so an estimate found in the cache passed it.
+    const estimateNow = (variables = coerced.coerced) => {
+      const calls = estimateUpstreamCalls({ schema: args.schema, document: args.document, operation, variables, perPage });
+      if (calls <= maxCalls) checkResultSize({ schema: args.schema, document: args.document, operation, variables });
+      return calls;
+    };
     let estimate: number;
     try {
       // Only queries are cached: a write's variables carry its input (vault secrets, whole

@@ -7,7 +7,7 @@ import type { GatewayContext } from '../context.js';
 import type { QueryResolvers, WorkflowLogFilter, WorkflowLogsArgs, WorkflowResolvers } from '../generated/resolvers-types.js';
 import type { Loaders } from '../loaders.js';
 import { inRange, instantRange, keysetRequest, sliceKeyset, type KeysetRequest } from '../pagination/keyset.js';
-import type { LogRecord } from '../upstream/records.js';
+import type { LogConnectionRecord, LogRecord } from '../upstream/records.js';
 import { seen } from './carried.js';
 
 /** The list id of `recentLogs` cursors; workflow ids (`fl_...`) name the workflows' own lists. */
@@ -30,6 +30,8 @@ export const logQueries: QueryResolvers = {
 export interface WorkflowLogsPlan {
   request: KeysetRequest;
   matches: (log: LogRecord) => boolean;
+  /** The page cut from each log list read (a write in the request reads the list anew): every alias and reference asking for it shares it. */
+  pages: WeakMap<readonly LogRecord[], LogConnectionRecord>;
 }
 
 /** Each request's plans (or their argument errors), by workflow and arguments; gone with its loaders. */
@@ -48,7 +50,7 @@ export function workflowLogsPlan(workflowId: string, args: WorkflowLogsArgs, { l
   if (plan === undefined) {
     try {
       const { filter, ...page } = args;
-      plan = { request: keysetRequest(workflowId, page, cursors), matches: logFilter(filter) };
+      plan = { request: keysetRequest(workflowId, page, cursors), matches: logFilter(filter), pages: new WeakMap() };
     } catch (error) {
       plan = error instanceof Error ? error : new Error(String(error));
     }
@@ -61,8 +63,11 @@ export function workflowLogsPlan(workflowId: string, args: WorkflowLogsArgs, { l
 export const workflowLogFields: WorkflowResolvers = {
   stats: (w, _, { loaders }) => loaders.byId('getWorkflowStats').load(w.id),
   logs: async (w, args, context) => {
-    const { request, matches } = workflowLogsPlan(w.id, args, context);
+    const { request, matches, pages } = workflowLogsPlan(w.id, args, context);
     const logs = seen(await context.loaders.byId('listWorkflowLogs').load(w.id), `workflow ${w.id}`);
-    return sliceKeyset(logs.filter(matches), request, context.cursors);
+    // Filtered and sorted once per request, list and arguments, not once per alias or reference.
+    let page = pages.get(logs);
+    if (!page) pages.set(logs, (page = sliceKeyset(logs.filter(matches), request, context.cursors)));
+    return page;
   },
 };

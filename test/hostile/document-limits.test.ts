@@ -56,6 +56,23 @@ describe('document limits', () => {
     expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
+  it('refuses an answer that could hold more values than the limit, though its calls are few: aliases of a list under repeated references', async () => {
+    const logs = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: logs(first: 100) { nodes { id output } }`).join(' ');
+    // 250 references to one workflow (within the calls' estimate), 63 aliases of its log list: one
+    // call, 15,750 lists to answer.
+    const representations = Array.from({ length: 250 }, () => ({ __typename: 'Workflow', id: world.workflowId }));
+    const entities = await world.stack.gql(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Workflow { ${logs(63)} } } }`, { r: representations });
+    const refused = expectCode(entities, 'BAD_USER_INPUT');
+    expect(refused.message).toContain('the limit is 250000');
+    expect(refused.extensions!.resultSize).toEqual({ estimate: expect.any(Number), limit: 250_000 });
+    // The same without federation: a page of workflows, each asked for its log list under 30 aliases.
+    expectCode(await world.stack.gql(`{ workflows(first: 100) { nodes { ${logs(30)} } } }`), 'BAD_USER_INPUT');
+    expect(world.stack.simulator.calls).toHaveLength(0);
+    // A large answer of the schema's own shape still runs: a page of 100 workflows with their whole graphs.
+    const graphs = await world.stack.gql('{ workflows(first: 100) { nodes { id graph { nodes { id type componentId position { x y } data } edges { id source target sourceHandle } } } } }');
+    expect(graphs.errors).toBeUndefined();
+  });
+
   it('refuses a literal nested deeper than the parser can go, whatever the token limit allows', async () => {
     const deep = await startStack({}, { MAX_TOKENS: '100000', MAX_BODY_BYTES: '1000000' });
     try {
