@@ -1,9 +1,9 @@
 /**
  * The request's DataLoaders, built in the context factory from that request's client, never at
  * module level: nothing here outlives one request or is seen by another token (graphql/dataloader
- * README, "Creating a new DataLoader per request"). Each batch function answers every key with its
- * own promise, so one 404 or 503 does not fail its siblings and no key waits for a slower one.
- * Identical keys in one request are fetched once; the client's limit bounds how many run at once.
+ * README, "Creating a new DataLoader per request"). Each batch function answers every key with a
+ * value or its own Error, so one 404 or 503 does not fail its siblings. Identical keys in one
+ * request are fetched once; the client's limit bounds how many run at once.
  *
  * `executions` holds whole connections, keyed by workflow and arguments: each `executions` field
  * is planned and resolved once per request, whether `workflow(id)` starts it early or the field
@@ -121,15 +121,12 @@ class ObservedCache<V> extends Map<string, V> {
 function settleEach<K, V>(call: (key: K) => Promise<V>, onBatch?: (size: number) => void) {
   return (keys: readonly K[]): Promise<Array<V | Error>> => {
     onBatch?.(keys.length);
-    // Each key's own promise, not the batch's values once all have come: DataLoader resolves each
-    // load with what it is given, so a key answers (or fails) as soon as its own call does, and
-    // what waits on it never waits for a slower sibling of its batch (a page retried, a longer
-    // connection). An argument error thrown before the call's promise exists belongs to that key
-    // alone too.
-    const answers = keys.map((key) => Promise.resolve(key).then(call));
-    return Promise.resolve(answers as unknown as Array<V | Error>);
+    // An argument error thrown before the call's promise exists belongs to that key alone too.
+    return Promise.all(keys.map((key) => Promise.resolve(key).then(call).catch((error: unknown) => asError(error))));
   };
 }
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 export interface LoaderDependencies {
   client: AltostratClient;
@@ -212,6 +209,10 @@ export function createLoaders({ client, codec, lists, tenant, observer, finished
           return resolvePagedList(request, fetchPage, { perPage: lists.perPage, total: lists.total(tenant, workflowId) }, codec);
         }),
         {
+          // Each connection answers as soon as it is whole: a batch answers all its keys at once, so
+          // one that takes one wave would wait for another that takes two (`last` without a cursor),
+          // and so would every call its runs make next. The pages themselves are batched (runPage).
+          batch: false,
           cacheKeyFn: ({ workflowId, args, countOnly }) =>
             JSON.stringify([workflowId, args.first ?? null, args.after ?? null, args.last ?? null, args.before ?? null, countOnly]),
         },

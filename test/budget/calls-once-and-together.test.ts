@@ -120,30 +120,6 @@ describe('the upstream-call budget', () => {
     for (const run of runs) expect(overlapped(run, lastPages[0]!), 'b’s run reads were in flight with a’s last pages').toBe(true);
   });
 
-  it('lets no call wait for a slower one beside it: one workflow’s runs are read while another’s page is retried', async () => {
-    let refused = false;
-    stack.simulator.configure({
-      inlineLogs: false,
-      latencyMs: 100,
-      // b's first page is answered 429, to be tried again a second later.
-      fault: (call) => (call.path === `/workflows/${busiest}/executions` && !refused ? ((refused = true), { status: 429, headers: { 'retry-after': '1' } }) : undefined),
-    });
-    const response = await stack.gql(
-      `query($a: ID!, $b: ID!) {
-        a: workflow(id: $a) { executions(first: 2) { nodes { id logs { id } } } }
-        b: workflow(id: $b) { executions(first: 2) { nodes { id } } }
-      }`,
-      // A workflow whose runs no other test reads (they would be remembered).
-      { a: workflowsByRuns(stack.simulator)[2], b: busiest },
-    );
-    stack.simulator.configure({ fault: undefined });
-    expect(response.errors).toBeUndefined();
-    const retried = callsTo(stack.simulator, 'executions').filter((c) => c.path.includes(busiest))[1]!;
-    const runs = callsTo(stack.simulator, 'runs');
-    expect(runs).toHaveLength(2);
-    for (const run of runs) expect(run.endedAt!, 'a’s run reads were answered before b’s page was asked again').toBeLessThan(retried.startedAt);
-  });
-
   it('answers a listed workflow’s runs’ workflow from the list, with no call of its own', async () => {
     const response = await stack.gql(`{ workflows(first: 2) { nodes { name executions(first: 2) { nodes { workflow { id name } } } } } }`);
     expect(response.errors).toBeUndefined();
