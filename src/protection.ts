@@ -4,7 +4,8 @@
  * operations pass through too: websocket.ts), HTTP-level checks (CSRF, body size; a WebSocket
  * message has the same size limit), then document limits at validation (graphql-armor: tokens,
  * depth, aliases, directives; introspection and the SDL when switched off), then the
- * upstream-call budget at execution, where variables are known.
+ * upstream-call budget and the answer's size at execution, where variables are known, and the
+ * answer's text when it is written.
  */
 import type { Plugin } from 'graphql-yoga';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -16,6 +17,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import type { Config } from './config.js';
 import { useUpstreamCallBudget } from './cost/budget.js';
 import type { ListMemory } from './upstream/list-memory.js';
+import { useAnswerSizeLimit } from './protection/answer-bytes.js';
 import { useBodyLimit } from './protection/body-limit.js';
 import { useNoIntrospection, useServiceSdlGate } from './protection/introspection.js';
 import { useParseDepthGuard } from './protection/parse-depth.js';
@@ -41,5 +43,6 @@ export function protectionPlugins(config: Config, lists: ListMemory, trusted: Ma
     maxDirectivesPlugin({ n: config.maxDirectives }),
     ...(config.introspection ? [] : [useNoIntrospection(), blockFieldSuggestionsPlugin(), useServiceSdlGate(config.routerSecret)]),
     useUpstreamCallBudget(config.maxUpstreamCalls, lists),
+    useAnswerSizeLimit(),
   ] as Plugin[];
 }

@@ -41,6 +41,7 @@ import { codedError, ErrorCode, formattedError, rawErrorAnswer, UNEXPECTED, with
 import { requestStats, type OperationOutcome } from './logging.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
 import { HEADERS_TOO_LARGE, headersTooLarge } from './protection/headers.js';
+import { ANSWER_TOO_LARGE, isAnswerTooLarge } from './protection/answer-bytes.js';
 
 /** Operations one socket may have running at once: a socket is one connection, as an HTTP request is. */
 const MAX_OPERATIONS_PER_SOCKET = 100;
@@ -212,7 +213,8 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
       return { schema, document: ALREADY_RUN, rootValue: result };
     },
     execute: (args: ExecutionArgs) => args.rootValue as ExecutionResult,
-    onNext(_ctx, _id, _payload, _args, result) {
+    onNext(_ctx, _id, _payload, _args, next) {
+      const result = isAnswerTooLarge(next) ? ANSWER_TOO_LARGE : next;
       metrics.countErrors(result);
       return result.errors ? { ...result, errors: result.errors.map(formattedError) } : undefined;
     },

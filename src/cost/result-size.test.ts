@@ -31,6 +31,21 @@ describe('the answer-size estimate', () => {
     expect(estimate('{ node(id: "fl_1") { id ... on Workflow { name description } } }')).toBe(1 + 3);
   });
 
+  it('reads no variable but those that bound a list: the estimates are cached by the variables they read, never by ids', () => {
+    const read = new Set<string>();
+    const note = (key: string | symbol) => void (typeof key === 'string' && read.add(key));
+    const variables = new Proxy<Record<string, unknown>>(
+      { id: 'fl_1', first: 20 },
+      {
+        get: (target, key, receiver) => (note(key), Reflect.get(target, key, receiver) as unknown),
+        has: (target, key) => (note(key), Reflect.has(target, key)),
+        getOwnPropertyDescriptor: (target, key) => (note(key), Reflect.getOwnPropertyDescriptor(target, key)),
+      },
+    );
+    estimate('query($id: ID!, $first: Int!) { workflow(id: $id) { name executions(first: $first) { nodes { id } } } }', variables);
+    expect([...read]).toEqual(['first']);
+  });
+
   it('counts a read of the schema itself as one value (estimate.ts bounds how often)', () => {
     expect(estimate('{ __schema { types { name fields { name args { name } } } } }')).toBe(1);
   });

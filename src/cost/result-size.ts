@@ -33,6 +33,9 @@ import { MAX_PAGE_SIZE, sliceSize } from '../pagination/plan.js';
 /** The most values an answer may hold: a page of 100 runs with every field of their logs is about 70,000. */
 export const MAX_RESULT_VALUES = 250_000;
 
+/** The arguments that bound a list's items. */
+const SIZING = new Set(['first', 'last', 'representations']);
+
 /** What a list the schema does not bound (a run's logs, a graph's nodes, the vault) is assumed to hold. */
 const LIST_ITEMS = MAX_PAGE_SIZE;
 
@@ -71,9 +74,13 @@ export function estimateResultValues({ schema, document, operation, variables }:
     return (isList ? 1 : 0) + items * each;
   }
 
-  /** A field's arguments; none when they cannot be read, which execution reports at the field. */
+  /**
+   * A field's arguments, read only where they bound a list (so that the estimate's cache is keyed
+   * by those variables alone, not by ids); none when they cannot be read, which execution reports
+   * at the field.
+   */
   function argumentsOf(definition: GraphQLField<unknown, unknown>, node: FieldNode): Record<string, unknown> {
-    if (definition.args.length === 0) return {};
+    if (!definition.args.some((arg) => SIZING.has(arg.name))) return {};
     try {
       return getArgumentValues(definition, node, variables);
     } catch {

@@ -9,8 +9,8 @@ import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { expectCode, post, stackWorld, startStack } from '../support/stack.js';
-import { openSocket } from '../support/websocket.js';
+import { bearer, DEMO_TOKENS, expectCode, post, stackWorld, startStack } from '../support/stack.js';
+import { openSocket, run, wsClient } from '../support/websocket.js';
 
 const world = stackWorld({}, { MAX_UPSTREAM_CALLS: '300' });
 beforeEach(() => world.stack.simulator.clearCalls());
@@ -71,6 +71,31 @@ describe('document limits', () => {
     // A large answer of the schema's own shape still runs: a page of 100 workflows with their whole graphs.
     const graphs = await world.stack.gql('{ workflows(first: 100) { nodes { id graph { nodes { id type componentId position { x y } data } edges { id source target sourceHandle } } } } }');
     expect(graphs.errors).toBeUndefined();
+  });
+
+  it('answers a coded error instead of an answer over 32 Mi characters, which large values under a few aliases can make', async () => {
+    const { stack } = world;
+    const workflows = (await (await fetch(`${stack.simulator.url}/workflows`, { headers: { authorization: `Bearer ${DEMO_TOKENS.acme}` } })).json()) as Array<Record<string, unknown>>;
+    // About 4.5 MB of descriptions, within what the gateway reads of one answer; 8 aliases of the list make 36 MB.
+    const long = workflows.map((w) => ({ ...w, description: 'x'.repeat(Math.floor(4_500_000 / workflows.length)) }));
+    stack.simulator.configure({ fault: (call) => (call.path === '/workflows' ? { status: 200, body: JSON.stringify(long) } : undefined) });
+    try {
+      const aliases = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: workflows(first: 100) { nodes { description } }`).join(' ');
+      const response = await stack.gql(`{ ${aliases(8)} }`);
+      expect(response.data).toBeNull();
+      expect(expectCode(response, 'BAD_USER_INPUT').message).toContain('more than 33554432 characters');
+      const client = wsClient(stack.url, { authorization: bearer(DEMO_TOKENS.acme) });
+      try {
+        const { results } = await run(client, { query: `{ ${aliases(8)} }` });
+        expect(results.map((r) => [r.data, r.errors?.map((e) => e.extensions?.code)])).toEqual([[null, ['BAD_USER_INPUT']]]);
+      } finally {
+        await client.dispose();
+      }
+      // One alias of it answers in full.
+      expect((await stack.gql(`{ ${aliases(1)} }`)).data.a0.nodes).toHaveLength(workflows.length);
+    } finally {
+      stack.simulator.configure({ fault: undefined });
+    }
   });
 
   it('refuses a literal nested deeper than the parser can go, whatever the token limit allows', async () => {
