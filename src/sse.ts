@@ -22,6 +22,7 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
 import { isAsyncIterable, maskError, type Plugin } from 'graphql-yoga';
 import { errorBody, ErrorCode, formattedError, UNEXPECTED } from './errors.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
+import { answerText } from './protection/answer-bytes.js';
 
 const HEADERS = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
 
@@ -154,7 +155,7 @@ export class EventStreams {
     const errors = result.errors?.map((error) => maskError(error, UNEXPECTED, false) as GraphQLError);
     this.countErrors(errors ? { ...result, errors } : result);
     const sent = errors ? { ...result, errors: errors.map(formattedError) } : result;
-    return res.write(`event: next\ndata: ${JSON.stringify(sent)}\n\n`);
+    return res.write(`event: next\ndata: ${answerText(sent)}\n\n`);
   }
 
   #ping(): void {

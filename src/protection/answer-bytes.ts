@@ -5,7 +5,7 @@
  * it is written: an answer over MAX_ANSWER_CHARS is replaced by a coded error, and a client that
  * never reads it holds no more than that in the gateway's memory.
  */
-import type { ExecutionResult } from 'graphql';
+import type { ExecutionResult, FormattedExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isAsyncIterable } from '@graphql-tools/utils';
 import { codedError, ErrorCode } from '../errors.js';
@@ -29,8 +29,8 @@ const TOO_LARGE = JSON.stringify(ANSWER_TOO_LARGE);
 /** Whether `result` written as JSON is over the limit (a WebSocket's messages are written by graphql-ws). */
 export const isAnswerTooLarge = (result: ExecutionResult): boolean => JSON.stringify(result).length > MAX_ANSWER_CHARS;
 
-/** Yoga writes a result with its `stringify` when it has one (its regular result processor). */
-const bounded = (result: ExecutionResult): string => {
+/** A result as JSON, or the coded error when that is over the limit (Yoga's `stringify`, and SSE's events). */
+export const answerText = (result: ExecutionResult | FormattedExecutionResult): string => {
   const text = JSON.stringify(result);
   return text.length <= MAX_ANSWER_CHARS ? text : TOO_LARGE;
 };
@@ -38,7 +38,7 @@ const bounded = (result: ExecutionResult): string => {
 export function useAnswerSizeLimit(): Plugin {
   return {
     onExecutionResult({ result, setResult }) {
-      if (result !== undefined && !isAsyncIterable(result)) setResult({ ...result, stringify: bounded });
+      if (result !== undefined && !isAsyncIterable(result)) setResult({ ...result, stringify: answerText });
     },
   };
 }

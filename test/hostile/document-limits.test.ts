@@ -84,6 +84,14 @@ describe('document limits', () => {
       const response = await stack.gql(`{ ${aliases(8)} }`);
       expect(response.data).toBeNull();
       expect(expectCode(response, 'BAD_USER_INPUT').message).toContain('more than 33554432 characters');
+      const overSse = await fetch(stack.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: bearer(DEMO_TOKENS.acme) },
+        body: JSON.stringify({ query: `{ ${aliases(8)} }` }),
+      });
+      const events = await overSse.text();
+      expect(events.length).toBeLessThan(10_000);
+      expect(events).toContain('more than 33554432 characters');
       const client = wsClient(stack.url, { authorization: bearer(DEMO_TOKENS.acme) });
       try {
         const { results } = await run(client, { query: `{ ${aliases(8)} }` });
