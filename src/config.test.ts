@@ -22,6 +22,8 @@ const EVERY_VARIABLE: { readonly [K in keyof Config]-?: readonly [name: string, 
   upstreamMaxInFlight: ['UPSTREAM_MAX_IN_FLIGHT', '64', 64],
   upstreamMaxInFlightPerToken: ['UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN', '6', 6],
   upstreamMaxBodyBytes: ['UPSTREAM_MAX_BODY_BYTES', '2000000', 2_000_000],
+  upstreamMaxRequestBytes: ['UPSTREAM_MAX_REQUEST_BYTES', '8000000', 8_000_000],
+  upstreamMaxHeldBytes: ['UPSTREAM_MAX_HELD_BYTES', '64000000', 64_000_000],
   upstreamMaxJsonDepth: ['UPSTREAM_MAX_JSON_DEPTH', '20', 20],
   cursorSecret: ['CURSOR_SECRET', 'cursor-secret-of-at-least-32-chars!', 'cursor-secret-of-at-least-32-chars!'],
   cursorSecretsPrevious: [

@@ -30,6 +30,10 @@ export interface Config {
   readonly upstreamMaxInFlightPerToken: number;
   /** The largest upstream body read; a bigger one is UPSTREAM_ERROR. */
   readonly upstreamMaxBodyBytes: number;
+  /** Bytes of upstream answers one request may hold (its reads'); more is BAD_USER_INPUT. */
+  readonly upstreamMaxRequestBytes: number;
+  /** Bytes of upstream answers requests in flight may hold in all (one token a quarter); more is RATE_LIMITED. */
+  readonly upstreamMaxHeldBytes: number;
   /** Deeper nesting in upstream JSON is cut, and the field carrying it fails alone. */
   readonly upstreamMaxJsonDepth: number;
   /** Signs cursors (HMAC); undefined: a random key per process, which main.ts warns about. */
@@ -325,6 +329,8 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamMaxInFlight: integer(env, 'UPSTREAM_MAX_IN_FLIGHT', 256, 1, 100_000),
     upstreamMaxInFlightPerToken: integer(env, 'UPSTREAM_MAX_IN_FLIGHT_PER_TOKEN', 128, 1, 100_000),
     upstreamMaxBodyBytes: integer(env, 'UPSTREAM_MAX_BODY_BYTES', 5_000_000, 1_000, 1_000_000_000),
+    upstreamMaxRequestBytes: integer(env, 'UPSTREAM_MAX_REQUEST_BYTES', 32 * 1024 * 1024, 1_000, 1_000_000_000),
+    upstreamMaxHeldBytes: integer(env, 'UPSTREAM_MAX_HELD_BYTES', 256 * 1024 * 1024, 4_000, 100_000_000_000),
     upstreamMaxJsonDepth: integer(env, 'UPSTREAM_MAX_JSON_DEPTH', 64, 8, 1_000),
     cursorSecret,
     cursorSecretsPrevious: secrets(env, 'CURSOR_SECRETS_PREVIOUS'),

@@ -17,6 +17,7 @@ import { deadlineIn, type Deadline } from './upstream/resilience.js';
 import type { RunRecord } from './upstream/records.js';
 import type { FinishedRuns } from './upstream/finished-runs.js';
 import type { ReadAnswers } from './upstream/answers.js';
+import type { HeldBytes, RequestBytes } from './upstream/held-bytes.js';
 import type { Connections } from './upstream/connections.js';
 import { codedError, ErrorCode, noToken } from './errors.js';
 import type { StreamEvents, LiveHub, Source } from './live/index.js';
@@ -75,6 +76,8 @@ export interface ContextDependencies {
   finishedRuns?: FinishedRuns | undefined;
   /** The last answer each token got at each path, and its records; keyed by the tenant name, never the token. */
   answers?: ReadAnswers | undefined;
+  /** What requests in flight hold of Altostrat's answers, per request, tenant and process. */
+  heldBytes: HeldBytes;
 }
 
 /** Calls one poll of a subscription may make (a burst of new runs reads up to MAX_PAGES_PER_POLL pages). */
@@ -118,6 +121,7 @@ interface ClientSettings {
   requestId: string;
   onCall: (call: CallReport) => void;
   admitCall?: () => void;
+  held?: RequestBytes;
 }
 
 /** What one request (or one event of a subscription) calls Altostrat through. */
@@ -182,6 +186,7 @@ function createUpstream(deps: ContextDependencies) {
         maxCalls: config.maxUpstreamCalls,
         requestId: stats.requestId,
         onCall: reportTo(stats),
+        held: deps.heldBytes.forRequest(caller.tenant),
         ...(admitCall && { admitCall }),
       });
       const finishedRuns = caller.authorization === null ? undefined : deps.finishedRuns?.forTenant(caller.tenant);

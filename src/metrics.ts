@@ -38,6 +38,8 @@ export interface Metrics {
   finishedRuns: FinishedRunsObserver;
   /** Reads the bytes the memory of finished runs holds at each scrape. */
   observeFinishedRuns(bytes: () => number): void;
+  /** Reads the bytes of Altostrat's answers that requests in flight hold at each scrape. */
+  observeHeldBytes(bytes: () => number): void;
   /** One client connection cut for not reading its answers (stalled.ts). */
   stalledConnectionCut(): void;
   plugin: Plugin;
@@ -151,6 +153,16 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     },
   });
 
+  let heldBytes: (() => number) | undefined;
+  new Gauge({
+    name: 'upstream_answer_bytes_held',
+    help: "Bytes of Altostrat's answers held by requests in flight (UPSTREAM_MAX_HELD_BYTES bounds them)",
+    registers: [registry],
+    collect() {
+      this.set(heldBytes?.() ?? 0);
+    },
+  });
+
   const stalledCuts = new Counter({
     name: 'http_stalled_connections_cut_total',
     help: 'Client connections cut because their answers waited HTTP_WRITE_STALL_TIMEOUT_MS with no write finishing (a client that stopped reading)',
@@ -197,6 +209,9 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
     finishedRuns: { hit: () => hits.inc(), miss: () => misses.inc(), evicted: () => evictions.inc() },
     observeFinishedRuns: (bytes) => {
       finishedRunBytes = bytes;
+    },
+    observeHeldBytes: (bytes) => {
+      heldBytes = bytes;
     },
     stalledConnectionCut: () => stalledCuts.inc(),
     plugin: {

@@ -24,6 +24,7 @@ import { FairShare } from './upstream/fair-share.js';
 import { ListMemory } from './upstream/list-memory.js';
 import { FinishedRuns } from './upstream/finished-runs.js';
 import { ReadAnswers } from './upstream/answers.js';
+import { HeldBytes } from './upstream/held-bytes.js';
 import { Connections } from './upstream/connections.js';
 import { protectionPlugins } from './protection.js';
 import { normaliseMediaTypes } from './protection/media-types.js';
@@ -208,6 +209,8 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
   const renderGraphiQLOnce = (options: GraphiQLOptions): Promise<string> =>
     (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options)));
 
+  const heldBytes = new HeldBytes({ perRequest: config.upstreamMaxRequestBytes, total: config.upstreamMaxHeldBytes });
+  metrics.observeHeldBytes(() => heldBytes.bytes);
   const lists = new ListMemory();
   const streams = new EventStreams(metrics.countErrors);
   const yoga = createYoga<EventWriting, GatewayContext>({
@@ -225,6 +228,7 @@ export function createGateway({ config, upstreamUrl, graphiqlHeaders, graphiqlWo
       hub,
       finishedRuns,
       answers: new ReadAnswers(),
+      heldBytes,
     }),
     graphqlEndpoint: '/graphql',
     // Cross-origin callers only from the configured origins, none by default (same-origin only).

@@ -31,9 +31,11 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
     const step = await this.source.next();
     if (step.done) return { done: true, value: undefined };
     const context = this.forEvent();
-    const value = await execute({ ...this.execution, rootValue: step.value, contextValue: context });
-    context.upstream.end();
-    return { done: false, value };
+    try {
+      return { done: false, value: await execute({ ...this.execution, rootValue: step.value, contextValue: context }) };
+    } finally {
+      context.upstream.end();
+    }
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {

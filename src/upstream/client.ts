@@ -20,6 +20,7 @@ import type { FairShare } from './fair-share.js';
 import type { ListMemory } from './list-memory.js';
 import type { ReadAnswers } from './answers.js';
 import type { Connections } from './connections.js';
+import type { RequestBytes } from './held-bytes.js';
 import type {
   AuthorizationRecord,
   CreatedVaultItemRecord,
@@ -83,6 +84,8 @@ export interface ClientOptions {
   /** Asked before each attempt; throws a coded error to refuse it (a subscription's calls per minute). */
   admitCall?: () => void;
   maxBodyBytes: number;
+  /** Counts this request's reads' answers against what requests in flight may hold (held-bytes.ts); none for a poll. */
+  held?: RequestBytes | undefined;
   maxJsonDepth: number;
   /** What answers said of the run lists: the page size, each list's total. */
   lists: ListMemory;
@@ -134,9 +137,11 @@ export class AltostratClient {
    * Sends no call from now on: the execution this client serves has its result. graphql-js
    * answers as soon as an error nulls the whole `data` (a non-null root field failed), while
    * the loaders' batches of its sibling fields are still to be sent; nobody would read them.
+   * What its answers held is given back.
    */
   end(): void {
     this.#policy.end();
+    this.#options.held?.end();
   }
 
   listWorkflows(): Promise<WorkflowRecord[]> {

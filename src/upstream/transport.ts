@@ -13,6 +13,7 @@ import { codedError, ErrorCode } from '../errors.js';
 import { UpstreamFault, type Deadline } from './resilience.js';
 import type { Route } from '../catalogue/endpoints.js';
 import type { Connections } from './connections.js';
+import type { RequestBytes } from './held-bytes.js';
 import { LONE_SURROGATE } from './ids.js';
 
 export interface Exchange {
@@ -43,6 +44,8 @@ export interface TransportLimits {
    */
   cutsInFlight: boolean;
   maxBodyBytes: number;
+  /** Counts a read's answer as it arrives, against what requests in flight may hold (held-bytes.ts). */
+  held?: RequestBytes | undefined;
 }
 
 export interface Answer {
@@ -61,16 +64,19 @@ export interface AttemptHooks {
 export function send(exchange: Exchange, limits: TransportLimits, hooks: AttemptHooks): Promise<Answer> {
   const { route, method, origin, path, authorization, requestId, body, idempotencyKey } = exchange;
   const { connections, timeoutMs, deadline, signal, maxBodyBytes } = limits;
+  const held = method === 'GET' ? limits.held : undefined;
   if (signal.aborted) return Promise.reject(new UpstreamFault('cancelled', `${route}: the caller went away`));
   const budgetMs = Math.min(timeoutMs, deadline.remainingMs());
   if (budgetMs <= 0) return Promise.reject(new UpstreamFault('deadline', `${route}: the request's deadline passed`, undefined, undefined, false));
+  const full = held?.admit();
+  if (full) return Promise.reject(full);
   hooks.admit();
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise<Answer>((resolve, reject) => {
     let status: number | 'error' = 'error';
     let headers: IncomingHttpHeaders = {};
     let settled = false;
-    const settle = (fault: UpstreamFault | undefined, answer?: Answer) => {
+    const settle = (fault: UpstreamFault | GraphQLError | undefined, answer?: Answer) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -84,7 +90,7 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
     // Once a status other than 2xx has come, it alone decides (docs/upstream.md, "Errors"): a body
     // that then breaks off, runs late or is too big is dropped, with its connection, and the answer
     // has none. (Only a 2xx answer needs its body whole; without it, a write's outcome is unknown.)
-    const fault = (error: UpstreamFault) => {
+    const fault = (error: UpstreamFault | GraphQLError) => {
       if (typeof status !== 'number' || (status >= 200 && status < 300)) return settle(error);
       settle(undefined, { status, headers, text: '' });
       request.destroy();
@@ -127,6 +133,8 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
         .on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxBodyBytes) return fault(tooLarge());
+          const refused = held?.take(chunk.length);
+          if (refused) return fault(refused);
           const leftMs = deadline.remainingMs();
           if (leftMs <= 0) return fault(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
           chunks.push(chunk);
