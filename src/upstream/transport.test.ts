@@ -64,6 +64,17 @@ describe('fieldErrorsOf', () => {
     expect(name).toEqual(['<p>[redacted]</p>', '?q=[redacted]', '?q=[redacted]', '?q=[redacted]']);
   });
 
+  it('masks a secret in a field name too, in either error shape, merging the names it makes alike', () => {
+    const secret = 'sEcReT-in-a-key-9f8e7d';
+    const laravel = JSON.stringify({ errors: { [`secret.${secret}`]: ['Refused.'], [`other.${secret}`]: ['Also refused.'], name: ['Too short.'] } });
+    expect(fieldErrorsOf(laravel, {}, [secret])).toEqual({ 'secret.[redacted]': ['Refused.'], 'other.[redacted]': ['Also refused.'], name: ['Too short.'] });
+    const stripe = JSON.stringify({ type: 'invalid_request_error', code: 'bad', param: secret, message: 'refused' });
+    expect(fieldErrorsOf(stripe, {}, [secret])).toEqual({ '[redacted]': ['refused'] });
+    // A short secret is masked where it is a whole segment of a name, not inside a word.
+    const short = JSON.stringify({ errors: { 'secret.xy': ['One.'], xy: ['Two.'], oxyz: ['Three.'], ab: ['Four.'] } });
+    expect(fieldErrorsOf(short, {}, ['xy', 'ab'])).toEqual({ 'secret.[redacted]': ['One.'], '[redacted]': ['Two.', 'Four.'], oxyz: ['Three.'] });
+  });
+
   it('masks a secret holding a lone surrogate, which has no URL spelling', () => {
     const secret = 'half\ud800of-a-pair';
     const text = JSON.stringify({ errors: { secret: [`The secret ${secret} is weak.`] } });

@@ -271,21 +271,30 @@ const MASKED_SECRET_LENGTH = 8;
 /** What a message that held a short secret reads instead. */
 export const WITHHELD_MESSAGE = 'Altostrat refused this field; its message is withheld because it held the secret sent.';
 
-/** Masks or withholds what `message` holds of the secrets (docs/guarantees.md, "Writes"). */
-function withoutSecrets(secrets: readonly string[]): (message: string) => string {
+/**
+ * Masks or withholds what a message holds of the secrets (docs/guarantees.md, "Writes"); and what a
+ * field name holds of them: a short secret there only as a whole dotted segment (`secret.xy`),
+ * since a name is short words (`name` holds `e`).
+ */
+function withoutSecrets(secrets: readonly string[]): { message: (text: string) => string; name: (text: string) => string } {
   const given = secrets.filter((secret) => secret !== '');
   const masked = given.filter((secret) => secret.length >= MASKED_SECRET_LENGTH).flatMap(spellings);
-  const withheld = given.filter((secret) => secret.length < MASKED_SECRET_LENGTH).flatMap(spellings);
-  return (message) => {
-    if (withheld.some((form) => message.includes(form))) return WITHHELD_MESSAGE;
-    return masked.reduce((m, form) => m.split(form).join('[redacted]'), message);
+  const withheld = new Set(given.filter((secret) => secret.length < MASKED_SECRET_LENGTH).flatMap(spellings));
+  const mask = (text: string) => masked.reduce((m, form) => m.split(form).join('[redacted]'), text);
+  return {
+    message: (text) => ([...withheld].some((form) => text.includes(form)) ? WITHHELD_MESSAGE : mask(text)),
+    name: (text) =>
+      mask(text)
+        .split('.')
+        .map((segment) => (withheld.has(segment) ? '[redacted]' : segment))
+        .join('.'),
   };
 }
 
 /**
  * A 422's body -> field errors keyed by the schema's names. Both error shapes the reference shows
  * are read: Laravel's `{message, errors: {field: [..]}}` and `{type, code, message, param?}`. No
- * message keeps a secret the caller sent, since a validation message may quote the input.
+ * message or field name keeps a secret the caller sent, since a validation message may quote the input.
  */
 export function fieldErrorsOf(text: string, fieldNames: FieldNames = {}, secrets: readonly string[] = []): FieldErrors {
   const mask = withoutSecrets(secrets);
@@ -296,14 +305,18 @@ export function fieldErrorsOf(text: string, fieldNames: FieldNames = {}, secrets
     body = undefined;
   }
   const fieldErrors: FieldErrors = {};
+  // A field's name is masked too: an upstream may name a field by the value it refused.
+  const add = (field: string, messages: string[]) => {
+    const name = mask.name(schemaFieldName(field, fieldNames));
+    fieldErrors[name] = [...(fieldErrors[name] ?? []), ...messages.map(mask.message)];
+  };
   const { errors, param, message } = (body ?? {}) as { errors?: unknown; param?: unknown; message?: unknown };
   if (errors && typeof errors === 'object' && !Array.isArray(errors)) {
     for (const [field, messages] of Object.entries(errors)) {
-      const list = (Array.isArray(messages) ? messages : [messages]).filter((m): m is string => typeof m === 'string');
-      fieldErrors[schemaFieldName(field, fieldNames)] = list.map(mask);
+      add(field, (Array.isArray(messages) ? messages : [messages]).filter((m): m is string => typeof m === 'string'));
     }
   } else if (typeof param === 'string' && typeof message === 'string') {
-    fieldErrors[schemaFieldName(param, fieldNames)] = [mask(message)];
+    add(param, [message]);
   }
   return fieldErrors;
 }

@@ -47,6 +47,14 @@ describe('tokens', () => {
     });
     await send(`mutation($id: ID!) { executeWorkflow(input: { workflowId: $id, context: { a: 1 } }) { execution { id } } }`, bearer(token), { id: workflow!.id });
     expect(JSON.parse(bodies.at(-1)!).errors[0].extensions.fieldErrors).toEqual({ context: ['Not for Bearer [redacted].'] });
+    // ... or naming the field it refused by the bare token: the name is masked too, in the message that lists it.
+    stack.simulator.configure({
+      fault: (call) => (call.method === 'POST' ? { status: 422, body: JSON.stringify({ type: 'invalid_request_error', code: 'bad', message: 'refused', param: `header.${call.authorization!.slice(7)}` }) } : undefined),
+    });
+    await send(`mutation($id: ID!) { executeWorkflow(input: { workflowId: $id }) { execution { id } } }`, bearer(token), { id: workflow!.id });
+    const [refused] = JSON.parse(bodies.at(-1)!).errors;
+    expect(refused.extensions.fieldErrors).toEqual({ 'header.[redacted]': ['refused'] });
+    expect(refused.message).toContain('header.[redacted]');
     stack.simulator.configure({ fault: () => ({ status: 503 }) });
     await send(`{ workflow(id: "${workflow!.id}") { name } }`, bearer(token));
     stack.simulator.configure({ fault: () => ({ kind: 'malformed' }) });
