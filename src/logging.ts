@@ -54,9 +54,11 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       },
     },
   };
-  // Standard output is written asynchronously, in batches of 4 KiB at least: a synchronous write
-  // per request line is a syscall per request. main.ts flushes it before the process exits.
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  // Standard output is written asynchronously, in batches of 4 KiB: a synchronous write per
+  // request line is a syscall per request. A batch waits a second at most, so that a quiet
+  // process does not keep its lines (a warning at start among them); main.ts flushes what is
+  // left before the process exits.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 1_000 }));
 }
 
 /** Yoga's own messages (masked errors among them) through the same logger. */

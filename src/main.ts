@@ -73,18 +73,25 @@ async function main(config: Config): Promise<void> {
   }
   // Before the ready line: whoever reads it may signal at once, and Node's default for a signal
   // nobody handles yet is to die without draining.
+  let stopping = false;
   const stop = async (signal: string) => {
+    // A signal repeated during the drain (an operator's second `kill`) does not cut it short.
+    if (stopping) return;
+    stopping = true;
     console.log(`${signal}: draining in-flight requests`);
+    const drainEndsAt = Date.now() + DRAIN_TIMEOUT_MS;
     const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
-    // Subscriptions first: their streams complete (SSE responses end, WebSocket operations
-    // complete) and their pollers stop, so those connections can drain like the others.
-    await gateway.closeStreams();
-    await sockets.close();
-    // close() stops accepting and closes idle keep-alive connections; one that goes idle after
-    // its answer would otherwise be kept until its keep-alive timeout.
+    // close() stops accepting at once and closes idle keep-alive connections; one that goes idle
+    // after its answer would otherwise be kept until its keep-alive timeout.
+    const closed = once(server, 'close');
     server.close();
     const sweep = setInterval(() => server.closeIdleConnections(), 50).unref();
-    await once(server, 'close');
+    // Subscriptions complete (SSE responses end, WebSocket operations complete) and their pollers
+    // stop, so those connections drain like the others; WebSocket queries still running are
+    // answered, and a socket that does not close in time is cut at the drain's end.
+    await gateway.closeStreams();
+    await sockets.close(drainEndsAt);
+    await closed;
     clearInterval(sweep);
     clearTimeout(force);
     metricsServer?.close();
@@ -95,8 +102,8 @@ async function main(config: Config): Promise<void> {
     await new Promise<void>((resolve) => gateway.logger.flush(() => resolve()));
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 
   // One write, so that a reader of the first line has the rest too.
   console.log(lines.join('\n'));

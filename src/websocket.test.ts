@@ -31,7 +31,7 @@ beforeAll(async () => {
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 });
 afterAll(async () => {
-  await sockets.close();
+  await sockets.close(Date.now() + 1_000);
   server.close();
 });
 

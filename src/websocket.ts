@@ -30,6 +30,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import { GraphQLError, parse, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
@@ -42,6 +43,9 @@ import { requestStats, type OperationOutcome } from './logging.js';
 import { KEEP_ALIVE_MS } from './subscription-events.js';
 import { HEADERS_TOO_LARGE, headersTooLarge } from './protection/headers.js';
 import { ANSWER_TOO_LARGE, isAnswerTooLarge } from './protection/answer-bytes.js';
+
+/** How often a shutdown looks whether the sockets' queries and mutations have been answered. */
+const DRAIN_CHECK_MS = 10;
 
 /** Operations one socket may have running at once: a socket is one connection, as an HTTP request is. */
 const MAX_OPERATIONS_PER_SOCKET = 100;
@@ -121,8 +125,12 @@ function authorizationParam(params: Readonly<Record<string, unknown>> | undefine
 const ALREADY_RUN = parse('{ __typename }');
 
 export interface WebSockets {
-  /** Closes every socket (graphql-ws completes their operations) and stops accepting. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets the queries and mutations still running be answered, then closes every
+   * socket (1001); a socket still open at `drainEndsAt` (ms since the epoch), as one whose client
+   * no longer reads the close frame would be, is cut.
+   */
+  close(drainEndsAt: number): Promise<void>;
 }
 
 /** `keepAliveMs`: how often each socket is pinged, and how long its pong may take (a test shortens it). */
@@ -132,6 +140,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes, handleProtocols });
   const byAddress = new Map<string, number>();
   const byTenant = new Map<string, number>();
+  const open = new Set<SocketState>();
 
   const release = (counts: Map<string, number>, key: string) => {
     const left = (counts.get(key) ?? 1) - 1;
@@ -231,6 +240,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
   const opened = (socket: WebSocket, address: string) => {
     byAddress.set(address, (byAddress.get(address) ?? 0) + 1);
     const state: SocketState = { socket, authorization: null, tenant: undefined, operations: new Map(), ids: new Map(), closed: false, idle: undefined };
+    open.add(state);
     armIdle(state);
     // Whoever begins the closing handshake, ws goes through the socket's close() (a close frame
     // received included), and the socket may stay CLOSING until the TCP connection ends, up to ws's
@@ -306,6 +316,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     );
     socket.once('close', (code: number, reason: Buffer) => {
       state.closed = true;
+      open.delete(state);
       clearTimeout(state.idle);
       clearInterval(ping);
       clearTimeout(pongWait);
@@ -351,13 +362,18 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
   server.on('upgrade', onUpgrade);
 
   return {
-    async close() {
-      // The hub has just ended every stream: let graphql-ws send their `complete` messages before
-      // it closes the sockets.
-      await new Promise((resolve) => setImmediate(resolve));
+    async close(drainEndsAt) {
       server.off('upgrade', onUpgrade);
+      // The hub has just ended every stream, and graphql-ws sends their `complete` messages; a
+      // query or mutation still running is answered, as over HTTP, within the drain.
+      do await sleep(DRAIN_CHECK_MS);
+      while ([...open].some((state) => state.operations.size > 0) && Date.now() < drainEndsAt);
       for (const socket of wss.clients) socket.close(1001, 'Going away');
+      const cut = setTimeout(() => {
+        for (const socket of wss.clients) socket.terminate();
+      }, drainEndsAt - Date.now());
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      clearTimeout(cut);
     },
   };
 }

@@ -3,6 +3,7 @@
  * (an SSE response that ends properly, a graphql-ws `complete`), the pollers stop, and the process
  * exits 0.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/demo/simulator.js';
 import { bearer, DEMO_TOKENS } from '../support/stack.js';
@@ -10,6 +11,7 @@ import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, watch, type Watch } from '
 import { spawnGateway, type GatewayProcess } from '../support/process.js';
 import { metricsOf } from '../support/replicas.js';
 import { until } from '../support/wait.js';
+import { initSocket, run, wsClient } from '../support/websocket.js';
 
 const cleanup: Array<() => unknown> = [];
 const authorization = bearer(DEMO_TOKENS.acme);
@@ -91,4 +93,43 @@ describe('SIGTERM with open streams', () => {
     expect(await endingsOf(watches)).toEqual(['complete', 'complete', 'complete', 'complete']);
     expect(await gateway.exited).toBe(0);
   });
+});
+
+describe('SIGTERM with WebSockets open', () => {
+  it('answers a query and a mutation in flight over a WebSocket before closing it, as HTTP does', async () => {
+    const simulator = await startSimulator({ latencyMs: 1_000 });
+    cleanup.push(() => simulator.close());
+    const gateway = await spawnGateway({ ALTOSTRAT_API_URL: simulator.url });
+    cleanup.push(() => gateway.kill());
+    const client = wsClient(gateway.url, { authorization });
+    cleanup.push(() => client.dispose());
+    const workflowId = simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)!.id;
+
+    const query = run(client, { query: '{ workflows(first: 1) { totalCount } }' }, 20_000);
+    const mutation = run(client, { query: `mutation { executeWorkflow(input: { workflowId: "${workflowId}" }) { execution { id } } }` }, 20_000);
+    await until('both calls in flight', () => simulator.calls.length >= 2);
+    gateway.child.kill('SIGTERM');
+    const [asked, wrote] = await Promise.all([query, mutation]);
+    expect(asked.results[0]!.data).toEqual({ workflows: { totalCount: simulator.workflowsOf(DEMO_TOKENS.acme).length } });
+    // The run the mutation started is the one its answer names.
+    expect((wrote.results[0]!.data as { executeWorkflow: { execution: { id: string } } }).executeWorkflow.execution.id).toBe(simulator.runsOf(workflowId)[0]!.id);
+    expect([asked.closeCode, wrote.closeCode]).toEqual([undefined, undefined]);
+    expect(await gateway.exited).toBe(0);
+  });
+
+  it('stops accepting at once, and cuts a socket whose client no longer reads at the end of the drain instead of waiting for it', async () => {
+    const { gateway } = await setUp();
+    const { socket, acked } = await initSocket(gateway.url, { authorization });
+    cleanup.push(() => socket.terminate());
+    expect(acked).toBe(true);
+    // The client stops reading: it never sees the close frame, so never answers it.
+    (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+
+    gateway.child.kill('SIGTERM');
+    await until('the drain began', () => gateway.output().includes('SIGTERM: draining'));
+    await expect(fetch(gateway.url.replace('/graphql', '/health'))).rejects.toThrow();
+    // The drain lasts 10 s at most; ws's own wait for a closing handshake, 30 s.
+    const exit = await Promise.race([gateway.exited, sleep(25_000).then(() => 'still running 25 s after SIGTERM')]);
+    expect(exit).toBe(0);
+  }, 40_000);
 });

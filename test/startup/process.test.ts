@@ -107,6 +107,28 @@ describe('the gateway process', () => {
     }
   });
 
+  it('drains on, and exits 0, when SIGTERM comes again during the drain', async () => {
+    const simulator = await startSimulator({ latencyMs: 1_000 });
+    try {
+      const { child, ready, output } = start({ ALTOSTRAT_API_URL: simulator.url });
+      const answer = post(await ready, { query: '{ workflows(first: 1) { totalCount } }' });
+      await until('the gateway called the upstream', () => simulator.calls.length > 0);
+      child.kill('SIGTERM');
+      await until('the drain began', () => output().includes('SIGTERM: draining'));
+      child.kill('SIGTERM'); // an operator's second `kill`
+      expect((await (await answer).json()).data.workflows.totalCount).toBe(simulator.workflowsOf(DEMO_TOKENS.acme).length);
+      expect(await once(child, 'exit')).toEqual([0, null]);
+    } finally {
+      await simulator.close();
+    }
+  });
+
+  it('writes its start-up warnings while it runs, not only when it stops', async () => {
+    const { ready, output } = start({ REDIS_URI: 'redis://cache.internal:6379' });
+    await ready;
+    await until('the warning on stdout', () => output().includes('REDIS_URI is set but is no setting of this gateway'));
+  });
+
   it('warns at start when Node runs without the heap flag `npm start` gives it, and only then', async () => {
     const HEAP_WARNING = 'Node runs without --heap-growing-percent=50';
     const started = [start({}), start({}, ['dist/main.js'])];

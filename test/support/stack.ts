@@ -82,7 +82,7 @@ export async function startStack(
     },
     async close() {
       await gateway.closeStreams();
-      await sockets.close();
+      await sockets.close(Date.now() + 1_000);
       server.closeAllConnections();
       server.close();
       metricsServer?.close();

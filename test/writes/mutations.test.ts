@@ -231,7 +231,7 @@ describe('executeWorkflow', () => {
         const error = expectCode({ status: response.status, ...((await response.json()) as object) }, 'UPSTREAM_ERROR', ['executeWorkflow']);
         expect(error.extensions).not.toHaveProperty('outcomeUnknown');
       } finally {
-        await sockets.close();
+        await sockets.close(Date.now() + 1_000);
         server.close();
         await gateway.close();
       }
