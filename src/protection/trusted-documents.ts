@@ -16,11 +16,18 @@ import { ErrorCode } from '../errors.js';
  * `extensions.persistedQuery.sha256Hash`.
  */
 export function loadTrustedDocuments(path: string): Map<string, string> {
-  let manifest: unknown;
+  let text: string;
   try {
-    manifest = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`PERSISTED_DOCUMENTS must name a readable JSON manifest, got "${path}" (${(error as Error).message})`);
+  }
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the text, which may be any file's (a secret's, named by mistake).
+    throw new ConfigError(`PERSISTED_DOCUMENTS must name a JSON manifest, got "${path}", which is not JSON`);
   }
   const entries = manifest && typeof manifest === 'object' && !Array.isArray(manifest) ? Object.entries(manifest) : [];
   if (entries.length === 0 || !entries.every(([, document]) => typeof document === 'string')) {

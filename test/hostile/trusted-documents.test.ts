@@ -72,6 +72,9 @@ describe('trusted documents', () => {
     const directory = mkdtempSync(join(tmpdir(), 'manifest-'));
     try {
       const manifest = join(directory, 'persisted-documents.json');
+      // A file that is not JSON is named, never quoted: it may be any file, a secret's.
+      writeFileSync(manifest, 'root-password: hunter2-not-json');
+      expect(() => loadTrustedDocuments(manifest)).toThrow(/^PERSISTED_DOCUMENTS must name a JSON manifest, got ".*", which is not JSON$/);
       writeFileSync(manifest, JSON.stringify({ 'sha256:ok': '{ __typename }', 'sha256:broken': 'query Q { workflows( }' }));
       expect(() => loadTrustedDocuments(manifest)).toThrow(/^PERSISTED_DOCUMENTS must hold GraphQL documents; "sha256:broken" in ".*" is not one \(Syntax Error/);
     } finally {
