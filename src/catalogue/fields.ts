@@ -174,7 +174,7 @@ export const FIELDS: FieldCatalogue = {
   PageInfo: freeFields('hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor'),
   // What the answers carry whole.
   WorkflowExecutionLog: freeFields('id', 'nodeId', 'componentId', 'status', 'output', 'createdAt'),
-  WorkflowLogConnection: freeFields('edges', 'nodes', 'pageInfo'),
+  WorkflowLogConnection: freeFields('edges', 'nodes', 'pageInfo', 'totalCount'),
   WorkflowLogEdge: freeFields('cursor', 'node'),
   WorkflowGraph: freeFields('nodes', 'edges'),
   WorkflowGraphNode: freeFields('nodeId', 'id', 'type', 'componentId', 'position', 'data'),

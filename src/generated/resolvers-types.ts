@@ -982,12 +982,17 @@ export type WorkflowLogConnection = {
   nodes: Array<WorkflowExecutionLog>;
   /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
+  /**
+   * How many entries the whole list holds, the filter applied: a workflow's entries, or for
+   * `recentLogs` the entries of Altostrat's list of recent ones.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** A log entry in a connection, with its cursor. */
 export type WorkflowLogEdge = {
   __typename?: 'WorkflowLogEdge';
-  /** Pass as `after` to page on from this entry. */
+  /** Pass as `after` to page on to older entries, or as `before` to newer ones. */
   cursor: Scalars['String']['output'];
   /** The log entry. */
   node: WorkflowExecutionLog;
@@ -999,7 +1004,7 @@ export type WorkflowLogFilter = {
   nodeId?: InputMaybe<Scalars['String']['input']>;
   /** Only entries created at or after this instant. */
   since?: InputMaybe<Scalars['DateTime']['input']>;
-  /** Only entries with this status word (e.g. `success`, `error`, `warning`). */
+  /** Only entries with this status word, exactly as Altostrat writes it (lower case: `success`, `error`, `warning`). */
   status?: InputMaybe<Scalars['String']['input']>;
   /** Only entries created before this instant. */
   until?: InputMaybe<Scalars['DateTime']['input']>;
@@ -1495,6 +1500,7 @@ export type WorkflowLogConnectionResolvers<ContextType = GatewayContext, ParentT
   edges?: Resolver<Array<ResolversTypes['WorkflowLogEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['WorkflowExecutionLog']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type WorkflowLogEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WorkflowLogEdge'] = ResolversParentTypes['WorkflowLogEdge']> = {

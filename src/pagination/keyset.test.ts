@@ -32,6 +32,7 @@ describe('sliceKeyset', () => {
     expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
     const second = page(items, { first: 2, after: first.pageInfo.endCursor });
     expect(ids(second)).toEqual(['fl_log_b', 'fl_log_a']);
+    expect([first.totalCount, second.totalCount]).toEqual([4, 4]);
     expect(second.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
   });
 

@@ -71,7 +71,7 @@ export const compareNewestFirst = (a: KeysetItem, b: KeysetItem): number => comp
  * Orders `items` newest first and returns the page of the window between the cursors (strictly
  * after `after`, strictly before `before`): its first `n` entries for `first`, its last for `last`.
  */
-export function sliceKeyset<T extends KeysetItem>(items: readonly T[], { listId, size, after, before }: KeysetRequest, codec: CursorCodec): Omit<Connection<T>, 'totalCount'> {
+export function sliceKeyset<T extends KeysetItem>(items: readonly T[], { listId, size, after, before }: KeysetRequest, codec: CursorCodec): Connection<T> {
   // Each timestamp is parsed once, not at every comparison of the sort.
   const sorted = items.map((item) => ({ item, by: keyed(item) })).sort((a, b) => compareKeys(a.by, b.by));
   const ordered = sorted.map(({ item }) => item);
@@ -89,7 +89,7 @@ export function sliceKeyset<T extends KeysetItem>(items: readonly T[], { listId,
   const count = Math.min(size.count, window);
   const from = size.from === 'first' ? start : end - count;
   const edges = ordered.slice(from, from + count).map((node) => edgeOf(node, () => codec.encodeKeyset({ listId, createdAt: node.createdAt, id: node.id })));
-  return { edges, pageInfo: pageInfo(edges, size, window, { before: start > 0, after: stop < ordered.length }) };
+  return { edges, pageInfo: pageInfo(edges, size, window, { before: start > 0, after: stop < ordered.length }), totalCount: ordered.length };
 }
 
 export interface InstantRange {

@@ -4,7 +4,7 @@ import { badInput } from '../errors.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 import { NODE_TYPES, nodeTypeOf, type EntityType } from '../catalogue/fields.js';
 import { sliceWholeList, wholeListRequest } from '../pagination/whole-list.js';
-import { checkedId, idShape } from '../upstream/ids.js';
+import { checkedId, idShape, isIdOf } from '../upstream/ids.js';
 import { findExecution, findWorkflow } from './lookup.js';
 import { findAuthorization } from './authorizations.js';
 import { findVaultItem } from './vault.js';
@@ -27,7 +27,11 @@ const nodeShapes = Object.keys(NODE_TYPES)
 export const Query: QueryResolvers = {
   node: (_, { id }, context, info) => {
     const type = nodeTypeOf(id);
-    if (type === undefined) throw badInput(`This is not the id of a node: Altostrat's look like ${nodeShapes}.`);
+    if (type === undefined) {
+      // A log entry's id has a shape of its own, but no read of its own at Altostrat.
+      if (isIdOf('log', id)) throw badInput('A log entry is not a node: Altostrat reads none by its id. Ask for it through its execution\'s `logs` or a `logs` connection.');
+      throw badInput(`This is not the id of a node: Altostrat's look like ${nodeShapes}.`);
+    }
     return FIND[type](id, context, info);
   },
   workflow: (_, { id }, context, info) => findWorkflow(checkedId('workflow', id), context, info),

@@ -390,5 +390,5 @@ export interface VaultItemRef {
 export type VaultItemParent = VaultItemRecord | VaultItemRef;
 export type AuthorizationParent = AuthorizationRecord | { id: string };
 /** A page of log entries, as Workflow.logs and Query.recentLogs return it. */
-export type LogConnectionRecord = Omit<Connection<LogRecord>, 'totalCount'>;
+export type LogConnectionRecord = Connection<LogRecord>;
 export type LogEdgeRecord = Edge<LogRecord>;

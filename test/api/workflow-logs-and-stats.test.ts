@@ -151,6 +151,12 @@ describe('Workflow.logs', () => {
     stack.simulator.clearCalls();
     expect(await walk({ id: wanId, first: 3, filter: { status: 'success', nodeId, since, until } })).toEqual(expected);
     expect(expected.length).toBeGreaterThan(0);
+    // totalCount counts the whole filtered list, not the page.
+    const counted = await stack.gql('query($id: ID!, $filter: WorkflowLogFilter) { workflow(id: $id) { all: logs(first: 1) { totalCount } kept: logs(first: 1, filter: $filter) { totalCount } } }', {
+      id: wanId,
+      filter: { status: 'success', nodeId, since, until },
+    });
+    expect(counted.data.workflow).toEqual({ all: { totalCount: truth.length }, kept: { totalCount: expected.length } });
     expect(stack.simulator.calls.every((c) => c.path === `/workflows/${wanId}/logs` && c.page === null)).toBe(true);
   });
 

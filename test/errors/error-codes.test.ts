@@ -168,6 +168,9 @@ fragment Runs on Workflow { executions(first: 1, after: "nope") { totalCount } }
     expect(error.message).toContain('fl_run_');
     expect((error as { locations?: unknown }).locations).toEqual([{ line: 1, column: 3 }]);
     expect(response.data).toEqual({ node: null });
+    // A log entry's id is one of Altostrat's, but names no node: the message says so.
+    const log = expectCode(await gql(`{ node(id: "fl_log_01k8x246q8q8e4mzfw3045a8cl") { id } }`), 'BAD_USER_INPUT', ['node']);
+    expect(log.message).toMatch(/^A log entry is not a node/);
     expect(stack.simulator.calls).toEqual([]);
   });
 });
