@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from './config.js';
 import { errorBody, ErrorCode, rawErrorAnswer } from './errors.js';
-import { HEADERS_TOO_LARGE, headersTooLarge, MAX_HEADER_BYTES } from './protection/headers.js';
+import { AUTHORIZATION_REPEATED, authorizationRepeated, HEADERS_TOO_LARGE, headersTooLarge, MAX_HEADER_BYTES } from './protection/headers.js';
 import type { Gateway } from './server.js';
 import { cutStalledConnections } from './stalled.js';
 import { attachWebSockets, type WebSockets } from './websocket.js';
@@ -34,6 +34,10 @@ export function createPublicServer(gateway: Gateway, config: Config): PublicServ
     (req, res) => {
       if (headersTooLarge(req)) {
         res.writeHead(431, { 'content-type': 'application/json', connection: 'close' }).end(errorBody(ErrorCode.BAD_REQUEST, HEADERS_TOO_LARGE));
+        return;
+      }
+      if (authorizationRepeated(req)) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end(errorBody(ErrorCode.BAD_REQUEST, AUTHORIZATION_REPEATED));
         return;
       }
       // Readiness, beside /health (liveness): a replica whose Redis is unreachable still serves,

@@ -22,3 +22,17 @@ export function headersTooLarge(request: IncomingMessage): boolean {
 }
 
 export const HEADERS_TOO_LARGE = `The request's headers take more than ${MAX_HEADER_BYTES} bytes.`;
+
+/**
+ * Whether `request` carries Authorization more than once. Node keeps the first and drops the rest,
+ * so the gateway would forward one of two tokens a client (or a proxy adding its own) sent: which
+ * caller the request is for is ambiguous, and it is refused.
+ */
+export function authorizationRepeated(request: IncomingMessage): boolean {
+  const raw = request.rawHeaders;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === 'authorization' && ++seen > 1) return true;
+  return false;
+}
+
+export const AUTHORIZATION_REPEATED = 'The request carries more than one Authorization header; send one.';

@@ -184,6 +184,21 @@ describe('HTTP', () => {
     expect(world.stack.simulator.calls).toHaveLength(0);
   });
 
+  it('refuses a request that carries two Authorization headers, whichever Node would keep, before any call', async () => {
+    const port = Number(new URL(world.stack.url).port);
+    const body = JSON.stringify({ query: '{ workflows(first: 1) { totalCount } }' });
+    const socket = connect(port, '127.0.0.1');
+    socket.end(
+      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+        `Authorization: Bearer ${DEMO_TOKENS.acme}\r\nauthorization: Bearer ${DEMO_TOKENS.globex}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    let answer = '';
+    for await (const chunk of socket) answer += String(chunk);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('{'), answer.lastIndexOf('}') + 1)).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(world.stack.simulator.calls).toHaveLength(0);
+  });
+
   it('holds the headers to 16 KiB, whatever room the request line has: a 60 KB Authorization header goes nowhere', async () => {
     const authorization = `Bearer ${'x'.repeat(60_000)}`;
     const response = await post(world.stack.url, { query: '{ workflows(first: 1) { totalCount } }' }, { authorization });
