@@ -105,7 +105,7 @@ export function useUpstreamCallBudget(maxCalls: number, lists: ListMemory): Plug
         codedError(
           ErrorCode.BAD_USER_INPUT,
           `This query could need up to ${estimate} calls to Altostrat; the limit is ${maxCalls}. ` +
-            'Ask for fewer items (smaller `first`/`last`) or fewer nested connections, and page through the rest.',
+            'Ask for fewer items (smaller `first`/`last`, fewer federated references) or fewer nested connections, and page through the rest.',
           { cost: { estimate, limit: maxCalls } },
         ),
       ],

@@ -74,8 +74,12 @@ describe('estimateUpstreamCalls', () => {
     expect(run('B')).toBe(1 + 3);
   });
 
-  it('counts every entity reference', () => {
+  it('counts every object entity references name, once however often they name it', () => {
     const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Workflow { name } ... on WorkflowExecution { status } } }';
-    expect(estimate(query, { r: Array.from({ length: 7 }, () => ({ __typename: 'Workflow', id: 'fl_a' })) })).toBe(7);
+    const workflows = (ids: string[]) => ids.map((id) => ({ __typename: 'Workflow', id }));
+    expect(estimate(query, { r: workflows(['fl_a', 'fl_b', 'fl_c', 'fl_d', 'fl_e', 'fl_f', 'fl_g']) })).toBe(7);
+    // A router that sends a representation per reference (Apollo Gateway) names one object many times.
+    expect(estimate(query, { r: workflows(Array.from({ length: 501 }, (_, i) => `fl_${'abc'[i % 3]}`)) })).toBe(3);
+    expect(estimate(query, { r: [...workflows(['fl_a']), { __typename: 'WorkflowExecution', id: 'fl_a' }] })).toBe(2);
   });
 });

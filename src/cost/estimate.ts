@@ -149,7 +149,10 @@ export function estimateUpstreamCalls({ schema, document, operation, variables, 
         if (list.some((r) => !known.includes((r as { __typename?: unknown } | null)?.__typename as string))) {
           throw new UnknownCostError(`every representation's __typename must be one of ${cost.types.join(', ')}`);
         }
-        return list.length * mostOf(cost.types, field.nodes);
+        // The loaders read each object once, however often a router names it (Apollo Gateway
+        // sends a representation per reference, duplicates and all): distinct objects count.
+        const distinct = new Set(list.map((r) => JSON.stringify([(r as { __typename: string }).__typename, (r as { id?: unknown }).id])));
+        return distinct.size * mostOf(cost.types, field.nodes);
       }
       case 'list': {
         const items: Scope = { origin: cost.origin, carried: cost.carried ?? [] };
