@@ -156,7 +156,7 @@ export function createMetrics({ allowedOperations, servedOnMainPort }: MetricsOp
   let heldBytes: (() => number) | undefined;
   new Gauge({
     name: 'upstream_answer_bytes_held',
-    help: "Bytes of Altostrat's answers held by requests in flight (UPSTREAM_MAX_HELD_BYTES bounds them)",
+    help: "Bytes of Altostrat's answers held by requests in flight (at most UPSTREAM_MAX_HELD_BYTES, twice it for tokens under an equal share)",
     registers: [registry],
     collect() {
       this.set(heldBytes?.() ?? 0);

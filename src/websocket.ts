@@ -141,6 +141,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
   const byAddress = new Map<string, number>();
   const byTenant = new Map<string, number>();
   const open = new Set<SocketState>();
+  let draining = false;
 
   const release = (counts: Map<string, number>, key: string) => {
     const left = (counts.get(key) ?? 1) - 1;
@@ -183,6 +184,8 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
     },
     async onSubscribe({ extra: state }, id, params) {
       if (state.socket.readyState !== state.socket.OPEN) return [codedError(ErrorCode.BAD_REQUEST, 'The socket is closing.')];
+      // As over HTTP, a draining gateway takes no new work: the client sends it to another replica.
+      if (draining) return [codedError(ErrorCode.BAD_REQUEST, 'The gateway is shutting down: send this operation again on a new connection.')];
       // Never so while the socket's messages are taken as `opened` takes them: an id is handed on
       // only once graphql-ws has let go of the operation before it. Should one come all the same,
       // the socket closes, as graphql-ws closes a duplicate id it knows of.
@@ -363,6 +366,7 @@ export function attachWebSockets(server: Server, gateway: Gateway, config: Confi
 
   return {
     async close(drainEndsAt) {
+      draining = true;
       server.off('upgrade', onUpgrade);
       // The hub has just ended every stream, and graphql-ws sends their `complete` messages; a
       // query or mutation still running is answered, as over HTTP, within the drain.

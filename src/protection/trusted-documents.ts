@@ -3,7 +3,7 @@
  * lets only its documents run.
  */
 import { readFileSync } from 'node:fs';
-import { Kind, parse } from 'graphql';
+import { Kind, parse, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { ConfigError } from '../config.js';
@@ -37,7 +37,10 @@ export function loadTrustedDocuments(path: string): Map<string, string> {
     try {
       parse(document);
     } catch (error) {
-      throw new ConfigError(`PERSISTED_DOCUMENTS must hold GraphQL documents; "${id}" in "${path}" is not one (${(error as Error).message})`);
+      // Where, not what: a syntax error's message quotes the text, which may be any file's.
+      const [at] = (error as GraphQLError).locations ?? [];
+      const where = at ? ` (a syntax error at line ${at.line}, column ${at.column})` : '';
+      throw new ConfigError(`PERSISTED_DOCUMENTS must hold GraphQL documents; "${id}" in "${path}" is not one${where}`);
     }
   }
   return new Map(entries as Array<[string, string]>);

@@ -64,6 +64,29 @@ describe('HeldBytes', () => {
     expect(held.bytes).toBe(0);
   });
 
+  it('never holds more than twice the total, however many tokens each hold less than an equal share', () => {
+    const held = new HeldBytes({ perRequest: 1_000, total: 4_000 });
+    for (const tenant of ['a', 'b', 'c', 'd']) expect(held.forRequest(tenant).take(1_000)).toBeUndefined();
+    // Each new tenant takes its equal share: 4000/5, 4000/6, ... which would add up without end.
+    const refused = Array.from({ length: 56 }, (_, i) => codeOf(held.forRequest(`t${i}`).take(Math.floor(4_000 / (i + 5)))));
+    expect(refused.slice(0, 5)).toEqual(Array(5).fill(undefined));
+    expect(refused.at(-1)).toBe('RATE_LIMITED');
+    expect(held.bytes).toBeLessThanOrEqual(8_000);
+    expect(held.bytes).toBeGreaterThan(7_500);
+  });
+
+  it('gives back an answer dropped before its request ends, and only once', () => {
+    const held = new HeldBytes({ perRequest: 1_000, total: 4_000 });
+    const request = held.forRequest('a');
+    expect(request.take(800)).toBeUndefined();
+    request.give(800); // a 503's body, say: its attempt is retried
+    expect(held.bytes).toBe(0);
+    expect(request.take(900)).toBeUndefined();
+    request.end();
+    request.give(900);
+    expect(held.bytes).toBe(0);
+  });
+
   it('gives back once, and cuts an answer that arrives after its request ended', () => {
     const held = new HeldBytes({ perRequest: 1_000, total: 4_000 });
     const request = held.forRequest('a');

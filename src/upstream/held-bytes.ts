@@ -11,10 +11,11 @@
  *   some have finished);
  * - `total` for the process, unless its tenant holds less than an equal share of it (`total`
  *   divided among the tenants holding any): so a tenant reading little is not refused for the
- *   others' reading, and the process holds at most about twice `total`.
- * A read is not sent when its request or tenant already holds all it may. A request gives back all
- * it took when its execution ends (AltostratClient.end); an answer still arriving after that is
- * cut, as nobody reads it. Writes' answers are not counted: a write whose
+ *   others' reading; and never more than twice `total`.
+ * A read is not sent when its request or tenant already holds all it may. An answer dropped (a
+ * fault, an error status, an attempt retried) is given back at once; the rest when the request's
+ * execution ends (AltostratClient.end), after which an answer still arriving is cut, as nobody
+ * reads it. Writes' answers are not counted: a write whose
  * answer was cut would have an unknown outcome.
  */
 import type { GraphQLError } from 'graphql';
@@ -78,7 +79,7 @@ export class HeldBytes {
       );
     }
     const tenants = this.#byTenant.size + (holding === 0 ? 1 : 0);
-    if (this.#total + bytes > total && holding + bytes > total / tenants) {
+    if (this.#total + bytes > total && (holding + bytes > total / tenants || this.#total + bytes > 2 * total)) {
       return codedError(
         ErrorCode.RATE_LIMITED,
         "The gateway holds as much of Altostrat's answers as it may, and this token's requests more than their share of it; retry in a few seconds.",
@@ -112,7 +113,7 @@ export class RequestBytes {
 
   /** Why a read may not be sent: the request or its tenant holds all it may (an answer takes a byte at least), or an answer of it was cut. */
   admit(): GraphQLError | undefined {
-    if (this.#ended) return undefined;
+    if (this.#ended) return undefined; // the policy refuses what comes after the result
     return (this.#refused ??= this.#all.refusal(this.#tenant, this.#taken, 1));
   }
 
@@ -122,6 +123,13 @@ export class RequestBytes {
     this.#refused ??= this.#all.take(this.#tenant, this.#taken, bytes);
     if (this.#refused === undefined) this.#taken += bytes;
     return this.#refused;
+  }
+
+  /** Gives back `bytes` of an answer that was dropped (a fault, an error status, an attempt retried). */
+  give(bytes: number): void {
+    if (this.#ended) return; // all given back already
+    this.#taken -= bytes;
+    this.#all.give(this.#tenant, bytes);
   }
 
   /** The request's execution has ended: what it took is given back, and nothing more is taken. */

@@ -70,9 +70,15 @@ describe('fieldErrorsOf', () => {
     expect(fieldErrorsOf(laravel, {}, [secret])).toEqual({ 'secret.[redacted]': ['Refused.'], 'other.[redacted]': ['Also refused.'], name: ['Too short.'] });
     const stripe = JSON.stringify({ type: 'invalid_request_error', code: 'bad', param: secret, message: 'refused' });
     expect(fieldErrorsOf(stripe, {}, [secret])).toEqual({ '[redacted]': ['refused'] });
-    // A short secret is masked where it is a whole segment of a name, not inside a word.
-    const short = JSON.stringify({ errors: { 'secret.xy': ['One.'], xy: ['Two.'], oxyz: ['Three.'], ab: ['Four.'] } });
-    expect(fieldErrorsOf(short, {}, ['xy', 'ab'])).toEqual({ 'secret.[redacted]': ['One.'], '[redacted]': ['Two.', 'Four.'], oxyz: ['Three.'] });
+    // A short secret is masked where no letter or digit adjoins it in a name, not inside a word.
+    const short = JSON.stringify({ errors: { 'secret.xy': ['One.'], xy: ['Two.'], oxyz: ['Three.'], ab: ['Four.'], 'secret[xy]': ['Five.'], 'a.b.c': ['Six.'] } });
+    expect(fieldErrorsOf(short, {}, ['xy', 'ab', 'b.c'])).toEqual({
+      'secret.[redacted]': ['One.'],
+      '[redacted]': ['Two.', 'Four.'],
+      oxyz: ['Three.'],
+      'secret[[redacted]]': ['Five.'],
+      'a.[redacted]': ['Six.'],
+    });
   });
 
   it('masks a secret holding a lone surrogate, which has no URL spelling', () => {

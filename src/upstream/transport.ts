@@ -76,11 +76,15 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
     let status: number | 'error' = 'error';
     let headers: IncomingHttpHeaders = {};
     let settled = false;
+    /** This attempt's bytes counted against what its request may hold. */
+    let counted = 0;
     const settle = (fault: UpstreamFault | GraphQLError | undefined, answer?: Answer) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       hooks.onStatus(status);
+      // A body dropped (a fault, or an answer whose status alone decides) is held by nobody.
+      if (counted > 0 && (fault || answer!.status < 200 || answer!.status >= 300)) held!.give(counted);
       if (fault) {
         // Whatever is left of the exchange is dropped with its connection, which no other call reuses.
         request.destroy();
@@ -133,8 +137,11 @@ export function send(exchange: Exchange, limits: TransportLimits, hooks: Attempt
         .on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxBodyBytes) return fault(tooLarge());
-          const refused = held?.take(chunk.length);
-          if (refused) return fault(refused);
+          if (held) {
+            const refused = held.take(chunk.length);
+            if (refused) return fault(refused);
+            counted += chunk.length;
+          }
           const leftMs = deadline.remainingMs();
           if (leftMs <= 0) return fault(new UpstreamFault('deadline', `${route}: the request's deadline passed while its body arrived`));
           chunks.push(chunk);
@@ -273,21 +280,18 @@ export const WITHHELD_MESSAGE = 'Altostrat refused this field; its message is wi
 
 /**
  * Masks or withholds what a message holds of the secrets (docs/guarantees.md, "Writes"); and what a
- * field name holds of them: a short secret there only as a whole dotted segment (`secret.xy`),
- * since a name is short words (`name` holds `e`).
+ * field name holds of them, a short secret there only where no letter or digit adjoins it
+ * (`secret.xy`, `secret[xy]`), since a name is words (`name` holds `e`).
  */
 function withoutSecrets(secrets: readonly string[]): { message: (text: string) => string; name: (text: string) => string } {
   const given = secrets.filter((secret) => secret !== '');
   const masked = given.filter((secret) => secret.length >= MASKED_SECRET_LENGTH).flatMap(spellings);
-  const withheld = new Set(given.filter((secret) => secret.length < MASKED_SECRET_LENGTH).flatMap(spellings));
+  const withheld = given.filter((secret) => secret.length < MASKED_SECRET_LENGTH).flatMap(spellings);
   const mask = (text: string) => masked.reduce((m, form) => m.split(form).join('[redacted]'), text);
+  const standalone = withheld.map((form) => new RegExp(`(?<![\\p{L}\\p{N}])${form.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'gu'));
   return {
-    message: (text) => ([...withheld].some((form) => text.includes(form)) ? WITHHELD_MESSAGE : mask(text)),
-    name: (text) =>
-      mask(text)
-        .split('.')
-        .map((segment) => (withheld.has(segment) ? '[redacted]' : segment))
-        .join('.'),
+    message: (text) => (withheld.some((form) => text.includes(form)) ? WITHHELD_MESSAGE : mask(text)),
+    name: (text) => standalone.reduce((name, form) => name.replace(form, '[redacted]'), mask(text)),
   };
 }
 

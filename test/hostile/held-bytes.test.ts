@@ -47,6 +47,31 @@ describe('answers a request holds', () => {
   });
 });
 
+describe('answers dropped', () => {
+  it('are given back at once: a large error page retried does not count against the answer that follows', async () => {
+    let attempts = 0;
+    const stack = await startStack(
+      {
+        fault: (call) => {
+          if (runIdOf(call) === undefined) return undefined;
+          return ++attempts === 1 ? { status: 503, body: JSON.stringify({ message: 'x'.repeat(200_000) }) } : { kind: 'huge', bytes: 200_000, contentLength: true };
+        },
+      },
+      { UPSTREAM_MAX_REQUEST_BYTES: '300000' },
+    );
+    try {
+      const [run] = stack.simulator.runsOf(busiestWorkflow(stack.simulator));
+      const response = await stack.gql(`{ execution(id: "${run!.id}") { logs { output } } }`);
+      expect(response.errors).toBeUndefined();
+      expect(response.data.execution.logs[0].output.length).toBeGreaterThan(150_000);
+      expect(attempts).toBe(2);
+      expect(await heldBytes(stack)).toBe(0);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe("answers a token's requests hold together", () => {
   it('past a quarter of UPSTREAM_MAX_HELD_BYTES, a read of the same token is RATE_LIMITED while another token reads; both read again once it is given back', async () => {
     let stalled: string | undefined;

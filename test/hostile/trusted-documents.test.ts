@@ -76,7 +76,10 @@ describe('trusted documents', () => {
       writeFileSync(manifest, 'root-password: hunter2-not-json');
       expect(() => loadTrustedDocuments(manifest)).toThrow(/^PERSISTED_DOCUMENTS must name a JSON manifest, got ".*", which is not JSON$/);
       writeFileSync(manifest, JSON.stringify({ 'sha256:ok': '{ __typename }', 'sha256:broken': 'query Q { workflows( }' }));
-      expect(() => loadTrustedDocuments(manifest)).toThrow(/^PERSISTED_DOCUMENTS must hold GraphQL documents; "sha256:broken" in ".*" is not one \(Syntax Error/);
+      expect(() => loadTrustedDocuments(manifest)).toThrow(/^PERSISTED_DOCUMENTS must hold GraphQL documents; "sha256:broken" in ".*" is not one \(a syntax error at line 1, column 22\)$/);
+      // A JSON file of secrets is no manifest either: its values are not quoted.
+      writeFileSync(manifest, JSON.stringify({ db_password: 'hunter2' }));
+      expect(() => loadTrustedDocuments(manifest)).toThrow(/^PERSISTED_DOCUMENTS must hold GraphQL documents; "db_password" in ".*" is not one \(a syntax error at line 1, column 1\)$/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -10,8 +10,9 @@ import { bearer, DEMO_TOKENS } from '../support/stack.js';
 import { endOf, EXECUTION_STARTED, EXECUTION_UPDATED, watch, type Watch } from '../support/live.js';
 import { spawnGateway, type GatewayProcess } from '../support/process.js';
 import { metricsOf } from '../support/replicas.js';
+import { startRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
-import { initSocket, run, wsClient } from '../support/websocket.js';
+import { codesOf, initSocket, run, wsClient } from '../support/websocket.js';
 
 const cleanup: Array<() => unknown> = [];
 const authorization = bearer(DEMO_TOKENS.acme);
@@ -95,6 +96,27 @@ describe('SIGTERM with open streams', () => {
   });
 });
 
+describe('SIGTERM with Redis hung', () => {
+  it('exits 0 at the end of the drain, though every Redis command of the streams\' release times out', async () => {
+    const redis = await startRedis();
+    cleanup.push(() => redis.stop());
+    cleanup.push(() => redis.resume());
+    const simulator = await startSimulator({ stepMs: 60_000 });
+    cleanup.push(() => simulator.close());
+    // A long interval: each Redis command of a topic's release waits that long before it fails.
+    const gateway = await spawnGateway({ ALTOSTRAT_API_URL: simulator.url, REDIS_URL: redis.url, CURSOR_SECRET: 'a-cursor-secret-of-at-least-32-characters', LIVE_POLL_INTERVAL_MS: '10000' });
+    cleanup.push(() => gateway.kill());
+    const workflowId = simulator.workflowsOf(DEMO_TOKENS.acme).find((w) => w.is_active)!.id;
+    opened([watch('sse', gateway.url, EXECUTION_STARTED, { authorization, variables: { workflowId } })]);
+    await until('the poller polls', () => simulator.calls.some((call) => call.path === `/workflows/${workflowId}/executions`));
+    redis.pause();
+    gateway.child.kill('SIGTERM');
+    // The drain lasts 10 s at most; the release's commands, one interval each, would take 30 s.
+    const exit = await Promise.race([gateway.exited, sleep(20_000).then(() => 'still running 20 s after SIGTERM')]);
+    expect(exit).toBe(0);
+  }, 40_000);
+});
+
 describe('SIGTERM with WebSockets open', () => {
   it('answers a query and a mutation in flight over a WebSocket before closing it, as HTTP does', async () => {
     const simulator = await startSimulator({ latencyMs: 1_000 });
@@ -109,7 +131,12 @@ describe('SIGTERM with WebSockets open', () => {
     const mutation = run(client, { query: `mutation { executeWorkflow(input: { workflowId: "${workflowId}" }) { execution { id } } }` }, 20_000);
     await until('both calls in flight', () => simulator.calls.length >= 2);
     gateway.child.kill('SIGTERM');
+    await until('the drain began', () => gateway.output().includes('SIGTERM: draining'));
+    // No new work is taken on the open socket meanwhile: the client sends it elsewhere.
+    const late = await run(client, { query: `mutation { executeWorkflow(input: { workflowId: "${workflowId}" }) { execution { id } } }` }, 20_000);
+    expect(codesOf(late)).toEqual(['BAD_REQUEST']);
     const [asked, wrote] = await Promise.all([query, mutation]);
+    expect(simulator.calls.filter((call) => call.method === 'POST')).toHaveLength(1);
     expect(asked.results[0]!.data).toEqual({ workflows: { totalCount: simulator.workflowsOf(DEMO_TOKENS.acme).length } });
     // The run the mutation started is the one its answer names.
     expect((wrote.results[0]!.data as { executeWorkflow: { execution: { id: string } } }).executeWorkflow.execution.id).toBe(simulator.runsOf(workflowId)[0]!.id);
