@@ -8,12 +8,11 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { isAsyncIterable, type Plugin, type YogaInitialContext } from 'graphql-yoga';
-import type { IPolicy } from 'cockatiel';
 import type { Config } from './config.js';
 import { AltostratClient, splitBase, tokenOf, type CallReport } from './upstream/client.js';
 import type { FairShare } from './upstream/fair-share.js';
 import type { ListMemory } from './upstream/list-memory.js';
-import { deadlineIn, type Deadline } from './upstream/resilience.js';
+import { deadlineIn, type Breaker, type Deadline } from './upstream/resilience.js';
 import type { RunRecord } from './upstream/records.js';
 import type { FinishedRuns } from './upstream/finished-runs.js';
 import type { ReadAnswers } from './upstream/answers.js';
@@ -64,7 +63,7 @@ export interface ContextDependencies {
   config: Config;
   upstreamUrl: string;
   connections: Connections;
-  breaker: IPolicy;
+  breaker: Breaker;
   fairShare: FairShare;
   lists: ListMemory;
   cursors: CursorCodec;

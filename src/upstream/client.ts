@@ -11,7 +11,6 @@
  *   unless it is the text the token got there last time (answers.ts).
  * Callers get records, `null` for a 404 where the endpoint says so, or a coded GraphQLError.
  */
-import type { IPolicy } from 'cockatiel';
 import { codedError, ErrorCode, noToken } from '../errors.js';
 import { ENDPOINTS, routeOf, type AnswerOf, type EndpointName, type PathSegment, type ReadById, type Route } from '../catalogue/endpoints.js';
 import { cutDeepJson } from './json.js';
@@ -35,7 +34,7 @@ import type {
 } from './records.js';
 import { RecordRefused } from './records.js';
 import { RequestPolicy } from './policy.js';
-import { UpstreamFault, type Deadline } from './resilience.js';
+import { UpstreamFault, type Breaker, type Deadline } from './resilience.js';
 import {
   errorFor,
   fieldErrorsOf,
@@ -72,7 +71,7 @@ export interface ClientOptions {
   /** Whether the signal also cuts a call in flight (transport.ts). */
   cutsInFlight: boolean;
   /** The process-wide circuit breaker. */
-  breaker: IPolicy;
+  breaker: Breaker;
   /** Retries of an idempotent call on a transient fault. */
   retries: number;
   /** The process's upstream slots, shared fairly between tenants. */
@@ -316,6 +315,8 @@ export class AltostratClient {
     const { base, requestId, onCall, maxJsonDepth } = this.#options;
     const endpoint = ENDPOINTS[call.endpoint];
     const started = performance.now();
+    // The breaker weighs a fault by when its call was sent (resilience.ts).
+    const sentAt = (fault: UpstreamFault) => Object.assign(fault, { sentAt: started });
     const target = `${base.prefix}${path}${call.query === undefined ? '' : `?${call.query}`}`;
     const { status, headers, text } = await send(
       {
@@ -330,12 +331,17 @@ export class AltostratClient {
       },
       this.#options,
       { admit, onStatus: (status) => onCall({ route, status, ms: performance.now() - started }) },
-    );
-    // Any answer but 401 (or a 429 or 5xx, which may come before the token is looked at) says
-    // Altostrat knows the token: its tenant is no longer a guest of the fair share.
-    if (status !== 401 && !isFaultStatus(status)) this.#options.fairShare.vouch(this.#options.tenant);
+    ).catch((error: unknown) => {
+      throw error instanceof UpstreamFault ? sentAt(error) : error;
+    });
+    if (!isFaultStatus(status)) {
+      this.#options.breaker.answered();
+      // Any answer but 401 (or a 429 or 5xx, which may come before the token is looked at) says
+      // Altostrat knows the token: its tenant is no longer a guest of the fair share.
+      if (status !== 401) this.#options.fairShare.vouch(this.#options.tenant);
+    }
     if (status === 404) return null;
-    if (isFaultStatus(status)) throw new UpstreamFault('status', `${route} answered ${status}`, status, retryAfterSeconds(headers['retry-after']));
+    if (isFaultStatus(status)) throw sentAt(new UpstreamFault('status', `${route} answered ${status}`, status, retryAfterSeconds(headers['retry-after'])));
     if (status === 422) {
       // A message may quote the request, its Authorization header among it: the token is masked as a secret is.
       const fieldErrors = fieldErrorsOf(text, call.fieldNames, [...(call.secrets ?? []), tokenOf(authorization)]);

@@ -17,7 +17,7 @@ import { GraphQLError } from 'graphql';
 import { BrokenCircuitError, type IPolicy } from 'cockatiel';
 import { codedError, ErrorCode } from '../errors.js';
 import { WaitExpired, type FairShare } from './fair-share.js';
-import { UpstreamFault, withRetries, type Deadline } from './resilience.js';
+import { UpstreamFault, withRetries, type Breaker, type Deadline } from './resilience.js';
 import { errorFor } from './transport.js';
 import type { Route } from '../catalogue/endpoints.js';
 
@@ -25,7 +25,7 @@ export interface PolicyOptions {
   /** Who the caller is for fair sharing: a keyed hash of the token, never the token. */
   tenant: string;
   fairShare: FairShare;
-  breaker: IPolicy;
+  breaker: Breaker;
   retries: number;
   concurrency: number;
   maxCalls: number;
@@ -63,7 +63,7 @@ export class RequestPolicy {
   async run<T>(terms: CallTerms, attempt: (admit: () => void) => Promise<T>): Promise<T> {
     const { fairShare, tenant, signal, deadline, breaker, retries, concurrency } = this.#options;
     const limit = (this.#limit ??= pLimit(concurrency));
-    const policy = terms.retried ? (this.#retrying ??= withRetries(breaker, retries, deadline)) : breaker;
+    const policy = terms.retried ? (this.#retrying ??= withRetries(breaker.policy, retries, deadline)) : breaker.policy;
     const admit = () => {
       if (this.#ended) throw new UpstreamFault('cancelled', `${terms.route}: the operation it was for has its result`);
       if (this.#calls >= this.#options.maxCalls) throw callBudgetSpent(this.#options.maxCalls);

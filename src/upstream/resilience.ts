@@ -2,7 +2,8 @@
  * How upstream calls survive faults, with cockatiel's policies:
  * - one circuit breaker per upstream origin (process-wide): after `breakerThreshold` consecutive
  *   faults it answers at once, without calling, until a probe after `breakerCooldownMs` succeeds.
- *   Only faults that say Altostrat itself is unwell count: 5xx, timeouts, broken connections.
+ *   Only faults that say Altostrat itself is unwell count: 5xx, timeouts, broken connections,
+ *   and those only when Altostrat has answered no call since theirs was sent.
  *   Never a caller's 401/403/404/429, and never a body that is unreadable, too big or of an
  *   unexpected shape: those depend on one tenant's data (a webhook step's output, say), and one
  *   tenant must not be able to open the breaker for the others. For the same reason, a call that
@@ -38,6 +39,8 @@ export class UpstreamFault extends Error {
    * The client clears it for a call whose answer is the outcome of the caller's own workflow.
    */
   outage: boolean;
+  /** When its attempt was sent (performance.now()), where the client knows it. */
+  sentAt: number | undefined;
   constructor(
     readonly kind: 'timeout' | 'deadline' | 'network' | 'refused' | 'cancelled' | 'status' | 'body' | 'tooLarge',
     message: string,
@@ -69,14 +72,29 @@ export interface BreakerOptions {
   breakerCooldownMs: number;
 }
 
-const isOutageFault = (error: Error): boolean => error instanceof UpstreamFault && error.outage;
+/** The process-wide circuit breaker, and what tells it that Altostrat is up. */
+export interface Breaker {
+  policy: IPolicy;
+  /** Altostrat answered a call (with anything but a fault): a call sent before now that fails proves no outage. */
+  answered(): void;
+}
 
-/** The process-wide circuit breaker, shared by every request (never any data). */
-export function createBreaker(options: BreakerOptions): IPolicy {
-  return circuitBreaker(handleWhen(isOutageFault), {
-    halfOpenAfter: options.breakerCooldownMs,
-    breaker: new ConsecutiveBreaker(options.breakerThreshold),
-  });
+/**
+ * The process-wide circuit breaker, shared by every request (never any data). An outage fault
+ * counts only when no answer has come since its call was sent: one tenant's calls that time out
+ * on its own data (a huge list) while Altostrat answers the others' prove nothing about
+ * Altostrat, and cannot open it for them; in an outage, no answer comes at all.
+ */
+export function createBreaker(options: BreakerOptions): Breaker {
+  let answeredAt = -Infinity;
+  const counts = (error: Error) => error instanceof UpstreamFault && error.outage && !(error.sentAt !== undefined && error.sentAt < answeredAt);
+  return {
+    policy: circuitBreaker(handleWhen(counts), {
+      halfOpenAfter: options.breakerCooldownMs,
+      breaker: new ConsecutiveBreaker(options.breakerThreshold),
+    }),
+    answered: () => void (answeredAt = performance.now()),
+  };
 }
 
 const RETRY_BASE_MS = 100;

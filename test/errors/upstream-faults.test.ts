@@ -123,6 +123,28 @@ describe('the circuit breaker', () => {
     expect(s.simulator.calls).toHaveLength(5);
   });
 
+  it('is not opened by one tenant’s calls timing out on its own data while Altostrat answers the others', async () => {
+    const globex = `Bearer ${DEMO_TOKENS.globex}`;
+    const s = await stack({ UPSTREAM_RETRIES: '0', UPSTREAM_TIMEOUT_MS: '1000', UPSTREAM_BREAKER_THRESHOLD: '3', UPSTREAM_BREAKER_COOLDOWN_MS: '600000' });
+    // Altostrat answers everyone at once, but Globex's log lists (its own data) never come.
+    s.simulator.configure({ fault: (call) => (call.authorization === globex && /^\/workflows\/[^/]+\/logs$/.test(call.path) ? { kind: 'stall' } : undefined) });
+    const globexWorkflow = s.simulator.workflowsOf(DEMO_TOKENS.globex)[0]!.id;
+    const slow = Promise.all(
+      [0, 1, 2, 3].map(() => s.gql(`{ workflow(id: "${globexWorkflow}") { logs(first: 1) { nodes { id } } } }`, {}, { authorization: globex })),
+    );
+    await until('the slow calls sent', () => s.simulator.calls.filter((call) => call.path.endsWith('/logs')).length === 4);
+    // Acme is answered meanwhile: Altostrat is up.
+    expect((await s.gql(QUERY, { id: workflowOf(s).id })).data.workflow.name).toBe(workflowOf(s).name);
+    for (const answer of await slow) expectCode(answer, 'UPSTREAM_ERROR');
+    const after = await s.gql(QUERY, { id: workflowOf(s).id });
+    expect(after.errors).toBeUndefined();
+
+    // Once nobody is answered, timeouts are an outage, and they open it.
+    s.simulator.configure({ fault: () => ({ kind: 'stall' }) });
+    for (let i = 0; i < 3; i++) expectCode(await s.gql(QUERY, { id: workflowOf(s).id }), 'UPSTREAM_ERROR');
+    expect(expectCode(await s.gql(QUERY, { id: workflowOf(s).id }), 'UPSTREAM_ERROR').message).toContain('not tried');
+  });
+
   it('is not opened by one caller’s 401s, 403s or 429s', async () => {
     const s = await stack({ UPSTREAM_RETRIES: '0', UPSTREAM_BREAKER_THRESHOLD: '2' });
     const id = workflowOf(s).id;
