@@ -15,8 +15,8 @@
  * A read is not sent when its request or tenant already holds all it may. An answer dropped (a
  * fault, an error status, an attempt retried) is given back at once; the rest when the request's
  * execution ends (AltostratClient.end), after which an answer still arriving is cut, as nobody
- * reads it. Writes' answers are not counted: a write whose
- * answer was cut would have an unknown outcome.
+ * reads it. Writes' answers are not counted: a write whose answer was cut would have an unknown
+ * outcome.
  */
 import type { GraphQLError } from 'graphql';
 import { codedError, ErrorCode } from '../errors.js';
@@ -97,7 +97,7 @@ export class HeldBytes {
   }
 }
 
-/** One request's count: what its reads' answers took, given back all at once when it ends. */
+/** One request's count: what its reads' answers took, given back as they are dropped or when it ends. */
 export class RequestBytes {
   readonly #all: HeldBytes;
   readonly #tenant: string;
