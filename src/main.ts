@@ -12,8 +12,8 @@ import { serveMetrics } from './metrics.js';
 import { startTracing } from './tracing.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
-/** What the logs' flush gets once the drain's time is up, before the process exits regardless. */
-const EXIT_GRACE_MS = 500;
+/** What the last steps (Redis leases given up, traces and logs flushed) get past the drain's end before the process exits regardless. */
+const EXIT_GRACE_MS = 2_000;
 
 /** Whether Node runs with the heap flag `npm start` gives it (docs/operations.md, "Memory"); NODE_OPTIONS cannot carry it. */
 const heapBounded = (): boolean => process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'));
@@ -83,13 +83,12 @@ async function main(config: Config): Promise<void> {
     console.log(`${signal}: draining in-flight requests`);
     const drainEndsAt = Date.now() + DRAIN_TIMEOUT_MS;
     const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
-    // Nothing holds the exit past the drain's end: not a Redis that stopped answering (its
+    // Nothing holds the exit long past the drain's end: not a Redis that stopped answering (its
     // commands time out one after another), nor a collector that takes no spans.
     setTimeout(() => {
-      gateway.logger.warn('the drain did not end within its time: exiting');
+      gateway.logger.warn('shutdown did not end within its time: exiting');
       gateway.logger.flush(() => process.exit(0));
-      setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
-    }, DRAIN_TIMEOUT_MS).unref();
+    }, DRAIN_TIMEOUT_MS + EXIT_GRACE_MS).unref();
     // close() stops accepting at once and closes idle keep-alive connections; one that goes idle
     // after its answer would otherwise be kept until its keep-alive timeout.
     const closed = once(server, 'close');

@@ -41,6 +41,7 @@ import {
   isFaultStatus,
   retryAfterSeconds,
   send,
+  type Answer,
   type FieldErrors,
   type UpstreamInput,
 } from './transport.js';
@@ -315,25 +316,29 @@ export class AltostratClient {
     const { base, requestId, onCall, maxJsonDepth } = this.#options;
     const endpoint = ENDPOINTS[call.endpoint];
     const started = performance.now();
-    // The breaker weighs a fault by when its call was sent (resilience.ts).
-    const sentAt = (fault: UpstreamFault) => Object.assign(fault, { sentAt: started });
     const target = `${base.prefix}${path}${call.query === undefined ? '' : `?${call.query}`}`;
-    const { status, headers, text } = await send(
-      {
-        route,
-        method: endpoint.method,
-        origin: base.origin,
-        path: target,
-        authorization,
-        requestId,
-        body: call.body,
-        idempotencyKey: call.idempotencyKey,
-      },
-      this.#options,
-      { admit, onStatus: (status) => onCall({ route, status, ms: performance.now() - started }) },
-    ).catch((error: unknown) => {
-      throw error instanceof UpstreamFault ? sentAt(error) : error;
-    });
+    // The breaker weighs a fault by when its call was sent (resilience.ts).
+    let answer: Answer;
+    try {
+      answer = await send(
+        {
+          route,
+          method: endpoint.method,
+          origin: base.origin,
+          path: target,
+          authorization,
+          requestId,
+          body: call.body,
+          idempotencyKey: call.idempotencyKey,
+        },
+        this.#options,
+        { admit, onStatus: (status) => onCall({ route, status, ms: performance.now() - started }) },
+      );
+    } catch (error) {
+      if (error instanceof UpstreamFault) error.sentAt = started;
+      throw error;
+    }
+    const { status, headers, text } = answer;
     if (!isFaultStatus(status)) {
       this.#options.breaker.answered();
       // Any answer but 401 (or a 429 or 5xx, which may come before the token is looked at) says
@@ -341,7 +346,11 @@ export class AltostratClient {
       if (status !== 401) this.#options.fairShare.vouch(this.#options.tenant);
     }
     if (status === 404) return null;
-    if (isFaultStatus(status)) throw sentAt(new UpstreamFault('status', `${route} answered ${status}`, status, retryAfterSeconds(headers['retry-after'])));
+    if (isFaultStatus(status)) {
+      const fault = new UpstreamFault('status', `${route} answered ${status}`, status, retryAfterSeconds(headers['retry-after']));
+      fault.sentAt = started;
+      throw fault;
+    }
     if (status === 422) {
       // A message may quote the request, its Authorization header among it: the token is masked as a secret is.
       const fieldErrors = fieldErrorsOf(text, call.fieldNames, [...(call.secrets ?? []), tokenOf(authorization)]);
